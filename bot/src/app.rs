@@ -1,0 +1,149 @@
+//! Builds the application from its configuration and runs it until told to
+//! stop. `basis run`, the end-to-end tests and the benchmark all use this.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use basis_handlers::{
+    Clock, Context, Probe, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+};
+use basis_storage::Storage;
+use secrecy::ExposeSecret;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::{ApiError, RequestError};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, ConfigError, redact_url};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the database at {0}")]
+    Database(String, #[source] basis_storage::StorageError),
+    #[error("Telegram rejected the bot token (check BASIS_TOKEN)")]
+    BadToken,
+    #[error("cannot reach the Bot API at {0}")]
+    Unreachable(String, #[source] RequestError),
+    #[error("invalid BASIS_API_URL `{0}`")]
+    ApiUrl(String),
+}
+
+/// Test and benchmark seams; production uses the defaults.
+#[derive(Default)]
+pub struct Hooks {
+    pub clock: Option<Clock>,
+    pub probe: Option<Probe>,
+}
+
+pub struct Application {
+    config: Config,
+    bot: Bot,
+    ctx: Arc<Context>,
+}
+
+/// Connects, migrates and seeds the topics: what `basis migrate` does.
+pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
+    let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
+    let storage = Storage::connect(&config.database_url)
+        .await
+        .map_err(db_error)?;
+    storage.migrate().await.map_err(db_error)?;
+    let report = storage
+        .seed_topics(&config.topic_seeds(), basis_storage::now_ms())
+        .await
+        .map_err(db_error)?;
+    if !report.added.is_empty() {
+        tracing::info!(added = ?report.added, "new topics");
+    }
+    if !report.retired.is_empty() {
+        tracing::warn!(
+            retired = ?report.retired,
+            "topics no longer in the configuration are hidden from members; their subscriptions are kept"
+        );
+    }
+    Ok(storage)
+}
+
+impl Application {
+    pub async fn build(config: Config, hooks: Hooks) -> Result<Application, StartError> {
+        let token = config.token()?.expose_secret().to_owned();
+        let api_url = url::Url::parse(&config.api_url)
+            .map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
+        let storage = prepare_storage(&config).await?;
+        let stored = storage
+            .topics()
+            .await
+            .map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
+        let ctx = Arc::new(Context {
+            storage,
+            texts: Texts::load(),
+            topics: TopicCatalog::from_stored(&stored),
+            organisation: config.organisation.clone(),
+            clock: hooks
+                .clock
+                .unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
+            probe: hooks.probe,
+        });
+        let bot = Bot::new(token).set_api_url(api_url);
+        Ok(Application { config, bot, ctx })
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.ctx.storage
+    }
+
+    /// Answers members until `shutdown` is cancelled. Fails early, with a
+    /// clear reason, when the token is wrong or the Bot API unreachable.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartError> {
+        let api = redact_url(&self.config.api_url);
+        let me = match self.bot.get_me().await {
+            Ok(me) => me,
+            Err(RequestError::Api(ApiError::InvalidToken)) => return Err(StartError::BadToken),
+            Err(error) => return Err(StartError::Unreachable(api, error)),
+        };
+        tracing::info!(bot = %me.username(), "connected to the Bot API");
+        if let Err(error) = self.bot.delete_webhook().await {
+            tracing::warn!(%error, "could not remove a webhook");
+        }
+        if let Err(error) = register_commands(&self.bot, &self.ctx.texts).await {
+            tracing::warn!(%error, "could not register the command menus");
+        }
+
+        let listener = Polling::builder(self.bot.clone())
+            .timeout(Duration::from_secs(10))
+            .allowed_updates(allowed_updates())
+            .build();
+        let mut dispatcher = Dispatcher::builder(self.bot.clone(), schema())
+            .dependencies(dptree::deps![self.ctx.clone()])
+            .default_handler(|update| async move {
+                tracing::trace!(update_id = update.id.0, "update not handled");
+            })
+            .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
+            .build();
+
+        let token = dispatcher.shutdown_token();
+        let stopper = tokio::spawn(async move {
+            shutdown.cancelled().await;
+            tracing::info!("shutting down");
+            // The dispatcher may still be starting; ask until it listens.
+            loop {
+                match token.shutdown() {
+                    Ok(done) => break done.await,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        });
+        dispatcher
+            .dispatch_with_listener(
+                listener,
+                LoggingErrorHandler::with_custom_text("polling for updates failed"),
+            )
+            .await;
+        stopper.abort();
+        self.ctx.storage.close().await;
+        Ok(())
+    }
+}

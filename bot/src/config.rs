@@ -1,0 +1,344 @@
+//! Configuration in layers: built-in defaults, then `basis.toml`, then
+//! `BASIS_*` environment variables (the environment wins).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use basis_handlers::{Locale, TopicKey};
+use basis_storage::{TopicSeed, TopicText};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct TopicConfig {
+    pub key: String,
+    #[serde(default)]
+    pub emoji: String,
+    /// Name per language code (`de`, `en`).
+    pub name: BTreeMap<String, String>,
+    #[serde(default)]
+    pub description: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Config {
+    /// The bot token from @BotFather. Required for `basis run`.
+    #[serde(default, skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Bot API base URL; requests go to `<api_url>/bot<token>/<method>`.
+    pub api_url: String,
+    pub database_url: String,
+    /// Telegram user ids with every organizer right.
+    #[serde(deserialize_with = "id_list")]
+    pub owners: Vec<i64>,
+    /// Broadcast messages per second.
+    pub rate_limit: u32,
+    /// tracing filter, e.g. `info` or `basis=debug,info`.
+    pub log: String,
+    /// The organisation's name as members see it.
+    pub organisation: String,
+    pub topics: Vec<TopicConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            token: None,
+            api_url: TELEGRAM_API_URL.to_owned(),
+            database_url: "sqlite://basis.db".to_owned(),
+            owners: Vec::new(),
+            rate_limit: 30,
+            log: "info".to_owned(),
+            organisation: "Basis".to_owned(),
+            topics: default_topics(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration is invalid: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error(
+        "BASIS_TOKEN is not set. Ask @BotFather in Telegram for a token (/newbot) and start with BASIS_TOKEN=<token> basis run"
+    )]
+    MissingToken,
+    #[error("topic key `{0}` is invalid: use 1–32 characters of a-z, 0-9, _ and -")]
+    InvalidTopicKey(String),
+    #[error("topic `{0}` is listed twice")]
+    DuplicateTopic(String),
+    #[error("topic `{0}` needs a name")]
+    UnnamedTopic(String),
+    #[error("topic `{0}` has a name in unknown language `{1}` (known: de, en)")]
+    UnknownLanguage(String, String),
+    #[error("no topics configured")]
+    NoTopics,
+    #[error("BASIS_RATE_LIMIT must be between 1 and 1000, not {0}")]
+    RateLimit(u32),
+}
+
+impl Config {
+    /// Reads `path` (a missing file is fine) and the environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Toml::file(path))
+                .merge(env()),
+        )
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.topics.is_empty() {
+            return Err(ConfigError::NoTopics);
+        }
+        for (i, topic) in self.topics.iter().enumerate() {
+            if TopicKey::parse(&topic.key).is_none() {
+                return Err(ConfigError::InvalidTopicKey(topic.key.clone()));
+            }
+            if self.topics[..i].iter().any(|t| t.key == topic.key) {
+                return Err(ConfigError::DuplicateTopic(topic.key.clone()));
+            }
+            if topic.name.values().all(|n| n.trim().is_empty()) {
+                return Err(ConfigError::UnnamedTopic(topic.key.clone()));
+            }
+            if let Some(lang) = topic
+                .name
+                .keys()
+                .chain(topic.description.keys())
+                .find(|l| Locale::parse(l).is_none())
+            {
+                return Err(ConfigError::UnknownLanguage(
+                    topic.key.clone(),
+                    lang.clone(),
+                ));
+            }
+        }
+        if !(1..=1000).contains(&self.rate_limit) {
+            return Err(ConfigError::RateLimit(self.rate_limit));
+        }
+        Ok(())
+    }
+
+    pub fn token(&self) -> Result<&SecretString, ConfigError> {
+        self.token
+            .as_ref()
+            .filter(|t| !t.expose_secret().trim().is_empty())
+            .ok_or(ConfigError::MissingToken)
+    }
+
+    pub fn topic_seeds(&self) -> Vec<TopicSeed> {
+        self.topics
+            .iter()
+            .map(|t| TopicSeed {
+                key: t.key.clone(),
+                emoji: t.emoji.clone(),
+                texts: t
+                    .name
+                    .iter()
+                    .filter_map(|(lang, name)| {
+                        let locale = Locale::parse(lang)?;
+                        Some(TopicText {
+                            locale: locale.code().to_owned(),
+                            name: name.clone(),
+                            description: t.description.get(lang).cloned().unwrap_or_default(),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// One line for the start-up log: everything but secrets.
+    pub fn redacted(&self) -> String {
+        format!(
+            "api_url={} database_url={} owners={:?} rate_limit={}/s organisation={:?} topics=[{}] token={}",
+            redact_url(&self.api_url),
+            redact_url(&self.database_url),
+            self.owners,
+            self.rate_limit,
+            self.organisation,
+            self.topics
+                .iter()
+                .map(|t| t.key.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            if self.token.is_some() {
+                "[set, redacted]"
+            } else {
+                "[not set]"
+            },
+        )
+    }
+}
+
+/// Only the variables Basis documents, so that e.g. `BASIS_TEST_POSTGRES_URL`
+/// never leaks into the configuration.
+fn env() -> Env {
+    Env::prefixed("BASIS_").only(&[
+        "token",
+        "api_url",
+        "database_url",
+        "owners",
+        "rate_limit",
+        "log",
+        "organisation",
+    ])
+}
+
+/// Hides a password inside a URL (`postgres://user:secret@host/db`).
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// `1,2,3` from the environment, or a TOML array, or one number.
+fn id_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        One(i64),
+        Many(Vec<i64>),
+        Text(String),
+    }
+    match Ids::deserialize(deserializer)? {
+        Ids::One(id) => Ok(vec![id]),
+        Ids::Many(ids) => Ok(ids),
+        Ids::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| {
+                    serde::de::Error::custom(format!("`{s}` is not a Telegram user id"))
+                })
+            })
+            .collect(),
+    }
+}
+
+fn default_topics() -> Vec<TopicConfig> {
+    let topic = |key: &str, emoji: &str, de: (&str, &str), en: (&str, &str)| TopicConfig {
+        key: key.to_owned(),
+        emoji: emoji.to_owned(),
+        name: BTreeMap::from([
+            ("de".to_owned(), de.0.to_owned()),
+            ("en".to_owned(), en.0.to_owned()),
+        ]),
+        description: BTreeMap::from([
+            ("de".to_owned(), de.1.to_owned()),
+            ("en".to_owned(), en.1.to_owned()),
+        ]),
+    };
+    vec![
+        topic(
+            "energy",
+            "⚡",
+            ("Energie & Klima", "Energiewende, Strompreise, Klimaschutz"),
+            (
+                "Energy & climate",
+                "Energy transition, power prices, climate protection",
+            ),
+        ),
+        topic(
+            "europe",
+            "🇪🇺",
+            ("Europa", "Europäische Politik und Wahlen"),
+            ("Europe", "European politics and elections"),
+        ),
+        topic(
+            "strikes",
+            "✊",
+            ("Streiks", "Tarifrunden, Streiks und Kundgebungen"),
+            ("Strikes", "Wage rounds, strikes and rallies"),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut figment =
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
+        for (key, value) in env {
+            figment = figment.merge((key.to_string(), value.to_string()));
+        }
+        Config::from_figment(figment)
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = load("", &[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://basis.db");
+        assert_eq!(config.rate_limit, 30);
+        let keys: Vec<_> = config.topics.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["energy", "europe", "strikes"]);
+        assert_eq!(config.topics[0].name["en"], "Energy & climate");
+        assert!(matches!(config.token(), Err(ConfigError::MissingToken)));
+    }
+
+    #[test]
+    fn owners_come_as_comma_separated_text_or_array() {
+        assert_eq!(
+            load("owners = \"1, 22,333\"", &[]).unwrap().owners,
+            vec![1, 22, 333]
+        );
+        assert_eq!(load("owners = [5, 6]", &[]).unwrap().owners, vec![5, 6]);
+        assert!(load("owners = \"1,x\"", &[]).is_err());
+    }
+
+    #[test]
+    fn bad_topics_are_refused_with_a_reason() {
+        let bad_key = "[[topics]]\nkey = \"Energy Now\"\nname = { de = \"E\" }";
+        assert!(matches!(
+            load(bad_key, &[]),
+            Err(ConfigError::InvalidTopicKey(_))
+        ));
+        let twice = "[[topics]]\nkey = \"a\"\nname = { de = \"A\" }\n[[topics]]\nkey = \"a\"\nname = { de = \"B\" }";
+        assert!(matches!(
+            load(twice, &[]),
+            Err(ConfigError::DuplicateTopic(_))
+        ));
+        let french = "[[topics]]\nkey = \"a\"\nname = { fr = \"A\" }";
+        assert!(matches!(
+            load(french, &[]),
+            Err(ConfigError::UnknownLanguage(..))
+        ));
+        assert!(matches!(
+            load("rate_limit = 0", &[]),
+            Err(ConfigError::RateLimit(0))
+        ));
+    }
+
+    #[test]
+    fn secrets_stay_out_of_the_summary() {
+        let config = load(
+            "token = \"123:very-secret\"\ndatabase_url = \"postgres://u:pw@h/db\"",
+            &[],
+        )
+        .unwrap();
+        let line = config.redacted();
+        assert!(
+            !line.contains("very-secret") && !line.contains(":pw@"),
+            "{line}"
+        );
+        assert!(line.contains("postgres://u:redacted@h/db"), "{line}");
+        assert!(!format!("{config:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,9 @@
+//! The `basis` application: configuration, start-up and the wiring of
+//! dispatcher and storage. `main.rs` only parses the command line.
+
+pub mod app;
+pub mod config;
+pub mod telemetry;
+
+pub use app::{Application, Hooks, StartError, prepare_storage};
+pub use config::Config;

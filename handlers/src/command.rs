@@ -1,0 +1,156 @@
+//! Member commands, parsed from message text. Parsing is ours rather than
+//! `BotCommands`' so that extra or garbage arguments get a precise answer and
+//! commands meant for other bots in a group are told apart.
+
+/// A command as typed: `/name@bot args`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandText<'a> {
+    /// Lower-cased command name, without the slash.
+    pub name: String,
+    /// The bot named after `@`, if any.
+    pub mention: Option<&'a str>,
+    /// Everything after the first whitespace, trimmed.
+    pub args: &'a str,
+}
+
+impl<'a> CommandText<'a> {
+    pub fn split(text: &'a str) -> Option<CommandText<'a>> {
+        let rest = text.strip_prefix('/')?;
+        let (head, args) = match rest.find(char::is_whitespace) {
+            Some(i) => (&rest[..i], rest[i..].trim()),
+            None => (rest, ""),
+        };
+        let (name, mention) = match head.split_once('@') {
+            Some((name, mention)) => (name, Some(mention)),
+            None => (head, None),
+        };
+        if name.is_empty()
+            || name.len() > 32
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        Some(CommandText {
+            name: name.to_ascii_lowercase(),
+            mention,
+            args,
+        })
+    }
+
+    /// Whether this bot should act on it: no mention, or ours.
+    pub fn is_for(&self, bot_username: &str) -> bool {
+        self.mention
+            .is_none_or(|m| m.eq_ignore_ascii_case(bot_username))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `/start` with the deep-link payload, if any.
+    Start(String),
+    Topics,
+    Subscribe(String),
+    Unsubscribe(String),
+    MyTopics,
+    Privacy,
+    Stop,
+    Language(String),
+    Help,
+}
+
+impl Command {
+    /// Commands that take no argument ignore trailing words, as Telegram
+    /// clients sometimes append them.
+    pub fn from_text(text: &CommandText<'_>) -> Option<Command> {
+        let args = text.args.to_owned();
+        Some(match text.name.as_str() {
+            "start" => Command::Start(args),
+            "topics" | "themen" => Command::Topics,
+            "subscribe" => Command::Subscribe(args),
+            "unsubscribe" => Command::Unsubscribe(args),
+            "mytopics" => Command::MyTopics,
+            "privacy" | "datenschutz" => Command::Privacy,
+            "stop" => Command::Stop,
+            "language" | "sprache" => Command::Language(args),
+            "help" | "hilfe" => Command::Help,
+            _ => return None,
+        })
+    }
+}
+
+/// A deep-link payload as Telegram allows it: 1–64 of `A-Z a-z 0-9 _ -`.
+pub fn valid_payload(payload: &str) -> bool {
+    !payload.is_empty()
+        && payload.len() <= 64
+        && payload
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_into_name_mention_and_arguments() {
+        let c = CommandText::split("/Subscribe@Basis_Test_Bot   Energie & Klima ").unwrap();
+        assert_eq!(c.name, "subscribe");
+        assert_eq!(c.mention, Some("Basis_Test_Bot"));
+        assert_eq!(c.args, "Energie & Klima");
+        assert!(c.is_for("basis_test_bot"));
+        assert!(
+            !CommandText::split("/help@other_bot")
+                .unwrap()
+                .is_for("basis_test_bot")
+        );
+        assert!(
+            CommandText::split("/help")
+                .unwrap()
+                .is_for("basis_test_bot")
+        );
+        let c = CommandText::split("/start\nstrikes").unwrap();
+        assert_eq!((c.name.as_str(), c.args), ("start", "strikes"));
+    }
+
+    #[test]
+    fn non_commands_are_not_commands() {
+        for text in [
+            "",
+            "/",
+            "hello",
+            " /start",
+            "/ start",
+            "/стоп",
+            "/a-b",
+            &format!("/{}", "x".repeat(33)),
+        ] {
+            assert_eq!(CommandText::split(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn known_commands_parse_and_others_do_not() {
+        let parse = |t: &str| Command::from_text(&CommandText::split(t).unwrap());
+        assert_eq!(
+            parse("/start strikes"),
+            Some(Command::Start("strikes".into()))
+        );
+        assert_eq!(parse("/topics please"), Some(Command::Topics));
+        assert_eq!(
+            parse("/unsubscribe"),
+            Some(Command::Unsubscribe(String::new()))
+        );
+        assert_eq!(parse("/SPRACHE en"), Some(Command::Language("en".into())));
+        assert_eq!(parse("/frobnicate"), None);
+    }
+
+    #[test]
+    fn deep_link_payloads_follow_telegrams_alphabet() {
+        assert!(valid_payload("strikes"));
+        assert!(valid_payload("inv_AbC-123"));
+        assert!(!valid_payload(""));
+        assert!(!valid_payload("a b"));
+        assert!(!valid_payload("ümlaut"));
+        assert!(!valid_payload(&"a".repeat(65)));
+    }
+}

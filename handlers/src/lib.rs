@@ -1,0 +1,83 @@
+//! Basis handlers: the dptree tree that answers members. Handlers only read
+//! and write storage and answer; they never loop over the Bot API, never
+//! sleep, and a failure or panic in one update cannot stop the bot.
+
+pub mod callback;
+pub mod command;
+mod guard;
+pub mod i18n;
+mod keyboards;
+mod member;
+mod membership;
+mod menu;
+pub mod topics;
+
+use std::sync::Arc;
+
+use basis_storage::{Storage, StorageError};
+use teloxide::dispatching::{DpHandlerDescription, UpdateFilterExt};
+use teloxide::prelude::*;
+use teloxide::types::AllowedUpdate;
+
+pub use i18n::{Locale, Texts};
+pub use menu::register_commands;
+pub use topics::{TopicCatalog, TopicKey};
+
+/// Errors a handler reports to the dispatcher's error handler (which logs
+/// them); the member gets a localized apology instead.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("storage failed")]
+    Storage(#[from] StorageError),
+    #[error("Telegram request failed")]
+    Telegram(#[from] teloxide::RequestError),
+}
+
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// Milliseconds since the Unix epoch; injected so tests control time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Called with every update before it is handled. Production passes none;
+/// tests use it to make a handler fail on purpose.
+pub type Probe = Arc<dyn Fn(&Update) + Send + Sync>;
+
+/// What every handler needs, given to the dispatcher once.
+pub struct Context {
+    pub storage: Storage,
+    pub texts: Texts,
+    pub topics: TopicCatalog,
+    /// The organisation's name as members see it.
+    pub organisation: String,
+    pub clock: Clock,
+    pub probe: Option<Probe>,
+}
+
+impl Context {
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+pub type Ctx = Arc<Context>;
+
+/// The update kinds Basis asks Telegram for; everything else is never sent.
+pub fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::MyChatMember,
+    ]
+}
+
+/// The whole tree. Edited messages and unknown kinds fall through to the
+/// dispatcher's default handler and are deliberately ignored.
+pub fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
+    guard::panic_guard()
+        .branch(Update::filter_message().endpoint(member::on_message))
+        .branch(Update::filter_callback_query().endpoint(member::on_callback))
+        .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))
+}
+
+type Handler = dptree::Handler<'static, HandlerResult, DpHandlerDescription>;

@@ -1,0 +1,506 @@
+//! What members do: commands in private chats and groups, and the buttons
+//! under the bot's messages.
+
+use basis_storage::ChatKind;
+use teloxide::ApiError;
+use teloxide::prelude::*;
+use teloxide::types::{Chat, Me, MessageId, User};
+
+use crate::callback::CallbackData;
+use crate::command::{Command, CommandText, valid_payload};
+use crate::topics::CatalogTopic;
+use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, t};
+
+/// Longest piece of member input echoed back in an answer.
+const ECHO_LIMIT: usize = 64;
+
+pub(crate) fn chat_kind(chat: &Chat) -> ChatKind {
+    if chat.is_private() {
+        ChatKind::Private
+    } else if chat.is_supergroup() {
+        ChatKind::Supergroup
+    } else if chat.is_group() {
+        ChatKind::Group
+    } else {
+        ChatKind::Channel
+    }
+}
+
+/// The chat an update is about, with what is known of it.
+struct Scene {
+    bot: Bot,
+    ctx: Ctx,
+    chat: Chat,
+    kind: ChatKind,
+    /// Stored language, else the one the member's app uses.
+    locale: Locale,
+}
+
+impl Scene {
+    async fn new(
+        bot: Bot,
+        ctx: Ctx,
+        chat: &Chat,
+        user: Option<&User>,
+    ) -> Result<Scene, HandlerError> {
+        let stored = ctx.storage.chat(chat.id.0).await?;
+        let locale = stored
+            .as_ref()
+            .and_then(|c| Locale::parse(&c.locale))
+            .unwrap_or_else(|| {
+                Locale::from_telegram(user.and_then(|u| u.language_code.as_deref()))
+            });
+        Ok(Scene {
+            bot,
+            ctx,
+            kind: chat_kind(chat),
+            chat: chat.clone(),
+            locale,
+        })
+    }
+
+    async fn say(&self, text: String) -> HandlerResult {
+        self.bot.send_message(self.chat.id, text).await?;
+        Ok(())
+    }
+
+    async fn subscribed(&self) -> Result<Vec<String>, HandlerError> {
+        Ok(self.ctx.storage.subscriptions(self.chat.id.0).await?)
+    }
+
+    async fn send_topics(&self, intro: String) -> HandlerResult {
+        let keyboard = keyboards::topics(&self.ctx, self.locale, &self.subscribed().await?);
+        self.bot
+            .send_message(self.chat.id, intro)
+            .reply_markup(keyboard)
+            .await?;
+        Ok(())
+    }
+
+    /// Creates the chat's row: the member has made a choice.
+    async fn remember(&self) -> HandlerResult {
+        self.ctx
+            .storage
+            .ensure_chat(
+                self.chat.id.0,
+                self.kind,
+                self.locale.code(),
+                self.ctx.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// In groups only admins change what the group receives, checked with
+    /// getChatMember at the moment they act.
+    async fn permission(&self, user: Option<&User>, sender_chat: Option<&Chat>) -> Permission {
+        if self.kind == ChatKind::Private {
+            return Permission::Allowed;
+        }
+        // An anonymous admin posts as the group itself.
+        if sender_chat.is_some_and(|c| c.id == self.chat.id) {
+            return Permission::Allowed;
+        }
+        let Some(user) = user else {
+            return Permission::Denied;
+        };
+        match self.bot.get_chat_member(self.chat.id, user.id).await {
+            Ok(member) if member.is_privileged() => Permission::Allowed,
+            Ok(_) => Permission::Denied,
+            Err(error) => {
+                tracing::warn!(%error, "admin check failed");
+                Permission::Unknown
+            }
+        }
+    }
+
+    fn refusal(&self, permission: Permission) -> Option<String> {
+        match permission {
+            Permission::Allowed => None,
+            Permission::Denied => Some(t!(self.ctx.texts, self.locale, "group-admins-only")),
+            Permission::Unknown => Some(t!(self.ctx.texts, self.locale, "group-check-failed")),
+        }
+    }
+
+    fn find_topic(&self, input: &str) -> Result<&CatalogTopic, String> {
+        let ctx = &self.ctx;
+        let topics = ctx.topics.listing(self.locale);
+        if input.is_empty() {
+            let example = ctx
+                .topics
+                .all()
+                .first()
+                .map(|t| format!("/subscribe {}", t.key.as_str()))
+                .unwrap_or_default();
+            return Err(t!(
+                ctx.texts,
+                self.locale,
+                "topic-missing",
+                example = example,
+                topics = topics
+            ));
+        }
+        ctx.topics.find(input).ok_or_else(|| {
+            let input: String = input.chars().take(ECHO_LIMIT).collect();
+            t!(
+                ctx.texts,
+                self.locale,
+                "topic-unknown",
+                input = input,
+                topics = topics
+            )
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Permission {
+    Allowed,
+    Denied,
+    /// Telegram could not tell us; act as denied but say why.
+    Unknown,
+}
+
+pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> HandlerResult {
+    let private = msg.chat.is_private();
+    if msg.chat.is_channel() {
+        return Ok(());
+    }
+    let command = msg.text().and_then(CommandText::split);
+    let command = match command {
+        Some(c) if !c.is_for(me.username()) => return Ok(()),
+        Some(c) => Some((Command::from_text(&c), c.mention.is_some())),
+        // In groups the bot hears only commands; chatter there is not for it.
+        None if !private => return Ok(()),
+        None => None,
+    };
+    let scene = Scene::new(bot, ctx, &msg.chat, msg.from.as_ref()).await?;
+    let outcome = match command {
+        Some((Some(command), _)) => run(&scene, command, &msg).await,
+        Some((None, addressed)) if private || addressed => {
+            scene
+                .say(t!(scene.ctx.texts, scene.locale, "unknown-command"))
+                .await
+        }
+        Some((None, _)) => Ok(()),
+        None => {
+            scene
+                .say(t!(scene.ctx.texts, scene.locale, "not-a-command"))
+                .await
+        }
+    };
+    if outcome.is_err() {
+        // The error handler logs the cause; the member learns it failed.
+        let _ = scene
+            .say(t!(scene.ctx.texts, scene.locale, "error-generic"))
+            .await;
+    }
+    outcome
+}
+
+async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let changes_topics = matches!(
+        command,
+        Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_)
+    ) || matches!(&command, Command::Start(p) if ctx.topics.get(&p.to_ascii_lowercase()).is_some());
+    if changes_topics {
+        let permission = scene
+            .permission(msg.from.as_ref(), msg.sender_chat.as_ref())
+            .await;
+        if let Some(refusal) = scene.refusal(permission) {
+            return scene.say(refusal).await;
+        }
+    }
+    match command {
+        Command::Start(payload) => {
+            let topic = valid_payload(&payload)
+                .then(|| ctx.topics.get(&payload.to_ascii_lowercase()))
+                .flatten();
+            match topic {
+                Some(topic) => {
+                    scene.remember().await?;
+                    ctx.storage
+                        .subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now())
+                        .await?;
+                    scene
+                        .send_topics(t!(
+                            ctx.texts,
+                            locale,
+                            "deep-link-subscribed",
+                            topic = topic.label(locale)
+                        ))
+                        .await
+                }
+                None => {
+                    let welcome = t!(ctx.texts, locale, "welcome", org = ctx.organisation.clone());
+                    let privacy = t!(ctx.texts, locale, "privacy-short");
+                    scene.send_topics(format!("{welcome}\n\n{privacy}")).await
+                }
+            }
+        }
+        Command::Topics => {
+            scene
+                .send_topics(t!(ctx.texts, locale, "topics-prompt"))
+                .await
+        }
+        Command::Subscribe(input) => {
+            let topic = match scene.find_topic(&input) {
+                Ok(topic) => topic,
+                Err(answer) => return scene.say(answer).await,
+            };
+            scene.remember().await?;
+            let label = topic.label(locale);
+            let text = if ctx
+                .storage
+                .subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now())
+                .await?
+            {
+                t!(ctx.texts, locale, "subscribed", topic = label)
+            } else {
+                t!(ctx.texts, locale, "already-subscribed", topic = label)
+            };
+            scene.say(text).await
+        }
+        Command::Unsubscribe(input) => {
+            let topic = match scene.find_topic(&input) {
+                Ok(topic) => topic,
+                Err(answer) => {
+                    return scene
+                        .say(answer.replace("/subscribe ", "/unsubscribe "))
+                        .await;
+                }
+            };
+            let label = topic.label(locale);
+            let text = if ctx
+                .storage
+                .unsubscribe(scene.chat.id.0, topic.key.as_str())
+                .await?
+            {
+                t!(ctx.texts, locale, "unsubscribed", topic = label)
+            } else {
+                t!(ctx.texts, locale, "not-subscribed", topic = label)
+            };
+            scene.say(text).await
+        }
+        Command::MyTopics => {
+            let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
+            let text = if labels.is_empty() {
+                t!(ctx.texts, locale, "mytopics-none")
+            } else {
+                t!(
+                    ctx.texts,
+                    locale,
+                    "mytopics-list",
+                    topics = labels.join("\n")
+                )
+            };
+            scene.say(text).await
+        }
+        Command::Privacy => scene.say(privacy_report(scene).await?).await,
+        Command::Stop => {
+            if ctx.storage.chat(scene.chat.id.0).await?.is_none() {
+                return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
+            }
+            let keyboard = keyboards::stop_confirmation(ctx, locale);
+            scene
+                .bot
+                .send_message(scene.chat.id, t!(ctx.texts, locale, "stop-confirm"))
+                .reply_markup(keyboard)
+                .await?;
+            Ok(())
+        }
+        Command::Language(input) if input.is_empty() => {
+            let keyboard = keyboards::languages(ctx);
+            scene
+                .bot
+                .send_message(scene.chat.id, t!(ctx.texts, locale, "language-prompt"))
+                .reply_markup(keyboard)
+                .await?;
+            Ok(())
+        }
+        Command::Language(input) => match Locale::parse(&input) {
+            Some(chosen) => {
+                set_language(scene, chosen).await?;
+                scene.say(t!(ctx.texts, chosen, "language-set")).await
+            }
+            None => scene.say(t!(ctx.texts, locale, "language-unknown")).await,
+        },
+        Command::Help => scene.say(t!(ctx.texts, locale, "help")).await,
+    }
+}
+
+async fn set_language(scene: &Scene, chosen: Locale) -> HandlerResult {
+    let now = scene.ctx.now();
+    let storage = &scene.ctx.storage;
+    storage
+        .ensure_chat(scene.chat.id.0, scene.kind, chosen.code(), now)
+        .await?;
+    storage
+        .set_locale(scene.chat.id.0, chosen.code(), now)
+        .await?;
+    Ok(())
+}
+
+/// Exactly what is stored about this chat.
+async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(chat) = ctx.storage.chat(scene.chat.id.0).await? else {
+        return Ok(t!(ctx.texts, locale, "privacy-nothing"));
+    };
+    let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
+    let topics = if labels.is_empty() {
+        t!(ctx.texts, locale, "privacy-no-topics")
+    } else {
+        labels.join(", ")
+    };
+    let kind = match chat.kind {
+        ChatKind::Private => t!(ctx.texts, locale, "kind-private"),
+        ChatKind::Group => t!(ctx.texts, locale, "kind-group"),
+        ChatKind::Supergroup => t!(ctx.texts, locale, "kind-supergroup"),
+        ChatKind::Channel => t!(ctx.texts, locale, "kind-channel"),
+    };
+    let language = Locale::parse(&chat.locale)
+        .map(|l| t!(ctx.texts, l, "language-name"))
+        .unwrap_or(chat.locale.clone());
+    Ok(t!(
+        ctx.texts,
+        locale,
+        "privacy-stored",
+        chat = chat.id.to_string(),
+        kind = kind,
+        language = language,
+        since = format_time(chat.consent_at, locale),
+        topics = topics
+    ))
+}
+
+fn format_time(ms: i64, locale: Locale) -> String {
+    let Some(time) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    match locale {
+        Locale::De => time.format("%d.%m.%Y %H:%M UTC").to_string(),
+        Locale::En => time.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+pub(crate) async fn on_callback(bot: Bot, ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+    let Some(message) = query.regular_message() else {
+        let locale = Locale::from_telegram(query.from.language_code.as_deref());
+        bot.answer_callback_query(query.id.clone())
+            .text(t!(ctx.texts, locale, "button-stale"))
+            .await?;
+        return Ok(());
+    };
+    let scene = Scene::new(bot, ctx, &message.chat, Some(&query.from)).await?;
+    let outcome = press(&scene, &query, message.id).await;
+    if outcome.is_err() {
+        let text = t!(scene.ctx.texts, scene.locale, "error-generic");
+        let _ = scene
+            .bot
+            .answer_callback_query(query.id.clone())
+            .text(text)
+            .await;
+    }
+    outcome
+}
+
+async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let bot = &scene.bot;
+    let parsed = query.data.as_deref().and_then(CallbackData::parse);
+    let data = match parsed {
+        Some(CallbackData::Toggle(key)) if ctx.topics.get(key.as_str()).is_none() => None,
+        other => other,
+    };
+    let Some(data) = data else {
+        bot.answer_callback_query(query.id.clone())
+            .text(t!(ctx.texts, scene.locale, "button-stale"))
+            .await?;
+        return Ok(());
+    };
+    if let Some(refusal) = scene.refusal(scene.permission(Some(&query.from), None).await) {
+        bot.answer_callback_query(query.id.clone())
+            .text(refusal)
+            .show_alert(true)
+            .await?;
+        return Ok(());
+    }
+    let chat_id = scene.chat.id;
+    let locale = scene.locale;
+    let toast = match data {
+        CallbackData::Toggle(key) => {
+            scene.remember().await?;
+            let on = ctx
+                .storage
+                .toggle(chat_id.0, key.as_str(), ctx.now())
+                .await?;
+            let keyboard = keyboards::topics(ctx, locale, &scene.subscribed().await?);
+            ignore_stale_edit(
+                bot.edit_message_reply_markup(chat_id, message_id)
+                    .reply_markup(keyboard)
+                    .await,
+            )?;
+            let topic = ctx
+                .topics
+                .get(key.as_str())
+                .map(|t| t.label(locale))
+                .unwrap_or_default();
+            if on {
+                t!(ctx.texts, locale, "topic-on-toast", topic = topic)
+            } else {
+                t!(ctx.texts, locale, "topic-off-toast", topic = topic)
+            }
+        }
+        CallbackData::Stop { confirmed: true } => {
+            let text = if ctx.storage.delete_chat(chat_id.0).await? {
+                t!(ctx.texts, locale, "stop-done")
+            } else {
+                t!(ctx.texts, locale, "stop-nothing")
+            };
+            ignore_stale_edit(
+                bot.edit_message_text(chat_id, message_id, text.clone())
+                    .await,
+            )?;
+            text
+        }
+        CallbackData::Stop { confirmed: false } => {
+            let text = t!(ctx.texts, locale, "stop-cancelled");
+            ignore_stale_edit(
+                bot.edit_message_text(chat_id, message_id, text.clone())
+                    .await,
+            )?;
+            text
+        }
+        CallbackData::Language(chosen) => {
+            set_language(scene, chosen).await?;
+            let text = t!(ctx.texts, chosen, "language-set");
+            ignore_stale_edit(
+                bot.edit_message_text(chat_id, message_id, text.clone())
+                    .await,
+            )?;
+            text
+        }
+    };
+    bot.answer_callback_query(query.id.clone())
+        .text(toast)
+        .await?;
+    Ok(())
+}
+
+/// A double press edits to the same content, or the message is gone: the
+/// state in storage is right either way.
+fn ignore_stale_edit<T>(result: Result<T, teloxide::RequestError>) -> HandlerResult {
+    match result {
+        Ok(_) => Ok(()),
+        Err(teloxide::RequestError::Api(
+            ApiError::MessageNotModified
+            | ApiError::MessageToEditNotFound
+            | ApiError::MessageCantBeEdited,
+        )) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}

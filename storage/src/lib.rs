@@ -1,0 +1,157 @@
+//! Basis storage: members, topics and subscriptions on SQLite (the embedded
+//! default) or PostgreSQL (several instances sharing one database).
+//!
+//! Every query is written once in SQL that both engines accept (`$1`
+//! placeholders work in SQLite too) and runs through [`on_pool!`], which
+//! type-checks the same body against each driver. Where the dialects differ
+//! the engine is named explicitly. Times are Unix milliseconds (`i64`), handed
+//! in by the caller so that tests control the clock.
+
+mod error;
+mod members;
+pub mod testing;
+mod topics;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use error::StorageError;
+pub use members::{Chat, ChatKind, ChatStatus};
+pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Which database engine a [`Storage`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the concrete pool, once per engine, so the
+/// same query text is checked against both drivers.
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    pub(crate) pool: Pool,
+}
+
+impl Storage {
+    /// Connects to `sqlite://path` (created when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Self {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL survives a process crash; only an OS crash can
+            // lose the last transactions.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let in_memory = options.get_filename().as_os_str() == ":memory:";
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists once per connection: keep one.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        if !in_memory {
+            restrict_to_owner(options.get_filename());
+        }
+        Ok(Self {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date; safe to run on every start and from
+    /// several instances at once (sqlx takes a lock).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database can be reached now.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(&self.pool, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(&self.pool, |p| p.close().await)
+    }
+}
+
+/// The database holds who follows which political topics: nobody but the
+/// service's own user may read the file.
+#[cfg(unix)]
+fn restrict_to_owner(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        if let Err(error) = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(?file, %error, "could not restrict database file permissions");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &std::path::Path) {}
+
+/// Milliseconds since the Unix epoch, the unit of every stored time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

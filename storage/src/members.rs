@@ -1,0 +1,254 @@
+//! Chats (private members, groups, channels) and their subscriptions.
+
+use std::fmt;
+
+use crate::{Result, Storage, on_pool};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatKind {
+    Private,
+    Group,
+    Supergroup,
+    Channel,
+}
+
+impl ChatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatKind::Private => "private",
+            ChatKind::Group => "group",
+            ChatKind::Supergroup => "supergroup",
+            ChatKind::Channel => "channel",
+        }
+    }
+
+    pub fn is_group(self) -> bool {
+        matches!(self, ChatKind::Group | ChatKind::Supergroup)
+    }
+}
+
+impl TryFrom<String> for ChatKind {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Ok(match value.as_str() {
+            "private" => ChatKind::Private,
+            "group" => ChatKind::Group,
+            "supergroup" => ChatKind::Supergroup,
+            "channel" => ChatKind::Channel,
+            _ => return Err(format!("unknown chat kind `{value}`")),
+        })
+    }
+}
+
+/// Whether later posts reach the chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatStatus {
+    Active,
+    /// The member blocked the bot (or the account is gone).
+    Blocked,
+    /// The bot was removed from the group or channel.
+    Left,
+}
+
+impl ChatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatStatus::Active => "active",
+            ChatStatus::Blocked => "blocked",
+            ChatStatus::Left => "left",
+        }
+    }
+}
+
+impl fmt::Display for ChatStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for ChatStatus {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Ok(match value.as_str() {
+            "active" => ChatStatus::Active,
+            "blocked" => ChatStatus::Blocked,
+            "left" => ChatStatus::Left,
+            _ => return Err(format!("unknown chat status `{value}`")),
+        })
+    }
+}
+
+/// Everything Basis stores about a chat, besides its topics.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Chat {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: ChatKind,
+    pub locale: String,
+    #[sqlx(try_from = "String")]
+    pub status: ChatStatus,
+    /// When the chat first chose to receive posts (Unix ms).
+    pub consent_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! select_chat {
+    () => {
+        "SELECT id, kind, locale, status, consent_at, updated_at FROM chats WHERE id = $1"
+    };
+}
+
+impl Storage {
+    pub async fn chat(&self, id: i64) -> Result<Option<Chat>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Chat>(
+            select_chat!()
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Creates the chat's row on its first choice (the moment of consent) and
+    /// returns it; an existing row is returned unchanged.
+    pub async fn ensure_chat(
+        &self,
+        id: i64,
+        kind: ChatKind,
+        locale: &str,
+        now: i64,
+    ) -> Result<Chat> {
+        let insert = "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
+                      VALUES ($1, $2, $3, 'active', $4, $4) ON CONFLICT (id) DO NOTHING";
+        Ok(on_pool!(&self.pool, |p| {
+            sqlx::query(insert)
+                .bind(id)
+                .bind(kind.as_str())
+                .bind(locale)
+                .bind(now)
+                .execute(p)
+                .await?;
+            sqlx::query_as::<_, Chat>(select_chat!())
+                .bind(id)
+                .fetch_one(p)
+                .await
+        })?)
+    }
+
+    pub async fn set_locale(&self, id: i64, locale: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE chats SET locale = $2, updated_at = $3 WHERE id = $1";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(locale)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Records that the chat blocked, unblocked, removed or re-added the bot.
+    /// Returns whether a stored chat changed; unknown chats stay unknown.
+    pub async fn set_status(&self, id: i64, status: ChatStatus, now: i64) -> Result<bool> {
+        let sql = "UPDATE chats SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Subscribes the chat to a current topic; `false` when it already was
+    /// subscribed or the topic does not exist (or is retired).
+    pub async fn subscribe(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+        let sql = "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
+                   SELECT $1, $2, $3 WHERE EXISTS \
+                     (SELECT 1 FROM topics WHERE key = $2 AND NOT retired) \
+                   ON CONFLICT (chat_id, topic_key) DO NOTHING";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(chat_id)
+            .bind(topic)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// `false` when the chat was not subscribed.
+    pub async fn unsubscribe(&self, chat_id: i64, topic: &str) -> Result<bool> {
+        let sql = "DELETE FROM subscriptions WHERE chat_id = $1 AND topic_key = $2";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(chat_id)
+            .bind(topic)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Flips one subscription and returns whether the chat now follows the
+    /// topic. Updates of one chat arrive in sequence, so no lock is needed
+    /// between the two statements; a lost race only repeats the same flip.
+    pub async fn toggle(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+        if self.unsubscribe(chat_id, topic).await? {
+            return Ok(false);
+        }
+        self.subscribe(chat_id, topic, now).await
+    }
+
+    /// The chat's topic keys in the configured order.
+    pub async fn subscriptions(&self, chat_id: i64) -> Result<Vec<String>> {
+        let sql = "SELECT s.topic_key FROM subscriptions s JOIN topics t ON t.key = s.topic_key \
+                   WHERE s.chat_id = $1 ORDER BY t.position, t.key";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(
+            sql
+        )
+        .bind(chat_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Forgets the chat: its row and everything hanging off it. Returns
+    /// whether anything was stored.
+    pub async fn delete_chat(&self, chat_id: i64) -> Result<bool> {
+        let done = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1")
+                .bind(chat_id)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query("DELETE FROM chats WHERE id = $1")
+                .bind(chat_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(done.rows_affected())
+        })?;
+        Ok(done > 0)
+    }
+
+    /// Distinct active chats following any of `topics`: the audience of a post.
+    pub async fn audience_size(&self, topics: &[String]) -> Result<i64> {
+        let mut total = 0;
+        if topics.is_empty() {
+            return Ok(total);
+        }
+        let placeholders: Vec<String> = (1..=topics.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT COUNT(DISTINCT s.chat_id) FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+             WHERE c.status = 'active' AND s.topic_key IN ({})",
+            placeholders.join(", ")
+        );
+        on_pool!(&self.pool, |p| {
+            let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()));
+            for topic in topics {
+                query = query.bind(topic);
+            }
+            total = query.fetch_one(p).await?;
+        });
+        Ok(total)
+    }
+}

@@ -1,0 +1,149 @@
+//! Real databases for tests: a temporary SQLite file, or a fresh PostgreSQL
+//! database on the server named by `BASIS_TEST_POSTGRES_URL`. No mocks.
+
+use tempfile::TempDir;
+
+use crate::{Engine, Storage};
+
+/// A migrated, empty database that is removed again when dropped.
+pub struct TestDatabase {
+    pub storage: Storage,
+    /// The URL a separate process (the bot under test) connects with.
+    pub url: String,
+    _dir: Option<TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("basis.db").display());
+        let storage = Storage::connect(&url).await.expect("open SQLite");
+        storage.migrate().await.expect("migrate SQLite");
+        Self {
+            storage,
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// `None` when no PostgreSQL server is configured for tests; in CI
+    /// (`CI` set) a missing server is an error, not a skip.
+    pub async fn postgres() -> Option<Self> {
+        let admin_url = match std::env::var("BASIS_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but BASIS_TEST_POSTGRES_URL is not: PostgreSQL tests must run")
+            }
+            _ => {
+                eprintln!("BASIS_TEST_POSTGRES_URL not set: skipping the PostgreSQL half");
+                return None;
+            }
+        };
+        let name = format!(
+            "basis_test_{}_{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        );
+        let admin = Storage::connect(&admin_url)
+            .await
+            .expect("connect to BASIS_TEST_POSTGRES_URL");
+        if let crate::Pool::Postgres(p) = &admin.pool {
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(p)
+                .await
+                .expect("create test database");
+        }
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        let storage = Storage::connect(&url)
+            .await
+            .expect("connect to test database");
+        storage.migrate().await.expect("migrate PostgreSQL");
+        Some(Self {
+            storage,
+            url,
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    /// SQLite, and PostgreSQL where configured: the engines a suite runs on.
+    pub async fn every_engine() -> Vec<Self> {
+        let mut all = vec![Self::sqlite().await];
+        all.extend(Self::postgres().await);
+        all
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.storage.engine()
+    }
+}
+
+/// Replaces the database name (the URL path) of a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; a database can only be dropped
+        // from another connection, so do it on a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async move {
+                    if let Ok(admin) = Storage::connect(&admin_url).await {
+                        if let crate::Pool::Postgres(p) = &admin.pool {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(p)
+                            .await;
+                        }
+                        admin.close().await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced_and_options_kept() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+    }
+}
