@@ -36,10 +36,14 @@ pub enum StartError {
 pub struct Hooks {
     pub clock: Option<Clock>,
     pub probe: Option<Probe>,
+    /// How long one getUpdates call may wait (default 10 s); shutdown waits
+    /// for the call in flight.
+    pub poll_timeout: Option<Duration>,
 }
 
 pub struct Application {
     config: Config,
+    poll_timeout: Duration,
     bot: Bot,
     ctx: Arc<Context>,
 }
@@ -88,7 +92,13 @@ impl Application {
             probe: hooks.probe,
         });
         let bot = Bot::new(token).set_api_url(api_url);
-        Ok(Application { config, bot, ctx })
+        let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));
+        Ok(Application {
+            config,
+            poll_timeout,
+            bot,
+            ctx,
+        })
     }
 
     pub fn storage(&self) -> &Storage {
@@ -113,7 +123,7 @@ impl Application {
         }
 
         let listener = Polling::builder(self.bot.clone())
-            .timeout(Duration::from_secs(10))
+            .timeout(self.poll_timeout)
             .allowed_updates(allowed_updates())
             .build();
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), schema())

@@ -76,6 +76,18 @@ impl TestDatabase {
         all
     }
 
+    /// Makes every query on subscriptions fail, as a broken database would,
+    /// so tests can see how the bot copes.
+    pub async fn sabotage(&self) {
+        crate::on_pool!(&self.storage.pool, |p| sqlx::query(
+            "ALTER TABLE subscriptions RENAME TO subscriptions_gone"
+        )
+        .execute(p)
+        .await
+        .map(drop))
+        .expect("rename table");
+    }
+
     pub fn engine(&self) -> Engine {
         self.storage.engine()
     }

@@ -1,1 +1,246 @@
+//! End-to-end harness: the real `basis` application (the code `basis run`
+//! runs) against the fake Bot API on 127.0.0.1 and a real database. One
+//! method per thing a person does.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use basis::{Application, Config, Hooks, StartError};
+use basis_storage::testing::TestDatabase;
+use basis_telegram_fake::{FakeTelegram, RecordedRequest, TgChat, TgMessageState, TgUser};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a test waits for the bot before it fails (an upper bound, never
+/// a sleep: the wait ends as soon as the request arrives).
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Someone in a chat: a member in their private chat, or in a group.
+#[derive(Clone)]
+pub struct Member {
+    pub user: TgUser,
+    pub chat: TgChat,
+}
+
+impl Member {
+    pub fn chat_id(&self) -> i64 {
+        self.chat.id
+    }
+}
+
+pub struct TestApp {
+    pub fake: FakeTelegram,
+    pub db: TestDatabase,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<(), StartError>>,
+}
+
+pub fn config_for(fake: &FakeTelegram, db: &TestDatabase) -> Config {
+    Config {
+        token: Some(fake.token().to_owned().into()),
+        api_url: fake.api_url(),
+        database_url: db.url.clone(),
+        organisation: "IG Beispiel".to_owned(),
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDatabase) -> TestApp {
+        Self::spawn_with(db, Hooks::default()).await
+    }
+
+    pub async fn spawn_with(db: TestDatabase, mut hooks: Hooks) -> TestApp {
+        // Short long-polls keep shutdown quick; the bot still long-polls.
+        hooks.poll_timeout.get_or_insert(Duration::from_secs(1));
+        let fake = FakeTelegram::start().await;
+        let config = config_for(&fake, &db);
+        let app = Application::build(config, hooks)
+            .await
+            .expect("application builds");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(app.run(shutdown.clone()));
+        // Start-up ends with the command menus; updates injected from then on
+        // wait at the fake server until the dispatcher polls them.
+        let menus = |r: &RecordedRequest| {
+            r.method == "setmycommands" && r.params.get("language_code").is_none()
+        };
+        if fake.wait_for_request(menus, PATIENCE).await.is_none() {
+            let calls: Vec<_> = fake
+                .requests()
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.status))
+                .collect();
+            let outcome = if task.is_finished() {
+                format!("{:?}", task.await)
+            } else {
+                "still running".to_owned()
+            };
+            panic!("the bot did not start polling; requests: {calls:?}; run: {outcome}");
+        }
+        TestApp {
+            fake,
+            db,
+            shutdown,
+            task,
+        }
+    }
+
+    pub fn storage(&self) -> &basis_storage::Storage {
+        &self.db.storage
+    }
+
+    /// A member in their private chat; `language` is what their app reports.
+    pub fn member(&self, id: i64, language: Option<&str>) -> Member {
+        let user = self.fake.user(id, "Alex", language);
+        let chat = self.fake.private_chat(&user);
+        Member { user, chat }
+    }
+
+    /// `user` inside `group`, with the given member status there.
+    pub fn in_group(&self, user: &TgUser, group: &TgChat, status: &str) -> Member {
+        self.fake.set_member_status(group.id, user.id, status);
+        Member {
+            user: user.clone(),
+            chat: group.clone(),
+        }
+    }
+
+    /// Sends `text` and returns the bot's next new message in that chat.
+    pub async fn ask(&self, who: &Member, text: &str) -> TgMessageState {
+        let mark = self.fake.mark();
+        self.fake.send_text(&who.user, &who.chat, text);
+        self.next_message_after(mark, who.chat.id).await
+    }
+
+    /// Sends `text` where no answer is expected, then proves the bot handled
+    /// it: updates of one chat run in order, so once `/help` sent after it is
+    /// answered, `text` was processed. Returns what the bot sent in between.
+    pub async fn say_expecting_silence(&self, who: &Member, text: &str) -> Vec<RecordedRequest> {
+        let mark = self.fake.mark();
+        self.fake.send_text(&who.user, &who.chat, text);
+        self.barrier(who, mark).await
+    }
+
+    /// Sends `/help` as `who` and waits for its answer; returns what the bot
+    /// sent since `mark`, besides that answer and polling.
+    pub async fn barrier(&self, who: &Member, mark: usize) -> Vec<RecordedRequest> {
+        self.fake.send_text(&who.user, &who.chat, "/help");
+        // Both languages' help lists /privacy with a dash; no other answer does.
+        let is_help = |r: &RecordedRequest| {
+            r.method == "sendmessage"
+                && chat_of(r) == Some(who.chat.id)
+                && r.text().is_some_and(|t| t.contains("/privacy –"))
+        };
+        self.fake
+            .wait_for_request_after(mark, is_help, PATIENCE)
+            .await
+            .expect("the bot answers /help");
+        self.fake.requests()[mark..]
+            .iter()
+            .filter(|r| r.method != "getupdates" && !is_help(r))
+            .cloned()
+            .collect()
+    }
+
+    pub async fn next_message_after(&self, mark: usize, chat_id: i64) -> TgMessageState {
+        let sent = self
+            .fake
+            .wait_for_request_after(
+                mark,
+                |r| r.method == "sendmessage" && chat_of(r) == Some(chat_id),
+                PATIENCE,
+            )
+            .await
+            .unwrap_or_else(|| panic!("no answer in chat {chat_id}"));
+        let id = message_id_of(&sent).expect("sendMessage answered with a message");
+        self.fake
+            .messages_in(chat_id)
+            .into_iter()
+            .find(|m| m.message_id == id)
+            .expect("message state")
+    }
+
+    /// Presses an inline button and returns the toast the bot answered with.
+    pub async fn press(&self, who: &Member, message_id: i64, data: &str) -> Option<String> {
+        let mark = self.fake.mark();
+        let injected = self
+            .fake
+            .press_button(&who.user, &who.chat, message_id, data);
+        let callback_id = injected
+            .callback_query_id
+            .clone()
+            .expect("a callback query id");
+        let answer = self
+            .fake
+            .wait_for_request_after(
+                mark,
+                |r| {
+                    r.method == "answercallbackquery"
+                        && r.params["callback_query_id"].as_str() == Some(&callback_id)
+                },
+                PATIENCE,
+            )
+            .await
+            .expect("the bot answers the button press");
+        answer
+            .params
+            .get("text")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+    }
+
+    /// The current state of a message in a chat.
+    pub fn message(&self, chat_id: i64, message_id: i64) -> TgMessageState {
+        self.fake
+            .messages_in(chat_id)
+            .into_iter()
+            .find(|m| m.message_id == message_id)
+            .expect("message exists")
+    }
+
+    pub async fn subscriptions(&self, chat_id: i64) -> Vec<String> {
+        self.storage()
+            .subscriptions(chat_id)
+            .await
+            .expect("read subscriptions")
+    }
+
+    pub async fn stop(self) -> Result<(), StartError> {
+        self.shutdown.cancel();
+        let result = self.task.await.expect("the application task ends");
+        self.fake.shutdown().await;
+        result
+    }
+}
+
+/// The chat a Bot API request is addressed to.
+pub fn chat_of(request: &RecordedRequest) -> Option<i64> {
+    request.chat_id()
+}
+
+/// The id of the message a successful send created.
+pub fn message_id_of(request: &RecordedRequest) -> Option<i64> {
+    request.response.as_ref()?["result"]["message_id"].as_i64()
+}
+
+/// Button labels and callback data of an inline keyboard, row by row.
+pub fn buttons(message: &TgMessageState) -> Vec<(String, String)> {
+    let Some(markup) = &message.reply_markup else {
+        return Vec::new();
+    };
+    markup["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            (
+                b["text"].as_str().unwrap_or_default().to_owned(),
+                b["callback_data"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub type SharedProbe = Arc<dyn Fn(&teloxide::types::Update) + Send + Sync>;
