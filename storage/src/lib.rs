@@ -9,6 +9,7 @@
 
 mod error;
 mod members;
+mod queue;
 pub mod testing;
 mod topics;
 
@@ -22,6 +23,10 @@ use sqlx::sqlite::{
 
 pub use error::StorageError;
 pub use members::{Chat, ChatKind, ChatStatus};
+pub use queue::{
+    Broadcast, Claimed, Content, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress,
+    Settlement,
+};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

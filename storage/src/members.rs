@@ -216,6 +216,11 @@ impl Storage {
     pub async fn delete_chat(&self, chat_id: i64) -> Result<bool> {
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
+            // Delivery records name the chat too: they go with it.
+            sqlx::query("DELETE FROM deliveries WHERE chat_id = $1")
+                .bind(chat_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1")
                 .bind(chat_id)
                 .execute(&mut *tx)

@@ -1,0 +1,488 @@
+//! The durable delivery queue. A broadcast is written together with one
+//! delivery row per receiving chat; workers claim due rows under a lease and
+//! settle them with the lease's token, so a worker whose lease expired cannot
+//! change a row that another worker has claimed since (fencing).
+
+use crate::{Pool, Result, Storage, on_pool};
+
+/// A group became a supergroup: the chat (with its topics) takes the new id,
+/// and the delivery goes back to the queue under it. If the new id is known
+/// already, the old chat's topics are merged into it.
+macro_rules! move_chat {
+    ($tx:ident, $s:expr, $to:expr, $now:expr) => {{
+    let (s, to, now): (&Settlement, i64, i64) = ($s, $to, $now);
+    let owned = sqlx::query(
+        "UPDATE deliveries SET lease_until = NULL, updated_at = $4 \
+         WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
+    )
+    .bind(s.broadcast_id)
+    .bind(s.chat_id)
+    .bind(s.lease_token)
+    .bind(now)
+    .execute(&mut *$tx)
+    .await?
+    .rows_affected();
+    if owned > 0 {
+    let from = s.chat_id;
+    sqlx::query(
+        "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
+         SELECT $2, 'supergroup', locale, 'active', consent_at, $3 FROM chats WHERE id = $1 \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(&mut *$tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
+         SELECT $2, topic_key, created_at FROM subscriptions WHERE chat_id = $1 \
+         ON CONFLICT (chat_id, topic_key) DO NOTHING",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *$tx)
+    .await?;
+    sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
+    sqlx::query("DELETE FROM chats WHERE id = $1").bind(from).execute(&mut *$tx).await?;
+    // Every open delivery to the old id now goes to the new one, unless the
+    // new chat already has its own delivery of that broadcast.
+    sqlx::query(
+        "DELETE FROM deliveries WHERE chat_id = $1 AND status IN ('pending', 'sending') \
+         AND broadcast_id IN (SELECT broadcast_id FROM deliveries WHERE chat_id = $2)",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *$tx)
+    .await?;
+    sqlx::query(
+        "UPDATE deliveries SET chat_id = $2, status = 'pending', due_at = $3, lease_until = NULL, updated_at = $3 \
+         WHERE chat_id = $1 AND status IN ('pending', 'sending')",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(&mut *$tx)
+    .await?;
+    }
+    owned
+    }};
+}
+
+/// What members receive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Text composed by the bot, sent with sendMessage.
+    Text(String),
+    /// An organizer's message, copied with copyMessage (media travel by id).
+    Copy { chat_id: i64, message_id: i64 },
+}
+
+pub const PRIORITY_NORMAL: i64 = 0;
+/// Overtakes the queue of normal broadcasts (a changed assembly time).
+pub const PRIORITY_URGENT: i64 = 10;
+
+#[derive(Clone, Debug)]
+pub struct NewBroadcast {
+    pub author_id: i64,
+    pub content: Content,
+    pub topics: Vec<String>,
+    pub priority: i64,
+    /// The organizer's chat that gets the progress message.
+    pub report_chat_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Broadcast {
+    pub id: i64,
+    pub author_id: i64,
+    pub kind: String,
+    pub text: Option<String>,
+    pub source_chat_id: Option<i64>,
+    pub source_message_id: Option<i64>,
+    pub topics: String,
+    pub priority: i64,
+    pub status: String,
+    pub report_chat_id: Option<i64>,
+    pub report_message_id: Option<i64>,
+    pub total: i64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+impl Broadcast {
+    pub fn content(&self) -> Option<Content> {
+        match (
+            self.kind.as_str(),
+            &self.text,
+            self.source_chat_id,
+            self.source_message_id,
+        ) {
+            ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
+            ("copy", _, Some(chat_id), Some(message_id)) => Some(Content::Copy {
+                chat_id,
+                message_id,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.status == "done"
+    }
+}
+
+/// A delivery a worker holds until its lease ends.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Claimed {
+    pub broadcast_id: i64,
+    pub chat_id: i64,
+    pub attempts: i64,
+    pub priority: i64,
+    pub lease_token: i64,
+}
+
+/// How one send ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        message_id: i64,
+    },
+    /// Try again at `due_at`. `counts` is false for 429: waiting out a flood
+    /// limit is not the chat's fault.
+    Retry {
+        due_at: i64,
+        error: String,
+        counts: bool,
+    },
+    /// Gave up (retries exhausted, or a permanent error).
+    Failed {
+        error: String,
+    },
+    /// The chat cannot be reached any more; later posts skip it.
+    Blocked {
+        error: String,
+    },
+    /// A group became a supergroup: move the chat and send again.
+    Moved {
+        to_chat_id: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    pub broadcast_id: i64,
+    pub chat_id: i64,
+    pub lease_token: i64,
+    pub outcome: Outcome,
+}
+
+/// Counts of a broadcast's deliveries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub total: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub blocked: i64,
+    /// Pending or being sent.
+    pub remaining: i64,
+    /// Reasons of failed deliveries with their counts, most frequent first.
+    pub errors: Vec<(String, i64)>,
+}
+
+impl Progress {
+    pub fn done(&self) -> i64 {
+        self.sent + self.failed + self.blocked
+    }
+}
+
+impl Storage {
+    /// Writes the broadcast and fans it out to every active chat following
+    /// any of its topics — each chat once — in one transaction. Returns the
+    /// broadcast's id and its number of deliveries.
+    pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
+        let (kind, text, source_chat, source_message) = match &new.content {
+            Content::Text(text) => ("text", Some(text.as_str()), None, None),
+            Content::Copy {
+                chat_id,
+                message_id,
+            } => ("copy", None, Some(*chat_id), Some(*message_id)),
+        };
+        let topics = new.topics.join(",");
+        // The topic list is bound as one comma-joined text: no dynamic SQL.
+        let fan_out = "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
+                       SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
+                       FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+                       WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%')";
+        let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
+                      priority, status, report_chat_id, total, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, 0, $9) RETURNING id";
+        on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(insert)
+                .bind(new.author_id)
+                .bind(kind)
+                .bind(text)
+                .bind(source_chat)
+                .bind(source_message)
+                .bind(&topics)
+                .bind(new.priority)
+                .bind(new.report_chat_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            let total = sqlx::query(fan_out)
+                .bind(id)
+                .bind(new.priority)
+                .bind(now)
+                .bind(&topics)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+            sqlx::query("UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
+                         finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1")
+                .bind(id)
+                .bind(total)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>((id, total))
+        })
+        .map_err(Into::into)
+    }
+
+    /// Claims up to `limit` due deliveries, most urgent first, under a lease
+    /// until `now + lease_ms`. Leases that ran out (a worker died) are
+    /// returned to the queue first.
+    pub async fn claim(&self, limit: i64, now: i64, lease_ms: i64) -> Result<Vec<Claimed>> {
+        let token: i64 = rand::random::<i64>() & i64::MAX;
+        let expire = "UPDATE deliveries SET status = 'pending', updated_at = $1 \
+                      WHERE status = 'sending' AND lease_until < $1";
+        let claimed = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query(expire).bind(now).execute(p).await?;
+                sqlx::query_as::<_, Claimed>(
+                    "UPDATE deliveries SET status = 'sending', lease_until = $1, lease_token = $2, updated_at = $3 \
+                     WHERE (broadcast_id, chat_id) IN ( \
+                       SELECT broadcast_id, chat_id FROM deliveries \
+                       WHERE status = 'pending' AND due_at <= $3 \
+                       ORDER BY priority DESC, due_at LIMIT $4) \
+                     RETURNING broadcast_id, chat_id, attempts, priority, lease_token",
+                )
+                .bind(now + lease_ms)
+                .bind(token)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query(expire).bind(now).execute(p).await?;
+                sqlx::query_as::<_, Claimed>(
+                    "WITH due AS ( \
+                       SELECT broadcast_id, chat_id FROM deliveries \
+                       WHERE status = 'pending' AND due_at <= $3 \
+                       ORDER BY priority DESC, due_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                     UPDATE deliveries d SET status = 'sending', lease_until = $1, lease_token = $2, updated_at = $3 \
+                     FROM due WHERE d.broadcast_id = due.broadcast_id AND d.chat_id = due.chat_id \
+                     RETURNING d.broadcast_id, d.chat_id, d.attempts, d.priority, d.lease_token",
+                )
+                .bind(now + lease_ms)
+                .bind(token)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let mut claimed = claimed;
+        claimed.sort_by_key(|c| (-c.priority, c.broadcast_id, c.chat_id));
+        Ok(claimed)
+    }
+
+    /// When the next pending delivery falls due, if any.
+    pub async fn next_due(&self) -> Result<Option<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<
+            _,
+            Option<i64>,
+        >(
+            "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Records outcomes in one transaction. A settlement whose lease token no
+    /// longer matches (the lease expired and the row was claimed again) is
+    /// ignored. Returns how many were applied.
+    pub async fn settle(&self, settlements: &[Settlement], now: i64) -> Result<usize> {
+        if settlements.is_empty() {
+            return Ok(0);
+        }
+        let applied = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let mut applied = 0;
+            for s in settlements {
+                let done = match &s.outcome {
+                    Outcome::Sent { message_id } => sqlx::query(
+                        "UPDATE deliveries SET status = 'sent', message_id = $4, attempts = attempts + 1, \
+                         error = NULL, lease_until = NULL, updated_at = $5 \
+                         WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
+                    )
+                    .bind(s.broadcast_id)
+                    .bind(s.chat_id)
+                    .bind(s.lease_token)
+                    .bind(*message_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+                    Outcome::Retry { due_at, error, counts } => sqlx::query(
+                        "UPDATE deliveries SET status = 'pending', due_at = $4, error = $5, \
+                         attempts = attempts + $6, lease_until = NULL, updated_at = $7 \
+                         WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
+                    )
+                    .bind(s.broadcast_id)
+                    .bind(s.chat_id)
+                    .bind(s.lease_token)
+                    .bind(*due_at)
+                    .bind(error)
+                    .bind(i64::from(*counts))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+                    Outcome::Failed { error } | Outcome::Blocked { error } => {
+                        let status = if matches!(s.outcome, Outcome::Blocked { .. }) { "blocked" } else { "failed" };
+                        let done = sqlx::query(
+                            "UPDATE deliveries SET status = $4, error = $5, attempts = attempts + 1, \
+                             lease_until = NULL, updated_at = $6 \
+                             WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
+                        )
+                        .bind(s.broadcast_id)
+                        .bind(s.chat_id)
+                        .bind(s.lease_token)
+                        .bind(status)
+                        .bind(error)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if done > 0 && status == "blocked" {
+                            sqlx::query("UPDATE chats SET status = 'blocked', updated_at = $2 WHERE id = $1 AND kind = 'private'")
+                                .bind(s.chat_id)
+                                .bind(now)
+                                .execute(&mut *tx)
+                                .await?;
+                            sqlx::query("UPDATE chats SET status = 'left', updated_at = $2 WHERE id = $1 AND kind <> 'private'")
+                                .bind(s.chat_id)
+                                .bind(now)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        done
+                    }
+                    Outcome::Moved { to_chat_id } => move_chat!(tx, s, *to_chat_id, now),
+                };
+                applied += done as usize;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(applied)
+        })?;
+        Ok(applied)
+    }
+
+    pub async fn broadcast(&self, id: i64) -> Result<Option<Broadcast>> {
+        Ok(on_pool!(&self.pool, |p| {
+            sqlx::query_as::<_, Broadcast>(
+            "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
+             report_chat_id, report_message_id, total, created_at, finished_at FROM broadcasts WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Broadcasts still being delivered, oldest first.
+    pub async fn unfinished_broadcasts(&self) -> Result<Vec<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE status = 'sending' ORDER BY id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
+        let counts: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
+            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
+        )
+        .bind(broadcast_id)
+        .fetch_all(p)
+        .await)?;
+        let mut progress = Progress::default();
+        for (status, n) in counts {
+            progress.total += n;
+            match status.as_str() {
+                "sent" => progress.sent = n,
+                "failed" => progress.failed = n,
+                "blocked" => progress.blocked = n,
+                _ => progress.remaining += n,
+            }
+        }
+        if progress.failed > 0 {
+            progress.errors = on_pool!(&self.pool, |p| {
+                sqlx::query_as(
+                "SELECT COALESCE(error, ''), COUNT(*) AS n FROM deliveries \
+                 WHERE broadcast_id = $1 AND status = 'failed' GROUP BY error ORDER BY n DESC LIMIT 5"
+            )
+            .bind(broadcast_id)
+            .fetch_all(p)
+            .await
+            })?;
+        }
+        Ok(progress)
+    }
+
+    pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
+        on_pool!(&self.pool, |p| sqlx::query(
+            "UPDATE broadcasts SET report_message_id = $2 WHERE id = $1"
+        )
+        .bind(broadcast_id)
+        .bind(message_id)
+        .execute(p)
+        .await
+        .map(drop))?;
+        Ok(())
+    }
+
+    /// Marks the broadcast done once nothing is left to send; returns whether
+    /// this call finished it (so exactly one instance sends the final report).
+    pub async fn finish_if_complete(&self, broadcast_id: i64, now: i64) -> Result<bool> {
+        let done = on_pool!(&self.pool, |p| {
+            sqlx::query(
+            "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending' \
+             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status IN ('pending', 'sending'))"
+        )
+        .bind(broadcast_id)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(done > 0)
+    }
+
+    /// The message id a chat received for a broadcast, if it was sent.
+    pub async fn delivered_message(&self, broadcast_id: i64, chat_id: i64) -> Result<Option<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT message_id FROM deliveries WHERE broadcast_id = $1 AND chat_id = $2 AND status = 'sent'"
+        )
+        .bind(broadcast_id)
+        .bind(chat_id)
+        .fetch_optional(p)
+        .await)?
+        .flatten())
+    }
+}
