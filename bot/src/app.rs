@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis_handlers::{
-    Clock, Context, Probe, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, Probe, ReplyBudget, Texts, TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -15,6 +15,7 @@ use teloxide::update_listeners::Polling;
 use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
 
+use crate::broadcaster::{self, Broadcaster};
 use crate::config::{Config, ConfigError, redact_url};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,8 @@ pub struct Hooks {
     /// How long one getUpdates call may wait (default 10 s); shutdown waits
     /// for the call in flight.
     pub poll_timeout: Option<Duration>,
+    /// Broadcaster settings other than those the configuration sets.
+    pub broadcast: Option<broadcaster::Settings>,
 }
 
 pub struct Application {
@@ -46,19 +49,15 @@ pub struct Application {
     poll_timeout: Duration,
     bot: Bot,
     ctx: Arc<Context>,
+    broadcaster: Broadcaster,
 }
 
 /// Connects, migrates and seeds the topics: what `basis migrate` does.
 pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
     let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
-    let storage = Storage::connect(&config.database_url)
-        .await
-        .map_err(db_error)?;
+    let storage = Storage::connect(&config.database_url).await.map_err(db_error)?;
     storage.migrate().await.map_err(db_error)?;
-    let report = storage
-        .seed_topics(&config.topic_seeds(), basis_storage::now_ms())
-        .await
-        .map_err(db_error)?;
+    let report = storage.seed_topics(&config.topic_seeds(), basis_storage::now_ms()).await.map_err(db_error)?;
     if !report.added.is_empty() {
         tracing::info!(added = ?report.added, "new topics");
     }
@@ -74,35 +73,36 @@ pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
 impl Application {
     pub async fn build(config: Config, hooks: Hooks) -> Result<Application, StartError> {
         let token = config.token()?.expose_secret().to_owned();
-        let api_url = url::Url::parse(&config.api_url)
-            .map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
+        let api_url = url::Url::parse(&config.api_url).map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
         let storage = prepare_storage(&config).await?;
-        let stored = storage
-            .topics()
-            .await
-            .map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
+        let stored = storage.topics().await.map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
         let ctx = Arc::new(Context {
             storage,
             texts: Texts::load(),
             topics: TopicCatalog::from_stored(&stored),
             organisation: config.organisation.clone(),
-            clock: hooks
-                .clock
-                .unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
+            clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
             probe: hooks.probe,
+            replies: Arc::new(ReplyBudget::default()),
         });
         let bot = Bot::new(token).set_api_url(api_url);
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));
-        Ok(Application {
-            config,
-            poll_timeout,
-            bot,
-            ctx,
-        })
+        let settings = broadcaster::Settings {
+            rate: Some(config.rate_limit),
+            paid: config.paid_broadcast,
+            ..hooks.broadcast.unwrap_or_default()
+        };
+        let broadcaster = Broadcaster::new(ctx.clone(), bot.clone(), &config.api_url, config.token()?, settings);
+        Ok(Application { config, poll_timeout, bot, ctx, broadcaster })
     }
 
     pub fn storage(&self) -> &Storage {
         &self.ctx.storage
+    }
+
+    /// Queues broadcasts; the application's run loop delivers them.
+    pub fn broadcaster(&self) -> Broadcaster {
+        self.broadcaster.clone()
     }
 
     /// Answers members until `shutdown` is cancelled. Fails early, with a
@@ -122,10 +122,8 @@ impl Application {
             tracing::warn!(%error, "could not register the command menus");
         }
 
-        let listener = Polling::builder(self.bot.clone())
-            .timeout(self.poll_timeout)
-            .allowed_updates(allowed_updates())
-            .build();
+        let listener =
+            Polling::builder(self.bot.clone()).timeout(self.poll_timeout).allowed_updates(allowed_updates()).build();
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), schema())
             .dependencies(dptree::deps![self.ctx.clone()])
             .default_handler(|update| async move {
@@ -134,6 +132,7 @@ impl Application {
             .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
             .build();
 
+        let sending = tokio::spawn(self.broadcaster.clone().run(shutdown.clone()));
         let token = dispatcher.shutdown_token();
         let stopper = tokio::spawn(async move {
             shutdown.cancelled().await;
@@ -147,12 +146,10 @@ impl Application {
             }
         });
         dispatcher
-            .dispatch_with_listener(
-                listener,
-                LoggingErrorHandler::with_custom_text("polling for updates failed"),
-            )
+            .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling for updates failed"))
             .await;
         stopper.abort();
+        let _ = sending.await;
         self.ctx.storage.close().await;
         Ok(())
     }

@@ -35,8 +35,10 @@ pub struct Config {
     /// Telegram user ids with every organizer right.
     #[serde(deserialize_with = "id_list")]
     pub owners: Vec<i64>,
-    /// Broadcast messages per second.
+    /// Messages per second, broadcasts and replies together.
     pub rate_limit: u32,
+    /// Above 30/s Telegram needs `allow_paid_broadcast` (0.1 Stars each).
+    pub paid_broadcast: bool,
     /// tracing filter, e.g. `info` or `basis=debug,info`.
     pub log: String,
     /// The organisation's name as members see it.
@@ -52,6 +54,7 @@ impl Default for Config {
             database_url: "sqlite://basis.db".to_owned(),
             owners: Vec::new(),
             rate_limit: 30,
+            paid_broadcast: false,
             log: "info".to_owned(),
             organisation: "Basis".to_owned(),
             topics: default_topics(),
@@ -79,16 +82,16 @@ pub enum ConfigError {
     NoTopics,
     #[error("BASIS_RATE_LIMIT must be between 1 and 1000, not {0}")]
     RateLimit(u32),
+    #[error(
+        "BASIS_RATE_LIMIT={0} is above Telegram's free 30/s: set BASIS_PAID_BROADCAST=true (each message above 30/s costs 0.1 Stars)"
+    )]
+    UnpaidRate(u32),
 }
 
 impl Config {
     /// Reads `path` (a missing file is fine) and the environment.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        Self::from_figment(
-            Figment::from(Serialized::defaults(Config::default()))
-                .merge(Toml::file(path))
-                .merge(env()),
-        )
+        Self::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)).merge(env()))
     }
 
     pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
@@ -111,29 +114,21 @@ impl Config {
             if topic.name.values().all(|n| n.trim().is_empty()) {
                 return Err(ConfigError::UnnamedTopic(topic.key.clone()));
             }
-            if let Some(lang) = topic
-                .name
-                .keys()
-                .chain(topic.description.keys())
-                .find(|l| Locale::parse(l).is_none())
-            {
-                return Err(ConfigError::UnknownLanguage(
-                    topic.key.clone(),
-                    lang.clone(),
-                ));
+            if let Some(lang) = topic.name.keys().chain(topic.description.keys()).find(|l| Locale::parse(l).is_none()) {
+                return Err(ConfigError::UnknownLanguage(topic.key.clone(), lang.clone()));
             }
         }
         if !(1..=1000).contains(&self.rate_limit) {
             return Err(ConfigError::RateLimit(self.rate_limit));
         }
+        if self.rate_limit > 30 && !self.paid_broadcast {
+            return Err(ConfigError::UnpaidRate(self.rate_limit));
+        }
         Ok(())
     }
 
     pub fn token(&self) -> Result<&SecretString, ConfigError> {
-        self.token
-            .as_ref()
-            .filter(|t| !t.expose_secret().trim().is_empty())
-            .ok_or(ConfigError::MissingToken)
+        self.token.as_ref().filter(|t| !t.expose_secret().trim().is_empty()).ok_or(ConfigError::MissingToken)
     }
 
     pub fn topic_seeds(&self) -> Vec<TopicSeed> {
@@ -161,22 +156,15 @@ impl Config {
     /// One line for the start-up log: everything but secrets.
     pub fn redacted(&self) -> String {
         format!(
-            "api_url={} database_url={} owners={:?} rate_limit={}/s organisation={:?} topics=[{}] token={}",
+            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] token={}",
             redact_url(&self.api_url),
             redact_url(&self.database_url),
             self.owners,
             self.rate_limit,
+            self.paid_broadcast,
             self.organisation,
-            self.topics
-                .iter()
-                .map(|t| t.key.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            if self.token.is_some() {
-                "[set, redacted]"
-            } else {
-                "[not set]"
-            },
+            self.topics.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(","),
+            if self.token.is_some() { "[set, redacted]" } else { "[not set]" },
         )
     }
 }
@@ -184,15 +172,7 @@ impl Config {
 /// Only the variables Basis documents, so that e.g. `BASIS_TEST_POSTGRES_URL`
 /// never leaks into the configuration.
 fn env() -> Env {
-    Env::prefixed("BASIS_").only(&[
-        "token",
-        "api_url",
-        "database_url",
-        "owners",
-        "rate_limit",
-        "log",
-        "organisation",
-    ])
+    Env::prefixed("BASIS_").only(&["token", "api_url", "database_url", "owners", "rate_limit", "log", "organisation"])
 }
 
 /// Hides a password inside a URL (`postgres://user:secret@host/db`).
@@ -222,11 +202,7 @@ fn id_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Er
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<i64>().map_err(|_| {
-                    serde::de::Error::custom(format!("`{s}` is not a Telegram user id"))
-                })
-            })
+            .map(|s| s.parse::<i64>().map_err(|_| serde::de::Error::custom(format!("`{s}` is not a Telegram user id"))))
             .collect(),
     }
 }
@@ -235,24 +211,15 @@ fn default_topics() -> Vec<TopicConfig> {
     let topic = |key: &str, emoji: &str, de: (&str, &str), en: (&str, &str)| TopicConfig {
         key: key.to_owned(),
         emoji: emoji.to_owned(),
-        name: BTreeMap::from([
-            ("de".to_owned(), de.0.to_owned()),
-            ("en".to_owned(), en.0.to_owned()),
-        ]),
-        description: BTreeMap::from([
-            ("de".to_owned(), de.1.to_owned()),
-            ("en".to_owned(), en.1.to_owned()),
-        ]),
+        name: BTreeMap::from([("de".to_owned(), de.0.to_owned()), ("en".to_owned(), en.0.to_owned())]),
+        description: BTreeMap::from([("de".to_owned(), de.1.to_owned()), ("en".to_owned(), en.1.to_owned())]),
     };
     vec![
         topic(
             "energy",
             "⚡",
             ("Energie & Klima", "Energiewende, Strompreise, Klimaschutz"),
-            (
-                "Energy & climate",
-                "Energy transition, power prices, climate protection",
-            ),
+            ("Energy & climate", "Energy transition, power prices, climate protection"),
         ),
         topic(
             "europe",
@@ -274,8 +241,7 @@ mod tests {
     use super::*;
 
     fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut figment =
-            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
+        let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
         for (key, value) in env {
             figment = figment.merge((key.to_string(), value.to_string()));
         }
@@ -295,10 +261,7 @@ mod tests {
 
     #[test]
     fn owners_come_as_comma_separated_text_or_array() {
-        assert_eq!(
-            load("owners = \"1, 22,333\"", &[]).unwrap().owners,
-            vec![1, 22, 333]
-        );
+        assert_eq!(load("owners = \"1, 22,333\"", &[]).unwrap().owners, vec![1, 22, 333]);
         assert_eq!(load("owners = [5, 6]", &[]).unwrap().owners, vec![5, 6]);
         assert!(load("owners = \"1,x\"", &[]).is_err());
     }
@@ -306,38 +269,19 @@ mod tests {
     #[test]
     fn bad_topics_are_refused_with_a_reason() {
         let bad_key = "[[topics]]\nkey = \"Energy Now\"\nname = { de = \"E\" }";
-        assert!(matches!(
-            load(bad_key, &[]),
-            Err(ConfigError::InvalidTopicKey(_))
-        ));
+        assert!(matches!(load(bad_key, &[]), Err(ConfigError::InvalidTopicKey(_))));
         let twice = "[[topics]]\nkey = \"a\"\nname = { de = \"A\" }\n[[topics]]\nkey = \"a\"\nname = { de = \"B\" }";
-        assert!(matches!(
-            load(twice, &[]),
-            Err(ConfigError::DuplicateTopic(_))
-        ));
+        assert!(matches!(load(twice, &[]), Err(ConfigError::DuplicateTopic(_))));
         let french = "[[topics]]\nkey = \"a\"\nname = { fr = \"A\" }";
-        assert!(matches!(
-            load(french, &[]),
-            Err(ConfigError::UnknownLanguage(..))
-        ));
-        assert!(matches!(
-            load("rate_limit = 0", &[]),
-            Err(ConfigError::RateLimit(0))
-        ));
+        assert!(matches!(load(french, &[]), Err(ConfigError::UnknownLanguage(..))));
+        assert!(matches!(load("rate_limit = 0", &[]), Err(ConfigError::RateLimit(0))));
     }
 
     #[test]
     fn secrets_stay_out_of_the_summary() {
-        let config = load(
-            "token = \"123:very-secret\"\ndatabase_url = \"postgres://u:pw@h/db\"",
-            &[],
-        )
-        .unwrap();
+        let config = load("token = \"123:very-secret\"\ndatabase_url = \"postgres://u:pw@h/db\"", &[]).unwrap();
         let line = config.redacted();
-        assert!(
-            !line.contains("very-secret") && !line.contains(":pw@"),
-            "{line}"
-        );
+        assert!(!line.contains("very-secret") && !line.contains(":pw@"), "{line}");
         assert!(line.contains("postgres://u:redacted@h/db"), "{line}");
         assert!(!format!("{config:?}").contains("very-secret"));
     }

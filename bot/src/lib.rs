@@ -2,6 +2,7 @@
 //! dispatcher and storage. `main.rs` only parses the command line.
 
 pub mod app;
+pub mod broadcaster;
 pub mod config;
 pub mod telemetry;
 

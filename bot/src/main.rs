@@ -8,19 +8,10 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(
-    name = "basis",
-    version,
-    about = "Members choose topics, organizers post, Basis delivers — on Telegram."
-)]
+#[command(name = "basis", version, about = "Members choose topics, organizers post, Basis delivers — on Telegram.")]
 struct Cli {
     /// Configuration file (missing is fine: defaults and BASIS_* variables apply).
-    #[arg(
-        long,
-        global = true,
-        env = "BASIS_CONFIG",
-        default_value = "basis.toml"
-    )]
+    #[arg(long, global = true, env = "BASIS_CONFIG", default_value = "basis.toml")]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -47,9 +38,7 @@ async fn main() -> ExitCode {
     telemetry::init(&config.log);
     tracing::info!(config = %config.redacted(), "starting");
     let result = match cli.command {
-        Command::Migrate => prepare_storage(&config)
-            .await
-            .map(|_| tracing::info!("database is up to date")),
+        Command::Migrate => prepare_storage(&config).await.map(|_| tracing::info!("database is up to date")),
         Command::Run => run(config).await,
     };
     match result {

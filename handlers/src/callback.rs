@@ -56,10 +56,7 @@ mod tests {
         ];
         for value in values {
             let encoded = value.encode();
-            assert!(
-                !encoded.is_empty() && encoded.len() <= CallbackData::MAX_LEN,
-                "{encoded}"
-            );
+            assert!(!encoded.is_empty() && encoded.len() <= CallbackData::MAX_LEN, "{encoded}");
             assert_eq!(CallbackData::parse(&encoded), Some(value));
         }
     }

@@ -24,23 +24,15 @@ impl<'a> CommandText<'a> {
             Some((name, mention)) => (name, Some(mention)),
             None => (head, None),
         };
-        if name.is_empty()
-            || name.len() > 32
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if name.is_empty() || name.len() > 32 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return None;
         }
-        Some(CommandText {
-            name: name.to_ascii_lowercase(),
-            mention,
-            args,
-        })
+        Some(CommandText { name: name.to_ascii_lowercase(), mention, args })
     }
 
     /// Whether this bot should act on it: no mention, or ours.
     pub fn is_for(&self, bot_username: &str) -> bool {
-        self.mention
-            .is_none_or(|m| m.eq_ignore_ascii_case(bot_username))
+        self.mention.is_none_or(|m| m.eq_ignore_ascii_case(bot_username))
     }
 }
 
@@ -82,9 +74,7 @@ impl Command {
 pub fn valid_payload(payload: &str) -> bool {
     !payload.is_empty()
         && payload.len() <= 64
-        && payload
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && payload.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -98,32 +88,15 @@ mod tests {
         assert_eq!(c.mention, Some("Basis_Test_Bot"));
         assert_eq!(c.args, "Energie & Klima");
         assert!(c.is_for("basis_test_bot"));
-        assert!(
-            !CommandText::split("/help@other_bot")
-                .unwrap()
-                .is_for("basis_test_bot")
-        );
-        assert!(
-            CommandText::split("/help")
-                .unwrap()
-                .is_for("basis_test_bot")
-        );
+        assert!(!CommandText::split("/help@other_bot").unwrap().is_for("basis_test_bot"));
+        assert!(CommandText::split("/help").unwrap().is_for("basis_test_bot"));
         let c = CommandText::split("/start\nstrikes").unwrap();
         assert_eq!((c.name.as_str(), c.args), ("start", "strikes"));
     }
 
     #[test]
     fn non_commands_are_not_commands() {
-        for text in [
-            "",
-            "/",
-            "hello",
-            " /start",
-            "/ start",
-            "/стоп",
-            "/a-b",
-            &format!("/{}", "x".repeat(33)),
-        ] {
+        for text in ["", "/", "hello", " /start", "/ start", "/стоп", "/a-b", &format!("/{}", "x".repeat(33))] {
             assert_eq!(CommandText::split(text), None, "{text:?}");
         }
     }
@@ -131,15 +104,9 @@ mod tests {
     #[test]
     fn known_commands_parse_and_others_do_not() {
         let parse = |t: &str| Command::from_text(&CommandText::split(t).unwrap());
-        assert_eq!(
-            parse("/start strikes"),
-            Some(Command::Start("strikes".into()))
-        );
+        assert_eq!(parse("/start strikes"), Some(Command::Start("strikes".into())));
         assert_eq!(parse("/topics please"), Some(Command::Topics));
-        assert_eq!(
-            parse("/unsubscribe"),
-            Some(Command::Unsubscribe(String::new()))
-        );
+        assert_eq!(parse("/unsubscribe"), Some(Command::Unsubscribe(String::new())));
         assert_eq!(parse("/SPRACHE en"), Some(Command::Language("en".into())));
         assert_eq!(parse("/frobnicate"), None);
     }

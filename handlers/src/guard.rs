@@ -22,10 +22,7 @@ pub(crate) fn panic_guard() -> Handler {
             let update: Option<Arc<Update>> = deps.try_get();
             let bot: Option<Arc<Bot>> = deps.try_get();
             let ctx: Option<Arc<Ctx>> = deps.try_get();
-            let probe = ctx
-                .as_ref()
-                .and_then(|c| c.probe.clone())
-                .zip(update.clone());
+            let probe = ctx.as_ref().and_then(|c| c.probe.clone()).zip(update.clone());
             let guarded = async move {
                 // Tests make a handler fail here; in production there is no probe.
                 if let Some((probe, update)) = probe {
@@ -57,10 +54,7 @@ pub(crate) fn panic_guard() -> Handler {
 async fn apologise(bot: &Bot, ctx: &Ctx, update: &Update) {
     let Some(chat) = update.chat() else { return };
     let locale = Locale::from_telegram(update.from().and_then(|u| u.language_code.as_deref()));
-    if let Err(error) = bot
-        .send_message(chat.id, t!(ctx.texts, locale, "error-generic"))
-        .await
-    {
+    if let Err(error) = bot.send_message(chat.id, t!(ctx.texts, locale, "error-generic")).await {
         tracing::warn!(%error, "could not apologise after a panic");
     }
 }

@@ -58,10 +58,7 @@ pub struct Texts {
 
 impl Texts {
     pub fn load() -> Texts {
-        Texts {
-            de: load(Locale::De),
-            en: load(Locale::En),
-        }
+        Texts { de: load(Locale::De), en: load(Locale::En) }
     }
 
     pub fn get(&self, locale: Locale) -> &FluentLanguageLoader {
@@ -82,9 +79,7 @@ fn load(locale: Locale) -> FluentLanguageLoader {
     let loader: FluentLanguageLoader = fluent_language_loader!();
     let id = LanguageIdentifier::from_str(locale.code()).expect("static language id");
     // The files are embedded at compile time; failing here is a build defect.
-    loader
-        .load_languages(&Localizations, &[id])
-        .expect("embedded locale files");
+    loader.load_languages(&Localizations, &[id]).expect("embedded locale files");
     // Isolation marks (U+2068/U+2069) would show up in Telegram messages.
     loader.set_use_isolating(false);
     loader

@@ -11,10 +11,7 @@ pub(crate) fn topics(ctx: &Context, locale: Locale, subscribed: &[String]) -> In
         let on = subscribed.iter().any(|k| k == topic.key.as_str());
         let mark = if on { "✅" } else { "⬜" };
         let data = CallbackData::Toggle(topic.key.clone()).encode();
-        vec![InlineKeyboardButton::callback(
-            format!("{mark} {}", topic.label(locale)),
-            data,
-        )]
+        vec![InlineKeyboardButton::callback(format!("{mark} {}", topic.label(locale)), data)]
     });
     InlineKeyboardMarkup::new(rows)
 }
@@ -35,9 +32,6 @@ pub(crate) fn stop_confirmation(ctx: &Context, locale: Locale) -> InlineKeyboard
 /// Each language named in itself.
 pub(crate) fn languages(ctx: &Context) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([Locale::ALL.map(|locale| {
-        InlineKeyboardButton::callback(
-            t!(ctx.texts, locale, "language-name"),
-            CallbackData::Language(locale).encode(),
-        )
+        InlineKeyboardButton::callback(t!(ctx.texts, locale, "language-name"), CallbackData::Language(locale).encode())
     })])
 }

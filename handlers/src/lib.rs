@@ -10,6 +10,7 @@ mod keyboards;
 mod member;
 mod membership;
 mod menu;
+pub mod reports;
 pub mod topics;
 
 use std::sync::Arc;
@@ -51,6 +52,28 @@ pub struct Context {
     pub organisation: String,
     pub clock: Clock,
     pub probe: Option<Probe>,
+    /// Replies count against Telegram's global limit too: the broadcaster
+    /// pays them back from its own budget.
+    pub replies: Arc<ReplyBudget>,
+}
+
+/// Messages the bot sent outside broadcasts, still to be paid for by the
+/// broadcaster's pace. Replies never wait; broadcasts slow down instead.
+#[derive(Default, Debug)]
+pub struct ReplyBudget {
+    owed: std::sync::atomic::AtomicU64,
+}
+
+impl ReplyBudget {
+    pub fn note_reply(&self) {
+        self.owed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Takes one owed reply, if any.
+    pub fn take(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.owed.fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1)).is_ok()
+    }
 }
 
 impl Context {

@@ -4,7 +4,7 @@
 use basis_storage::ChatKind;
 use teloxide::ApiError;
 use teloxide::prelude::*;
-use teloxide::types::{Chat, Me, MessageId, User};
+use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
@@ -37,30 +37,24 @@ struct Scene {
 }
 
 impl Scene {
-    async fn new(
-        bot: Bot,
-        ctx: Ctx,
-        chat: &Chat,
-        user: Option<&User>,
-    ) -> Result<Scene, HandlerError> {
+    async fn new(bot: Bot, ctx: Ctx, chat: &Chat, user: Option<&User>) -> Result<Scene, HandlerError> {
         let stored = ctx.storage.chat(chat.id.0).await?;
         let locale = stored
             .as_ref()
             .and_then(|c| Locale::parse(&c.locale))
-            .unwrap_or_else(|| {
-                Locale::from_telegram(user.and_then(|u| u.language_code.as_deref()))
-            });
-        Ok(Scene {
-            bot,
-            ctx,
-            kind: chat_kind(chat),
-            chat: chat.clone(),
-            locale,
-        })
+            .unwrap_or_else(|| Locale::from_telegram(user.and_then(|u| u.language_code.as_deref())));
+        Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale })
     }
 
     async fn say(&self, text: String) -> HandlerResult {
+        self.ctx.replies.note_reply();
         self.bot.send_message(self.chat.id, text).await?;
+        Ok(())
+    }
+
+    async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> HandlerResult {
+        self.ctx.replies.note_reply();
+        self.bot.send_message(self.chat.id, text).reply_markup(keyboard).await?;
         Ok(())
     }
 
@@ -70,24 +64,12 @@ impl Scene {
 
     async fn send_topics(&self, intro: String) -> HandlerResult {
         let keyboard = keyboards::topics(&self.ctx, self.locale, &self.subscribed().await?);
-        self.bot
-            .send_message(self.chat.id, intro)
-            .reply_markup(keyboard)
-            .await?;
-        Ok(())
+        self.ask(intro, keyboard).await
     }
 
     /// Creates the chat's row: the member has made a choice.
     async fn remember(&self) -> HandlerResult {
-        self.ctx
-            .storage
-            .ensure_chat(
-                self.chat.id.0,
-                self.kind,
-                self.locale.code(),
-                self.ctx.now(),
-            )
-            .await?;
+        self.ctx.storage.ensure_chat(self.chat.id.0, self.kind, self.locale.code(), self.ctx.now()).await?;
         Ok(())
     }
 
@@ -126,29 +108,13 @@ impl Scene {
         let ctx = &self.ctx;
         let topics = ctx.topics.listing(self.locale);
         if input.is_empty() {
-            let example = ctx
-                .topics
-                .all()
-                .first()
-                .map(|t| format!("/subscribe {}", t.key.as_str()))
-                .unwrap_or_default();
-            return Err(t!(
-                ctx.texts,
-                self.locale,
-                "topic-missing",
-                example = example,
-                topics = topics
-            ));
+            let example =
+                ctx.topics.all().first().map(|t| format!("/subscribe {}", t.key.as_str())).unwrap_or_default();
+            return Err(t!(ctx.texts, self.locale, "topic-missing", example = example, topics = topics));
         }
         ctx.topics.find(input).ok_or_else(|| {
             let input: String = input.chars().take(ECHO_LIMIT).collect();
-            t!(
-                ctx.texts,
-                self.locale,
-                "topic-unknown",
-                input = input,
-                topics = topics
-            )
+            t!(ctx.texts, self.locale, "topic-unknown", input = input, topics = topics)
         })
     }
 }
@@ -178,22 +144,14 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
     let outcome = match command {
         Some((Some(command), _)) => run(&scene, command, &msg).await,
         Some((None, addressed)) if private || addressed => {
-            scene
-                .say(t!(scene.ctx.texts, scene.locale, "unknown-command"))
-                .await
+            scene.say(t!(scene.ctx.texts, scene.locale, "unknown-command")).await
         }
         Some((None, _)) => Ok(()),
-        None => {
-            scene
-                .say(t!(scene.ctx.texts, scene.locale, "not-a-command"))
-                .await
-        }
+        None => scene.say(t!(scene.ctx.texts, scene.locale, "not-a-command")).await,
     };
     if outcome.is_err() {
         // The error handler logs the cause; the member learns it failed.
-        let _ = scene
-            .say(t!(scene.ctx.texts, scene.locale, "error-generic"))
-            .await;
+        let _ = scene.say(t!(scene.ctx.texts, scene.locale, "error-generic")).await;
     }
     outcome
 }
@@ -201,37 +159,23 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
 async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let changes_topics = matches!(
-        command,
-        Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_)
-    ) || matches!(&command, Command::Start(p) if ctx.topics.get(&p.to_ascii_lowercase()).is_some());
+    let changes_topics =
+        matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
+            || matches!(&command, Command::Start(p) if ctx.topics.get(&p.to_ascii_lowercase()).is_some());
     if changes_topics {
-        let permission = scene
-            .permission(msg.from.as_ref(), msg.sender_chat.as_ref())
-            .await;
+        let permission = scene.permission(msg.from.as_ref(), msg.sender_chat.as_ref()).await;
         if let Some(refusal) = scene.refusal(permission) {
             return scene.say(refusal).await;
         }
     }
     match command {
         Command::Start(payload) => {
-            let topic = valid_payload(&payload)
-                .then(|| ctx.topics.get(&payload.to_ascii_lowercase()))
-                .flatten();
+            let topic = valid_payload(&payload).then(|| ctx.topics.get(&payload.to_ascii_lowercase())).flatten();
             match topic {
                 Some(topic) => {
                     scene.remember().await?;
-                    ctx.storage
-                        .subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now())
-                        .await?;
-                    scene
-                        .send_topics(t!(
-                            ctx.texts,
-                            locale,
-                            "deep-link-subscribed",
-                            topic = topic.label(locale)
-                        ))
-                        .await
+                    ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await?;
+                    scene.send_topics(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale))).await
                 }
                 None => {
                     let welcome = t!(ctx.texts, locale, "welcome", org = ctx.organisation.clone());
@@ -240,11 +184,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
                 }
             }
         }
-        Command::Topics => {
-            scene
-                .send_topics(t!(ctx.texts, locale, "topics-prompt"))
-                .await
-        }
+        Command::Topics => scene.send_topics(t!(ctx.texts, locale, "topics-prompt")).await,
         Command::Subscribe(input) => {
             let topic = match scene.find_topic(&input) {
                 Ok(topic) => topic,
@@ -252,11 +192,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
             };
             scene.remember().await?;
             let label = topic.label(locale);
-            let text = if ctx
-                .storage
-                .subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now())
-                .await?
-            {
+            let text = if ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
                 t!(ctx.texts, locale, "subscribed", topic = label)
             } else {
                 t!(ctx.texts, locale, "already-subscribed", topic = label)
@@ -267,17 +203,11 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
             let topic = match scene.find_topic(&input) {
                 Ok(topic) => topic,
                 Err(answer) => {
-                    return scene
-                        .say(answer.replace("/subscribe ", "/unsubscribe "))
-                        .await;
+                    return scene.say(answer.replace("/subscribe ", "/unsubscribe ")).await;
                 }
             };
             let label = topic.label(locale);
-            let text = if ctx
-                .storage
-                .unsubscribe(scene.chat.id.0, topic.key.as_str())
-                .await?
-            {
+            let text = if ctx.storage.unsubscribe(scene.chat.id.0, topic.key.as_str()).await? {
                 t!(ctx.texts, locale, "unsubscribed", topic = label)
             } else {
                 t!(ctx.texts, locale, "not-subscribed", topic = label)
@@ -289,12 +219,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
             let text = if labels.is_empty() {
                 t!(ctx.texts, locale, "mytopics-none")
             } else {
-                t!(
-                    ctx.texts,
-                    locale,
-                    "mytopics-list",
-                    topics = labels.join("\n")
-                )
+                t!(ctx.texts, locale, "mytopics-list", topics = labels.join("\n"))
             };
             scene.say(text).await
         }
@@ -304,21 +229,11 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
                 return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
             }
             let keyboard = keyboards::stop_confirmation(ctx, locale);
-            scene
-                .bot
-                .send_message(scene.chat.id, t!(ctx.texts, locale, "stop-confirm"))
-                .reply_markup(keyboard)
-                .await?;
-            Ok(())
+            scene.ask(t!(ctx.texts, locale, "stop-confirm"), keyboard).await
         }
         Command::Language(input) if input.is_empty() => {
             let keyboard = keyboards::languages(ctx);
-            scene
-                .bot
-                .send_message(scene.chat.id, t!(ctx.texts, locale, "language-prompt"))
-                .reply_markup(keyboard)
-                .await?;
-            Ok(())
+            scene.ask(t!(ctx.texts, locale, "language-prompt"), keyboard).await
         }
         Command::Language(input) => match Locale::parse(&input) {
             Some(chosen) => {
@@ -334,12 +249,8 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
 async fn set_language(scene: &Scene, chosen: Locale) -> HandlerResult {
     let now = scene.ctx.now();
     let storage = &scene.ctx.storage;
-    storage
-        .ensure_chat(scene.chat.id.0, scene.kind, chosen.code(), now)
-        .await?;
-    storage
-        .set_locale(scene.chat.id.0, chosen.code(), now)
-        .await?;
+    storage.ensure_chat(scene.chat.id.0, scene.kind, chosen.code(), now).await?;
+    storage.set_locale(scene.chat.id.0, chosen.code(), now).await?;
     Ok(())
 }
 
@@ -351,20 +262,15 @@ async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
         return Ok(t!(ctx.texts, locale, "privacy-nothing"));
     };
     let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
-    let topics = if labels.is_empty() {
-        t!(ctx.texts, locale, "privacy-no-topics")
-    } else {
-        labels.join(", ")
-    };
+    let topics = if labels.is_empty() { t!(ctx.texts, locale, "privacy-no-topics") } else { labels.join(", ") };
     let kind = match chat.kind {
         ChatKind::Private => t!(ctx.texts, locale, "kind-private"),
         ChatKind::Group => t!(ctx.texts, locale, "kind-group"),
         ChatKind::Supergroup => t!(ctx.texts, locale, "kind-supergroup"),
         ChatKind::Channel => t!(ctx.texts, locale, "kind-channel"),
     };
-    let language = Locale::parse(&chat.locale)
-        .map(|l| t!(ctx.texts, l, "language-name"))
-        .unwrap_or(chat.locale.clone());
+    let language =
+        Locale::parse(&chat.locale).map(|l| t!(ctx.texts, l, "language-name")).unwrap_or(chat.locale.clone());
     Ok(t!(
         ctx.texts,
         locale,
@@ -390,20 +296,14 @@ fn format_time(ms: i64, locale: Locale) -> String {
 pub(crate) async fn on_callback(bot: Bot, ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     let Some(message) = query.regular_message() else {
         let locale = Locale::from_telegram(query.from.language_code.as_deref());
-        bot.answer_callback_query(query.id.clone())
-            .text(t!(ctx.texts, locale, "button-stale"))
-            .await?;
+        bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, locale, "button-stale")).await?;
         return Ok(());
     };
     let scene = Scene::new(bot, ctx, &message.chat, Some(&query.from)).await?;
     let outcome = press(&scene, &query, message.id).await;
     if outcome.is_err() {
         let text = t!(scene.ctx.texts, scene.locale, "error-generic");
-        let _ = scene
-            .bot
-            .answer_callback_query(query.id.clone())
-            .text(text)
-            .await;
+        let _ = scene.bot.answer_callback_query(query.id.clone()).text(text).await;
     }
     outcome
 }
@@ -417,16 +317,11 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         other => other,
     };
     let Some(data) = data else {
-        bot.answer_callback_query(query.id.clone())
-            .text(t!(ctx.texts, scene.locale, "button-stale"))
-            .await?;
+        bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, scene.locale, "button-stale")).await?;
         return Ok(());
     };
     if let Some(refusal) = scene.refusal(scene.permission(Some(&query.from), None).await) {
-        bot.answer_callback_query(query.id.clone())
-            .text(refusal)
-            .show_alert(true)
-            .await?;
+        bot.answer_callback_query(query.id.clone()).text(refusal).show_alert(true).await?;
         return Ok(());
     }
     let chat_id = scene.chat.id;
@@ -434,21 +329,10 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
     let toast = match data {
         CallbackData::Toggle(key) => {
             scene.remember().await?;
-            let on = ctx
-                .storage
-                .toggle(chat_id.0, key.as_str(), ctx.now())
-                .await?;
+            let on = ctx.storage.toggle(chat_id.0, key.as_str(), ctx.now()).await?;
             let keyboard = keyboards::topics(ctx, locale, &scene.subscribed().await?);
-            ignore_stale_edit(
-                bot.edit_message_reply_markup(chat_id, message_id)
-                    .reply_markup(keyboard)
-                    .await,
-            )?;
-            let topic = ctx
-                .topics
-                .get(key.as_str())
-                .map(|t| t.label(locale))
-                .unwrap_or_default();
+            ignore_stale_edit(bot.edit_message_reply_markup(chat_id, message_id).reply_markup(keyboard).await)?;
+            let topic = ctx.topics.get(key.as_str()).map(|t| t.label(locale)).unwrap_or_default();
             if on {
                 t!(ctx.texts, locale, "topic-on-toast", topic = topic)
             } else {
@@ -461,33 +345,22 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
             } else {
                 t!(ctx.texts, locale, "stop-nothing")
             };
-            ignore_stale_edit(
-                bot.edit_message_text(chat_id, message_id, text.clone())
-                    .await,
-            )?;
+            ignore_stale_edit(bot.edit_message_text(chat_id, message_id, text.clone()).await)?;
             text
         }
         CallbackData::Stop { confirmed: false } => {
             let text = t!(ctx.texts, locale, "stop-cancelled");
-            ignore_stale_edit(
-                bot.edit_message_text(chat_id, message_id, text.clone())
-                    .await,
-            )?;
+            ignore_stale_edit(bot.edit_message_text(chat_id, message_id, text.clone()).await)?;
             text
         }
         CallbackData::Language(chosen) => {
             set_language(scene, chosen).await?;
             let text = t!(ctx.texts, chosen, "language-set");
-            ignore_stale_edit(
-                bot.edit_message_text(chat_id, message_id, text.clone())
-                    .await,
-            )?;
+            ignore_stale_edit(bot.edit_message_text(chat_id, message_id, text.clone()).await)?;
             text
         }
     };
-    bot.answer_callback_query(query.id.clone())
-        .text(toast)
-        .await?;
+    bot.answer_callback_query(query.id.clone()).text(toast).await?;
     Ok(())
 }
 
@@ -497,9 +370,7 @@ fn ignore_stale_edit<T>(result: Result<T, teloxide::RequestError>) -> HandlerRes
     match result {
         Ok(_) => Ok(()),
         Err(teloxide::RequestError::Api(
-            ApiError::MessageNotModified
-            | ApiError::MessageToEditNotFound
-            | ApiError::MessageCantBeEdited,
+            ApiError::MessageNotModified | ApiError::MessageToEditNotFound | ApiError::MessageCantBeEdited,
         )) => Ok(()),
         Err(error) => Err(error.into()),
     }

@@ -13,9 +13,7 @@ pub(crate) async fn on_my_chat_member(ctx: Ctx, update: ChatMemberUpdated) -> Ha
     let chat_id = update.chat.id.0;
     let kind = chat_kind(&update.chat);
     let present = match &update.new_chat_member.kind {
-        ChatMemberKind::Owner(_)
-        | ChatMemberKind::Administrator(_)
-        | ChatMemberKind::Member { .. } => true,
+        ChatMemberKind::Owner(_) | ChatMemberKind::Administrator(_) | ChatMemberKind::Member { .. } => true,
         ChatMemberKind::Restricted(r) => r.is_member,
         ChatMemberKind::Left | ChatMemberKind::Banned(_) => false,
     };
@@ -29,9 +27,7 @@ pub(crate) async fn on_my_chat_member(ctx: Ctx, update: ChatMemberUpdated) -> Ha
     // a private chat is only stored once its member chooses something.
     if present && kind != ChatKind::Private && ctx.storage.chat(chat_id).await?.is_none() {
         let locale = Locale::from_telegram(update.from.language_code.as_deref());
-        ctx.storage
-            .ensure_chat(chat_id, kind, locale.code(), now)
-            .await?;
+        ctx.storage.ensure_chat(chat_id, kind, locale.code(), now).await?;
     }
     tracing::info!(chat_kind = kind.as_str(), %status, changed, "bot membership changed");
     Ok(())

@@ -22,11 +22,8 @@ pub fn commands(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
 /// Registers the menu for every language, and German for all others.
 pub async fn register_commands(bot: &Bot, texts: &Texts) -> Result<(), teloxide::RequestError> {
     for locale in Locale::ALL {
-        bot.set_my_commands(commands(texts, locale))
-            .language_code(locale.code())
-            .await?;
+        bot.set_my_commands(commands(texts, locale)).language_code(locale.code()).await?;
     }
-    bot.set_my_commands(commands(texts, Locale::default()))
-        .await?;
+    bot.set_my_commands(commands(texts, Locale::default())).await?;
     Ok(())
 }

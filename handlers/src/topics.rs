@@ -16,9 +16,7 @@ impl TopicKey {
     pub fn parse(input: &str) -> Option<TopicKey> {
         let valid = !input.is_empty()
             && input.len() <= Self::MAX_LEN
-            && input
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+            && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         valid.then(|| TopicKey(input.to_owned()))
     }
 
@@ -68,21 +66,12 @@ impl TopicCatalog {
             .filter_map(|t| {
                 let key = TopicKey::parse(&t.key)?;
                 let text = |locale: Locale| {
-                    t.texts
-                        .iter()
-                        .find(|x| x.locale == locale.code())
-                        .map(|x| (x.name.clone(), x.description.clone()))
+                    t.texts.iter().find(|x| x.locale == locale.code()).map(|x| (x.name.clone(), x.description.clone()))
                 };
                 let fallback = || (t.key.clone(), String::new());
-                let de = text(Locale::De)
-                    .or_else(|| text(Locale::En))
-                    .unwrap_or_else(fallback);
+                let de = text(Locale::De).or_else(|| text(Locale::En)).unwrap_or_else(fallback);
                 let en = text(Locale::En).unwrap_or_else(|| de.clone());
-                Some(CatalogTopic {
-                    key,
-                    emoji: t.emoji.clone(),
-                    names: [de, en],
-                })
+                Some(CatalogTopic { key, emoji: t.emoji.clone(), names: [de, en] })
             })
             .collect();
         TopicCatalog { topics }
@@ -105,9 +94,7 @@ impl TopicCatalog {
         }
         self.topics.iter().find(|t| {
             t.key.as_str() == wanted
-                || Locale::ALL
-                    .iter()
-                    .any(|&l| normalize(t.name(l)) == wanted || normalize(&t.label(l)) == wanted)
+                || Locale::ALL.iter().any(|&l| normalize(t.name(l)) == wanted || normalize(&t.label(l)) == wanted)
         })
     }
 
@@ -122,20 +109,12 @@ impl TopicCatalog {
 
     /// Localized labels of the given keys, one per line, in catalog order.
     pub fn labels_of(&self, keys: &[String], locale: Locale) -> Vec<String> {
-        self.topics
-            .iter()
-            .filter(|t| keys.iter().any(|k| k == t.key.as_str()))
-            .map(|t| t.label(locale))
-            .collect()
+        self.topics.iter().filter(|t| keys.iter().any(|k| k == t.key.as_str())).map(|t| t.label(locale)).collect()
     }
 }
 
 fn normalize(input: &str) -> String {
-    input
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    input.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 #[cfg(test)]
@@ -155,18 +134,9 @@ mod tests {
                 emoji: "⚡".into(),
                 position: 0,
                 retired: false,
-                texts: vec![
-                    text("de", "Energie & Klima"),
-                    text("en", "Energy & climate"),
-                ],
+                texts: vec![text("de", "Energie & Klima"), text("en", "Energy & climate")],
             },
-            Topic {
-                key: "europe".into(),
-                emoji: "🇪🇺".into(),
-                position: 1,
-                retired: true,
-                texts: vec![],
-            },
+            Topic { key: "europe".into(), emoji: "🇪🇺".into(), position: 1, retired: true, texts: vec![] },
             Topic {
                 key: "strikes".into(),
                 emoji: String::new(),
@@ -183,10 +153,7 @@ mod tests {
         assert_eq!(c.find("energy").unwrap().key.as_str(), "energy");
         assert_eq!(c.find("ENERGY").unwrap().key.as_str(), "energy");
         assert_eq!(c.find("energie & klima").unwrap().key.as_str(), "energy");
-        assert_eq!(
-            c.find("  Energy   &  Climate ").unwrap().key.as_str(),
-            "energy"
-        );
+        assert_eq!(c.find("  Energy   &  Climate ").unwrap().key.as_str(), "energy");
         assert_eq!(c.find("⚡ Energie & Klima").unwrap().key.as_str(), "energy");
         assert_eq!(c.find("STREIKS").unwrap().key.as_str(), "strikes");
         assert!(c.find("europe").is_none(), "retired topics are hidden");

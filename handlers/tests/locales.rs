@@ -43,8 +43,7 @@ fn inline_variables(inline: &InlineExpression<&str>, out: &mut BTreeSet<String>)
 /// Message id → the variables it uses.
 fn messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
     let path = root().join("locales").join(lang).join("basis.ftl");
-    let source =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let resource = fluent_syntax::parser::parse(source.as_str())
         .unwrap_or_else(|(_, errors)| panic!("{} does not parse: {errors:?}", path.display()));
     let mut out = BTreeMap::new();
@@ -54,11 +53,7 @@ fn messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
             if let Some(value) = &message.value {
                 variables(value, &mut vars);
             }
-            assert!(
-                out.insert(message.id.name.to_owned(), vars).is_none(),
-                "{lang}: duplicate {}",
-                message.id.name
-            );
+            assert!(out.insert(message.id.name.to_owned(), vars).is_none(), "{lang}: duplicate {}", message.id.name);
         }
     }
     out
@@ -70,15 +65,9 @@ fn german_and_english_have_the_same_messages_and_variables() {
     let en = messages("en");
     let only_de: Vec<_> = de.keys().filter(|k| !en.contains_key(*k)).collect();
     let only_en: Vec<_> = en.keys().filter(|k| !de.contains_key(*k)).collect();
-    assert!(
-        only_de.is_empty() && only_en.is_empty(),
-        "only in de: {only_de:?}; only in en: {only_en:?}"
-    );
+    assert!(only_de.is_empty() && only_en.is_empty(), "only in de: {only_de:?}; only in en: {only_en:?}");
     for (id, vars) in &de {
-        assert_eq!(
-            vars, &en[id],
-            "variables of `{id}` differ between de and en"
-        );
+        assert_eq!(vars, &en[id], "variables of `{id}` differ between de and en");
     }
 }
 
@@ -112,8 +101,7 @@ fn every_message_the_code_uses_exists() {
                     if let Some(start) = source[i..].find('"') {
                         let rest = &source[i + start + 1..];
                         let id: String = rest.chars().take_while(|c| *c != '"').collect();
-                        if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.is_empty()
-                        {
+                        if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.is_empty() {
                             used.insert((id, path.display().to_string()));
                         }
                     }

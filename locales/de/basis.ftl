@@ -86,3 +86,18 @@ kind-private = privater Chat
 kind-group = Gruppe
 kind-supergroup = Supergruppe
 kind-channel = Kanal
+
+broadcast-queued = 📣 Sendung #{ $id } an { $total } Chats wird gestartet …
+broadcast-progress =
+    📣 Sendung #{ $id } läuft
+    { $bar } { $percent } %
+    Zugestellt: { $sent } · Blockiert: { $blocked } · Fehlgeschlagen: { $failed } · Offen: { $remaining }
+    Noch etwa { $eta }
+broadcast-report =
+    ✅ Sendung #{ $id } abgeschlossen
+    Zugestellt: { $sent } von { $total }
+    Blockiert oder ausgetreten: { $blocked }
+    Fehlgeschlagen: { $failed }{ $reasons }
+eta-seconds = { $n } s
+eta-minutes = { $n } min
+eta-unknown = (wird berechnet)

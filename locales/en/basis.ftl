@@ -86,3 +86,18 @@ kind-private = private chat
 kind-group = group
 kind-supergroup = supergroup
 kind-channel = channel
+
+broadcast-queued = 📣 Broadcast #{ $id } to { $total } chats is starting …
+broadcast-progress =
+    📣 Broadcast #{ $id } in progress
+    { $bar } { $percent } %
+    Delivered: { $sent } · Blocked: { $blocked } · Failed: { $failed } · Remaining: { $remaining }
+    About { $eta } left
+broadcast-report =
+    ✅ Broadcast #{ $id } finished
+    Delivered: { $sent } of { $total }
+    Blocked or left: { $blocked }
+    Failed: { $failed }{ $reasons }
+eta-seconds = { $n } s
+eta-minutes = { $n } min
+eta-unknown = (calculating)

@@ -17,15 +17,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::StorageError;
 pub use members::{Chat, ChatKind, ChatStatus};
 pub use queue::{
-    Broadcast, Claimed, Content, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress,
-    Settlement,
+    Broadcast, Claimed, Content, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
 };
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
@@ -74,9 +71,7 @@ impl Storage {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Self {
-                pool: Pool::Postgres(pool),
-            })
+            Ok(Self { pool: Pool::Postgres(pool) })
         } else {
             Err(StorageError::UnsupportedUrl)
         }
@@ -101,9 +96,7 @@ impl Storage {
         if !in_memory {
             restrict_to_owner(options.get_filename());
         }
-        Ok(Self {
-            pool: Pool::Sqlite(pool),
-        })
+        Ok(Self { pool: Pool::Sqlite(pool) })
     }
 
     pub fn engine(&self) -> Engine {
@@ -125,10 +118,7 @@ impl Storage {
 
     /// Answers whether the database can be reached now.
     pub async fn ping(&self) -> Result<()> {
-        on_pool!(&self.pool, |p| sqlx::query("SELECT 1")
-            .execute(p)
-            .await
-            .map(drop))?;
+        on_pool!(&self.pool, |p| sqlx::query("SELECT 1").execute(p).await.map(drop))?;
         Ok(())
     }
 

@@ -100,37 +100,17 @@ macro_rules! select_chat {
 
 impl Storage {
     pub async fn chat(&self, id: i64) -> Result<Option<Chat>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Chat>(
-            select_chat!()
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Chat>(select_chat!()).bind(id).fetch_optional(p).await)?)
     }
 
     /// Creates the chat's row on its first choice (the moment of consent) and
     /// returns it; an existing row is returned unchanged.
-    pub async fn ensure_chat(
-        &self,
-        id: i64,
-        kind: ChatKind,
-        locale: &str,
-        now: i64,
-    ) -> Result<Chat> {
+    pub async fn ensure_chat(&self, id: i64, kind: ChatKind, locale: &str, now: i64) -> Result<Chat> {
         let insert = "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
                       VALUES ($1, $2, $3, 'active', $4, $4) ON CONFLICT (id) DO NOTHING";
         Ok(on_pool!(&self.pool, |p| {
-            sqlx::query(insert)
-                .bind(id)
-                .bind(kind.as_str())
-                .bind(locale)
-                .bind(now)
-                .execute(p)
-                .await?;
-            sqlx::query_as::<_, Chat>(select_chat!())
-                .bind(id)
-                .fetch_one(p)
-                .await
+            sqlx::query(insert).bind(id).bind(kind.as_str()).bind(locale).bind(now).execute(p).await?;
+            sqlx::query_as::<_, Chat>(select_chat!()).bind(id).fetch_one(p).await
         })?)
     }
 
@@ -203,12 +183,7 @@ impl Storage {
     pub async fn subscriptions(&self, chat_id: i64) -> Result<Vec<String>> {
         let sql = "SELECT s.topic_key FROM subscriptions s JOIN topics t ON t.key = s.topic_key \
                    WHERE s.chat_id = $1 ORDER BY t.position, t.key";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(
-            sql
-        )
-        .bind(chat_id)
-        .fetch_all(p)
-        .await)?)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(sql).bind(chat_id).fetch_all(p).await)?)
     }
 
     /// Forgets the chat: its row and everything hanging off it. Returns
@@ -217,18 +192,9 @@ impl Storage {
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             // Delivery records name the chat too: they go with it.
-            sqlx::query("DELETE FROM deliveries WHERE chat_id = $1")
-                .bind(chat_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1")
-                .bind(chat_id)
-                .execute(&mut *tx)
-                .await?;
-            let done = sqlx::query("DELETE FROM chats WHERE id = $1")
-                .bind(chat_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM deliveries WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
+            let done = sqlx::query("DELETE FROM chats WHERE id = $1").bind(chat_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(done.rows_affected())
         })?;

@@ -10,62 +10,62 @@ use crate::{Pool, Result, Storage, on_pool};
 /// already, the old chat's topics are merged into it.
 macro_rules! move_chat {
     ($tx:ident, $s:expr, $to:expr, $now:expr) => {{
-    let (s, to, now): (&Settlement, i64, i64) = ($s, $to, $now);
-    let owned = sqlx::query(
-        "UPDATE deliveries SET lease_until = NULL, updated_at = $4 \
+        let (s, to, now): (&Settlement, i64, i64) = ($s, $to, $now);
+        let owned = sqlx::query(
+            "UPDATE deliveries SET lease_until = NULL, updated_at = $4 \
          WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
-    )
-    .bind(s.broadcast_id)
-    .bind(s.chat_id)
-    .bind(s.lease_token)
-    .bind(now)
-    .execute(&mut *$tx)
-    .await?
-    .rows_affected();
-    if owned > 0 {
-    let from = s.chat_id;
-    sqlx::query(
-        "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
+        )
+        .bind(s.broadcast_id)
+        .bind(s.chat_id)
+        .bind(s.lease_token)
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if owned > 0 {
+            let from = s.chat_id;
+            sqlx::query(
+                "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
          SELECT $2, 'supergroup', locale, 'active', consent_at, $3 FROM chats WHERE id = $1 \
          ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(now)
-    .execute(&mut *$tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
+            )
+            .bind(from)
+            .bind(to)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
          SELECT $2, topic_key, created_at FROM subscriptions WHERE chat_id = $1 \
          ON CONFLICT (chat_id, topic_key) DO NOTHING",
-    )
-    .bind(from)
-    .bind(to)
-    .execute(&mut *$tx)
-    .await?;
-    sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
-    sqlx::query("DELETE FROM chats WHERE id = $1").bind(from).execute(&mut *$tx).await?;
-    // Every open delivery to the old id now goes to the new one, unless the
-    // new chat already has its own delivery of that broadcast.
-    sqlx::query(
-        "DELETE FROM deliveries WHERE chat_id = $1 AND status IN ('pending', 'sending') \
+            )
+            .bind(from)
+            .bind(to)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
+            sqlx::query("DELETE FROM chats WHERE id = $1").bind(from).execute(&mut *$tx).await?;
+            // Every open delivery to the old id now goes to the new one, unless the
+            // new chat already has its own delivery of that broadcast.
+            sqlx::query(
+                "DELETE FROM deliveries WHERE chat_id = $1 AND status IN ('pending', 'sending') \
          AND broadcast_id IN (SELECT broadcast_id FROM deliveries WHERE chat_id = $2)",
-    )
-    .bind(from)
-    .bind(to)
-    .execute(&mut *$tx)
-    .await?;
-    sqlx::query(
-        "UPDATE deliveries SET chat_id = $2, status = 'pending', due_at = $3, lease_until = NULL, updated_at = $3 \
+            )
+            .bind(from)
+            .bind(to)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query(
+            "UPDATE deliveries SET chat_id = $2, status = 'pending', due_at = $3, lease_until = NULL, updated_at = $3 \
          WHERE chat_id = $1 AND status IN ('pending', 'sending')",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(now)
-    .execute(&mut *$tx)
-    .await?;
-    }
-    owned
+        )
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
+        }
+        owned
     }};
 }
 
@@ -88,8 +88,10 @@ pub struct NewBroadcast {
     pub content: Content,
     pub topics: Vec<String>,
     pub priority: i64,
-    /// The organizer's chat that gets the progress message.
+    /// The organizer's chat that gets the progress message…
     pub report_chat_id: Option<i64>,
+    /// …in the organizer's language.
+    pub report_locale: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -104,6 +106,7 @@ pub struct Broadcast {
     pub priority: i64,
     pub status: String,
     pub report_chat_id: Option<i64>,
+    pub report_locale: String,
     pub report_message_id: Option<i64>,
     pub total: i64,
     pub created_at: i64,
@@ -112,17 +115,9 @@ pub struct Broadcast {
 
 impl Broadcast {
     pub fn content(&self) -> Option<Content> {
-        match (
-            self.kind.as_str(),
-            &self.text,
-            self.source_chat_id,
-            self.source_message_id,
-        ) {
+        match (self.kind.as_str(), &self.text, self.source_chat_id, self.source_message_id) {
             ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
-            ("copy", _, Some(chat_id), Some(message_id)) => Some(Content::Copy {
-                chat_id,
-                message_id,
-            }),
+            ("copy", _, Some(chat_id), Some(message_id)) => Some(Content::Copy { chat_id, message_id }),
             _ => None,
         }
     }
@@ -186,6 +181,8 @@ pub struct Progress {
     pub blocked: i64,
     /// Pending or being sent.
     pub remaining: i64,
+    /// Being sent: claimed under a lease.
+    pub leased: i64,
     /// Reasons of failed deliveries with their counts, most frequent first.
     pub errors: Vec<(String, i64)>,
 }
@@ -203,10 +200,7 @@ impl Storage {
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
         let (kind, text, source_chat, source_message) = match &new.content {
             Content::Text(text) => ("text", Some(text.as_str()), None, None),
-            Content::Copy {
-                chat_id,
-                message_id,
-            } => ("copy", None, Some(*chat_id), Some(*message_id)),
+            Content::Copy { chat_id, message_id } => ("copy", None, Some(*chat_id), Some(*message_id)),
         };
         let topics = new.topics.join(",");
         // The topic list is bound as one comma-joined text: no dynamic SQL.
@@ -215,8 +209,8 @@ impl Storage {
                        FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
                        WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%')";
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
-                      priority, status, report_chat_id, total, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, 0, $9) RETURNING id";
+                      priority, status, report_chat_id, report_locale, total, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(insert)
@@ -229,6 +223,7 @@ impl Storage {
                 .bind(new.priority)
                 .bind(new.report_chat_id)
                 .bind(now)
+                .bind(&new.report_locale)
                 .fetch_one(&mut *tx)
                 .await?;
             let total = sqlx::query(fan_out)
@@ -239,13 +234,15 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected() as i64;
-            sqlx::query("UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
-                         finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1")
-                .bind(id)
-                .bind(total)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
+                         finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1",
+            )
+            .bind(id)
+            .bind(total)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>((id, total))
         })
@@ -303,10 +300,7 @@ impl Storage {
 
     /// When the next pending delivery falls due, if any.
     pub async fn next_due(&self) -> Result<Option<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<
-            _,
-            Option<i64>,
-        >(
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, Option<i64>>(
             "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'"
         )
         .fetch_one(p)
@@ -375,11 +369,13 @@ impl Storage {
                                 .bind(now)
                                 .execute(&mut *tx)
                                 .await?;
-                            sqlx::query("UPDATE chats SET status = 'left', updated_at = $2 WHERE id = $1 AND kind <> 'private'")
-                                .bind(s.chat_id)
-                                .bind(now)
-                                .execute(&mut *tx)
-                                .await?;
+                            sqlx::query(
+                                "UPDATE chats SET status = 'left', updated_at = $2 WHERE id = $1 AND kind <> 'private'",
+                            )
+                            .bind(s.chat_id)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
                         }
                         done
                     }
@@ -396,12 +392,13 @@ impl Storage {
     pub async fn broadcast(&self, id: i64) -> Result<Option<Broadcast>> {
         Ok(on_pool!(&self.pool, |p| {
             sqlx::query_as::<_, Broadcast>(
-            "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
-             report_chat_id, report_message_id, total, created_at, finished_at FROM broadcasts WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await
+                "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
+             report_chat_id, report_locale, report_message_id, total, created_at, finished_at \
+             FROM broadcasts WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await
         })?)
     }
 
@@ -428,32 +425,34 @@ impl Storage {
                 "sent" => progress.sent = n,
                 "failed" => progress.failed = n,
                 "blocked" => progress.blocked = n,
+                "sending" => {
+                    progress.leased = n;
+                    progress.remaining += n;
+                }
                 _ => progress.remaining += n,
             }
         }
         if progress.failed > 0 {
             progress.errors = on_pool!(&self.pool, |p| {
                 sqlx::query_as(
-                "SELECT COALESCE(error, ''), COUNT(*) AS n FROM deliveries \
-                 WHERE broadcast_id = $1 AND status = 'failed' GROUP BY error ORDER BY n DESC LIMIT 5"
-            )
-            .bind(broadcast_id)
-            .fetch_all(p)
-            .await
+                    "SELECT COALESCE(error, ''), COUNT(*) AS n FROM deliveries \
+                 WHERE broadcast_id = $1 AND status = 'failed' GROUP BY error ORDER BY n DESC LIMIT 5",
+                )
+                .bind(broadcast_id)
+                .fetch_all(p)
+                .await
             })?;
         }
         Ok(progress)
     }
 
     pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
-        on_pool!(&self.pool, |p| sqlx::query(
-            "UPDATE broadcasts SET report_message_id = $2 WHERE id = $1"
-        )
-        .bind(broadcast_id)
-        .bind(message_id)
-        .execute(p)
-        .await
-        .map(drop))?;
+        on_pool!(&self.pool, |p| sqlx::query("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1")
+            .bind(broadcast_id)
+            .bind(message_id)
+            .execute(p)
+            .await
+            .map(drop))?;
         Ok(())
     }
 
@@ -462,14 +461,14 @@ impl Storage {
     pub async fn finish_if_complete(&self, broadcast_id: i64, now: i64) -> Result<bool> {
         let done = on_pool!(&self.pool, |p| {
             sqlx::query(
-            "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending' \
-             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status IN ('pending', 'sending'))"
-        )
-        .bind(broadcast_id)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
+                "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending' \
+             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status IN ('pending', 'sending'))",
+            )
+            .bind(broadcast_id)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
         })?;
         Ok(done > 0)
     }

@@ -20,12 +20,7 @@ impl TestDatabase {
         let url = format!("sqlite://{}", dir.path().join("basis.db").display());
         let storage = Storage::connect(&url).await.expect("open SQLite");
         storage.migrate().await.expect("migrate SQLite");
-        Self {
-            storage,
-            url,
-            _dir: Some(dir),
-            postgres: None,
-        }
+        Self { storage, url, _dir: Some(dir), postgres: None }
     }
 
     /// `None` when no PostgreSQL server is configured for tests; in CI
@@ -41,14 +36,8 @@ impl TestDatabase {
                 return None;
             }
         };
-        let name = format!(
-            "basis_test_{}_{:016x}",
-            std::process::id(),
-            rand::random::<u64>()
-        );
-        let admin = Storage::connect(&admin_url)
-            .await
-            .expect("connect to BASIS_TEST_POSTGRES_URL");
+        let name = format!("basis_test_{}_{:016x}", std::process::id(), rand::random::<u64>());
+        let admin = Storage::connect(&admin_url).await.expect("connect to BASIS_TEST_POSTGRES_URL");
         if let crate::Pool::Postgres(p) = &admin.pool {
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(p)
@@ -57,16 +46,9 @@ impl TestDatabase {
         }
         admin.close().await;
         let url = with_database(&admin_url, &name);
-        let storage = Storage::connect(&url)
-            .await
-            .expect("connect to test database");
+        let storage = Storage::connect(&url).await.expect("connect to test database");
         storage.migrate().await.expect("migrate PostgreSQL");
-        Some(Self {
-            storage,
-            url,
-            _dir: None,
-            postgres: Some((admin_url, name)),
-        })
+        Some(Self { storage, url, _dir: None, postgres: Some((admin_url, name)) })
     }
 
     /// SQLite, and PostgreSQL where configured: the engines a suite runs on.
@@ -79,12 +61,10 @@ impl TestDatabase {
     /// Makes every query on subscriptions fail, as a broken database would,
     /// so tests can see how the bot copes.
     pub async fn sabotage(&self) {
-        crate::on_pool!(&self.storage.pool, |p| sqlx::query(
-            "ALTER TABLE subscriptions RENAME TO subscriptions_gone"
-        )
-        .execute(p)
-        .await
-        .map(drop))
+        crate::on_pool!(&self.storage.pool, |p| sqlx::query("ALTER TABLE subscriptions RENAME TO subscriptions_gone")
+            .execute(p)
+            .await
+            .map(drop))
         .expect("rename table");
     }
 
@@ -100,10 +80,7 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..host_end], name);
     if let Some(query) = query {
         out.push('?');
@@ -120,9 +97,7 @@ impl Drop for TestDatabase {
         // Drop runs inside the test's runtime; a database can only be dropped
         // from another connection, so do it on a thread with its own runtime.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async move {
                     if let Ok(admin) = Storage::connect(&admin_url).await {
@@ -152,10 +127,7 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(
-            with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u:p@h/test?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
     }
 }

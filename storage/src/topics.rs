@@ -42,11 +42,8 @@ impl Storage {
     /// Adds new topics, refreshes names, order and emoji of known ones, and
     /// retires (never deletes) topics the configuration no longer lists.
     pub async fn seed_topics(&self, seeds: &[TopicSeed], now: i64) -> Result<SeedReport> {
-        let known: Vec<(String, bool)> = on_pool!(&self.pool, |p| sqlx::query_as(
-            "SELECT key, retired FROM topics"
-        )
-        .fetch_all(p)
-        .await)?;
+        let known: Vec<(String, bool)> =
+            on_pool!(&self.pool, |p| sqlx::query_as("SELECT key, retired FROM topics").fetch_all(p).await)?;
         let mut report = SeedReport::default();
         for seed in seeds {
             if !known.iter().any(|(key, _)| key == &seed.key) {
@@ -88,10 +85,7 @@ impl Storage {
                 }
             }
             for key in &report.retired {
-                sqlx::query("UPDATE topics SET retired = TRUE WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("UPDATE topics SET retired = TRUE WHERE key = $1").bind(key).execute(&mut *tx).await?;
             }
             tx.commit().await
         })?;
@@ -115,11 +109,7 @@ impl Storage {
         })?;
         let mut by_topic: BTreeMap<String, Vec<TopicText>> = BTreeMap::new();
         for (key, locale, name, description) in texts {
-            by_topic.entry(key).or_default().push(TopicText {
-                locale,
-                name,
-                description,
-            });
+            by_topic.entry(key).or_default().push(TopicText { locale, name, description });
         }
         Ok(rows
             .into_iter()

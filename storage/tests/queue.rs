@@ -24,11 +24,17 @@ fn post(topics: &[&str], priority: i64) -> NewBroadcast {
         topics: topics.iter().map(|t| t.to_string()).collect(),
         priority,
         report_chat_id: Some(1),
+        report_locale: "de".into(),
     }
 }
 
 fn sent(c: &basis_storage::Claimed, message_id: i64) -> Settlement {
-    Settlement { broadcast_id: c.broadcast_id, chat_id: c.chat_id, lease_token: c.lease_token, outcome: Outcome::Sent { message_id } }
+    Settlement {
+        broadcast_id: c.broadcast_id,
+        chat_id: c.chat_id,
+        lease_token: c.lease_token,
+        outcome: Outcome::Sent { message_id },
+    }
 }
 
 #[tokio::test]
@@ -146,7 +152,10 @@ async fn outcomes_are_counted_and_blocked_chats_are_left_out_next_time() {
         ];
         assert_eq!(s.settle(&settlements, 2).await.unwrap(), 3);
         let progress = s.progress(id).await.unwrap();
-        assert_eq!((progress.total, progress.sent, progress.blocked, progress.failed, progress.remaining), (4, 1, 1, 1, 1));
+        assert_eq!(
+            (progress.total, progress.sent, progress.blocked, progress.failed, progress.remaining),
+            (4, 1, 1, 1, 1)
+        );
         assert_eq!(progress.errors, vec![("Bad Gateway".to_owned(), 1)]);
         assert!(!s.finish_if_complete(id, 3).await.unwrap());
         assert_eq!(s.chat(2).await.unwrap().unwrap().status, ChatStatus::Blocked);

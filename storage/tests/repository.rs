@@ -9,16 +9,8 @@ fn seed(key: &str, de: &str, en: &str) -> TopicSeed {
         key: key.into(),
         emoji: "⚡".into(),
         texts: vec![
-            TopicText {
-                locale: "de".into(),
-                name: de.into(),
-                description: format!("{de} …"),
-            },
-            TopicText {
-                locale: "en".into(),
-                name: en.into(),
-                description: format!("{en} …"),
-            },
+            TopicText { locale: "de".into(), name: de.into(), description: format!("{de} …") },
+            TopicText { locale: "en".into(), name: en.into(), description: format!("{en} …") },
         ],
     }
 }
@@ -41,26 +33,15 @@ async fn seeded(storage: &Storage) {
 async fn seeding_adds_new_topics_and_retires_instead_of_dropping() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
-        let first = s
-            .seed_topics(
-                &[
-                    seed("energy", "Energie", "Energy"),
-                    seed("europe", "Europa", "Europe"),
-                ],
-                1,
-            )
-            .await
-            .unwrap();
+        let first =
+            s.seed_topics(&[seed("energy", "Energie", "Energy"), seed("europe", "Europa", "Europe")], 1).await.unwrap();
         assert_eq!(first.added, vec!["energy", "europe"], "{:?}", db.engine());
         s.ensure_chat(5, ChatKind::Private, "de", 2).await.unwrap();
         assert!(s.subscribe(5, "europe", 2).await.unwrap());
 
         let second = s
             .seed_topics(
-                &[
-                    seed("strikes", "Streiks", "Strikes"),
-                    seed("energy", "Energie & Klima", "Energy & climate"),
-                ],
+                &[seed("strikes", "Streiks", "Strikes"), seed("energy", "Energie & Klima", "Energy & climate")],
                 3,
             )
             .await
@@ -70,15 +51,9 @@ async fn seeding_adds_new_topics_and_retires_instead_of_dropping() {
 
         let topics = s.topics().await.unwrap();
         let keys: Vec<_> = topics.iter().map(|t| (t.key.as_str(), t.retired)).collect();
-        assert_eq!(
-            keys,
-            vec![("strikes", false), ("energy", false), ("europe", true)]
-        );
+        assert_eq!(keys, vec![("strikes", false), ("energy", false), ("europe", true)]);
         let energy = &topics[1];
-        assert_eq!(
-            energy.texts.iter().find(|t| t.locale == "en").unwrap().name,
-            "Energy & climate"
-        );
+        assert_eq!(energy.texts.iter().find(|t| t.locale == "en").unwrap().name, "Energy & climate");
         // The retired topic keeps its subscribers, but takes no new ones.
         assert_eq!(s.subscriptions(5).await.unwrap(), vec!["europe"]);
         s.ensure_chat(6, ChatKind::Private, "de", 4).await.unwrap();
@@ -91,10 +66,7 @@ async fn subscribing_is_idempotent_and_unknown_topics_are_refused() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        let chat = s
-            .ensure_chat(42, ChatKind::Private, "en", 10)
-            .await
-            .unwrap();
+        let chat = s.ensure_chat(42, ChatKind::Private, "en", 10).await.unwrap();
         assert_eq!(chat.consent_at, 10);
         assert_eq!(chat.status, ChatStatus::Active);
         assert!(s.subscribe(42, "strikes", 11).await.unwrap());
@@ -102,21 +74,12 @@ async fn subscribing_is_idempotent_and_unknown_topics_are_refused() {
         assert!(!s.subscribe(42, "nonsense", 12).await.unwrap());
         assert!(s.subscribe(42, "energy", 13).await.unwrap());
         // Configured order, not insertion order.
-        assert_eq!(
-            s.subscriptions(42).await.unwrap(),
-            vec!["energy", "strikes"]
-        );
+        assert_eq!(s.subscriptions(42).await.unwrap(), vec!["energy", "strikes"]);
         assert!(s.unsubscribe(42, "energy").await.unwrap());
         assert!(!s.unsubscribe(42, "energy").await.unwrap());
         assert_eq!(s.subscriptions(42).await.unwrap(), vec!["strikes"]);
         // A second ensure keeps the first consent time.
-        assert_eq!(
-            s.ensure_chat(42, ChatKind::Private, "de", 99)
-                .await
-                .unwrap()
-                .consent_at,
-            10
-        );
+        assert_eq!(s.ensure_chat(42, ChatKind::Private, "de", 99).await.unwrap().consent_at, 10);
     }
 }
 
@@ -139,9 +102,7 @@ async fn deleting_a_chat_leaves_no_row_with_its_id() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        s.ensure_chat(-100123, ChatKind::Supergroup, "de", 1)
-            .await
-            .unwrap();
+        s.ensure_chat(-100123, ChatKind::Supergroup, "de", 1).await.unwrap();
         s.ensure_chat(77, ChatKind::Private, "de", 1).await.unwrap();
         for topic in ["energy", "europe", "strikes"] {
             s.subscribe(-100123, topic, 2).await.unwrap();
@@ -166,10 +127,7 @@ async fn status_and_locale_changes_only_touch_stored_chats() {
         s.ensure_chat(1, ChatKind::Private, "de", 1).await.unwrap();
         assert!(s.set_status(1, ChatStatus::Blocked, 5).await.unwrap());
         assert!(!s.set_status(1, ChatStatus::Blocked, 6).await.unwrap());
-        assert_eq!(
-            s.chat(1).await.unwrap().unwrap().status,
-            ChatStatus::Blocked
-        );
+        assert_eq!(s.chat(1).await.unwrap().unwrap().status, ChatStatus::Blocked);
         assert!(s.set_locale(1, "en", 7).await.unwrap());
         let chat = s.chat(1).await.unwrap().unwrap();
         assert_eq!((chat.locale.as_str(), chat.updated_at), ("en", 7));
@@ -201,9 +159,7 @@ async fn sqlite_database_is_created_readable_by_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.db");
-    let storage = Storage::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let storage = Storage::connect(&format!("sqlite://{}", path.display())).await.unwrap();
     storage.migrate().await.unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

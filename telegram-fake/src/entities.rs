@@ -20,15 +20,7 @@ pub(crate) struct Entity {
 
 impl Entity {
     fn new(kind: &'static str, offset: usize, length: usize) -> Self {
-        Entity {
-            kind,
-            offset,
-            length,
-            url: None,
-            language: None,
-            user_id: None,
-            custom_emoji_id: None,
-        }
+        Entity { kind, offset, length, url: None, language: None, user_id: None, custom_emoji_id: None }
     }
 
     /// The MessageEntity object; `user` turns a user id into a User object.
@@ -143,10 +135,7 @@ pub(crate) fn parse_html(src: &str) -> Result<(String, Vec<Entity>), String> {
         }
     }
     if let Some(top) = stack.last() {
-        return Err(format!(
-            "Can't find end tag corresponding to start tag \"{}\"",
-            top.tag
-        ));
+        return Err(format!("Can't find end tag corresponding to start tag \"{}\"", top.tag));
     }
     merge_pre_code(&mut ents);
     Ok((out.text, ents))
@@ -154,17 +143,11 @@ pub(crate) fn parse_html(src: &str) -> Result<(String, Vec<Entity>), String> {
 
 fn open_html_tag(inner: &str, at: usize, start: usize) -> Result<OpenTag, String> {
     let inner = inner.trim_end_matches('/');
-    let name_end = inner
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(inner.len());
+    let name_end = inner.find(|c: char| c.is_whitespace()).unwrap_or(inner.len());
     let tag = inner[..name_end].to_ascii_lowercase();
     let attrs = parse_attrs(&inner[name_end..]);
     let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let unsupported = || {
-        Err(format!(
-            "Unsupported start tag \"{tag}\" at byte offset {at}"
-        ))
-    };
+    let unsupported = || Err(format!("Unsupported start tag \"{tag}\" at byte offset {at}"));
     let mut open = OpenTag {
         tag: tag.clone(),
         kind: "bold",
@@ -182,11 +165,8 @@ fn open_html_tag(inner: &str, at: usize, start: usize) -> Result<OpenTag, String
         "tg-spoiler" => "spoiler",
         "span" if attr("class").as_deref() == Some("tg-spoiler") => "spoiler",
         "code" => {
-            open.language = attr("class").and_then(|c| {
-                c.strip_prefix("language-")
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-            });
+            open.language =
+                attr("class").and_then(|c| c.strip_prefix("language-").filter(|l| !l.is_empty()).map(str::to_owned));
             "code"
         }
         "pre" => "pre",
@@ -217,10 +197,7 @@ fn open_html_tag(inner: &str, at: usize, start: usize) -> Result<OpenTag, String
 /// Telegram completes scheme-less links with `http://`.
 fn link_kind(href: &str, url: &mut Option<String>, user_id: &mut Option<i64>) -> &'static str {
     let href = href.trim();
-    if let Some(id) = href
-        .strip_prefix("tg://user?id=")
-        .and_then(|s| s.parse::<i64>().ok())
-    {
+    if let Some(id) = href.strip_prefix("tg://user?id=").and_then(|s| s.parse::<i64>().ok()) {
         *user_id = Some(id);
         return "text_mention";
     }
@@ -294,12 +271,7 @@ fn decode_html_text(s: &str) -> String {
 /// knows the four named entities and all numeric ones; anything else is a
 /// literal ampersand.
 fn decode_html_entity(s: &str) -> (char, usize) {
-    let Some(end) = s
-        .char_indices()
-        .take(12)
-        .find(|&(_, c)| c == ';')
-        .map(|(i, _)| i)
-    else {
+    let Some(end) = s.char_indices().take(12).find(|&(_, c)| c == ';').map(|(i, _)| i) else {
         return ('&', 1);
     };
     let name = &s[1..end];
@@ -309,14 +281,13 @@ fn decode_html_entity(s: &str) -> (char, usize) {
         "amp" => Some('&'),
         "quot" => Some('"'),
         _ => {
-            let code =
-                if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
-                    u32::from_str_radix(hex, 16).ok()
-                } else if let Some(dec) = name.strip_prefix('#') {
-                    dec.parse::<u32>().ok()
-                } else {
-                    None
-                };
+            let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                None
+            };
             code.and_then(char::from_u32)
         }
     };
@@ -330,16 +301,13 @@ fn decode_html_entity(s: &str) -> (char, usize) {
 fn merge_pre_code(ents: &mut Vec<Entity>) {
     let codes: Vec<Entity> = ents.iter().filter(|e| e.kind == "code").cloned().collect();
     for code in codes {
-        if let Some(pre) = ents
-            .iter_mut()
-            .find(|e| e.kind == "pre" && e.offset == code.offset && e.length == code.length)
+        if let Some(pre) =
+            ents.iter_mut().find(|e| e.kind == "pre" && e.offset == code.offset && e.length == code.length)
         {
             if pre.language.is_none() {
                 pre.language = code.language.clone();
             }
-            ents.retain(|e| {
-                !(e.kind == "code" && e.offset == code.offset && e.length == code.length)
-            });
+            ents.retain(|e| !(e.kind == "code" && e.offset == code.offset && e.length == code.length));
         }
     }
     for e in ents.iter_mut() {
@@ -409,8 +377,8 @@ pub(crate) fn parse_markdown_v2(src: &str) -> Result<(String, Vec<Entity>), Stri
                 }
             },
             '`' if at(k + 1) == Some('`') && at(k + 2) == Some('`') => {
-                let (content, lang, next) = md_pre(&chars, k + 3)
-                    .ok_or_else(|| format!("Can't find end of Pre entity at byte offset {bi}"))?;
+                let (content, lang, next) =
+                    md_pre(&chars, k + 3).ok_or_else(|| format!("Can't find end of Pre entity at byte offset {bi}"))?;
                 let start = out.u16;
                 for ch in content.chars() {
                     out.push(ch);
@@ -477,25 +445,14 @@ pub(crate) fn parse_markdown_v2(src: &str) -> Result<(String, Vec<Entity>), Stri
                 k += 2;
             }
             '[' => {
-                stack.push(MdOpen {
-                    kind: "text_link",
-                    start: out.u16,
-                    byte: bi,
-                });
+                stack.push(MdOpen { kind: "text_link", start: out.u16, byte: bi });
                 k += 1;
             }
             '!' if at(k + 1) == Some('[') => {
-                stack.push(MdOpen {
-                    kind: "custom_emoji",
-                    start: out.u16,
-                    byte: bi,
-                });
+                stack.push(MdOpen { kind: "custom_emoji", start: out.u16, byte: bi });
                 k += 2;
             }
-            ']' if stack
-                .last()
-                .is_some_and(|o| o.kind == "text_link" || o.kind == "custom_emoji") =>
-            {
+            ']' if stack.last().is_some_and(|o| o.kind == "text_link" || o.kind == "custom_emoji") => {
                 if at(k + 1) != Some('(') {
                     return Err(reserved(']'));
                 }
@@ -520,10 +477,7 @@ pub(crate) fn parse_markdown_v2(src: &str) -> Result<(String, Vec<Entity>), Stri
                     }
                 }
                 if !closed {
-                    return Err(format!(
-                        "Can't find end of a URL at byte offset {}",
-                        chars[k].0
-                    ));
+                    return Err(format!("Can't find end of a URL at byte offset {}", chars[k].0));
                 }
                 let Some(open) = stack.pop() else {
                     return Err(reserved(']'));
@@ -534,9 +488,7 @@ pub(crate) fn parse_markdown_v2(src: &str) -> Result<(String, Vec<Entity>), Stri
                     let id = url
                         .strip_prefix("tg://emoji?id=")
                         .filter(|id| !id.is_empty())
-                        .ok_or_else(|| {
-                            "Custom emoji entity must have a custom emoji identifier".to_owned()
-                        })?;
+                        .ok_or_else(|| "Custom emoji entity must have a custom emoji identifier".to_owned())?;
                     e.custom_emoji_id = Some(id.to_owned());
                 } else {
                     e.kind = link_kind(&url, &mut e.url, &mut e.user_id);
@@ -564,11 +516,7 @@ pub(crate) fn parse_markdown_v2(src: &str) -> Result<(String, Vec<Entity>), Stri
         close_quote(&mut ents, start, out.u16, expandable);
     }
     if let Some(open) = stack.first() {
-        return Err(format!(
-            "Can't find end of {} entity at byte offset {}",
-            entity_name(open.kind),
-            open.byte
-        ));
+        return Err(format!("Can't find end of {} entity at byte offset {}", entity_name(open.kind), open.byte));
     }
     Ok((out.text, ents))
 }
@@ -579,11 +527,7 @@ fn reserved(c: char) -> String {
 
 fn close_quote(ents: &mut Vec<Entity>, start: usize, end: usize, expandable: bool) {
     if end > start {
-        let kind = if expandable {
-            "expandable_blockquote"
-        } else {
-            "blockquote"
-        };
+        let kind = if expandable { "expandable_blockquote" } else { "blockquote" };
         ents.push(Entity::new(kind, start, end - start));
     }
 }
@@ -597,11 +541,7 @@ fn md_toggle(
 ) -> Result<(), String> {
     match stack.iter().rposition(|o| o.kind == kind) {
         None => {
-            stack.push(MdOpen {
-                kind,
-                start: pos,
-                byte,
-            });
+            stack.push(MdOpen { kind, start: pos, byte });
             Ok(())
         }
         Some(idx) => {
@@ -630,10 +570,7 @@ fn md_pre(chars: &[(usize, char)], from: usize) -> Option<(String, Option<String
             j += 2;
             continue;
         }
-        if c == '`'
-            && chars.get(j + 1).map(|x| x.1) == Some('`')
-            && chars.get(j + 2).map(|x| x.1) == Some('`')
-        {
+        if c == '`' && chars.get(j + 1).map(|x| x.1) == Some('`') && chars.get(j + 2).map(|x| x.1) == Some('`') {
             j += 3;
             break;
         }
@@ -677,19 +614,14 @@ pub(crate) fn parse_markdown(src: &str) -> Result<(String, Vec<Entity>), String>
                 k = end + 1;
             }
             '`' => {
-                let fence = chars.get(k + 1).map(|x| x.1) == Some('`')
-                    && chars.get(k + 2).map(|x| x.1) == Some('`');
+                let fence = chars.get(k + 1).map(|x| x.1) == Some('`') && chars.get(k + 2).map(|x| x.1) == Some('`');
                 if fence {
                     let end = (k + 3..n.saturating_sub(2))
-                        .find(|&j| {
-                            chars[j].1 == '`' && chars[j + 1].1 == '`' && chars[j + 2].1 == '`'
-                        })
+                        .find(|&j| chars[j].1 == '`' && chars[j + 1].1 == '`' && chars[j + 2].1 == '`')
                         .ok_or_else(err)?;
                     let raw: String = chars[k + 3..end].iter().map(|x| x.1).collect();
                     let (lang, content) = match raw.split_once('\n') {
-                        Some((first, rest))
-                            if !first.is_empty() && !first.contains(char::is_whitespace) =>
-                        {
+                        Some((first, rest)) if !first.is_empty() && !first.contains(char::is_whitespace) => {
                             (Some(first.to_owned()), rest.to_owned())
                         }
                         _ => (None, raw),
@@ -723,9 +655,7 @@ pub(crate) fn parse_markdown(src: &str) -> Result<(String, Vec<Entity>), String>
                     k += 1;
                     continue;
                 }
-                let end = (close + 2..n)
-                    .find(|&j| chars[j].1 == ')')
-                    .ok_or_else(err)?;
+                let end = (close + 2..n).find(|&j| chars[j].1 == ')').ok_or_else(err)?;
                 let url: String = chars[close + 2..end].iter().map(|x| x.1).collect();
                 let start = out.u16;
                 for &(_, ch) in &chars[k + 1..close] {
@@ -793,8 +723,7 @@ pub(crate) fn detect(text: &str, taken: &[(usize, usize)]) -> Vec<Entity> {
     let mut k = 0;
     while k < n {
         let c = chars[k];
-        let boundary =
-            k == 0 || !(is_word(chars[k - 1]) || chars[k - 1] == '/' || chars[k - 1] == '@');
+        let boundary = k == 0 || !(is_word(chars[k - 1]) || chars[k - 1] == '/' || chars[k - 1] == '@');
         let mut matched = None;
         if boundary {
             matched = match c {
@@ -851,8 +780,7 @@ fn scan_mention(chars: &[char], k: usize) -> Option<(&'static str, usize)> {
     }
     let len = j - k - 1;
     let starts_with_letter = chars.get(k + 1).is_some_and(|c| c.is_ascii_alphabetic());
-    if !(5..=32).contains(&len) || !starts_with_letter || chars.get(j).is_some_and(|&c| is_word(c))
-    {
+    if !(5..=32).contains(&len) || !starts_with_letter || chars.get(j).is_some_and(|&c| is_word(c)) {
         return None;
     }
     Some(("mention", j))
@@ -871,21 +799,13 @@ fn scan_hashtag(chars: &[char], k: usize) -> Option<(&'static str, usize)> {
 
 fn scan_url(chars: &[char], k: usize) -> Option<(&'static str, usize)> {
     const PREFIXES: &[&str] = &["https://", "http://", "tg://", "www.", "t.me/"];
-    let rest_lower: String = chars[k..chars.len().min(k + 8)]
-        .iter()
-        .flat_map(|c| c.to_lowercase())
-        .collect();
+    let rest_lower: String = chars[k..chars.len().min(k + 8)].iter().flat_map(|c| c.to_lowercase()).collect();
     let prefix = PREFIXES.iter().find(|p| rest_lower.starts_with(**p))?;
     let mut j = k;
     while j < chars.len() && !chars[j].is_whitespace() {
         j += 1;
     }
-    while j > k
-        && matches!(
-            chars[j - 1],
-            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ')' | ']' | '}'
-        )
-    {
+    while j > k && matches!(chars[j - 1], '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ')' | ']' | '}') {
         j -= 1;
     }
     if j - k <= prefix.chars().count() {
@@ -909,8 +829,7 @@ mod tests {
 
     #[test]
     fn html_becomes_plain_text_with_entities() {
-        let (text, ents) =
-            parse_html("<b>Hi</b> &lt;3 <a href=\"https://x.org\">link</a>").unwrap();
+        let (text, ents) = parse_html("<b>Hi</b> &lt;3 <a href=\"https://x.org\">link</a>").unwrap();
         assert_eq!(text, "Hi <3 link");
         assert_eq!(kinds(&ents), vec![("bold", 0, 2), ("text_link", 6, 4)]);
         assert_eq!(ents[1].url.as_deref(), Some("https://x.org"));
@@ -918,25 +837,14 @@ mod tests {
 
     #[test]
     fn html_errors_read_like_telegram() {
-        assert_eq!(
-            parse_html("a <br> b").unwrap_err(),
-            "Unsupported start tag \"br\" at byte offset 2"
-        );
-        assert_eq!(
-            parse_html("<b>x").unwrap_err(),
-            "Can't find end tag corresponding to start tag \"b\""
-        );
-        assert!(
-            parse_html("<b>x</i>")
-                .unwrap_err()
-                .starts_with("Unmatched end tag")
-        );
+        assert_eq!(parse_html("a <br> b").unwrap_err(), "Unsupported start tag \"br\" at byte offset 2");
+        assert_eq!(parse_html("<b>x").unwrap_err(), "Can't find end tag corresponding to start tag \"b\"");
+        assert!(parse_html("<b>x</i>").unwrap_err().starts_with("Unmatched end tag"));
     }
 
     #[test]
     fn html_pre_with_code_language_is_one_entity() {
-        let (text, ents) =
-            parse_html("<pre><code class=\"language-rust\">fn x()</code></pre>").unwrap();
+        let (text, ents) = parse_html("<pre><code class=\"language-rust\">fn x()</code></pre>").unwrap();
         assert_eq!(text, "fn x()");
         assert_eq!(ents.len(), 1);
         assert_eq!(ents[0].language.as_deref(), Some("rust"));
@@ -959,19 +867,13 @@ mod tests {
     fn markdown_v2_requires_escapes() {
         let (text, ents) = parse_markdown_v2("*bold* and _it_ \\. [l](https://a.b/\\)x)").unwrap();
         assert_eq!(text, "bold and it . l");
-        assert_eq!(
-            kinds(&ents),
-            vec![("bold", 0, 4), ("italic", 9, 2), ("text_link", 14, 1)]
-        );
+        assert_eq!(kinds(&ents), vec![("bold", 0, 4), ("italic", 9, 2), ("text_link", 14, 1)]);
         assert_eq!(ents[2].url.as_deref(), Some("https://a.b/)x"));
         assert_eq!(
             parse_markdown_v2("end.").unwrap_err(),
             "Character '.' is reserved and must be escaped with the preceding '\\'"
         );
-        assert_eq!(
-            parse_markdown_v2("*open").unwrap_err(),
-            "Can't find end of Bold entity at byte offset 0"
-        );
+        assert_eq!(parse_markdown_v2("*open").unwrap_err(), "Can't find end of Bold entity at byte offset 0");
     }
 
     #[test]
@@ -992,15 +894,7 @@ mod tests {
     fn commands_mentions_and_links_are_detected() {
         let text = "/start@basis_test_bot payload @someone #tag https://t.me/x.";
         let ents = detect(text, &[]);
-        assert_eq!(
-            kinds(&ents),
-            vec![
-                ("bot_command", 0, 21),
-                ("mention", 30, 8),
-                ("hashtag", 39, 4),
-                ("url", 44, 14)
-            ]
-        );
+        assert_eq!(kinds(&ents), vec![("bot_command", 0, 21), ("mention", 30, 8), ("hashtag", 39, 4), ("url", 44, 14)]);
         assert!(detect("a/b and x@y", &[]).is_empty());
     }
 

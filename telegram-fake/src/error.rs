@@ -15,12 +15,7 @@ pub(crate) struct TgError {
 
 impl TgError {
     pub fn new(code: u16, description: impl Into<Cow<'static, str>>) -> Self {
-        TgError {
-            code,
-            description: description.into(),
-            retry_after: None,
-            migrate_to_chat_id: None,
-        }
+        TgError { code, description: description.into(), retry_after: None, migrate_to_chat_id: None }
     }
 
     /// 400 with Telegram's `Bad Request: ` prefix.
@@ -121,9 +116,6 @@ impl Reply {
 
 impl From<Value> for Reply {
     fn from(result: Value) -> Self {
-        Reply {
-            result,
-            description: None,
-        }
+        Reply { result, description: None }
     }
 }

@@ -12,6 +12,17 @@
 //! the browser sandbox, which follows the bot through
 //! [`FakeTelegram::subscribe`].
 //!
+//! Where the fake knowingly differs from Telegram:
+//! - `allowed_updates` filters when updates are handed out, not when they
+//!   are created, so updates injected before the bot's first getUpdates
+//!   follow the bot's wishes.
+//! - Webhooks may use plain `http://` on loopback addresses.
+//! - Flood control counts an album or a `copyMessages` call as one message,
+//!   and only successful sends use up the budget.
+//! - Files are never fetched from URLs; photos have fixed sizes.
+//! - Methods of the Bot API the fake does not implement answer 400 with a
+//!   text saying so (unknown names get Telegram's 404).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use basis_telegram_fake::FakeTelegram;
@@ -53,8 +64,8 @@ use tokio::{
 
 pub use axum::body::Bytes;
 pub use types::{
-    FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind,
-    TgMessageState, TgUser, UploadedFile,
+    FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState, TgUser,
+    UploadedFile,
 };
 
 use error::TgError;
@@ -125,9 +136,7 @@ pub struct FakeTelegram {
 
 impl std::fmt::Debug for FakeTelegram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeTelegram")
-            .field("addr", &self.inner.addr)
-            .finish_non_exhaustive()
+        f.debug_struct("FakeTelegram").field("addr", &self.inner.addr).finish_non_exhaustive()
     }
 }
 
@@ -144,9 +153,7 @@ impl FakeTelegram {
     /// When no local port can be bound.
     pub async fn start_with_token(token: &str) -> FakeTelegram {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        Self::start_on(addr, token)
-            .await
-            .expect("fake Telegram: cannot bind 127.0.0.1:0")
+        Self::start_on(addr, token).await.expect("fake Telegram: cannot bind 127.0.0.1:0")
     }
 
     /// Starts a server on a chosen address (the sandbox may want a fixed
@@ -154,11 +161,7 @@ impl FakeTelegram {
     pub async fn start_on(addr: SocketAddr, token: &str) -> std::io::Result<FakeTelegram> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let bot_id = token
-            .split(':')
-            .next()
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(1);
+        let bot_id = token.split(':').next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(1);
         let bot = TgUser {
             id: bot_id,
             is_bot: true,
@@ -187,10 +190,7 @@ impl FakeTelegram {
             let signal = async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
                 tracing::warn!(error = %e, "fake Telegram server stopped");
             }
         });
@@ -232,10 +232,7 @@ impl FakeTelegram {
         let tasks: Vec<JoinHandle<()>> = inner.tasks.lock().drain(..).collect();
         for mut task in tasks {
             // Idle keep-alive connections can hold graceful shutdown open.
-            if tokio::time::timeout(Duration::from_secs(2), &mut task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task).await.is_err() {
                 task.abort();
             }
         }
@@ -251,11 +248,7 @@ impl FakeTelegram {
     /// Their private chat with the bot exists from now on.
     pub fn user(&self, id: i64, first_name: &str, language_code: Option<&str>) -> TgUser {
         let mut st = self.inner.state.lock();
-        let mut user = st
-            .users
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| TgUser::new(id, first_name));
+        let mut user = st.users.get(&id).cloned().unwrap_or_else(|| TgUser::new(id, first_name));
         user.first_name = first_name.to_owned();
         user.language_code = language_code.map(str::to_owned);
         st.register_user(user.clone());
@@ -274,11 +267,7 @@ impl FakeTelegram {
         if !st.users.contains_key(&user.id) {
             st.register_user(user.clone());
         }
-        TgChat {
-            id: user.id,
-            kind: TgChatKind::Private,
-            title: None,
-        }
+        TgChat { id: user.id, kind: TgChatKind::Private, title: None }
     }
 
     /// A basic group. Its id must be negative, like Telegram's.
@@ -300,15 +289,8 @@ impl FakeTelegram {
     }
 
     fn public_chat(&self, id: i64, title: &str, kind: TgChatKind) -> TgChat {
-        assert!(
-            id < 0,
-            "fake Telegram: group and channel ids are negative, got {id}"
-        );
-        let chat = TgChat {
-            id,
-            kind,
-            title: Some(title.to_owned()),
-        };
+        assert!(id < 0, "fake Telegram: group and channel ids are negative, got {id}");
+        let chat = TgChat { id, kind, title: Some(title.to_owned()) };
         self.inner.state.lock().register_chat(&chat);
         chat
     }
@@ -334,10 +316,7 @@ impl FakeTelegram {
     pub fn add_private_chats(&self, ids: impl IntoIterator<Item = i64>) {
         let mut st = self.inner.state.lock();
         for id in ids {
-            st.chats.entry(id).or_insert(state::ChatEntry {
-                kind: TgChatKind::Private,
-                last_message_id: 0,
-            });
+            st.chats.entry(id).or_insert(state::ChatEntry { kind: TgChatKind::Private, last_message_id: 0 });
         }
     }
 
@@ -349,13 +328,9 @@ impl FakeTelegram {
     /// # Panics
     /// On an unknown status.
     pub fn set_member_status(&self, chat_id: i64, user_id: i64, status: &str) {
-        let s = MemberStatus::parse(status)
-            .unwrap_or_else(|| panic!("fake Telegram: unknown member status {status:?}"));
-        self.inner
-            .state
-            .lock()
-            .members
-            .insert((chat_id, user_id), s);
+        let s =
+            MemberStatus::parse(status).unwrap_or_else(|| panic!("fake Telegram: unknown member status {status:?}"));
+        self.inner.state.lock().members.insert((chat_id, user_id), s);
     }
 
     // ----- updates people cause ---------------------------------------------
@@ -385,19 +360,11 @@ impl FakeTelegram {
         new.reply_to = reply_to;
         new.file_bytes = file_bytes;
         let (id, json) = st.create_message(new);
-        let kind = if chat.kind == TgChatKind::Channel {
-            "channel_post"
-        } else {
-            "message"
-        };
+        let kind = if chat.kind == TgChatKind::Channel { "channel_post" } else { "message" };
         let update_id = st.push_update(kind, json);
         drop(st);
         self.notify_updates();
-        Injected {
-            update_id,
-            message_id: Some(id),
-            callback_query_id: None,
-        }
+        Injected { update_id, message_id: Some(id), callback_query_id: None }
     }
 
     /// A member writes `text`. Entities are set like Telegram does: commands
@@ -409,13 +376,7 @@ impl FakeTelegram {
     }
 
     /// A member answers a message (e.g. a ForceReply prompt).
-    pub fn send_reply(
-        &self,
-        from: &TgUser,
-        chat: &TgChat,
-        reply_to_message_id: i64,
-        text: &str,
-    ) -> Injected {
+    pub fn send_reply(&self, from: &TgUser, chat: &TgChat, reply_to_message_id: i64, text: &str) -> Injected {
         let content = send::member_content(&self.inner.state.lock(), text);
         self.member_message(Some(from), chat, content, Some(reply_to_message_id), None)
     }
@@ -436,14 +397,7 @@ impl FakeTelegram {
 
     /// A member sends a photo, optionally with a caption.
     pub fn send_photo(&self, from: &TgUser, chat: &TgChat, caption: Option<&str>) -> Injected {
-        self.member_file(
-            from,
-            chat,
-            "photo",
-            None,
-            Bytes::from_static(b"\xFF\xD8\xFF"),
-            caption,
-        )
+        self.member_file(from, chat, "photo", None, Bytes::from_static(b"\xFF\xD8\xFF"), caption)
     }
 
     /// A member sends a document.
@@ -474,11 +428,7 @@ impl FakeTelegram {
             let media = send::register_file(
                 &mut st,
                 kind,
-                send::Incoming {
-                    file_name: file_name.map(str::to_owned),
-                    mime_type: None,
-                    bytes: Some(bytes.clone()),
-                },
+                send::Incoming { file_name: file_name.map(str::to_owned), mime_type: None, bytes: Some(bytes.clone()) },
                 &params::P(&empty),
             );
             let mut content = Map::new();
@@ -524,31 +474,17 @@ impl FakeTelegram {
                 Value::Object(o)
             }
         };
-        let kind = if chat.kind == TgChatKind::Channel {
-            "edited_channel_post"
-        } else {
-            "edited_message"
-        };
+        let kind = if chat.kind == TgChatKind::Channel { "edited_channel_post" } else { "edited_message" };
         let update_id = st.push_update(kind, edited);
         drop(st);
         self.notify_updates();
-        Injected {
-            update_id,
-            message_id: Some(message_id),
-            callback_query_id: None,
-        }
+        Injected { update_id, message_id: Some(message_id), callback_query_id: None }
     }
 
     /// A member taps an inline button. The callback query carries the message
     /// as the server knows it now (with its current keyboard); deleted or
     /// unknown messages arrive as inaccessible messages (date 0).
-    pub fn press_button(
-        &self,
-        from: &TgUser,
-        chat: &TgChat,
-        message_id: i64,
-        data: &str,
-    ) -> Injected {
+    pub fn press_button(&self, from: &TgUser, chat: &TgChat, message_id: i64, data: &str) -> Injected {
         let mut st = self.inner.state.lock();
         if !st.users.contains_key(&from.id) {
             st.register_user(from.clone());
@@ -571,25 +507,13 @@ impl FakeTelegram {
         let update_id = st.push_update("callback_query", query);
         drop(st);
         self.notify_updates();
-        Injected {
-            update_id,
-            message_id: Some(message_id),
-            callback_query_id: Some(id),
-        }
+        Injected { update_id, message_id: Some(message_id), callback_query_id: Some(id) }
     }
 
     /// Taps the inline button labelled `label` on the message, if it has one
     /// with callback data.
-    pub fn press_button_labeled(
-        &self,
-        from: &TgUser,
-        chat: &TgChat,
-        message_id: i64,
-        label: &str,
-    ) -> Option<Injected> {
-        let data = self
-            .message(chat.id, message_id)?
-            .callback_data_for(label)?;
+    pub fn press_button_labeled(&self, from: &TgUser, chat: &TgChat, message_id: i64, label: &str) -> Option<Injected> {
+        let data = self.message(chat.id, message_id)?.callback_data_for(label)?;
         Some(self.press_button(from, chat, message_id, &data))
     }
 
@@ -603,13 +527,7 @@ impl FakeTelegram {
     /// ("kicked") or restarted ("member") it in a private chat, or someone
     /// added/removed/promoted it in a group. Sends follow the new state: a
     /// private chat with "kicked" answers 403 "bot was blocked by the user".
-    pub fn bot_membership_changed(
-        &self,
-        chat: &TgChat,
-        by: &TgUser,
-        old_status: &str,
-        new_status: &str,
-    ) -> Injected {
+    pub fn bot_membership_changed(&self, chat: &TgChat, by: &TgUser, old_status: &str, new_status: &str) -> Injected {
         let mut st = self.inner.state.lock();
         let bot = st.bot.id;
         let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
@@ -626,11 +544,7 @@ impl FakeTelegram {
         let update_id = st.push_update("my_chat_member", update);
         drop(st);
         self.notify_updates();
-        Injected {
-            update_id,
-            message_id: None,
-            callback_query_id: None,
-        }
+        Injected { update_id, message_id: None, callback_query_id: None }
     }
 
     /// Another member's status changed (`chat_member`; the bot receives it
@@ -654,11 +568,7 @@ impl FakeTelegram {
         let update_id = st.push_update("chat_member", update);
         drop(st);
         self.notify_updates();
-        Injected {
-            update_id,
-            message_id: None,
-            callback_query_id: None,
-        }
+        Injected { update_id, message_id: None, callback_query_id: None }
     }
 
     fn member_update(
@@ -695,11 +605,7 @@ impl FakeTelegram {
             Value::Object(mut m) => {
                 m.remove("update_id");
                 let key = m.keys().next().cloned().unwrap_or_default();
-                let kind = UPDATE_KINDS
-                    .iter()
-                    .find(|k| **k == key)
-                    .copied()
-                    .unwrap_or("unknown");
+                let kind = UPDATE_KINDS.iter().find(|k| **k == key).copied().unwrap_or("unknown");
                 let body = m.remove(&key).unwrap_or(Value::Null);
                 (kind, body)
             }
@@ -715,24 +621,13 @@ impl FakeTelegram {
 
     /// Every call the bot made, in the order they were answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.inner
-            .log
-            .lock()
-            .iter()
-            .map(|r| (**r).clone())
-            .collect()
+        self.inner.log.lock().iter().map(|r| (**r).clone()).collect()
     }
 
     /// Calls of one method (any case: "sendMessage" or "sendmessage").
     pub fn requests_for(&self, method: &str) -> Vec<RecordedRequest> {
         let m = method.to_ascii_lowercase();
-        self.inner
-            .log
-            .lock()
-            .iter()
-            .filter(|r| r.method == m)
-            .map(|r| (**r).clone())
-            .collect()
+        self.inner.log.lock().iter().filter(|r| r.method == m).map(|r| (**r).clone()).collect()
     }
 
     /// Number of recorded calls so far; pass it to
@@ -822,10 +717,7 @@ impl FakeTelegram {
         st.history
             .get(&chat_id)
             .map(|list| {
-                list.iter()
-                    .filter(|m| m.from_bot && !m.deleted)
-                    .map(|m| st.message_state(chat_id, m))
-                    .collect()
+                list.iter().filter(|m| m.from_bot && !m.deleted).map(|m| st.message_state(chat_id, m)).collect()
             })
             .unwrap_or_default()
     }
@@ -846,13 +738,7 @@ impl FakeTelegram {
 
     /// Answers to callback queries: (callback id, text, show_alert).
     pub fn callback_answers(&self) -> Vec<(String, Option<String>, bool)> {
-        self.inner
-            .state
-            .lock()
-            .callback_answers
-            .iter()
-            .map(|a| (a.id.clone(), a.text.clone(), a.show_alert))
-            .collect()
+        self.inner.state.lock().callback_answers.iter().map(|a| (a.id.clone(), a.text.clone(), a.show_alert)).collect()
     }
 
     /// The default-scope command menu for a language (`None`: all languages).
@@ -861,21 +747,11 @@ impl FakeTelegram {
     }
 
     /// The command menu of a scope key: "default", "all_private_chats",
-    /// "all_group_chats", "all_chat_administrators", "chat:<id>",
-    /// "chat_administrators:<id>" or "chat_member:<chat>:<user>".
-    pub fn commands_for_scope(
-        &self,
-        scope: &str,
-        language_code: Option<&str>,
-    ) -> Vec<(String, String)> {
+    /// "all_group_chats", "all_chat_administrators", `chat:<id>`,
+    /// `chat_administrators:<id>` or `chat_member:<chat>:<user>`.
+    pub fn commands_for_scope(&self, scope: &str, language_code: Option<&str>) -> Vec<(String, String)> {
         let key = (scope.to_owned(), language_code.unwrap_or("").to_owned());
-        self.inner
-            .state
-            .lock()
-            .commands
-            .get(&key)
-            .cloned()
-            .unwrap_or_default()
+        self.inner.state.lock().commands.get(&key).cloned().unwrap_or_default()
     }
 
     /// Updates queued and not yet confirmed through `offset`.
@@ -885,12 +761,7 @@ impl FakeTelegram {
 
     /// The current webhook URL, if one is set.
     pub fn webhook_url(&self) -> Option<String> {
-        self.inner
-            .state
-            .lock()
-            .webhook
-            .as_ref()
-            .map(|w| w.url.clone())
+        self.inner.state.lock().webhook.as_ref().map(|w| w.url.clone())
     }
 
     /// Follows what the bot does (for the browser sandbox).
@@ -902,11 +773,7 @@ impl FakeTelegram {
 
     /// The member blocked the bot: sends answer 403 "bot was blocked by the user".
     pub fn block_chat(&self, chat_id: i64) {
-        self.inner
-            .state
-            .lock()
-            .blocks
-            .insert(chat_id, SendBlock::Blocked);
+        self.inner.state.lock().blocks.insert(chat_id, SendBlock::Blocked);
     }
 
     /// Undoes [`block_chat`](Self::block_chat), [`deactivate_user`](Self::deactivate_user)
@@ -917,37 +784,22 @@ impl FakeTelegram {
 
     /// The account was deleted: sends answer 403 "user is deactivated".
     pub fn deactivate_user(&self, chat_id: i64) {
-        self.inner
-            .state
-            .lock()
-            .blocks
-            .insert(chat_id, SendBlock::Deactivated);
+        self.inner.state.lock().blocks.insert(chat_id, SendBlock::Deactivated);
     }
 
     /// Any other refusal for sends to a chat, e.g.
     /// `(400, "Bad Request: CHAT_WRITE_FORBIDDEN")` or
     /// `(403, "Forbidden: the group chat was deleted")`.
     pub fn set_chat_error(&self, chat_id: i64, code: u16, description: &str) {
-        self.inner.state.lock().blocks.insert(
-            chat_id,
-            SendBlock::Custom(TgError::new(code, description.to_owned())),
-        );
+        self.inner.state.lock().blocks.insert(chat_id, SendBlock::Custom(TgError::new(code, description.to_owned())));
     }
 
     /// The group became a supergroup: every call naming `old_id` answers 400
     /// with `migrate_to_chat_id = new_id`; the new supergroup exists.
     pub fn migrate_group(&self, old_id: i64, new_id: i64) {
         let mut st = self.inner.state.lock();
-        let title = st
-            .groups
-            .get(&old_id)
-            .map(|g| g.title.clone())
-            .unwrap_or_else(|| "Group".into());
-        st.register_chat(&TgChat {
-            id: new_id,
-            kind: TgChatKind::Supergroup,
-            title: Some(title),
-        });
+        let title = st.groups.get(&old_id).map(|g| g.title.clone()).unwrap_or_else(|| "Group".into());
+        st.register_chat(&TgChat { id: new_id, kind: TgChatKind::Supergroup, title: Some(title) });
         st.migrations.insert(old_id, new_id);
     }
 
@@ -973,11 +825,7 @@ impl FakeTelegram {
         let mut e = TgError::new(failure.status, failure.description);
         e.retry_after = failure.retry_after;
         e.migrate_to_chat_id = failure.migrate_to_chat_id;
-        self.inner
-            .state
-            .lock()
-            .failures
-            .push_back((method.to_ascii_lowercase(), e));
+        self.inner.state.lock().failures.push_back((method.to_ascii_lowercase(), e));
     }
 
     /// Delay added to every call except getUpdates.

@@ -65,9 +65,8 @@ impl Default for Limiter {
 
 impl Limiter {
     pub fn set(&mut self, limits: Limits) {
-        let off = limits.global_per_sec.is_none()
-            && limits.per_chat_per_sec.is_none()
-            && limits.per_group_per_min.is_none();
+        let off =
+            limits.global_per_sec.is_none() && limits.per_chat_per_sec.is_none() && limits.per_group_per_min.is_none();
         self.limits = if off { None } else { Some(limits) };
         self.global.clear();
         self.per_chat.clear();
@@ -76,28 +75,14 @@ impl Limiter {
 
     /// Checks whether one more message to `chat` may go out now; on excess
     /// returns the `retry_after` seconds to answer with.
-    pub fn check(
-        &mut self,
-        chat: i64,
-        is_group: bool,
-        paid: bool,
-        now: Instant,
-    ) -> Result<(), u32> {
+    pub fn check(&mut self, chat: i64, is_group: bool, paid: bool, now: Instant) -> Result<(), u32> {
         let Some(l) = self.limits else {
             return Ok(());
         };
         let mut wait = Duration::ZERO;
         if let Some(g) = l.global_per_sec {
-            let g = if paid {
-                g.max(PAID_BROADCAST_PER_SEC)
-            } else {
-                g
-            };
-            while self
-                .global
-                .front()
-                .is_some_and(|t| now.saturating_duration_since(*t) >= SECOND)
-            {
+            let g = if paid { g.max(PAID_BROADCAST_PER_SEC) } else { g };
+            while self.global.front().is_some_and(|t| now.saturating_duration_since(*t) >= SECOND) {
                 self.global.pop_front();
             }
             if self.global.len() >= g as usize {
@@ -117,11 +102,7 @@ impl Limiter {
             return Ok(());
         }
         self.count_429 += 1;
-        let secs = if l.retry_after_secs > 0 {
-            l.retry_after_secs
-        } else {
-            (wait.as_secs_f64().ceil() as u32).max(1)
-        };
+        let secs = if l.retry_after_secs > 0 { l.retry_after_secs } else { (wait.as_secs_f64().ceil() as u32).max(1) };
         Err(secs)
     }
 
@@ -133,10 +114,7 @@ impl Limiter {
         if l.global_per_sec.is_some() {
             self.global.push_back(now);
         }
-        let fresh = Window {
-            start: now,
-            count: 0,
-        };
+        let fresh = Window { start: now, count: 0 };
         if l.per_chat_per_sec.is_some() {
             self.per_chat.entry(chat).or_insert(fresh).add(SECOND, now);
         }
@@ -145,10 +123,8 @@ impl Limiter {
         }
         if self.per_chat.len() >= self.prune_at {
             // Windows older than their length carry no information.
-            self.per_chat
-                .retain(|_, w| now.saturating_duration_since(w.start) < SECOND);
-            self.per_group
-                .retain(|_, w| now.saturating_duration_since(w.start) < MINUTE);
+            self.per_chat.retain(|_, w| now.saturating_duration_since(w.start) < SECOND);
+            self.per_group.retain(|_, w| now.saturating_duration_since(w.start) < MINUTE);
             self.prune_at = (self.per_chat.len() * 2).max(65_536);
         }
     }
@@ -193,10 +169,7 @@ mod tests {
     #[test]
     fn per_chat_limit_answers_retry_after() {
         let mut l = Limiter::default();
-        l.set(Limits {
-            per_chat_per_sec: Some(1),
-            ..Limits::default()
-        });
+        l.set(Limits { per_chat_per_sec: Some(1), ..Limits::default() });
         let t = Instant::now();
         assert!(l.check(1, false, false, t).is_ok());
         l.commit(1, false, t);
@@ -209,43 +182,28 @@ mod tests {
     #[test]
     fn global_limit_is_a_sliding_window() {
         let mut l = Limiter::default();
-        l.set(Limits {
-            global_per_sec: Some(2),
-            ..Limits::default()
-        });
+        l.set(Limits { global_per_sec: Some(2), ..Limits::default() });
         let t = Instant::now();
         for i in 0..2 {
             assert!(l.check(i, false, false, t).is_ok());
             l.commit(i, false, t);
         }
-        assert!(
-            l.check(9, false, false, t + Duration::from_millis(500))
-                .is_err()
-        );
-        assert!(
-            l.check(9, false, true, t + Duration::from_millis(500))
-                .is_ok()
-        );
+        assert!(l.check(9, false, false, t + Duration::from_millis(500)).is_err());
+        assert!(l.check(9, false, true, t + Duration::from_millis(500)).is_ok());
         assert!(l.check(9, false, false, t + SECOND).is_ok());
     }
 
     #[test]
     fn group_limit_is_per_minute() {
         let mut l = Limiter::default();
-        l.set(Limits {
-            per_group_per_min: Some(20),
-            ..Limits::default()
-        });
+        l.set(Limits { per_group_per_min: Some(20), ..Limits::default() });
         let t = Instant::now();
         for i in 0..20 {
             let at = t + Duration::from_millis(i * 100);
             assert!(l.check(-5, true, false, at).is_ok());
             l.commit(-5, true, at);
         }
-        assert_eq!(
-            l.check(-5, true, false, t + Duration::from_secs(2)),
-            Err(58)
-        );
+        assert_eq!(l.check(-5, true, false, t + Duration::from_secs(2)), Err(58));
         assert!(l.check(-5, true, false, t + MINUTE).is_ok());
     }
 

@@ -248,24 +248,17 @@ fn get_chat_member(st: &mut State, p: &P) -> TgResult<Reply> {
 fn get_chat_administrators(st: &mut State, p: &P) -> TgResult<Reply> {
     let chat = resolve_chat(st, p, "chat_id")?;
     if st.chat_kind(chat) == Some(TgChatKind::Private) {
-        return Err(TgError::bad(
-            "there are no administrators in the private chat",
-        ));
+        return Err(TgError::bad("there are no administrators in the private chat"));
     }
     let mut admins: Vec<(MemberStatus, i64)> = st
         .members
         .iter()
-        .filter(|((c, _), s)| {
-            *c == chat && matches!(s, MemberStatus::Creator | MemberStatus::Administrator)
-        })
+        .filter(|((c, _), s)| *c == chat && matches!(s, MemberStatus::Creator | MemberStatus::Administrator))
         .map(|((_, u), s)| (*s, *u))
         .collect();
     // Creator first, then by id, so answers are stable.
     admins.sort_by_key(|(s, u)| (*s != MemberStatus::Creator, *u));
-    let list: Vec<Value> = admins
-        .into_iter()
-        .map(|(s, u)| st.member_json(chat, u, s))
-        .collect();
+    let list: Vec<Value> = admins.into_iter().map(|(s, u)| st.member_json(chat, u, s)).collect();
     Ok(Value::Array(list).into())
 }
 
@@ -274,11 +267,7 @@ fn get_chat_member_count(st: &mut State, p: &P) -> TgResult<Reply> {
     if st.chat_kind(chat) == Some(TgChatKind::Private) {
         return Ok(json!(2).into());
     }
-    let mut count = st
-        .members
-        .iter()
-        .filter(|((c, _), s)| *c == chat && s.is_present())
-        .count();
+    let mut count = st.members.iter().filter(|((c, _), s)| *c == chat && s.is_present()).count();
     if !st.members.contains_key(&(chat, st.bot.id)) {
         count += 1;
     }
@@ -288,9 +277,7 @@ fn get_chat_member_count(st: &mut State, p: &P) -> TgResult<Reply> {
 fn leave_chat(st: &mut State, p: &P) -> TgResult<Reply> {
     let chat = resolve_chat(st, p, "chat_id")?;
     if st.chat_kind(chat) == Some(TgChatKind::Private) {
-        return Err(TgError::bad(
-            "chat member status can't be changed in private chats",
-        ));
+        return Err(TgError::bad("chat member status can't be changed in private chats"));
     }
     let bot = st.bot.id;
     st.members.insert((chat, bot), MemberStatus::Left);
@@ -307,16 +294,12 @@ enum MemberChange {
 fn change_member(st: &mut State, p: &P, change: MemberChange) -> TgResult<Reply> {
     let chat = resolve_chat(st, p, "chat_id")?;
     if st.chat_kind(chat) == Some(TgChatKind::Private) {
-        return Err(TgError::bad_static(
-            "Bad Request: method is available only for supergroups and channel",
-        ));
+        return Err(TgError::bad_static("Bad Request: method is available only for supergroups and channel"));
     }
     let user = user_param(st, p)?;
     let current = st.member_status(chat, user);
     if current == MemberStatus::Creator {
-        return Err(TgError::bad_static(
-            "Bad Request: can't demote chat creator",
-        ));
+        return Err(TgError::bad_static("Bad Request: can't demote chat creator"));
     }
     let next = match change {
         MemberChange::Ban => MemberStatus::Kicked,
@@ -328,14 +311,8 @@ fn change_member(st: &mut State, p: &P, change: MemberChange) -> TgResult<Reply>
         }
         MemberChange::Restrict => MemberStatus::Restricted,
         MemberChange::Promote => {
-            let any_right =
-                p.0.keys()
-                    .any(|k| k.starts_with("can_") && p.bool(k).unwrap_or(false));
-            if any_right {
-                MemberStatus::Administrator
-            } else {
-                MemberStatus::Member
-            }
+            let any_right = p.0.keys().any(|k| k.starts_with("can_") && p.bool(k).unwrap_or(false));
+            if any_right { MemberStatus::Administrator } else { MemberStatus::Member }
         }
     };
     st.members.insert((chat, user), next);
@@ -376,15 +353,11 @@ pub(crate) fn scope_key(p: &P) -> TgResult<String> {
 }
 
 fn lang_param(p: &P) -> TgResult<String> {
-    Ok(p.str("language_code")?
-        .map(|s| s.into_owned())
-        .unwrap_or_default())
+    Ok(p.str("language_code")?.map(|s| s.into_owned()).unwrap_or_default())
 }
 
 fn set_my_commands(st: &mut State, p: &P) -> TgResult<Reply> {
-    let commands = p
-        .array("commands")?
-        .ok_or_else(|| TgError::empty("commands"))?;
+    let commands = p.array("commands")?.ok_or_else(|| TgError::empty("commands"))?;
     if commands.len() > 100 {
         return Err(TgError::bad("too many commands specified"));
     }
@@ -393,17 +366,13 @@ fn set_my_commands(st: &mut State, p: &P) -> TgResult<Reply> {
         let command = c.get("command").and_then(Value::as_str).unwrap_or("");
         let description = c.get("description").and_then(Value::as_str).unwrap_or("");
         let command_ok = (1..=32).contains(&command.len())
-            && command
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && command.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !command_ok {
             return Err(TgError::bad_static("Bad Request: BOT_COMMAND_INVALID"));
         }
         let desc_len = description.chars().count();
         if !(1..=256).contains(&desc_len) {
-            return Err(TgError::bad_static(
-                "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
-            ));
+            return Err(TgError::bad_static("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"));
         }
         list.push((command.to_owned(), description.to_owned()));
     }
@@ -421,11 +390,7 @@ fn get_my_commands(st: &mut State, p: &P) -> TgResult<Reply> {
     let list: Vec<Value> = st
         .commands
         .get(&key)
-        .map(|l| {
-            l.iter()
-                .map(|(c, d)| json!({"command": c, "description": d}))
-                .collect()
-        })
+        .map(|l| l.iter().map(|(c, d)| json!({"command": c, "description": d})).collect())
         .unwrap_or_default();
     Ok(Value::Array(list).into())
 }
@@ -462,22 +427,12 @@ fn get_bot_text(st: &mut State, p: &P, field: &'static str) -> TgResult<Reply> {
         .get(&(field, lang))
         .or_else(|| st.bot_texts.get(&(field, String::new())))
         .cloned()
-        .unwrap_or_else(|| {
-            if field == "name" {
-                st.bot.first_name.clone()
-            } else {
-                String::new()
-            }
-        });
+        .unwrap_or_else(|| if field == "name" { st.bot.first_name.clone() } else { String::new() });
     Ok(json!({ field: text }).into())
 }
 
 fn menu_chat(st: &State, p: &P) -> TgResult<i64> {
-    if p.has("chat_id") {
-        resolve_chat(st, p, "chat_id")
-    } else {
-        Ok(0)
-    }
+    if p.has("chat_id") { resolve_chat(st, p, "chat_id") } else { Ok(0) }
 }
 
 fn set_menu_button(st: &mut State, p: &P) -> TgResult<Reply> {

@@ -311,26 +311,19 @@ pub(crate) async fn read(req: Request) -> TgResult<Params> {
             map.insert(k.into_owned(), value);
         }
     }
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let mut files = Vec::new();
     if content_type.starts_with("multipart/form-data") {
         read_multipart(req, &mut map, &mut files).await?;
     } else {
-        let body = Bytes::from_request(req, &())
-            .await
-            .map_err(|_| TgError::bad("request body is too big or unreadable"))?;
+        let body =
+            Bytes::from_request(req, &()).await.map_err(|_| TgError::bad("request body is too big or unreadable"))?;
         let trimmed = body.trim_ascii_start();
         if trimmed.is_empty() {
         } else if content_type.starts_with("application/json")
             || (content_type.is_empty() && trimmed.first() == Some(&b'{'))
         {
-            let value: Value = serde_json::from_slice(&body)
-                .map_err(|_| TgError::bad("can't parse JSON object"))?;
+            let value: Value = serde_json::from_slice(&body).map_err(|_| TgError::bad("can't parse JSON object"))?;
             let Value::Object(obj) = value else {
                 return Err(TgError::bad("can't parse JSON object"));
             };
@@ -355,11 +348,7 @@ struct Part {
     bytes: Bytes,
 }
 
-async fn read_multipart(
-    req: Request,
-    map: &mut Map<String, Value>,
-    files: &mut Vec<UploadedFile>,
-) -> TgResult<()> {
+async fn read_multipart(req: Request, map: &mut Map<String, Value>, files: &mut Vec<UploadedFile>) -> TgResult<()> {
     let bad = || TgError::bad("can't parse multipart/form-data request");
     let mut multipart = Multipart::from_request(req, &()).await.map_err(|_| bad())?;
     let mut parts = Vec::new();
@@ -368,23 +357,13 @@ async fn read_multipart(
         let file_name = field.file_name().map(str::to_owned);
         let content_type = field.content_type().map(str::to_owned);
         let bytes = field.bytes().await.map_err(|_| bad())?;
-        parts.push(Part {
-            name,
-            file_name,
-            content_type,
-            bytes,
-        });
+        parts.push(Part { name, file_name, content_type, bytes });
     }
     // A part is a file when it says so (file name), when a parameter points to
     // it with attach://, or when it is not text at all.
     let attached: Vec<String> = parts
         .iter()
-        .filter_map(|p| {
-            std::str::from_utf8(&p.bytes)
-                .ok()
-                .and_then(|s| s.strip_prefix("attach://"))
-                .map(str::to_owned)
-        })
+        .filter_map(|p| std::str::from_utf8(&p.bytes).ok().and_then(|s| s.strip_prefix("attach://")).map(str::to_owned))
         .collect();
     let mut media_refs = Vec::new();
     for p in &parts {
@@ -399,9 +378,7 @@ async fn read_multipart(
         let is_text = p.file_name.is_none()
             && !attached.contains(&p.name)
             && !media_refs.contains(&p.name)
-            && p.content_type
-                .as_deref()
-                .is_none_or(|c| c.starts_with("text/"));
+            && p.content_type.as_deref().is_none_or(|c| c.starts_with("text/"));
         match (is_text, String::from_utf8(p.bytes.to_vec())) {
             (true, Ok(text)) => {
                 let value = normalize(&p.name, Value::String(text));
@@ -422,9 +399,7 @@ fn collect_attach_refs(s: &str, out: &mut Vec<String>) {
     let mut rest = s;
     while let Some(i) = rest.find("attach://") {
         rest = &rest[i + "attach://".len()..];
-        let end = rest
-            .find(|c: char| c == '"' || c == '\\' || c.is_whitespace())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| c == '"' || c == '\\' || c.is_whitespace()).unwrap_or(rest.len());
         out.push(rest[..end].to_owned());
         rest = &rest[end..];
     }
@@ -506,13 +481,9 @@ impl<'a> P<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| TgError::invalid(name)),
+            Some(Value::String(s)) => {
+                s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Some).ok_or_else(|| TgError::invalid(name))
+            }
             Some(_) => Err(TgError::invalid(name)),
         }
     }
@@ -551,11 +522,9 @@ impl<'a> P<'a> {
 
 pub(crate) fn value_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        }),
+        Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+        }
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -578,23 +547,11 @@ mod tests {
 
     #[test]
     fn markup_and_numbers_are_decoded() {
-        assert_eq!(
-            normalize("reply_markup", json!(r#"{"inline_keyboard":[]}"#)),
-            json!({"inline_keyboard": []})
-        );
-        assert_eq!(
-            normalize("chat_id", json!("-1001234567890")),
-            json!(-1001234567890i64)
-        );
+        assert_eq!(normalize("reply_markup", json!(r#"{"inline_keyboard":[]}"#)), json!({"inline_keyboard": []}));
+        assert_eq!(normalize("chat_id", json!("-1001234567890")), json!(-1001234567890i64));
         assert_eq!(normalize("chat_id", json!("@channel")), json!("@channel"));
-        assert_eq!(
-            normalize("disable_notification", json!("true")),
-            json!(true)
-        );
-        assert_eq!(
-            normalize("document", json!("attach://abc")),
-            json!("attach://abc")
-        );
+        assert_eq!(normalize("disable_notification", json!("true")), json!(true));
+        assert_eq!(normalize("document", json!("attach://abc")), json!("attach://abc"));
     }
 
     #[test]

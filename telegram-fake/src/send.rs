@@ -10,9 +10,7 @@ use crate::{
     entities::utf16_len,
     error::{Reply, TgError, TgResult},
     params::{P, num, value_i64},
-    state::{
-        FileRecord, MemberStatus, NewMessage, SendBlock, Sender, State, is_empty_inline, unix_now,
-    },
+    state::{FileRecord, MemberStatus, NewMessage, SendBlock, Sender, State, is_empty_inline, unix_now},
     types::{FakeEvent, TgChatKind, UploadedFile},
 };
 
@@ -58,9 +56,7 @@ pub(crate) fn resolve_chat(st: &State, p: &P, name: &str) -> TgResult<i64> {
             if let Ok(i) = s.parse::<i64>() {
                 i
             } else if let Some(u) = s.strip_prefix('@') {
-                *st.usernames
-                    .get(&u.to_ascii_lowercase())
-                    .ok_or_else(TgError::chat_not_found)?
+                *st.usernames.get(&u.to_ascii_lowercase()).ok_or_else(TgError::chat_not_found)?
             } else {
                 return Err(TgError::chat_not_found());
             }
@@ -92,24 +88,12 @@ pub(crate) fn check_can_send(st: &State, chat: i64) -> TgResult<()> {
     let status = st.members.get(&(chat, st.bot.id)).copied();
     let text = match (kind, status) {
         (TgChatKind::Private, _) => return Ok(()),
-        (TgChatKind::Group, Some(MemberStatus::Kicked)) => {
-            "Forbidden: bot was kicked from the group chat"
-        }
-        (TgChatKind::Supergroup, Some(MemberStatus::Kicked)) => {
-            "Forbidden: bot was kicked from the supergroup chat"
-        }
-        (TgChatKind::Channel, Some(MemberStatus::Kicked)) => {
-            "Forbidden: bot was kicked from the channel chat"
-        }
-        (TgChatKind::Group, Some(MemberStatus::Left)) => {
-            "Forbidden: bot is not a member of the group chat"
-        }
-        (TgChatKind::Supergroup, Some(MemberStatus::Left)) => {
-            "Forbidden: bot is not a member of the supergroup chat"
-        }
-        (TgChatKind::Channel, Some(MemberStatus::Left)) => {
-            "Forbidden: bot is not a member of the channel chat"
-        }
+        (TgChatKind::Group, Some(MemberStatus::Kicked)) => "Forbidden: bot was kicked from the group chat",
+        (TgChatKind::Supergroup, Some(MemberStatus::Kicked)) => "Forbidden: bot was kicked from the supergroup chat",
+        (TgChatKind::Channel, Some(MemberStatus::Kicked)) => "Forbidden: bot was kicked from the channel chat",
+        (TgChatKind::Group, Some(MemberStatus::Left)) => "Forbidden: bot is not a member of the group chat",
+        (TgChatKind::Supergroup, Some(MemberStatus::Left)) => "Forbidden: bot is not a member of the supergroup chat",
+        (TgChatKind::Channel, Some(MemberStatus::Left)) => "Forbidden: bot is not a member of the channel chat",
         _ => return Ok(()),
     };
     Err(TgError::forbidden(text))
@@ -122,13 +106,10 @@ pub(crate) fn validate_markup(v: &Value) -> TgResult<Value> {
         return Err(bad_markup());
     };
     if let Some(rows) = m.get("inline_keyboard") {
-        let rows = rows
-            .as_array()
-            .ok_or_else(|| TgError::bad("field \"inline_keyboard\" must be an Array"))?;
+        let rows = rows.as_array().ok_or_else(|| TgError::bad("field \"inline_keyboard\" must be an Array"))?;
         for row in rows {
-            let row = row.as_array().ok_or_else(|| {
-                TgError::bad("field \"inline_keyboard\" must be an Array of Arrays")
-            })?;
+            let row =
+                row.as_array().ok_or_else(|| TgError::bad("field \"inline_keyboard\" must be an Array of Arrays"))?;
             for button in row {
                 validate_inline_button(button)?;
             }
@@ -136,9 +117,7 @@ pub(crate) fn validate_markup(v: &Value) -> TgResult<Value> {
         return Ok(v.clone());
     }
     if let Some(rows) = m.get("keyboard") {
-        let ok = rows
-            .as_array()
-            .is_some_and(|rows| rows.iter().all(Value::is_array));
+        let ok = rows.as_array().is_some_and(|rows| rows.iter().all(Value::is_array));
         return if ok { Ok(v.clone()) } else { Err(bad_markup()) };
     }
     if m.contains_key("remove_keyboard") || m.contains_key("force_reply") {
@@ -161,14 +140,10 @@ fn validate_inline_button(b: &Value) -> TgResult<()> {
         "pay",
     ];
     let Some(o) = b.as_object() else {
-        return Err(TgError::bad(
-            "can't parse inline keyboard button: InlineKeyboardButton must be an Object",
-        ));
+        return Err(TgError::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object"));
     };
     if !o.get("text").is_some_and(Value::is_string) {
-        return Err(TgError::bad(
-            "can't parse inline keyboard button: Text must be non-empty",
-        ));
+        return Err(TgError::bad("can't parse inline keyboard button: Text must be non-empty"));
     }
     if !ACTIONS.iter().any(|a| o.contains_key(*a)) {
         return Err(TgError::bad(
@@ -184,8 +159,7 @@ fn validate_inline_button(b: &Value) -> TgResult<()> {
     if let Some(url) = o.get("url") {
         let ok = url.as_str().is_some_and(|u| {
             let u = u.trim();
-            u.split_once("://")
-                .is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())
+            u.split_once("://").is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())
         });
         if !ok {
             return Err(TgError::bad_static("Bad Request: BUTTON_URL_INVALID"));
@@ -211,10 +185,7 @@ fn send_opts(st: &State, chat: i64, p: &P, text_message: bool) -> TgResult<SendO
     let mut without_reply = p.bool("allow_sending_without_reply")?;
     if let Some(rp) = p.object("reply_parameters")? {
         let rp = P(rp);
-        reply_id = Some(
-            rp.i64("message_id")?
-                .ok_or_else(|| TgError::bad("message to be replied not found"))?,
-        );
+        reply_id = Some(rp.i64("message_id")?.ok_or_else(|| TgError::bad("message to be replied not found"))?);
         if let Some(c) = rp.get("chat_id") {
             reply_chat = value_i64(c).unwrap_or(chat);
         }
@@ -229,9 +200,7 @@ fn send_opts(st: &State, chat: i64, p: &P, text_message: bool) -> TgResult<SendO
         if exists && reply_chat == chat {
             reply_to = Some(id);
         } else if !(exists || unknowable || without_reply) {
-            return Err(TgError::bad_static(
-                "Bad Request: message to be replied not found",
-            ));
+            return Err(TgError::bad_static("Bad Request: message to be replied not found"));
         }
     }
     let mut extra = Map::new();
@@ -251,19 +220,12 @@ fn send_opts(st: &State, chat: i64, p: &P, text_message: bool) -> TgResult<SendO
     if let Some(e) = p.str("message_effect_id")? {
         extra.insert("effect_id".into(), json!(e));
     }
-    Ok(SendOpts {
-        markup,
-        reply_to,
-        extra,
-    })
+    Ok(SendOpts { markup, reply_to, extra })
 }
 
 fn deliver(st: &mut State, chat: i64, id: i64, at: Instant) {
     st.deliveries.push((chat, id, at));
-    st.emit(FakeEvent::MessageSent {
-        chat_id: chat,
-        message_id: id,
-    });
+    st.emit(FakeEvent::MessageSent { chat_id: chat, message_id: id });
 }
 
 fn finish(
@@ -314,9 +276,7 @@ fn caption_fields(st: &State, p: &P, content: &mut Map<String, Value>) -> TgResu
     let mode = p.str("parse_mode")?;
     let (caption, ents) = st.format_text(&raw, mode.as_deref(), p.array("caption_entities")?)?;
     if utf16_len(&caption) > MAX_CAPTION {
-        return Err(TgError::bad_static(
-            "Bad Request: message caption is too long",
-        ));
+        return Err(TgError::bad_static("Bad Request: message caption is too long"));
     }
     if !caption.is_empty() {
         content.insert("caption".into(), json!(caption));
@@ -371,24 +331,14 @@ pub(crate) struct Incoming {
 }
 
 /// Registers a new file and returns the value of the message field for it.
-pub(crate) fn register_file(
-    st: &mut State,
-    kind: &'static str,
-    file: Incoming,
-    p: &P,
-) -> TgResult<Value> {
+pub(crate) fn register_file(st: &mut State, kind: &'static str, file: Incoming, p: &P) -> TgResult<Value> {
     let n = st.next_file;
     st.next_file += 1;
     let (prefix, dir) = file_prefix(kind);
     let file_id = format!("{prefix}{n:08X}Basis");
     let unique_id = format!("AQAD{n:08X}");
     let size = file.bytes.as_ref().map(Bytes::len);
-    let mime = file.mime_type.clone().or_else(|| {
-        file.file_name
-            .as_deref()
-            .and_then(guess_mime)
-            .map(str::to_owned)
-    });
+    let mime = file.mime_type.clone().or_else(|| file.file_name.as_deref().and_then(guess_mime).map(str::to_owned));
     let int = |name: &str, default: i64| -> TgResult<i64> { Ok(p.i64(name)?.unwrap_or(default)) };
     let mut obj = Map::new();
     obj.insert("file_id".into(), json!(file_id));
@@ -446,13 +396,7 @@ pub(crate) fn register_file(
         .as_deref()
         .and_then(|f| f.rsplit_once('.'))
         .map(|(_, e)| e.to_owned())
-        .unwrap_or_else(|| {
-            if kind == "photo" {
-                "jpg".into()
-            } else {
-                "bin".into()
-            }
-        });
+        .unwrap_or_else(|| if kind == "photo" { "jpg".into() } else { "bin".into() });
     let media = if kind == "photo" {
         // Telegram sends several sizes; bots usually take the last, largest.
         let sizes = [(90u32, 90u32), (320, 320), (800, 800)];
@@ -472,11 +416,8 @@ pub(crate) fn register_file(
     } else {
         Value::Object(obj)
     };
-    let ids: Vec<String> = if kind == "photo" {
-        (0..3).map(|i| format!("{file_id}{i}")).collect()
-    } else {
-        vec![file_id]
-    };
+    let ids: Vec<String> =
+        if kind == "photo" { (0..3).map(|i| format!("{file_id}{i}")).collect() } else { vec![file_id] };
     for (i, id) in ids.into_iter().enumerate() {
         let path = format!("{dir}/file_{n}_{i}.{ext}");
         st.file_paths.insert(path.clone(), id.clone());
@@ -511,28 +452,16 @@ pub(crate) fn input_file(
 ) -> TgResult<(Value, Option<Bytes>)> {
     let wrong = || TgError::bad_static("Bad Request: wrong file identifier/HTTP URL specified");
     let upload = match value {
-        None => file_by_part(files, field)
-            .ok_or_else(|| TgError::bad(&format!("there is no {field} in the request")))?,
+        None => {
+            file_by_part(files, field).ok_or_else(|| TgError::bad(&format!("there is no {field} in the request")))?
+        }
         Some(Value::String(s)) => {
             let s = s.trim();
             if let Some(part) = s.strip_prefix("attach://") {
                 file_by_part(files, part).ok_or_else(wrong)?
             } else if s.starts_with("http://") || s.starts_with("https://") {
-                let name = s
-                    .rsplit('/')
-                    .next()
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_owned);
-                let media = register_file(
-                    st,
-                    kind,
-                    Incoming {
-                        file_name: name,
-                        mime_type: None,
-                        bytes: None,
-                    },
-                    p,
-                )?;
+                let name = s.rsplit('/').next().filter(|n| !n.is_empty()).map(str::to_owned);
+                let media = register_file(st, kind, Incoming { file_name: name, mime_type: None, bytes: None }, p)?;
                 return Ok((media, None));
             } else if s.is_empty() {
                 return Err(TgError::bad(&format!("there is no {field} in the request")));
@@ -603,12 +532,8 @@ pub(crate) fn send_media(
 }
 
 fn location_value(p: &P) -> TgResult<Value> {
-    let lat = p
-        .f64("latitude")?
-        .ok_or_else(|| TgError::empty("latitude"))?;
-    let lon = p
-        .f64("longitude")?
-        .ok_or_else(|| TgError::empty("longitude"))?;
+    let lat = p.f64("latitude")?.ok_or_else(|| TgError::empty("latitude"))?;
+    let lon = p.f64("longitude")?.ok_or_else(|| TgError::empty("longitude"))?;
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
         return Err(TgError::bad_static("Bad Request: invalid location"));
     }
@@ -643,12 +568,7 @@ pub(crate) fn send_venue(st: &mut State, chat: i64, p: &P, at: Instant) -> TgRes
     venue.insert("location".into(), loc.clone());
     venue.insert("title".into(), json!(title));
     venue.insert("address".into(), json!(address));
-    for k in [
-        "foursquare_id",
-        "foursquare_type",
-        "google_place_id",
-        "google_place_type",
-    ] {
+    for k in ["foursquare_id", "foursquare_type", "google_place_id", "google_place_type"] {
         if let Some(v) = p.str(k)? {
             venue.insert(k.into(), json!(v));
         }
@@ -698,9 +618,7 @@ pub(crate) fn send_media_group(
 ) -> TgResult<Reply> {
     let media = p.array("media")?.ok_or_else(|| TgError::empty("media"))?;
     if media.len() > 10 {
-        return Err(TgError::bad_static(
-            "Bad Request: Too much messages to send as an album",
-        ));
+        return Err(TgError::bad_static("Bad Request: Too much messages to send as an album"));
     }
     if media.len() < 2 {
         return Err(TgError::bad_static("Bad Request: MEDIA_GROUP_TOO_SMALL"));
@@ -711,9 +629,7 @@ pub(crate) fn send_media_group(
     }
     let mut contents = Vec::new();
     for item in media {
-        let item = item
-            .as_object()
-            .ok_or_else(|| TgError::bad("can't parse InputMedia JSON object"))?;
+        let item = item.as_object().ok_or_else(|| TgError::bad("can't parse InputMedia JSON object"))?;
         let ip = P(item);
         let kind: &'static str = match ip.str("type")?.as_deref() {
             Some("photo") => "photo",
@@ -736,11 +652,7 @@ pub(crate) fn send_media_group(
     let mut out = Vec::new();
     for (mut content, bytes) in contents {
         content.insert("media_group_id".into(), json!(group_id));
-        let each = SendOpts {
-            markup: None,
-            reply_to: opts.reply_to,
-            extra: opts.extra.clone(),
-        };
+        let each = SendOpts { markup: None, reply_to: opts.reply_to, extra: opts.extra.clone() };
         out.push(finish(st, chat, content, each, bytes, at));
     }
     Ok(Value::Array(out).into())
@@ -748,18 +660,12 @@ pub(crate) fn send_media_group(
 
 /// The message to copy or forward, or a placeholder when history is off and
 /// the id is plausible (benchmarks copy messages whose bodies were dropped).
-fn source(
-    st: &State,
-    chat: i64,
-    id: i64,
-    not_found: &'static str,
-) -> TgResult<(Value, Option<Bytes>)> {
+fn source(st: &State, chat: i64, id: i64, not_found: &'static str) -> TgResult<(Value, Option<Bytes>)> {
     match st.find_message(chat, id) {
         Some(m) if !m.deleted => Ok((m.json.clone(), m.file_bytes.clone())),
-        None if !st.keep_history && id >= 1 && id <= st.last_message_id(chat) => Ok((
-            json!({"message_id": id, "date": unix_now(), "chat": st.chat_json(chat), "text": "…"}),
-            None,
-        )),
+        None if !st.keep_history && id >= 1 && id <= st.last_message_id(chat) => {
+            Ok((json!({"message_id": id, "date": unix_now(), "chat": st.chat_json(chat), "text": "…"}), None))
+        }
         _ => Err(TgError::bad_static(not_found)),
     }
 }
@@ -780,29 +686,22 @@ fn copy_content(src: &Value) -> TgResult<Map<String, Value>> {
 }
 
 fn message_ids(p: &P) -> TgResult<Vec<i64>> {
-    let ids = p
-        .array("message_ids")?
-        .ok_or_else(|| TgError::empty("message_ids"))?;
+    let ids = p.array("message_ids")?.ok_or_else(|| TgError::empty("message_ids"))?;
     if ids.is_empty() || ids.len() > 100 {
         return Err(TgError::bad("message_ids must contain 1-100 identifiers"));
     }
-    let ids: Vec<i64> = ids
-        .iter()
-        .map(|v| value_i64(v).ok_or_else(|| TgError::invalid("message_ids")))
-        .collect::<TgResult<_>>()?;
+    let ids: Vec<i64> =
+        ids.iter().map(|v| value_i64(v).ok_or_else(|| TgError::invalid("message_ids"))).collect::<TgResult<_>>()?;
     if ids.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(TgError::bad(
-            "message identifiers must be specified in strictly increasing order",
-        ));
+        return Err(TgError::bad("message identifiers must be specified in strictly increasing order"));
     }
     Ok(ids)
 }
 
 pub(crate) fn copy_message(st: &mut State, chat: i64, p: &P, at: Instant) -> TgResult<Reply> {
     let from = resolve_chat(st, p, "from_chat_id")?;
-    let id = p
-        .i64("message_id")?
-        .ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
+    let id =
+        p.i64("message_id")?.ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
     let (src, bytes) = source(st, from, id, "Bad Request: message to copy not found")?;
     let mut content = copy_content(&src)?;
     let has_caption_slot = CAPTIONED.iter().any(|k| content.contains_key(*k));
@@ -873,22 +772,13 @@ fn forward_origin(st: &State, src: &Value, from_chat: i64) -> Value {
     json!({"type": "hidden_user", "sender_user_name": "Hidden", "date": date})
 }
 
-fn forward_one(
-    st: &mut State,
-    chat: i64,
-    from: i64,
-    id: i64,
-    p: &P,
-    at: Instant,
-) -> TgResult<(i64, Value)> {
+fn forward_one(st: &mut State, chat: i64, from: i64, id: i64, p: &P, at: Instant) -> TgResult<(i64, Value)> {
     let (src, bytes) = source(st, from, id, "Bad Request: message to forward not found")?;
     let content = copy_content(&src)?;
     let mut new = NewMessage::new(chat, Sender::Bot, content);
-    new.extra
-        .insert("forward_origin".into(), forward_origin(st, &src, from));
+    new.extra.insert("forward_origin".into(), forward_origin(st, &src, from));
     if p.bool("protect_content")? {
-        new.extra
-            .insert("has_protected_content".into(), json!(true));
+        new.extra.insert("has_protected_content".into(), json!(true));
     }
     new.file_bytes = bytes;
     let (new_id, json) = st.create_message(new);
@@ -898,9 +788,8 @@ fn forward_one(
 
 pub(crate) fn forward_message(st: &mut State, chat: i64, p: &P, at: Instant) -> TgResult<Reply> {
     let from = resolve_chat(st, p, "from_chat_id")?;
-    let id = p
-        .i64("message_id")?
-        .ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
+    let id =
+        p.i64("message_id")?.ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
     let (_, json) = forward_one(st, chat, from, id, p, at)?;
     Ok(json.into())
 }
@@ -928,29 +817,19 @@ fn edit_target(st: &State, p: &P) -> TgResult<Target> {
         return Ok(Target::Inline(id.into_owned()));
     }
     if !p.has("chat_id") {
-        return Err(TgError::bad_static(
-            "Bad Request: message identifier is not specified",
-        ));
+        return Err(TgError::bad_static("Bad Request: message identifier is not specified"));
     }
     let chat = resolve_chat(st, p, "chat_id")?;
-    let id = p
-        .i64("message_id")?
-        .ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
+    let id =
+        p.i64("message_id")?.ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
     check_can_send(st, chat)?;
     Ok(Target::Message(chat, id))
 }
 
 /// What an edit changes.
 enum Edit {
-    Text {
-        text: String,
-        entities: Vec<Value>,
-        link_preview: Option<Value>,
-    },
-    Caption {
-        caption: Option<String>,
-        entities: Vec<Value>,
-    },
+    Text { text: String, entities: Vec<Value>, link_preview: Option<Value> },
+    Caption { caption: Option<String>, entities: Vec<Value> },
     Markup,
 }
 
@@ -971,8 +850,7 @@ fn apply_edit(st: &mut State, p: &P, edit: Edit) -> TgResult<Reply> {
     let markup = edit_markup_param(p)?;
     let (chat, id) = match edit_target(st, p)? {
         Target::Inline(inline_id) => {
-            st.inline_edits
-                .insert(inline_id, Value::Object(p.0.clone()));
+            st.inline_edits.insert(inline_id, Value::Object(p.0.clone()));
             return Ok(json!(true).into());
         }
         Target::Message(chat, id) => (chat, id),
@@ -999,9 +877,7 @@ fn apply_edit(st: &mut State, p: &P, edit: Edit) -> TgResult<Reply> {
             }
             return Ok(m.into());
         }
-        return Err(TgError::bad_static(
-            "Bad Request: message to edit not found",
-        ));
+        return Err(TgError::bad_static("Bad Request: message to edit not found"));
     };
     if !msg.from_bot {
         return Err(TgError::bad_static("Bad Request: message can't be edited"));
@@ -1016,18 +892,12 @@ fn apply_edit(st: &mut State, p: &P, edit: Edit) -> TgResult<Reply> {
         o.get(k).and_then(Value::as_array).unwrap_or(&empty).clone()
     };
     match &edit {
-        Edit::Text {
-            text,
-            entities,
-            link_preview,
-        } => {
+        Edit::Text { text, entities, link_preview } => {
             if !obj.contains_key("text") {
-                return Err(TgError::bad_static(
-                    "Bad Request: there is no text in the message to edit",
-                ));
+                return Err(TgError::bad_static("Bad Request: there is no text in the message to edit"));
             }
-            let same = obj.get("text").and_then(Value::as_str) == Some(text.as_str())
-                && &arr(obj, "entities") == entities;
+            let same =
+                obj.get("text").and_then(Value::as_str) == Some(text.as_str()) && &arr(obj, "entities") == entities;
             if same && markup_same {
                 return Err(not_modified());
             }
@@ -1039,9 +909,7 @@ fn apply_edit(st: &mut State, p: &P, edit: Edit) -> TgResult<Reply> {
         }
         Edit::Caption { caption, entities } => {
             if !CAPTIONED.iter().any(|k| obj.contains_key(*k)) {
-                return Err(TgError::bad_static(
-                    "Bad Request: there is no caption in the message to edit",
-                ));
+                return Err(TgError::bad_static("Bad Request: there is no caption in the message to edit"));
             }
             let same = obj.get("caption").and_then(Value::as_str) == caption.as_deref()
                 && &arr(obj, "caption_entities") == entities;
@@ -1076,10 +944,7 @@ fn apply_edit(st: &mut State, p: &P, edit: Edit) -> TgResult<Reply> {
     msg.markup = markup;
     msg.edits += 1;
     let json = msg.json.clone();
-    st.emit(FakeEvent::MessageEdited {
-        chat_id: chat,
-        message_id: id,
-    });
+    st.emit(FakeEvent::MessageEdited { chat_id: chat, message_id: id });
     Ok(json.into())
 }
 
@@ -1115,29 +980,14 @@ pub(crate) fn edit_message_text(st: &mut State, p: &P) -> TgResult<Reply> {
         None if p.bool("disable_web_page_preview")? => Some(json!({"is_disabled": true})),
         None => None,
     };
-    apply_edit(
-        st,
-        p,
-        Edit::Text {
-            text,
-            entities,
-            link_preview,
-        },
-    )
+    apply_edit(st, p, Edit::Text { text, entities, link_preview })
 }
 
 pub(crate) fn edit_message_caption(st: &mut State, p: &P) -> TgResult<Reply> {
     let mut content = Map::new();
     caption_fields(st, p, &mut content)?;
-    let caption = content
-        .get("caption")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let entities = content
-        .get("caption_entities")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let caption = content.get("caption").and_then(Value::as_str).map(str::to_owned);
+    let entities = content.get("caption_entities").and_then(Value::as_array).cloned().unwrap_or_default();
     apply_edit(st, p, Edit::Caption { caption, entities })
 }
 
@@ -1147,23 +997,18 @@ pub(crate) fn edit_message_reply_markup(st: &mut State, p: &P) -> TgResult<Reply
 
 pub(crate) fn delete_message(st: &mut State, p: &P) -> TgResult<Reply> {
     let chat = resolve_chat(st, p, "chat_id")?;
-    let id = p
-        .i64("message_id")?
-        .ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
+    let id =
+        p.i64("message_id")?.ok_or_else(|| TgError::bad_static("Bad Request: message identifier is not specified"))?;
     if mark_deleted(st, chat, id) {
         Ok(json!(true).into())
     } else {
-        Err(TgError::bad_static(
-            "Bad Request: message to delete not found",
-        ))
+        Err(TgError::bad_static("Bad Request: message to delete not found"))
     }
 }
 
 pub(crate) fn delete_messages(st: &mut State, p: &P) -> TgResult<Reply> {
     let chat = resolve_chat(st, p, "chat_id")?;
-    let ids = p
-        .array("message_ids")?
-        .ok_or_else(|| TgError::empty("message_ids"))?;
+    let ids = p.array("message_ids")?.ok_or_else(|| TgError::empty("message_ids"))?;
     if ids.is_empty() || ids.len() > 100 {
         return Err(TgError::bad("message_ids must contain 1-100 identifiers"));
     }
@@ -1187,10 +1032,7 @@ fn mark_deleted(st: &mut State, chat: i64, id: i64) -> bool {
         None => !keep && id >= 1 && id <= last,
     };
     if found {
-        st.emit(FakeEvent::MessageDeleted {
-            chat_id: chat,
-            message_id: id,
-        });
+        st.emit(FakeEvent::MessageDeleted { chat_id: chat, message_id: id });
     }
     found
 }
@@ -1211,24 +1053,16 @@ pub(crate) fn send_chat_action(st: &mut State, chat: i64, p: &P) -> TgResult<Rep
     ];
     let action = p.req_str("action")?;
     if !ACTIONS.contains(&action.as_ref()) {
-        return Err(TgError::bad_static(
-            "Bad Request: wrong parameter action in request",
-        ));
+        return Err(TgError::bad_static("Bad Request: wrong parameter action in request"));
     }
-    st.emit(FakeEvent::ChatAction {
-        chat_id: chat,
-        action: action.into_owned(),
-    });
+    st.emit(FakeEvent::ChatAction { chat_id: chat, action: action.into_owned() });
     Ok(json!(true).into())
 }
 
 pub(crate) fn answer_callback_query(st: &mut State, p: &P) -> TgResult<Reply> {
     let id = p.req_str("callback_query_id")?.into_owned();
-    let invalid = || {
-        TgError::bad_static(
-            "Bad Request: query is too old and response timeout expired or query id is invalid",
-        )
-    };
+    let invalid =
+        || TgError::bad_static("Bad Request: query is too old and response timeout expired or query id is invalid");
     match st.callbacks.get_mut(&id) {
         Some(answered) if !*answered => *answered = true,
         _ => return Err(invalid()),
@@ -1238,23 +1072,14 @@ pub(crate) fn answer_callback_query(st: &mut State, p: &P) -> TgResult<Reply> {
         return Err(TgError::bad_static("Bad Request: MESSAGE_TOO_LONG"));
     }
     let show_alert = p.bool("show_alert")?;
-    st.callback_answers.push(crate::state::CallbackAnswer {
-        id: id.clone(),
-        text,
-        show_alert,
-    });
-    st.emit(FakeEvent::CallbackAnswered {
-        callback_query_id: id,
-    });
+    st.callback_answers.push(crate::state::CallbackAnswer { id: id.clone(), text, show_alert });
+    st.emit(FakeEvent::CallbackAnswered { callback_query_id: id });
     Ok(json!(true).into())
 }
 
 pub(crate) fn get_file(st: &mut State, p: &P) -> TgResult<Reply> {
     let id = p.req_str("file_id")?;
-    let rec = st
-        .files
-        .get(id.as_ref())
-        .ok_or_else(|| TgError::bad_static("Bad Request: invalid file id"))?;
+    let rec = st.files.get(id.as_ref()).ok_or_else(|| TgError::bad_static("Bad Request: invalid file id"))?;
     let mut m = Map::new();
     m.insert("file_id".into(), json!(rec.file_id));
     m.insert("file_unique_id".into(), json!(rec.unique_id));
@@ -1268,9 +1093,7 @@ pub(crate) fn get_file(st: &mut State, p: &P) -> TgResult<Reply> {
 /// Content of a message a member sends, used by the test API.
 pub(crate) fn member_content(st: &State, text: &str) -> Map<String, Value> {
     let mut content = Map::new();
-    let (text, ents) = st
-        .format_text(text, None, None)
-        .unwrap_or_else(|_| (text.to_owned(), Vec::new()));
+    let (text, ents) = st.format_text(text, None, None).unwrap_or_else(|_| (text.to_owned(), Vec::new()));
     content.insert("text".into(), json!(text));
     if !ents.is_empty() {
         content.insert("entities".into(), Value::Array(ents));

@@ -24,10 +24,7 @@ use crate::{
 };
 
 pub(crate) fn router(inner: Arc<Inner>) -> Router {
-    Router::new()
-        .fallback(handle)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(inner)
+    Router::new().fallback(handle).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(inner)
 }
 
 enum Route {
@@ -59,10 +56,7 @@ fn parse_path(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("file/") {
         let (bot, file_path) = rest.split_once('/')?;
         let token = percent_decode(bot.strip_prefix("bot")?);
-        return Some(Route::File {
-            token,
-            path: percent_decode(file_path),
-        });
+        return Some(Route::File { token, path: percent_decode(file_path) });
     }
     let (bot, method) = path.split_once('/')?;
     let token = percent_decode(bot.strip_prefix("bot")?);
@@ -70,18 +64,14 @@ fn parse_path(path: &str) -> Option<Route> {
     if method.is_empty() || method.contains('/') {
         return None;
     }
-    Some(Route::Method {
-        token,
-        method: method.to_owned(),
-    })
+    Some(Route::Method { token, method: method.to_owned() })
 }
 
 fn json_response(status: u16, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{\"ok\":false}".to_vec());
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -95,30 +85,14 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
             let method = method.to_ascii_lowercase();
             if token != inner.token {
                 let (status, body) = envelope(Err(TgError::unauthorized()));
-                record(
-                    &inner,
-                    method,
-                    Value::Object(Map::new()),
-                    Vec::new(),
-                    at,
-                    status,
-                    &body,
-                );
+                record(&inner, method, Value::Object(Map::new()), Vec::new(), at, status, &body);
                 return json_response(status, &body);
             }
             let params = match params::read(req).await {
                 Ok(p) => p,
                 Err(e) => {
                     let (status, body) = envelope(Err(e));
-                    record(
-                        &inner,
-                        method,
-                        Value::Object(Map::new()),
-                        Vec::new(),
-                        at,
-                        status,
-                        &body,
-                    );
+                    record(&inner, method, Value::Object(Map::new()), Vec::new(), at, status, &body);
                     return json_response(status, &body);
                 }
             };
@@ -137,47 +111,25 @@ fn envelope(result: TgResult<crate::error::Reply>) -> (u16, Value) {
 
 /// Runs one Bot API call and records it; shared by HTTP requests and
 /// methods a webhook answers with.
-pub(crate) async fn execute(
-    inner: &Inner,
-    method: &str,
-    params: Params,
-    at: Instant,
-) -> (u16, Value) {
+pub(crate) async fn execute(inner: &Inner, method: &str, params: Params, at: Instant) -> (u16, Value) {
     let result = match methods::classify(method) {
         Kind::Unknown => Err(TgError::not_found()),
-        Kind::NotImplemented => Err(TgError::bad(&format!(
-            "method {method} is not implemented by the fake Telegram server"
-        ))),
+        Kind::NotImplemented => {
+            Err(TgError::bad(&format!("method {method} is not implemented by the fake Telegram server")))
+        }
         Kind::Implemented => run(inner, method, &params, at).await,
     };
     let (status, body) = envelope(result);
-    record(
-        inner,
-        method.to_owned(),
-        Value::Object(params.map),
-        params.files,
-        at,
-        status,
-        &body,
-    );
+    record(inner, method.to_owned(), Value::Object(params.map), params.files, at, status, &body);
     (status, body)
 }
 
-async fn run(
-    inner: &Inner,
-    method: &str,
-    params: &Params,
-    at: Instant,
-) -> TgResult<crate::error::Reply> {
+async fn run(inner: &Inner, method: &str, params: &Params, at: Instant) -> TgResult<crate::error::Reply> {
     let polling = method == "getupdates";
     let (latency, failure) = {
         let mut st = inner.state.lock();
-        let failure = st
-            .failures
-            .iter()
-            .position(|(m, _)| m == method)
-            .and_then(|i| st.failures.remove(i))
-            .map(|(_, e)| e);
+        let failure =
+            st.failures.iter().position(|(m, _)| m == method).and_then(|i| st.failures.remove(i)).map(|(_, e)| e);
         (st.latency, failure)
     };
     if !polling && !latency.is_zero() {
@@ -215,14 +167,7 @@ fn record(
     // Successful answers can be large (whole messages); benchmarks that drop
     // history do not want to hold them.
     let keep_body = status != 200 || inner.keep_history.load(Ordering::Relaxed);
-    let entry = RecordedRequest {
-        method,
-        params,
-        at,
-        status,
-        response: keep_body.then(|| body.clone()),
-        files,
-    };
+    let entry = RecordedRequest { method, params, at, status, response: keep_body.then(|| body.clone()), files };
     inner.log.lock().push(Arc::new(entry));
     inner.log_notify.notify_waiters();
 }
@@ -232,18 +177,11 @@ fn download(inner: &Inner, token: &str, path: &str) -> Response {
         return json_response(401, &TgError::unauthorized().to_json());
     }
     let st = inner.state.lock();
-    let bytes = st
-        .file_paths
-        .get(path)
-        .and_then(|id| st.files.get(id))
-        .and_then(|f| f.bytes.clone());
+    let bytes = st.file_paths.get(path).and_then(|id| st.files.get(id)).and_then(|f| f.bytes.clone());
     match bytes {
         Some(b) => {
             let mut resp = Response::new(Body::from(b));
-            resp.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
+            resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
             resp
         }
         None => json_response(404, &TgError::not_found().to_json()),
@@ -263,10 +201,7 @@ mod tests {
             }
             _ => panic!("not a method route"),
         }
-        assert!(matches!(
-            parse_path("/file/bot1:x/documents/file_1.txt"),
-            Some(Route::File { .. })
-        ));
+        assert!(matches!(parse_path("/file/bot1:x/documents/file_1.txt"), Some(Route::File { .. })));
         assert!(parse_path("/favicon.ico").is_none());
         assert!(parse_path("/bot1:x/").is_none());
         assert_eq!(percent_decode("a%2"), "a%2");

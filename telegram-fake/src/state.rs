@@ -67,10 +67,7 @@ impl MemberStatus {
     pub fn is_present(self) -> bool {
         matches!(
             self,
-            MemberStatus::Creator
-                | MemberStatus::Administrator
-                | MemberStatus::Member
-                | MemberStatus::Restricted
+            MemberStatus::Creator | MemberStatus::Administrator | MemberStatus::Member | MemberStatus::Restricted
         )
     }
 }
@@ -208,10 +205,7 @@ pub(crate) struct State {
 }
 
 pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// `Instant::now()` through tokio, so tests that pause tokio's clock see
@@ -288,24 +282,15 @@ impl State {
     // ----- people and chats -------------------------------------------------
 
     pub fn register_user(&mut self, user: TgUser) {
-        self.chats.entry(user.id).or_insert(ChatEntry {
-            kind: TgChatKind::Private,
-            last_message_id: 0,
-        });
+        self.chats.entry(user.id).or_insert(ChatEntry { kind: TgChatKind::Private, last_message_id: 0 });
         self.users.insert(user.id, user);
     }
 
     pub fn register_chat(&mut self, chat: &TgChat) {
-        let entry = self.chats.entry(chat.id).or_insert(ChatEntry {
-            kind: chat.kind,
-            last_message_id: 0,
-        });
+        let entry = self.chats.entry(chat.id).or_insert(ChatEntry { kind: chat.kind, last_message_id: 0 });
         entry.kind = chat.kind;
         if chat.kind != TgChatKind::Private {
-            let info = self.groups.entry(chat.id).or_insert(GroupInfo {
-                title: String::new(),
-                username: None,
-            });
+            let info = self.groups.entry(chat.id).or_insert(GroupInfo { title: String::new(), username: None });
             info.title = chat.title.clone().unwrap_or_default();
         }
     }
@@ -327,18 +312,12 @@ impl State {
     }
 
     pub fn knows_user(&self, id: i64) -> bool {
-        id == self.bot.id
-            || self.users.contains_key(&id)
-            || self.chat_kind(id) == Some(TgChatKind::Private)
+        id == self.bot.id || self.users.contains_key(&id) || self.chat_kind(id) == Some(TgChatKind::Private)
     }
 
     /// A Chat object (the short form used inside messages).
     pub fn chat_json(&self, id: i64) -> Value {
-        let kind = self.chat_kind(id).unwrap_or(if id > 0 {
-            TgChatKind::Private
-        } else {
-            TgChatKind::Group
-        });
+        let kind = self.chat_kind(id).unwrap_or(if id > 0 { TgChatKind::Private } else { TgChatKind::Group });
         let mut m = Map::new();
         m.insert("id".into(), json!(id));
         m.insert("type".into(), json!(kind.as_str()));
@@ -359,10 +338,7 @@ impl State {
             }
         } else {
             let info = self.groups.get(&id);
-            m.insert(
-                "title".into(),
-                json!(info.map(|g| g.title.as_str()).unwrap_or("Group")),
-            );
+            m.insert("title".into(), json!(info.map(|g| g.title.as_str()).unwrap_or("Group")));
             if let Some(u) = info.and_then(|g| g.username.as_ref())
                 && kind != TgChatKind::Group
             {
@@ -373,10 +349,7 @@ impl State {
     }
 
     pub fn member_status(&self, chat_id: i64, user_id: i64) -> MemberStatus {
-        self.members
-            .get(&(chat_id, user_id))
-            .copied()
-            .unwrap_or(MemberStatus::Member)
+        self.members.get(&(chat_id, user_id)).copied().unwrap_or(MemberStatus::Member)
     }
 
     /// A complete ChatMember object of the given status.
@@ -444,11 +417,7 @@ impl State {
 
     pub fn next_message_id(&mut self, chat_id: i64) -> i64 {
         let entry = self.chats.entry(chat_id).or_insert(ChatEntry {
-            kind: if chat_id > 0 {
-                TgChatKind::Private
-            } else {
-                TgChatKind::Group
-            },
+            kind: if chat_id > 0 { TgChatKind::Private } else { TgChatKind::Group },
             last_message_id: 0,
         });
         entry.last_message_id = entry.last_message_id.saturating_add(1);
@@ -456,10 +425,7 @@ impl State {
     }
 
     pub fn last_message_id(&self, chat_id: i64) -> i64 {
-        self.chats
-            .get(&chat_id)
-            .map(|c| i64::from(c.last_message_id))
-            .unwrap_or(0)
+        self.chats.get(&chat_id).map(|c| i64::from(c.last_message_id)).unwrap_or(0)
     }
 
     pub fn find_message(&self, chat_id: i64, id: i64) -> Option<&StoredMessage> {
@@ -548,10 +514,7 @@ impl State {
             chat_id,
             message_id: m.id,
             from_bot: m.from_bot,
-            from_user_id: j
-                .get("from")
-                .and_then(|f| f.get("id"))
-                .and_then(Value::as_i64),
+            from_user_id: j.get("from").and_then(|f| f.get("id")).and_then(Value::as_i64),
             kind,
             text: s("text"),
             caption: s("caption"),
@@ -559,10 +522,7 @@ impl State {
             reply_markup: m.markup.clone(),
             deleted: m.deleted,
             edits: m.edits,
-            reply_to: j
-                .get("reply_to_message")
-                .and_then(|r| r.get("message_id"))
-                .and_then(Value::as_i64),
+            reply_to: j.get("reply_to_message").and_then(|r| r.get("message_id")).and_then(Value::as_i64),
             file_name,
             file_bytes: m.file_bytes.as_ref().map(|b| b.to_vec()),
             copied_from: m.copied_from,
@@ -606,12 +566,7 @@ impl State {
         let (text, mut ents) = entities::trim(text, ents);
         let taken: Vec<(usize, usize)> = ents
             .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    "code" | "pre" | "text_link" | "text_mention" | "custom_emoji"
-                )
-            })
+            .filter(|e| matches!(e.kind, "code" | "pre" | "text_link" | "text_mention" | "custom_emoji"))
             .map(|e| (e.offset, e.length))
             .collect();
         let auto = entities::detect(&text, &taken);
@@ -629,11 +584,7 @@ impl State {
         let mut m = Map::new();
         m.insert("update_id".into(), json!(id));
         m.insert(kind.into(), body);
-        self.updates.push_back(QueuedUpdate {
-            id,
-            kind,
-            body: Value::Object(m),
-        });
+        self.updates.push_back(QueuedUpdate { id, kind, body: Value::Object(m) });
         self.emit(FakeEvent::UpdateQueued { update_id: id });
         id
     }
@@ -643,20 +594,15 @@ impl State {
     pub fn allows(&self, kind: &str) -> bool {
         match &self.allowed_updates {
             Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
-            _ => !matches!(
-                kind,
-                "chat_member" | "message_reaction" | "message_reaction_count"
-            ),
+            _ => !matches!(kind, "chat_member" | "message_reaction" | "message_reaction_count"),
         }
     }
 
     /// Drops queued updates the bot said it does not want.
     pub fn purge_unwanted(&mut self) {
         if self.updates.iter().any(|u| !self.allows(u.kind)) {
-            let keep: VecDeque<QueuedUpdate> = std::mem::take(&mut self.updates)
-                .into_iter()
-                .filter(|u| self.allows(u.kind))
-                .collect();
+            let keep: VecDeque<QueuedUpdate> =
+                std::mem::take(&mut self.updates).into_iter().filter(|u| self.allows(u.kind)).collect();
             self.updates = keep;
         }
     }
@@ -668,10 +614,7 @@ impl State {
     }
 
     pub fn next_dice(&mut self, faces: u64) -> u64 {
-        self.dice_seed = self
-            .dice_seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.dice_seed = self.dice_seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (self.dice_seed >> 33) % faces + 1
     }
 }
@@ -686,20 +629,13 @@ pub(crate) fn is_empty_inline(markup: &Value) -> bool {
     markup
         .get("inline_keyboard")
         .and_then(Value::as_array)
-        .is_some_and(|rows| {
-            rows.iter()
-                .all(|r| r.as_array().is_none_or(|r| r.is_empty()))
-        })
+        .is_some_and(|rows| rows.iter().all(|r| r.as_array().is_none_or(|r| r.is_empty())))
 }
 
 /// The part of a keyboard that belongs into a Message object.
 pub(crate) fn inline_markup(markup: Option<&Value>) -> Option<Value> {
     let m = markup?;
-    if m.get("inline_keyboard").is_some() && !is_empty_inline(m) {
-        Some(m.clone())
-    } else {
-        None
-    }
+    if m.get("inline_keyboard").is_some() && !is_empty_inline(m) { Some(m.clone()) } else { None }
 }
 
 pub(crate) fn message_kind(j: &Value) -> &'static str {
@@ -719,11 +655,7 @@ pub(crate) fn message_kind(j: &Value) -> &'static str {
         "dice",
         "poll",
     ];
-    KINDS
-        .iter()
-        .find(|k| j.get(**k).is_some())
-        .copied()
-        .unwrap_or("other")
+    KINDS.iter().find(|k| j.get(**k).is_some()).copied().unwrap_or("other")
 }
 
 #[cfg(test)]

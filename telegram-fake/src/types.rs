@@ -186,12 +186,7 @@ impl TgMessageState {
             .iter()
             .map(|row| {
                 row.iter()
-                    .filter_map(|b| {
-                        b.get("text")
-                            .and_then(Value::as_str)
-                            .or_else(|| b.as_str())
-                            .map(str::to_owned)
-                    })
+                    .filter_map(|b| b.get("text").and_then(Value::as_str).or_else(|| b.as_str()).map(str::to_owned))
                     .collect()
             })
             .collect()
@@ -216,17 +211,8 @@ fn keyboard_rows(markup: Option<&Value>) -> Vec<Vec<Value>> {
     let Some(markup) = markup else {
         return Vec::new();
     };
-    let rows = markup
-        .get("inline_keyboard")
-        .or_else(|| markup.get("keyboard"))
-        .and_then(Value::as_array);
-    rows.map(|rows| {
-        rows.iter()
-            .filter_map(Value::as_array)
-            .map(|r| r.to_vec())
-            .collect()
-    })
-    .unwrap_or_default()
+    let rows = markup.get("inline_keyboard").or_else(|| markup.get("keyboard")).and_then(Value::as_array);
+    rows.map(|rows| rows.iter().filter_map(Value::as_array).map(|r| r.to_vec()).collect()).unwrap_or_default()
 }
 
 /// Telegram's flood limits, enforced on send methods when set.
@@ -247,24 +233,14 @@ pub struct Limits {
 impl Default for Limits {
     /// No limits at all.
     fn default() -> Self {
-        Limits {
-            global_per_sec: None,
-            per_chat_per_sec: None,
-            per_group_per_min: None,
-            retry_after_secs: 0,
-        }
+        Limits { global_per_sec: None, per_chat_per_sec: None, per_group_per_min: None, retry_after_secs: 0 }
     }
 }
 
 impl Limits {
     /// The limits Telegram documents for bots.
     pub fn telegram() -> Self {
-        Limits {
-            global_per_sec: Some(30),
-            per_chat_per_sec: Some(1),
-            per_group_per_min: Some(20),
-            retry_after_secs: 0,
-        }
+        Limits { global_per_sec: Some(30), per_chat_per_sec: Some(1), per_group_per_min: Some(20), retry_after_secs: 0 }
     }
 }
 
@@ -290,12 +266,7 @@ pub struct InjectedFailure {
 
 impl InjectedFailure {
     pub fn new(status: u16, description: &str) -> Self {
-        InjectedFailure {
-            status,
-            description: description.to_owned(),
-            retry_after: None,
-            migrate_to_chat_id: None,
-        }
+        InjectedFailure { status, description: description.to_owned(), retry_after: None, migrate_to_chat_id: None }
     }
 
     pub fn too_many_requests(retry_after: Duration) -> Self {

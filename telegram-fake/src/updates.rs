@@ -47,11 +47,7 @@ fn confirm(st: &mut State, offset: Option<i64>) {
 
 fn string_list(v: &Value) -> TgResult<Vec<String>> {
     match v {
-        Value::Array(a) => Ok(a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect()),
+        Value::Array(a) => Ok(a.iter().filter_map(Value::as_str).map(str::to_owned).collect()),
         _ => Err(TgError::bad("can't parse allowed updates")),
     }
 }
@@ -93,16 +89,9 @@ pub(crate) async fn get_updates(inner: &Inner, map: &Map<String, Value>) -> TgRe
                 return Err(conflict_other_poll());
             }
             st.purge_unwanted();
-            let done = !st.updates.is_empty()
-                || inner.is_shutting_down()
-                || tokio::time::Instant::now() >= deadline;
+            let done = !st.updates.is_empty() || inner.is_shutting_down() || tokio::time::Instant::now() >= deadline;
             if done {
-                let out: Vec<Value> = st
-                    .updates
-                    .iter()
-                    .take(limit)
-                    .map(|u| u.body.clone())
-                    .collect();
+                let out: Vec<Value> = st.updates.iter().take(limit).map(|u| u.body.clone()).collect();
                 return Ok(Value::Array(out).into());
             }
         }
@@ -128,19 +117,13 @@ pub(crate) fn set_webhook(st: &mut State, p: &P) -> TgResult<Reply> {
     // Telegram insists on HTTPS; local webhooks in tests cannot have it, so
     // plain HTTP is accepted for loopback addresses only.
     if !(url.starts_with("https://") || loopback(&url)) {
-        return Err(TgError::bad(
-            "bad webhook: HTTPS url must be provided for webhook",
-        ));
+        return Err(TgError::bad("bad webhook: HTTPS url must be provided for webhook"));
     }
     let secret = p.str("secret_token")?.map(|s| s.into_owned());
     if let Some(s) = &secret {
-        let ok = (1..=256).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok = (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !ok {
-            return Err(TgError::bad(
-                "bad webhook: secret token contains unallowed characters",
-            ));
+            return Err(TgError::bad("bad webhook: secret token contains unallowed characters"));
         }
     }
     if let Some(a) = p.get("allowed_updates") {
@@ -161,11 +144,7 @@ pub(crate) fn set_webhook(st: &mut State, p: &P) -> TgResult<Reply> {
     st.webhook_last_error = None;
     Ok(Reply {
         result: json!(true),
-        description: Some(if already {
-            "Webhook is already set"
-        } else {
-            "Webhook was set"
-        }),
+        description: Some(if already { "Webhook is already set" } else { "Webhook was set" }),
     })
 }
 
@@ -177,11 +156,7 @@ pub(crate) fn delete_webhook(st: &mut State, p: &P) -> TgResult<Reply> {
     st.webhook_generation += 1;
     Ok(Reply {
         result: json!(true),
-        description: Some(if existed {
-            "Webhook was deleted"
-        } else {
-            "Webhook is already deleted"
-        }),
+        description: Some(if existed { "Webhook was deleted" } else { "Webhook is already deleted" }),
     })
 }
 
@@ -189,14 +164,7 @@ pub(crate) fn webhook_info(st: &State) -> Value {
     let mut m = Map::new();
     let url = st.webhook.as_ref().map(|w| w.url.as_str()).unwrap_or("");
     m.insert("url".into(), json!(url));
-    m.insert(
-        "has_custom_certificate".into(),
-        json!(
-            st.webhook
-                .as_ref()
-                .is_some_and(|w| w.has_custom_certificate)
-        ),
-    );
+    m.insert("has_custom_certificate".into(), json!(st.webhook.as_ref().is_some_and(|w| w.has_custom_certificate)));
     m.insert("pending_update_count".into(), json!(st.updates.len()));
     if let Some(w) = &st.webhook {
         m.insert("max_connections".into(), json!(w.max_connections));

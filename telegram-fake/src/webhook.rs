@@ -20,10 +20,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
 pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-    {
+    let client = match reqwest::Client::builder().timeout(Duration::from_secs(30)).build() {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "webhook delivery disabled: no HTTP client");
@@ -47,9 +44,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) 
                     let secret = w.secret_token.clone();
                     let generation = st.webhook_generation;
                     st.purge_unwanted();
-                    st.updates
-                        .front()
-                        .map(|u| (url, secret, u.id, u.body.clone(), generation))
+                    st.updates.front().map(|u| (url, secret, u.id, u.body.clone(), generation))
                 }
             }
         };
@@ -69,9 +64,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) 
                 let reply = resp.bytes().await.ok();
                 {
                     let mut st = inner.state.lock();
-                    if st.webhook_generation == generation
-                        && st.updates.front().is_some_and(|u| u.id == id)
-                    {
+                    if st.webhook_generation == generation && st.updates.front().is_some_and(|u| u.id == id) {
                         st.updates.pop_front();
                     }
                 }
@@ -81,10 +74,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) 
                 }
                 None
             }
-            Ok(resp) => Some(format!(
-                "Wrong response from the webhook: {}",
-                resp.status()
-            )),
+            Ok(resp) => Some(format!("Wrong response from the webhook: {}", resp.status())),
             Err(e) if e.is_timeout() => Some("Read timeout expired".to_owned()),
             Err(e) => Some(format!("Connection failed: {e}")),
         };
@@ -114,9 +104,6 @@ async fn answer_in_reply(inner: &Inner, bytes: &[u8]) {
             (k, v)
         })
         .collect();
-    let params = Params {
-        map,
-        files: Vec::new(),
-    };
+    let params = Params { map, files: Vec::new() };
     server::execute(inner, &method.to_ascii_lowercase(), params, now()).await;
 }

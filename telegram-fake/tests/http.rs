@@ -17,12 +17,7 @@ fn url(tg: &FakeTelegram, method: &str) -> String {
 }
 
 async fn post_json(tg: &FakeTelegram, method: &str, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(url(tg, method))
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let resp = reqwest::Client::new().post(url(tg, method)).json(&body).send().await.expect("request");
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("json body"))
 }
@@ -37,28 +32,15 @@ async fn method_names_match_in_any_case_and_by_get() {
         assert_eq!(body["ok"], true);
         assert_eq!(body["result"]["text"], method);
     }
-    let me: Value = reqwest::get(url(&tg, "GetMe"))
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let me: Value = reqwest::get(url(&tg, "GetMe")).await.expect("get").json().await.expect("json");
     assert_eq!(me["result"]["username"], "basis_test_bot");
-    assert!(
-        tg.requests()
-            .iter()
-            .all(|r| r.method == r.method.to_lowercase())
-    );
+    assert!(tg.requests().iter().all(|r| r.method == r.method.to_lowercase()));
 }
 
 #[tokio::test]
 async fn wrong_token_unknown_method_and_unimplemented_methods() {
     let tg = FakeTelegram::start().await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}bot1:wrong/getMe", tg.api_url()))
-        .send()
-        .await
-        .expect("request");
+    let resp = reqwest::Client::new().post(format!("{}bot1:wrong/getMe", tg.api_url())).send().await.expect("request");
     assert_eq!(resp.status().as_u16(), 401);
     assert_eq!(
         resp.json::<Value>().await.expect("json"),
@@ -66,20 +48,11 @@ async fn wrong_token_unknown_method_and_unimplemented_methods() {
     );
     let (status, body) = post_json(&tg, "noSuchMethod", json!({})).await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body,
-        json!({"ok": false, "error_code": 404, "description": "Not Found"})
-    );
+    assert_eq!(body, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
     let (status, body) = post_json(&tg, "sendInvoice", json!({})).await;
     assert_eq!(status, 400);
-    assert!(
-        body["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("not implemented"))
-    );
-    let resp = reqwest::get(format!("{}nothing-here", tg.api_url()))
-        .await
-        .expect("get");
+    assert!(body["description"].as_str().is_some_and(|d| d.contains("not implemented")));
+    let resp = reqwest::get(format!("{}nothing-here", tg.api_url())).await.expect("get");
     assert_eq!(resp.status().as_u16(), 404);
 }
 
@@ -91,64 +64,28 @@ async fn form_query_and_json_bodies_become_the_same_params() {
     let client = reqwest::Client::new();
     let resp = client
         .post(url(&tg, "sendMessage"))
-        .form(&[
-            ("chat_id", "1001"),
-            ("text", "[1, 2]"),
-            ("reply_markup", markup),
-        ])
+        .form(&[("chat_id", "1001"), ("text", "[1, 2]"), ("reply_markup", markup)])
         .send()
         .await
         .expect("form");
     assert_eq!(resp.status().as_u16(), 200);
-    let resp = client
-        .get(format!(
-            "{}?chat_id=1001&text=from%20query",
-            url(&tg, "sendMessage")
-        ))
-        .send()
-        .await
-        .expect("query");
+    let resp =
+        client.get(format!("{}?chat_id=1001&text=from%20query", url(&tg, "sendMessage"))).send().await.expect("query");
     assert_eq!(resp.status().as_u16(), 200);
-    let (status, _) = post_json(
-        &tg,
-        "sendMessage",
-        json!({"chat_id": "1001", "text": "json", "reply_markup": markup}),
-    )
-    .await;
+    let (status, _) =
+        post_json(&tg, "sendMessage", json!({"chat_id": "1001", "text": "json", "reply_markup": markup})).await;
     assert_eq!(status, 200);
 
     let reqs = tg.requests_for("sendmessage");
     assert_eq!(reqs[0].params["chat_id"], json!(1001));
     assert_eq!(reqs[0].params["text"], json!("[1, 2]"));
-    assert_eq!(
-        reqs[0].params["reply_markup"]["inline_keyboard"][0][0]["text"],
-        "Go"
-    );
+    assert_eq!(reqs[0].params["reply_markup"]["inline_keyboard"][0][0]["text"], "Go");
     assert_eq!(reqs[1].text(), Some("from query"));
     assert_eq!(reqs[2].params["chat_id"], json!(1001));
-    assert_eq!(
-        reqs[2].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
-        "go"
-    );
-    let texts: Vec<Option<String>> = tg
-        .bot_messages_in(1001)
-        .into_iter()
-        .map(|m| m.text)
-        .collect();
-    assert_eq!(
-        texts,
-        vec![
-            Some("[1, 2]".into()),
-            Some("from query".into()),
-            Some("json".into())
-        ]
-    );
-    assert!(
-        tg.last_bot_message(1001)
-            .expect("msg")
-            .reply_markup
-            .is_some()
-    );
+    assert_eq!(reqs[2].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "go");
+    let texts: Vec<Option<String>> = tg.bot_messages_in(1001).into_iter().map(|m| m.text).collect();
+    assert_eq!(texts, vec![Some("[1, 2]".into()), Some("from query".into()), Some("json".into())]);
+    assert!(tg.last_bot_message(1001).expect("msg").reply_markup.is_some());
 }
 
 #[tokio::test]
@@ -159,16 +96,8 @@ async fn multipart_file_parts_are_kept_with_name_size_and_bytes() {
     let form = reqwest::multipart::Form::new()
         .text("chat_id", "1001")
         .text("caption", "minutes")
-        .part(
-            "document",
-            reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("minutes.txt"),
-        );
-    let resp = reqwest::Client::new()
-        .post(url(&tg, "sendDocument"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("multipart");
+        .part("document", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("minutes.txt"));
+    let resp = reqwest::Client::new().post(url(&tg, "sendDocument")).multipart(form).send().await.expect("multipart");
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.expect("json");
     assert_eq!(status, 200, "{body}");
@@ -251,12 +180,7 @@ async fn junk_input_gets_telegram_errors_never_5xx() {
     let client = reqwest::Client::new();
     for m in methods {
         for body in &junk {
-            let resp = client
-                .post(url(&tg, m))
-                .json(body)
-                .send()
-                .await
-                .expect("request");
+            let resp = client.post(url(&tg, m)).json(body).send().await.expect("request");
             let status = resp.status().as_u16();
             let v: Value = resp.json().await.expect("json envelope");
             assert!(status < 500, "{m} {body}: {status} {v}");
@@ -292,10 +216,7 @@ async fn injected_server_errors_are_deterministic_502s_on_send_calls_only() {
     tg.inject_server_errors(1.0);
     let (status, body) = post_json(&tg, "sendMessage", json!({"chat_id": 1, "text": "x"})).await;
     assert_eq!(status, 502);
-    assert_eq!(
-        body,
-        json!({"ok": false, "error_code": 502, "description": "Bad Gateway"})
-    );
+    assert_eq!(body, json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}));
     let (status, _) = post_json(&tg, "getMe", json!({})).await;
     assert_eq!(status, 200);
 
@@ -304,8 +225,7 @@ async fn injected_server_errors_are_deterministic_502s_on_send_calls_only() {
         tg.inject_server_errors_seeded(0.3, 42);
         let mut failed = Vec::new();
         for id in 1..=200 {
-            let (status, _) =
-                post_json(&tg, "sendMessage", json!({"chat_id": id, "text": "x"})).await;
+            let (status, _) = post_json(&tg, "sendMessage", json!({"chat_id": id, "text": "x"})).await;
             if status == 502 {
                 failed.push(id);
             }
@@ -352,10 +272,7 @@ async fn a_second_long_poll_terminates_the_first() {
 #[tokio::test]
 async fn fail_next_answers_one_call_with_the_given_error() {
     let tg = FakeTelegram::start().await;
-    tg.fail_next(
-        "getMe",
-        InjectedFailure::too_many_requests(Duration::from_secs(7)),
-    );
+    tg.fail_next("getMe", InjectedFailure::too_many_requests(Duration::from_secs(7)));
     let (status, body) = post_json(&tg, "getMe", json!({})).await;
     assert_eq!(status, 429);
     assert_eq!(body["parameters"]["retry_after"], 7);
@@ -372,15 +289,8 @@ struct Received {
     updates: Deliveries,
 }
 
-async fn receive(
-    State(r): State<Received>,
-    headers: HeaderMap,
-    Json(update): Json<Value>,
-) -> Json<Value> {
-    let secret = headers
-        .get("x-telegram-bot-api-secret-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+async fn receive(State(r): State<Received>, headers: HeaderMap, Json(update): Json<Value>) -> Json<Value> {
+    let secret = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let chat = update["message"]["chat"]["id"].clone();
     r.updates.lock().expect("lock").push((secret, update));
     // Telegram lets a webhook answer with a method call.
@@ -393,26 +303,17 @@ async fn webhook_receives_updates_with_secret_and_may_answer_with_a_method() {
     let anna = tg.user(1001, "Anna", None);
     let chat = tg.private_chat(&anna);
     let received = Received::default();
-    let app = Router::new()
-        .route("/hook", post(receive))
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let app = Router::new().route("/hook", post(receive)).with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
 
-    let (status, body) =
-        post_json(&tg, "setWebhook", json!({"url": "http://example.org/hook"})).await;
+    let (status, body) = post_json(&tg, "setWebhook", json!({"url": "http://example.org/hook"})).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = post_json(
-        &tg,
-        "setWebhook",
-        json!({"url": format!("http://{addr}/hook"), "secret_token": "s3cr3t"}),
-    )
-    .await;
+    let (status, body) =
+        post_json(&tg, "setWebhook", json!({"url": format!("http://{addr}/hook"), "secret_token": "s3cr3t"})).await;
     assert_eq!(status, 200);
     assert_eq!(body["description"], "Webhook was set");
     let (status, _) = post_json(&tg, "getUpdates", json!({})).await;
@@ -484,12 +385,8 @@ async fn a_million_members_register_quickly_and_sends_flow_at_thousands_per_seco
     println!("registered 1M chats in {registered:?}; {rate:.0} sendMessage/s");
     assert!(rate > 300.0, "{rate:.0}/s");
     // History is off, so edits of dropped messages still work.
-    let (status, _) = post_json(
-        &tg,
-        "editMessageText",
-        json!({"chat_id": 400, "message_id": 1, "text": "edited"}),
-    )
-    .await;
+    let (status, _) =
+        post_json(&tg, "editMessageText", json!({"chat_id": 400, "message_id": 1, "text": "edited"})).await;
     assert_eq!(status, 200);
 }
 

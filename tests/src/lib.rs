@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use basis::broadcaster::{self, Broadcaster};
 use basis::{Application, Config, Hooks, StartError};
 use basis_storage::testing::TestDatabase;
+use basis_storage::{ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, Progress};
 use basis_telegram_fake::{FakeTelegram, RecordedRequest, TgChat, TgMessageState, TgUser};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -33,6 +35,18 @@ pub struct TestApp {
     pub db: TestDatabase,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), StartError>>,
+    pub broadcaster: Broadcaster,
+}
+
+/// Broadcaster settings for tests: fast retries and frequent progress.
+pub fn quick_broadcasts() -> broadcaster::Settings {
+    broadcaster::Settings {
+        backoff_base: Duration::from_millis(50),
+        backoff_cap: Duration::from_millis(400),
+        progress_every: Duration::from_millis(200),
+        idle_poll: Duration::from_millis(50),
+        ..broadcaster::Settings::default()
+    }
 }
 
 pub fn config_for(fake: &FakeTelegram, db: &TestDatabase) -> Config {
@@ -50,40 +64,47 @@ impl TestApp {
         Self::spawn_with(db, Hooks::default()).await
     }
 
-    pub async fn spawn_with(db: TestDatabase, mut hooks: Hooks) -> TestApp {
+    pub async fn spawn_with(db: TestDatabase, hooks: Hooks) -> TestApp {
+        Self::spawn_configured(db, hooks, |_| {}).await
+    }
+
+    /// Starts the application with a changed configuration.
+    pub async fn spawn_configured(db: TestDatabase, hooks: Hooks, change: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_full(db, None, hooks, change).await
+    }
+
+    /// Starts the application on `db`, against `fake` if given (a restart
+    /// keeps talking to the same "Telegram").
+    pub async fn spawn_full(
+        db: TestDatabase,
+        fake: Option<FakeTelegram>,
+        mut hooks: Hooks,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
         // Short long-polls keep shutdown quick; the bot still long-polls.
         hooks.poll_timeout.get_or_insert(Duration::from_secs(1));
-        let fake = FakeTelegram::start().await;
-        let config = config_for(&fake, &db);
-        let app = Application::build(config, hooks)
-            .await
-            .expect("application builds");
+        // Quick progress reports and retries, so tests finish in seconds.
+        hooks.broadcast.get_or_insert_with(quick_broadcasts);
+        let fake = match fake {
+            Some(fake) => fake,
+            None => FakeTelegram::start().await,
+        };
+        let mark = fake.mark();
+        let mut config = config_for(&fake, &db);
+        change(&mut config);
+        let app = Application::build(config, hooks).await.expect("application builds");
+        let broadcaster = app.broadcaster();
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(app.run(shutdown.clone()));
         // Start-up ends with the command menus; updates injected from then on
         // wait at the fake server until the dispatcher polls them.
-        let menus = |r: &RecordedRequest| {
-            r.method == "setmycommands" && r.params.get("language_code").is_none()
-        };
-        if fake.wait_for_request(menus, PATIENCE).await.is_none() {
-            let calls: Vec<_> = fake
-                .requests()
-                .iter()
-                .map(|r| format!("{} {}", r.method, r.status))
-                .collect();
-            let outcome = if task.is_finished() {
-                format!("{:?}", task.await)
-            } else {
-                "still running".to_owned()
-            };
-            panic!("the bot did not start polling; requests: {calls:?}; run: {outcome}");
+        let menus = |r: &RecordedRequest| r.method == "setmycommands" && r.params.get("language_code").is_none();
+        if fake.wait_for_request_after(mark, menus, PATIENCE).await.is_none() {
+            let calls: Vec<_> = fake.requests().iter().map(|r| format!("{} {}", r.method, r.status)).collect();
+            let outcome = if task.is_finished() { format!("{:?}", task.await) } else { "still running".to_owned() };
+            panic!("the bot did not start; requests: {calls:?}; run: {outcome}");
         }
-        TestApp {
-            fake,
-            db,
-            shutdown,
-            task,
-        }
+        TestApp { fake, db, shutdown, task, broadcaster }
     }
 
     pub fn storage(&self) -> &basis_storage::Storage {
@@ -100,10 +121,7 @@ impl TestApp {
     /// `user` inside `group`, with the given member status there.
     pub fn in_group(&self, user: &TgUser, group: &TgChat, status: &str) -> Member {
         self.fake.set_member_status(group.id, user.id, status);
-        Member {
-            user: user.clone(),
-            chat: group.clone(),
-        }
+        Member { user: user.clone(), chat: group.clone() }
     }
 
     /// Sends `text` and returns the bot's next new message in that chat.
@@ -132,78 +150,114 @@ impl TestApp {
                 && chat_of(r) == Some(who.chat.id)
                 && r.text().is_some_and(|t| t.contains("/privacy –"))
         };
-        self.fake
-            .wait_for_request_after(mark, is_help, PATIENCE)
-            .await
-            .expect("the bot answers /help");
-        self.fake.requests()[mark..]
-            .iter()
-            .filter(|r| r.method != "getupdates" && !is_help(r))
-            .cloned()
-            .collect()
+        self.fake.wait_for_request_after(mark, is_help, PATIENCE).await.expect("the bot answers /help");
+        self.fake.requests()[mark..].iter().filter(|r| r.method != "getupdates" && !is_help(r)).cloned().collect()
     }
 
     pub async fn next_message_after(&self, mark: usize, chat_id: i64) -> TgMessageState {
         let sent = self
             .fake
-            .wait_for_request_after(
-                mark,
-                |r| r.method == "sendmessage" && chat_of(r) == Some(chat_id),
-                PATIENCE,
-            )
+            .wait_for_request_after(mark, |r| r.method == "sendmessage" && chat_of(r) == Some(chat_id), PATIENCE)
             .await
             .unwrap_or_else(|| panic!("no answer in chat {chat_id}"));
         let id = message_id_of(&sent).expect("sendMessage answered with a message");
-        self.fake
-            .messages_in(chat_id)
-            .into_iter()
-            .find(|m| m.message_id == id)
-            .expect("message state")
+        self.fake.messages_in(chat_id).into_iter().find(|m| m.message_id == id).expect("message state")
     }
 
     /// Presses an inline button and returns the toast the bot answered with.
     pub async fn press(&self, who: &Member, message_id: i64, data: &str) -> Option<String> {
         let mark = self.fake.mark();
-        let injected = self
-            .fake
-            .press_button(&who.user, &who.chat, message_id, data);
-        let callback_id = injected
-            .callback_query_id
-            .clone()
-            .expect("a callback query id");
+        let injected = self.fake.press_button(&who.user, &who.chat, message_id, data);
+        let callback_id = injected.callback_query_id.clone().expect("a callback query id");
         let answer = self
             .fake
             .wait_for_request_after(
                 mark,
-                |r| {
-                    r.method == "answercallbackquery"
-                        && r.params["callback_query_id"].as_str() == Some(&callback_id)
-                },
+                |r| r.method == "answercallbackquery" && r.params["callback_query_id"].as_str() == Some(&callback_id),
                 PATIENCE,
             )
             .await
             .expect("the bot answers the button press");
-        answer
-            .params
-            .get("text")
-            .and_then(|t| t.as_str())
-            .map(str::to_owned)
+        answer.params.get("text").and_then(|t| t.as_str()).map(str::to_owned)
     }
 
     /// The current state of a message in a chat.
     pub fn message(&self, chat_id: i64, message_id: i64) -> TgMessageState {
-        self.fake
-            .messages_in(chat_id)
-            .into_iter()
-            .find(|m| m.message_id == message_id)
-            .expect("message exists")
+        self.fake.messages_in(chat_id).into_iter().find(|m| m.message_id == message_id).expect("message exists")
+    }
+
+    /// Members `ids` who follow `topics`, stored directly (fast) and known to
+    /// the fake server.
+    pub async fn subscribers(&self, ids: impl IntoIterator<Item = i64>, topics: &[&str]) {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        self.fake.add_private_chats(ids.iter().copied().filter(|id| *id > 0));
+        for group in ids.iter().copied().filter(|id| *id < 0) {
+            self.fake.group(group, "Gruppe");
+        }
+        for id in ids {
+            let kind = if id > 0 { ChatKind::Private } else { ChatKind::Group };
+            self.storage().ensure_chat(id, kind, "de", 0).await.expect("store chat");
+            for topic in topics {
+                self.storage().subscribe(id, topic, 0).await.expect("store subscription");
+            }
+        }
+    }
+
+    /// Queues a text post to `topics` with `organizer`'s chat getting the
+    /// progress message; returns the broadcast id.
+    pub async fn post(&self, organizer: &Member, topics: &[&str], text: &str, priority: i64) -> i64 {
+        let new = NewBroadcast {
+            author_id: organizer.user.id,
+            content: Content::Text(text.to_owned()),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            priority,
+            report_chat_id: Some(organizer.chat.id),
+            report_locale: organizer.user.language_code.clone().unwrap_or_else(|| "de".to_owned()),
+        };
+        self.broadcaster.enqueue(new).await.expect("queue the broadcast").0
+    }
+
+    pub async fn post_normal(&self, organizer: &Member, topics: &[&str], text: &str) -> i64 {
+        self.post(organizer, topics, text, PRIORITY_NORMAL).await
+    }
+
+    /// Waits for the final report of broadcast `id` and returns its figures.
+    pub async fn finished(&self, organizer: &Member, id: i64, within: Duration) -> (Progress, String) {
+        let tag = format!("#{id} ");
+        let report = self
+            .fake
+            .wait_for_request(
+                |r| {
+                    r.method == "editmessagetext"
+                        && chat_of(r) == Some(organizer.chat.id)
+                        && r.text().is_some_and(|t| t.starts_with('✅') && t.contains(&tag))
+                },
+                within,
+            )
+            .await;
+        let Some(report) = report else {
+            let progress = self.storage().progress(id).await;
+            panic!("broadcast {id} did not finish in {within:?}: {progress:?}, 429s: {}", self.fake.too_many_429s());
+        };
+        let progress = self.storage().progress(id).await.expect("progress");
+        (progress, report.text().unwrap_or_default().to_owned())
+    }
+
+    /// Texts each chat received, in order (bot messages only).
+    pub fn received(&self, chat_id: i64) -> Vec<String> {
+        self.fake.bot_messages_in(chat_id).into_iter().filter_map(|m| m.text).collect()
     }
 
     pub async fn subscriptions(&self, chat_id: i64) -> Vec<String> {
-        self.storage()
-            .subscriptions(chat_id)
-            .await
-            .expect("read subscriptions")
+        self.storage().subscriptions(chat_id).await.expect("read subscriptions")
+    }
+
+    /// Stops the application gracefully and hands back its database and
+    /// fake server, for a restart.
+    pub async fn stop_keeping_state(self) -> (TestDatabase, FakeTelegram) {
+        self.shutdown.cancel();
+        self.task.await.expect("the application task ends").expect("a clean stop");
+        (self.db, self.fake)
     }
 
     pub async fn stop(self) -> Result<(), StartError> {

@@ -53,10 +53,7 @@ impl Figures {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    println!(
-        "basis-bench: {} members × 4 updates, {} at a time",
-        args.members, args.concurrency
-    );
+    println!("basis-bench: {} members × 4 updates, {} at a time", args.members, args.concurrency);
     for engine in &args.engines {
         let db = match engine.as_str() {
             "sqlite" => TestDatabase::sqlite().await,
@@ -93,19 +90,14 @@ async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figur
         database_url: db.url.clone(),
         ..Config::default()
     };
-    let hooks = Hooks {
-        poll_timeout: Some(Duration::from_secs(1)),
-        ..Hooks::default()
-    };
+    let hooks = Hooks { poll_timeout: Some(Duration::from_secs(1)), ..Hooks::default() };
     let app = Application::build(config, hooks).await?;
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(app.run(shutdown.clone()));
     let menus = |r: &basis_telegram_fake::RecordedRequest| {
         r.method == "setmycommands" && r.params.get("language_code").is_none()
     };
-    fake.wait_for_request(menus, WAIT)
-        .await
-        .ok_or_else(|| anyhow::anyhow!("bot did not start"))?;
+    fake.wait_for_request(menus, WAIT).await.ok_or_else(|| anyhow::anyhow!("bot did not start"))?;
 
     let next = Arc::new(AtomicI64::new(0));
     let started = Instant::now();
@@ -129,10 +121,7 @@ async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figur
                     async move {
                         fake.wait_for_request_after(
                             mark,
-                            |r| {
-                                r.method == "sendmessage"
-                                    && r.params["chat_id"].as_i64() == Some(id)
-                            },
+                            |r| r.method == "sendmessage" && r.params["chat_id"].as_i64() == Some(id),
                             WAIT,
                         )
                         .await
@@ -144,11 +133,7 @@ async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figur
                 fake.send_text(&user, &chat, "/start");
                 let welcome = reply(mark).await.expect("welcome");
                 latency.record(t.elapsed().as_micros() as u64).ok();
-                let keyboard = welcome
-                    .response
-                    .as_ref()
-                    .and_then(|r| r["result"]["message_id"].as_i64())
-                    .unwrap_or(0);
+                let keyboard = welcome.response.as_ref().and_then(|r| r["result"]["message_id"].as_i64()).unwrap_or(0);
 
                 let mark = fake.mark();
                 let t = Instant::now();
@@ -185,11 +170,7 @@ async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figur
     shutdown.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
     fake.shutdown().await;
-    Ok(Figures {
-        updates: (args.members * 4) as u64,
-        elapsed,
-        latency,
-    })
+    Ok(Figures { updates: (args.members * 4) as u64, elapsed, latency })
 }
 
 /// What the HTTP transport and the fake server allow on their own.
@@ -209,9 +190,7 @@ async fn transport_baseline(args: &Args) -> anyhow::Result<Figures> {
             let mut latency = Histogram::<u64>::new(3).expect("histogram");
             while next.fetch_add(1, Ordering::Relaxed) < total {
                 let t = Instant::now();
-                bot.send_message(ChatId(worker as i64 + 1), "ok")
-                    .await
-                    .expect("bare send");
+                bot.send_message(ChatId(worker as i64 + 1), "ok").await.expect("bare send");
                 latency.record(t.elapsed().as_micros() as u64).ok();
             }
             latency
@@ -223,9 +202,5 @@ async fn transport_baseline(args: &Args) -> anyhow::Result<Figures> {
     }
     let elapsed = started.elapsed();
     fake.shutdown().await;
-    Ok(Figures {
-        updates: total as u64,
-        elapsed,
-        latency,
-    })
+    Ok(Figures { updates: total as u64, elapsed, latency })
 }

@@ -12,6 +12,7 @@ CREATE TABLE broadcasts (
     status            TEXT    NOT NULL,
     -- Where the organizer's progress message lives.
     report_chat_id    BIGINT,
+    report_locale     TEXT    NOT NULL DEFAULT 'de',
     report_message_id BIGINT,
     total             BIGINT  NOT NULL DEFAULT 0,
     created_at        BIGINT  NOT NULL,

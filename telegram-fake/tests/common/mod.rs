@@ -16,9 +16,7 @@ pub fn bot(tg: &FakeTelegram) -> Bot {
 
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        serde_json::from_str(include_str!("../data/bot-api-10.1-types.json")).expect("spec json")
-    })
+    SPEC.get_or_init(|| serde_json::from_str(include_str!("../data/bot-api-10.1-types.json")).expect("spec json"))
 }
 
 /// Schema violations of `v` as any of `types` (empty when it conforms).
@@ -46,11 +44,7 @@ fn check(t: &str, v: &Value, path: &str) -> Vec<String> {
         let Some(arr) = v.as_array() else {
             return vec![format!("{path}: expected array of {inner}, got {v}")];
         };
-        return arr
-            .iter()
-            .enumerate()
-            .flat_map(|(i, x)| check(inner, x, &format!("{path}[{i}]")))
-            .collect();
+        return arr.iter().enumerate().flat_map(|(i, x)| check(inner, x, &format!("{path}[{i}]"))).collect();
     }
     let ok = match t {
         "Integer" => Some(v.is_i64() || v.is_u64()),
@@ -61,42 +55,25 @@ fn check(t: &str, v: &Value, path: &str) -> Vec<String> {
         _ => None,
     };
     if let Some(ok) = ok {
-        return if ok {
-            vec![]
-        } else {
-            vec![format!("{path}: expected {t}, got {v}")]
-        };
+        return if ok { vec![] } else { vec![format!("{path}: expected {t}, got {v}")] };
     }
     let Some(def) = spec()["types"].get(t) else {
         return vec![format!("{path}: unknown type {t}")];
     };
     if let Some(subs) = def.get("subtypes").and_then(Value::as_array) {
-        let subs: Vec<String> = subs
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let subs: Vec<String> = subs.iter().filter_map(Value::as_str).map(str::to_owned).collect();
         return check_any(&subs, v, path);
     }
     let Some(obj) = v.as_object() else {
         return vec![format!("{path}: expected {t} object, got {v}")];
     };
-    let fields = def
-        .get("fields")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let fields = def.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut errs = Vec::new();
     for f in &fields {
         let name = f["name"].as_str().unwrap_or_default();
         let types: Vec<String> = f["types"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
         match obj.get(name) {
             None if f["required"] == Value::Bool(true) => {
@@ -131,9 +108,5 @@ pub fn assert_answers_conform(tg: &FakeTelegram) {
             problems.push(format!("{}: {v}", r.method));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "answers break the Bot API schema:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "answers break the Bot API schema:\n{}", problems.join("\n"));
 }

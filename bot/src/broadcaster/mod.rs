@@ -1,0 +1,321 @@
+//! The broadcaster: delivers every queued broadcast to every chat, as fast
+//! as Telegram allows and durable across crashes.
+//!
+//! `claim` → pace → send → `settle`. Claims hold a lease; each send passes
+//! the global pace, a 429 pause and the per-chat limits; outcomes are settled
+//! in batches, fenced by the lease token. After a crash the leases run out and
+//! the rows return to the queue: delivery is at-least-once, and a duplicate
+//! can only come from a send that was in flight (or sent but not yet settled)
+//! when the process died.
+
+mod limits;
+mod progress;
+mod sender;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use basis_handlers::{Context, ReplyBudget};
+use basis_storage::{Claimed, Content, NewBroadcast, Outcome, Settlement, Storage, StorageError};
+use rand::Rng;
+use secrecy::SecretString;
+use teloxide::Bot;
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+pub use limits::Limits;
+pub use sender::{SendResult, Sender};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Messages per second for everything the bot sends; `None`: unlimited.
+    pub rate: Option<u32>,
+    /// Sets `allow_paid_broadcast` (above 30/s Telegram charges Stars).
+    pub paid: bool,
+    /// Sends in flight at once, so latency never caps the rate.
+    pub max_in_flight: usize,
+    pub lease: Duration,
+    pub send_timeout: Duration,
+    /// Tries before a delivery that keeps failing transiently is given up.
+    pub max_attempts: i64,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// How often an idle broadcaster looks for work queued by another
+    /// instance (a local enqueue wakes it at once).
+    pub idle_poll: Duration,
+    pub progress_every: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rate: Some(30),
+            paid: false,
+            max_in_flight: 128,
+            lease: Duration::from_secs(60),
+            send_timeout: Duration::from_secs(20),
+            max_attempts: 6,
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(300),
+            idle_poll: Duration::from_millis(250),
+            progress_every: Duration::from_secs(3),
+        }
+    }
+}
+
+struct Inner {
+    ctx: Arc<Context>,
+    bot: Bot,
+    sender: Sender,
+    limits: Limits,
+    settings: Settings,
+    wake: Notify,
+}
+
+/// Cheap to clone; every clone drives the same queue.
+#[derive(Clone)]
+pub struct Broadcaster {
+    inner: Arc<Inner>,
+}
+
+impl Broadcaster {
+    pub fn new(ctx: Arc<Context>, bot: Bot, api_url: &str, token: &SecretString, settings: Settings) -> Broadcaster {
+        let sender = Sender::new(api_url, token, settings.paid, settings.send_timeout);
+        let replies: Arc<ReplyBudget> = ctx.replies.clone();
+        let limits = Limits::new(settings.rate, replies);
+        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings, wake: Notify::new() }) }
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.inner.ctx.storage
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.ctx.now()
+    }
+
+    /// Queues a confirmed broadcast (fan-out in one statement), wakes the
+    /// workers and posts the organizer's progress message.
+    pub async fn enqueue(&self, new: NewBroadcast) -> Result<(i64, i64), StorageError> {
+        let (id, total) = self.storage().create_broadcast(&new, self.now()).await?;
+        self.inner.wake.notify_one();
+        tracing::info!(broadcast = id, total, "broadcast queued");
+        if let Some(chat) = new.report_chat_id {
+            progress::post_initial(self.inner.clone(), id, chat, &new.report_locale, total);
+        }
+        Ok((id, total))
+    }
+
+    /// Sends until `shutdown`: then claims nothing new, lets sends in flight
+    /// finish, returns what was claimed but not sent, and settles.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let settler = tokio::spawn(settle_loop(self.inner.clone(), rx));
+        let reporter = tokio::spawn(progress::report_loop(self.inner.clone(), shutdown.clone()));
+        let permits = Arc::new(Semaphore::new(self.inner.settings.max_in_flight));
+        let mut contents: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
+        let mut db_trouble = 0u32;
+        let mut shrunk = tokio::time::Instant::now();
+
+        while !shutdown.is_cancelled() {
+            if shrunk.elapsed() > Duration::from_secs(60) {
+                self.inner.limits.shrink();
+                shrunk = tokio::time::Instant::now();
+            }
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => drop(permit),
+                    _ = shutdown.cancelled() => break,
+                }
+                continue;
+            }
+            let batch = match self.storage().claim(self.claim_size(free), self.now(), self.lease_ms()).await {
+                Ok(batch) => {
+                    db_trouble = 0;
+                    batch
+                }
+                Err(error) => {
+                    db_trouble += 1;
+                    let wait =
+                        backoff(self.inner.settings.backoff_base, self.inner.settings.backoff_cap, db_trouble.min(8));
+                    tracing::warn!(error = %error_chain(&error), retry_in = ?wait, "claiming deliveries failed");
+                    tokio::select! { _ = tokio::time::sleep(wait) => {}, _ = shutdown.cancelled() => break }
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = self.inner.wake.notified() => {},
+                    _ = tokio::time::sleep(self.inner.settings.idle_poll) => {},
+                    _ = shutdown.cancelled() => break,
+                }
+                continue;
+            }
+            let mut batch = batch.into_iter();
+            while let Some(claimed) = batch.next() {
+                let paced = tokio::select! {
+                    _ = self.inner.limits.until_global_ready() => true,
+                    _ = shutdown.cancelled() => false,
+                };
+                if !paced {
+                    // Give back what this worker will not send.
+                    for claimed in std::iter::once(claimed).chain(batch.by_ref()) {
+                        let _ = tx.send(self.requeue(&claimed, self.now(), "shutdown"));
+                    }
+                    break;
+                }
+                if let Some(wait) = self.inner.limits.chat_wait(claimed.chat_id) {
+                    let _ = tx.send(self.requeue(&claimed, self.now() + wait.as_millis() as i64, "chat limit"));
+                    continue;
+                }
+                let content = match contents.get(&claimed.broadcast_id) {
+                    Some(content) => content.clone(),
+                    None => {
+                        let loaded = self.storage().broadcast(claimed.broadcast_id).await.ok().flatten();
+                        let content = loaded.and_then(|b| b.content()).map(Arc::new);
+                        contents.insert(claimed.broadcast_id, content.clone());
+                        content
+                    }
+                };
+                let Some(content) = content else {
+                    let outcome = Outcome::Failed { error: "broadcast has no content".to_owned() };
+                    let _ = tx.send(settlement(&claimed, outcome));
+                    continue;
+                };
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let this = self.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = this.inner.sender.send(claimed.chat_id, &content, None).await;
+                    let outcome = this.decide(&claimed, result);
+                    let _ = tx.send(settlement(&claimed, outcome));
+                    drop(permit);
+                });
+            }
+        }
+        // Sends in flight finish (each is bounded by the send time-out).
+        let _ = permits.acquire_many(self.inner.settings.max_in_flight as u32).await;
+        drop(tx);
+        let _ = settler.await;
+        let _ = reporter.await;
+        tracing::info!("broadcaster stopped");
+    }
+
+    fn claim_size(&self, free: usize) -> i64 {
+        // At a set pace, claim about two seconds of work: an urgent broadcast
+        // overtakes soon, and no lease runs out while rows wait their turn.
+        let ahead = self.inner.settings.rate.map_or(free, |rate| (rate as usize * 2).max(1));
+        free.min(ahead).max(1) as i64
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.inner.settings.lease.as_millis() as i64
+    }
+
+    fn requeue(&self, claimed: &Claimed, due_at: i64, why: &str) -> Settlement {
+        settlement(claimed, Outcome::Retry { due_at, error: why.to_owned(), counts: false })
+    }
+
+    fn decide(&self, claimed: &Claimed, result: SendResult) -> Outcome {
+        let settings = &self.inner.settings;
+        let now = self.now();
+        match result {
+            SendResult::Sent { message_id } => Outcome::Sent { message_id },
+            SendResult::RetryAfter { seconds } => {
+                let wait = Duration::from_secs(seconds.max(1));
+                self.inner.limits.pause_for(wait);
+                tracing::warn!(retry_after = seconds, "Telegram asked to slow down; all sending pauses");
+                Outcome::Retry { due_at: now + wait.as_millis() as i64, error: "429".to_owned(), counts: false }
+            }
+            SendResult::Migrated { to_chat_id } => Outcome::Moved { to_chat_id },
+            SendResult::Unreachable { reason } => Outcome::Blocked { error: reason },
+            SendResult::Rejected { reason } => Outcome::Failed { error: reason },
+            SendResult::Transient { reason } if claimed.attempts + 1 >= settings.max_attempts => {
+                Outcome::Failed { error: reason }
+            }
+            SendResult::Transient { reason } => {
+                let wait = backoff(settings.backoff_base, settings.backoff_cap, claimed.attempts as u32);
+                Outcome::Retry { due_at: now + wait.as_millis() as i64, error: reason, counts: true }
+            }
+        }
+    }
+}
+
+fn settlement(claimed: &Claimed, outcome: Outcome) -> Settlement {
+    Settlement {
+        broadcast_id: claimed.broadcast_id,
+        chat_id: claimed.chat_id,
+        lease_token: claimed.lease_token,
+        outcome,
+    }
+}
+
+/// Exponential, capped, with full jitter in its upper half so that retries
+/// of many chats do not arrive together.
+fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(16)).min(cap);
+    let half = exp / 2;
+    half + half.mul_f64(rand::rng().random::<f64>())
+}
+
+/// Outcomes are written in batches; when the database is away they wait in
+/// memory and are written once it is back.
+async fn settle_loop(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Settlement>) {
+    let mut buffer = Vec::with_capacity(512);
+    let mut trouble = 0u32;
+    while let Some(first) = rx.recv().await {
+        buffer.push(first);
+        while buffer.len() < 1024 {
+            match rx.try_recv() {
+                Ok(next) => buffer.push(next),
+                Err(_) => break,
+            }
+        }
+        loop {
+            match inner.ctx.storage.settle(&buffer, inner.ctx.now()).await {
+                Ok(_) => {
+                    trouble = 0;
+                    break;
+                }
+                Err(error) => {
+                    trouble += 1;
+                    let wait = backoff(Duration::from_millis(100), Duration::from_secs(5), trouble.min(8));
+                    tracing::warn!(error = %error_chain(&error), pending = buffer.len(), retry_in = ?wait, "settling deliveries failed");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        buffer.clear();
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(60);
+        for attempt in 0..20 {
+            let d = backoff(base, cap, attempt);
+            let full = base.saturating_mul(1 << attempt.min(16)).min(cap);
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The broadcaster's own Bot API client. It does not go through teloxide:
+//! teloxide sleeps 10 s inside any request answered with a 5xx, which would
+//! hold a send slot and a lease for nothing, and its typed errors drop the
+//! error code and parameters that decide what happens to a delivery.
+
+use std::time::Duration;
+
+use basis_storage::Content;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::json;
+
+/// What Telegram answered, reduced to what the queue needs to know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendResult {
+    Sent {
+        message_id: i64,
+    },
+    /// 429: nobody may send before this many seconds have passed.
+    RetryAfter {
+        seconds: u64,
+    },
+    /// The group became a supergroup with this id.
+    Migrated {
+        to_chat_id: i64,
+    },
+    /// The chat cannot be reached any more (blocked, deactivated, kicked…).
+    Unreachable {
+        reason: String,
+    },
+    /// Telegram refused this message for good (e.g. a copy of a deleted one).
+    Rejected {
+        reason: String,
+    },
+    /// 5xx, time-out or network trouble: worth another try.
+    Transient {
+        reason: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    ok: bool,
+    #[serde(default)]
+    result: Option<serde_json::Value>,
+    #[serde(default)]
+    error_code: Option<u16>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    #[serde(default)]
+    retry_after: Option<u64>,
+    #[serde(default)]
+    migrate_to_chat_id: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    /// `<api>/bot<token>/`: secret, never logged.
+    base: SecretString,
+    paid: bool,
+}
+
+impl Sender {
+    pub fn new(api_url: &str, token: &SecretString, paid: bool, timeout: Duration) -> Sender {
+        let api = api_url.trim_end_matches('/');
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .pool_max_idle_per_host(512)
+            .tcp_nodelay(true)
+            .build()
+            .unwrap_or_default();
+        Sender { client, base: format!("{api}/bot{}/", token.expose_secret()).into(), paid }
+    }
+
+    pub async fn send(&self, chat_id: i64, content: &Content, reply_to: Option<i64>) -> SendResult {
+        let (method, mut body) = match content {
+            Content::Text(text) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
+            Content::Copy { chat_id: from, message_id } => {
+                ("copyMessage", json!({ "chat_id": chat_id, "from_chat_id": from, "message_id": message_id }))
+            }
+        };
+        if self.paid {
+            body["allow_paid_broadcast"] = json!(true);
+        }
+        if let Some(reply_to) = reply_to {
+            body["reply_parameters"] = json!({ "message_id": reply_to, "allow_sending_without_reply": true });
+        }
+        let url = format!("{}{method}", self.base.expose_secret());
+        let response = match self.client.post(url).json(&body).send().await {
+            Ok(response) => response,
+            // The error's URL carries the token: drop it.
+            Err(error) => {
+                return SendResult::Transient { reason: error.without_url().to_string() };
+            }
+        };
+        let status = response.status().as_u16();
+        match response.json::<Answer>().await {
+            Ok(answer) => classify(status, answer),
+            Err(_) => SendResult::Transient { reason: format!("HTTP {status} without a Bot API answer") },
+        }
+    }
+}
+
+fn classify(status: u16, answer: Answer) -> SendResult {
+    if answer.ok {
+        let message_id = answer.result.as_ref().and_then(|r| r.get("message_id")).and_then(|id| id.as_i64());
+        return match message_id {
+            Some(message_id) => SendResult::Sent { message_id },
+            None => SendResult::Transient { reason: "answer without message_id".to_owned() },
+        };
+    }
+    let code = answer.error_code.unwrap_or(status);
+    let reason = answer.description.unwrap_or_else(|| format!("error {code}"));
+    let parameters = answer.parameters.unwrap_or(Parameters { retry_after: None, migrate_to_chat_id: None });
+    if let Some(seconds) = parameters.retry_after {
+        return SendResult::RetryAfter { seconds };
+    }
+    if code == 429 {
+        return SendResult::RetryAfter { seconds: 1 };
+    }
+    if let Some(to_chat_id) = parameters.migrate_to_chat_id {
+        return SendResult::Migrated { to_chat_id };
+    }
+    let unreachable_400 =
+        ["chat not found", "CHAT_WRITE_FORBIDDEN", "group is deactivated", "user is deactivated", "PEER_ID_INVALID"];
+    match code {
+        403 => SendResult::Unreachable { reason },
+        400 if unreachable_400.iter().any(|m| reason.contains(m)) => SendResult::Unreachable { reason },
+        400 => SendResult::Rejected { reason },
+        _ => SendResult::Transient { reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(json: serde_json::Value) -> Answer {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn telegrams_answers_are_classified_by_code_and_parameters() {
+        let ok = answer(json!({"ok": true, "result": {"message_id": 7}}));
+        assert_eq!(classify(200, ok), SendResult::Sent { message_id: 7 });
+        let flood = answer(
+            json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}),
+        );
+        assert_eq!(classify(429, flood), SendResult::RetryAfter { seconds: 5 });
+        let moved = answer(
+            json!({"ok": false, "error_code": 400, "description": "Bad Request: group chat was migrated to a supergroup chat", "parameters": {"migrate_to_chat_id": -1001}}),
+        );
+        assert_eq!(classify(400, moved), SendResult::Migrated { to_chat_id: -1001 });
+        for (code, text) in [
+            (403, "Forbidden: bot was blocked by the user"),
+            (403, "Forbidden: user is deactivated"),
+            (403, "Forbidden: bot was kicked from the group chat"),
+            (403, "Forbidden: bot is not a member of the channel chat"),
+            (400, "Bad Request: chat not found"),
+            (400, "Bad Request: CHAT_WRITE_FORBIDDEN"),
+        ] {
+            let a = answer(json!({"ok": false, "error_code": code, "description": text}));
+            assert!(matches!(classify(code, a), SendResult::Unreachable { .. }), "{text}");
+        }
+        let gone =
+            answer(json!({"ok": false, "error_code": 400, "description": "Bad Request: message to copy not found"}));
+        assert!(matches!(classify(400, gone), SendResult::Rejected { .. }));
+        let bad_gateway = answer(json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}));
+        assert!(matches!(classify(502, bad_gateway), SendResult::Transient { .. }));
+    }
+}

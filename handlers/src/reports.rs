@@ -1,0 +1,99 @@
+//! The organizer's view of a broadcast: one message, edited with progress,
+//! then turned into the final report.
+
+use crate::{Locale, Texts, t};
+
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    pub id: i64,
+    pub total: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub blocked: i64,
+    pub remaining: i64,
+    /// Seconds left at the current pace, when known.
+    pub eta_secs: Option<u64>,
+    /// Why deliveries failed, with counts.
+    pub reasons: Vec<(String, i64)>,
+}
+
+pub fn queued(texts: &Texts, locale: Locale, id: i64, total: i64) -> String {
+    t!(texts, locale, "broadcast-queued", id = id.to_string(), total = total.to_string())
+}
+
+pub fn progress(texts: &Texts, locale: Locale, f: &Figures) -> String {
+    let done = f.sent + f.failed + f.blocked;
+    let percent = if f.total > 0 { done * 100 / f.total } else { 100 };
+    let eta = match f.eta_secs {
+        None => t!(texts, locale, "eta-unknown"),
+        Some(s) if s < 120 => t!(texts, locale, "eta-seconds", n = s.to_string()),
+        Some(s) => t!(texts, locale, "eta-minutes", n = s.div_ceil(60).to_string()),
+    };
+    t!(
+        texts,
+        locale,
+        "broadcast-progress",
+        id = f.id.to_string(),
+        bar = bar(percent),
+        percent = percent.to_string(),
+        sent = f.sent.to_string(),
+        blocked = f.blocked.to_string(),
+        failed = f.failed.to_string(),
+        remaining = f.remaining.to_string(),
+        eta = eta
+    )
+}
+
+pub fn final_report(texts: &Texts, locale: Locale, f: &Figures) -> String {
+    let reasons: String = f.reasons.iter().map(|(why, n)| format!("\n• {n}× {}", shorten(why))).collect();
+    t!(
+        texts,
+        locale,
+        "broadcast-report",
+        id = f.id.to_string(),
+        total = f.total.to_string(),
+        sent = f.sent.to_string(),
+        blocked = f.blocked.to_string(),
+        failed = f.failed.to_string(),
+        reasons = reasons
+    )
+}
+
+fn bar(percent: i64) -> String {
+    let filled = (percent.clamp(0, 100) / 10) as usize;
+    format!("{}{}", "▓".repeat(filled), "░".repeat(10 - filled))
+}
+
+fn shorten(reason: &str) -> String {
+    let mut short: String = reason.chars().take(80).collect();
+    if reason.chars().count() > 80 {
+        short.push('…');
+    }
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_and_report_read_right() {
+        let texts = Texts::load();
+        let f = Figures {
+            id: 7,
+            total: 200,
+            sent: 90,
+            failed: 5,
+            blocked: 5,
+            remaining: 100,
+            eta_secs: Some(200),
+            reasons: vec![],
+        };
+        let text = progress(&texts, Locale::En, &f);
+        assert!(text.contains("#7") && text.contains("▓▓▓▓▓░░░░░ 50 %"), "{text}");
+        assert!(text.contains("About 4 min left"), "{text}");
+        let f = Figures { remaining: 0, reasons: vec![("Bad Gateway".into(), 5)], ..f };
+        let text = final_report(&texts, Locale::De, &f);
+        assert!(text.contains("Zugestellt: 90 von 200") && text.contains("• 5× Bad Gateway"), "{text}");
+    }
+}
