@@ -42,6 +42,8 @@ pub struct Hooks {
     pub poll_timeout: Option<Duration>,
     /// Broadcaster settings other than those the configuration sets.
     pub broadcast: Option<broadcaster::Settings>,
+    /// Sends as fast as the Bot API answers (benchmarks against the fake).
+    pub unlimited_rate: bool,
 }
 
 pub struct Application {
@@ -88,7 +90,7 @@ impl Application {
         let bot = Bot::new(token).set_api_url(api_url);
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));
         let settings = broadcaster::Settings {
-            rate: Some(config.rate_limit),
+            rate: if hooks.unlimited_rate { None } else { Some(config.rate_limit) },
             paid: config.paid_broadcast,
             ..hooks.broadcast.unwrap_or_default()
         };
@@ -149,7 +151,9 @@ impl Application {
             .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling for updates failed"))
             .await;
         stopper.abort();
-        let _ = sending.await;
+        if let Err(error) = sending.await {
+            tracing::error!(%error, "the broadcaster stopped abnormally; queued deliveries wait for the next start");
+        }
         self.ctx.storage.close().await;
         Ok(())
     }

@@ -172,7 +172,16 @@ impl Config {
 /// Only the variables Basis documents, so that e.g. `BASIS_TEST_POSTGRES_URL`
 /// never leaks into the configuration.
 fn env() -> Env {
-    Env::prefixed("BASIS_").only(&["token", "api_url", "database_url", "owners", "rate_limit", "log", "organisation"])
+    Env::prefixed("BASIS_").only(&[
+        "token",
+        "api_url",
+        "database_url",
+        "owners",
+        "rate_limit",
+        "paid_broadcast",
+        "log",
+        "organisation",
+    ])
 }
 
 /// Hides a password inside a URL (`postgres://user:secret@host/db`).

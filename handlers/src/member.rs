@@ -34,6 +34,8 @@ struct Scene {
     kind: ChatKind,
     /// Stored language, else the one the member's app uses.
     locale: Locale,
+    /// Whether the chat has a stored row already.
+    stored: bool,
 }
 
 impl Scene {
@@ -43,7 +45,7 @@ impl Scene {
             .as_ref()
             .and_then(|c| Locale::parse(&c.locale))
             .unwrap_or_else(|| Locale::from_telegram(user.and_then(|u| u.language_code.as_deref())));
-        Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale })
+        Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored: stored.is_some() })
     }
 
     async fn say(&self, text: String) -> HandlerResult {
@@ -69,7 +71,9 @@ impl Scene {
 
     /// Creates the chat's row: the member has made a choice.
     async fn remember(&self) -> HandlerResult {
-        self.ctx.storage.ensure_chat(self.chat.id.0, self.kind, self.locale.code(), self.ctx.now()).await?;
+        if !self.stored {
+            self.ctx.storage.ensure_chat(self.chat.id.0, self.kind, self.locale.code(), self.ctx.now()).await?;
+        }
         Ok(())
     }
 

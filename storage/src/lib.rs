@@ -14,6 +14,7 @@ pub mod testing;
 mod topics;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -57,6 +58,10 @@ pub(crate) use on_pool;
 #[derive(Clone, Debug)]
 pub struct Storage {
     pub(crate) pool: Pool,
+    /// SQLite has one writer at a time; connections that collide wait in
+    /// SQLite's busy handler, which sleeps in steps of milliseconds. Writers
+    /// of this process queue here instead, which is fair and wakes at once.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Storage {
@@ -71,7 +76,7 @@ impl Storage {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Self { pool: Pool::Postgres(pool) })
+            Ok(Self { pool: Pool::Postgres(pool), writer: Arc::default() })
         } else {
             Err(StorageError::UnsupportedUrl)
         }
@@ -96,7 +101,15 @@ impl Storage {
         if !in_memory {
             restrict_to_owner(options.get_filename());
         }
-        Ok(Self { pool: Pool::Sqlite(pool) })
+        Ok(Self { pool: Pool::Sqlite(pool), writer: Arc::default() })
+    }
+
+    /// This process's turn to write, on SQLite; PostgreSQL needs none.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writer.lock().await),
+            Pool::Postgres(_) => None,
+        }
     }
 
     pub fn engine(&self) -> Engine {

@@ -106,6 +106,7 @@ impl Storage {
     /// Creates the chat's row on its first choice (the moment of consent) and
     /// returns it; an existing row is returned unchanged.
     pub async fn ensure_chat(&self, id: i64, kind: ChatKind, locale: &str, now: i64) -> Result<Chat> {
+        let _turn = self.write_turn().await;
         let insert = "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
                       VALUES ($1, $2, $3, 'active', $4, $4) ON CONFLICT (id) DO NOTHING";
         Ok(on_pool!(&self.pool, |p| {
@@ -115,6 +116,7 @@ impl Storage {
     }
 
     pub async fn set_locale(&self, id: i64, locale: &str, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET locale = $2, updated_at = $3 WHERE id = $1";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
@@ -129,6 +131,7 @@ impl Storage {
     /// Records that the chat blocked, unblocked, removed or re-added the bot.
     /// Returns whether a stored chat changed; unknown chats stay unknown.
     pub async fn set_status(&self, id: i64, status: ChatStatus, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
@@ -143,6 +146,7 @@ impl Storage {
     /// Subscribes the chat to a current topic; `false` when it already was
     /// subscribed or the topic does not exist (or is retired).
     pub async fn subscribe(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let sql = "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
                    SELECT $1, $2, $3 WHERE EXISTS \
                      (SELECT 1 FROM topics WHERE key = $2 AND NOT retired) \
@@ -159,6 +163,7 @@ impl Storage {
 
     /// `false` when the chat was not subscribed.
     pub async fn unsubscribe(&self, chat_id: i64, topic: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let sql = "DELETE FROM subscriptions WHERE chat_id = $1 AND topic_key = $2";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(chat_id)
@@ -189,6 +194,7 @@ impl Storage {
     /// Forgets the chat: its row and everything hanging off it. Returns
     /// whether anything was stored.
     pub async fn delete_chat(&self, chat_id: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             // Delivery records name the chat too: they go with it.

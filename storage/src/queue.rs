@@ -198,6 +198,7 @@ impl Storage {
     /// any of its topics — each chat once — in one transaction. Returns the
     /// broadcast's id and its number of deliveries.
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
+        let _turn = self.write_turn().await;
         let (kind, text, source_chat, source_message) = match &new.content {
             Content::Text(text) => ("text", Some(text.as_str()), None, None),
             Content::Copy { chat_id, message_id } => ("copy", None, Some(*chat_id), Some(*message_id)),
@@ -253,6 +254,7 @@ impl Storage {
     /// until `now + lease_ms`. Leases that ran out (a worker died) are
     /// returned to the queue first.
     pub async fn claim(&self, limit: i64, now: i64, lease_ms: i64) -> Result<Vec<Claimed>> {
+        let _turn = self.write_turn().await;
         let token: i64 = rand::random::<i64>() & i64::MAX;
         let expire = "UPDATE deliveries SET status = 'pending', updated_at = $1 \
                       WHERE status = 'sending' AND lease_until < $1";
@@ -311,6 +313,7 @@ impl Storage {
     /// longer matches (the lease expired and the row was claimed again) is
     /// ignored. Returns how many were applied.
     pub async fn settle(&self, settlements: &[Settlement], now: i64) -> Result<usize> {
+        let _turn = self.write_turn().await;
         if settlements.is_empty() {
             return Ok(0);
         }
@@ -447,6 +450,7 @@ impl Storage {
     }
 
     pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1")
             .bind(broadcast_id)
             .bind(message_id)
@@ -459,6 +463,7 @@ impl Storage {
     /// Marks the broadcast done once nothing is left to send; returns whether
     /// this call finished it (so exactly one instance sends the final report).
     pub async fn finish_if_complete(&self, broadcast_id: i64, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             sqlx::query(
                 "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending' \
@@ -471,6 +476,44 @@ impl Storage {
             .map(|r| r.rows_affected())
         })?;
         Ok(done > 0)
+    }
+
+    /// Finished broadcasts whose organizer has not had the final report.
+    pub async fn unreported_broadcasts(&self) -> Result<Vec<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE status = 'done' AND reported_at IS NULL \
+             AND report_chat_id IS NOT NULL ORDER BY id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Takes the final report of a broadcast on; `false` when another
+    /// instance has it (for `lease_ms`) or it was sent already.
+    pub async fn claim_report(&self, broadcast_id: i64, now: i64, lease_ms: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let done = on_pool!(&self.pool, |p| sqlx::query(
+            "UPDATE broadcasts SET report_claimed_at = $2 WHERE id = $1 AND reported_at IS NULL \
+             AND (report_claimed_at IS NULL OR report_claimed_at < $3)"
+        )
+        .bind(broadcast_id)
+        .bind(now)
+        .bind(now - lease_ms)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    pub async fn mark_reported(&self, broadcast_id: i64, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| sqlx::query("UPDATE broadcasts SET reported_at = $2 WHERE id = $1")
+            .bind(broadcast_id)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
     }
 
     /// The message id a chat received for a broadcast, if it was sent.

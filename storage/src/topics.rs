@@ -42,6 +42,7 @@ impl Storage {
     /// Adds new topics, refreshes names, order and emoji of known ones, and
     /// retires (never deletes) topics the configuration no longer lists.
     pub async fn seed_topics(&self, seeds: &[TopicSeed], now: i64) -> Result<SeedReport> {
+        let _turn = self.write_turn().await;
         let known: Vec<(String, bool)> =
             on_pool!(&self.pool, |p| sqlx::query_as("SELECT key, retired FROM topics").fetch_all(p).await)?;
         let mut report = SeedReport::default();

@@ -123,10 +123,13 @@ impl Broadcaster {
                 self.inner.limits.shrink();
                 shrunk = tokio::time::Instant::now();
             }
+            // Claim in useful batches: waiting for a quarter of the slots to
+            // free up keeps claims (database writes) few when sending is fast.
             let free = permits.available_permits();
-            if free == 0 {
+            let worth_claiming = (self.inner.settings.max_in_flight / 4).max(1).min(self.ahead());
+            if free < worth_claiming {
                 tokio::select! {
-                    permit = permits.clone().acquire_owned() => drop(permit),
+                    permit = permits.clone().acquire_many_owned(worth_claiming as u32) => drop(permit),
                     _ = shutdown.cancelled() => break,
                 }
                 continue;
@@ -205,11 +208,14 @@ impl Broadcaster {
         tracing::info!("broadcaster stopped");
     }
 
+    /// At a set pace, claim about two seconds of work: an urgent broadcast
+    /// overtakes soon, and no lease runs out while rows wait their turn.
+    fn ahead(&self) -> usize {
+        self.inner.settings.rate.map_or(usize::MAX, |rate| (rate as usize * 2).max(1))
+    }
+
     fn claim_size(&self, free: usize) -> i64 {
-        // At a set pace, claim about two seconds of work: an urgent broadcast
-        // overtakes soon, and no lease runs out while rows wait their turn.
-        let ahead = self.inner.settings.rate.map_or(free, |rate| (rate as usize * 2).max(1));
-        free.min(ahead).max(1) as i64
+        free.min(self.ahead()).max(1) as i64
     }
 
     fn lease_ms(&self) -> i64 {

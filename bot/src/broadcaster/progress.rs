@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use basis_handlers::reports::{self, Figures};
 use basis_handlers::{Locale, Texts};
+use basis_storage::{Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 use teloxide::{ApiError, RequestError};
@@ -71,40 +72,26 @@ pub(super) async fn report_loop(inner: Arc<Inner>, shutdown: CancellationToken) 
     }
 }
 
-async fn report_once(
-    inner: &Inner,
-    pace: &mut HashMap<i64, (Instant, i64)>,
-) -> Result<(), basis_storage::StorageError> {
+/// How long one instance may take to send a final report before another
+/// tries (it crashed in between).
+const REPORT_LEASE_MS: i64 = 60_000;
+
+async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> Result<(), StorageError> {
     let storage = &inner.ctx.storage;
     let unfinished = storage.unfinished_broadcasts().await?;
     pace.retain(|id, _| unfinished.contains(id));
     for id in unfinished {
-        let Some(broadcast) = storage.broadcast(id).await? else {
-            continue;
-        };
         let progress = storage.progress(id).await?;
-        let mut figures = Figures {
-            id,
-            total: progress.total,
-            sent: progress.sent,
-            failed: progress.failed,
-            blocked: progress.blocked,
-            remaining: progress.remaining,
-            eta_secs: None,
-            reasons: progress.errors.clone(),
-        };
-        let finished = progress.remaining == 0 && storage.finish_if_complete(id, inner.ctx.now()).await?;
-        if finished {
-            tracing::info!(
-                broadcast = id,
-                sent = progress.sent,
-                blocked = progress.blocked,
-                failed = progress.failed,
-                "broadcast finished"
-            );
-        } else if progress.remaining == 0 {
+        if progress.remaining == 0 {
+            if storage.finish_if_complete(id, inner.ctx.now()).await? {
+                let (sent, blocked, failed) = (progress.sent, progress.blocked, progress.failed);
+                tracing::info!(broadcast = id, sent, blocked, failed, "broadcast finished");
+            }
             continue;
         }
+        let Some(broadcast) = storage.broadcast(id).await? else { continue };
+        let (Some(chat), Some(message)) = (broadcast.report_chat_id, broadcast.report_message_id) else { continue };
+        let mut figures = figures(id, &progress);
         let now = Instant::now();
         let (since, before) = *pace.entry(id).or_insert((now, progress.done()));
         let elapsed = now.duration_since(since).as_secs_f64();
@@ -112,22 +99,54 @@ async fn report_once(
             let per_sec = (progress.done() - before) as f64 / elapsed;
             figures.eta_secs = Some((progress.remaining as f64 / per_sec).ceil() as u64);
         }
-        let (Some(chat), Some(message)) = (broadcast.report_chat_id, broadcast.report_message_id) else {
+        let text = reports::progress(texts(inner), locale_of(&broadcast.report_locale), &figures);
+        edit_status(inner, chat, message, text).await;
+    }
+    // Final reports are their own step, claimed and then marked as sent, so
+    // that a crash between finishing and reporting cannot lose the report
+    // and two instances cannot both send it.
+    for id in storage.unreported_broadcasts().await? {
+        if !storage.claim_report(id, inner.ctx.now(), REPORT_LEASE_MS).await? {
             continue;
+        }
+        let Some(broadcast) = storage.broadcast(id).await? else { continue };
+        let Some(chat) = broadcast.report_chat_id else { continue };
+        let progress = storage.progress(id).await?;
+        let text = reports::final_report(texts(inner), locale_of(&broadcast.report_locale), &figures(id, &progress));
+        let reported = match broadcast.report_message_id {
+            Some(message) => edit_status(inner, chat, message, text).await,
+            // No progress message to edit (its sender died first, or Telegram
+            // refused it): the report comes as a message of its own.
+            None => send_status(inner, chat, text).await.is_some(),
         };
-        let locale = locale_of(&broadcast.report_locale);
-        let text = if finished {
-            reports::final_report(texts(inner), locale, &figures)
-        } else {
-            reports::progress(texts(inner), locale, &figures)
-        };
-        inner.ctx.replies.note_reply();
-        match inner.bot.edit_message_text(ChatId(chat), MessageId(message as i32), text).await {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
-            Err(error) => {
-                tracing::warn!(%error, broadcast = id, "could not update the progress message")
-            }
+        if reported {
+            storage.mark_reported(id, inner.ctx.now()).await?;
         }
     }
     Ok(())
+}
+
+fn figures(id: i64, progress: &Progress) -> Figures {
+    Figures {
+        id,
+        total: progress.total,
+        sent: progress.sent,
+        failed: progress.failed,
+        blocked: progress.blocked,
+        remaining: progress.remaining,
+        eta_secs: None,
+        reasons: progress.errors.clone(),
+    }
+}
+
+/// Edits the status message; `true` when it shows `text` now.
+async fn edit_status(inner: &Inner, chat: i64, message: i64, text: String) -> bool {
+    inner.ctx.replies.note_reply();
+    match inner.bot.edit_message_text(ChatId(chat), MessageId(message as i32), text).await {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => true,
+        Err(error) => {
+            tracing::warn!(%error, "could not update a status message");
+            false
+        }
+    }
 }

@@ -41,14 +41,22 @@ pub enum SendResult {
 #[derive(Deserialize)]
 struct Answer {
     ok: bool,
+    /// Only the message id matters; the rest of the Message is skipped
+    /// without being built.
     #[serde(default)]
-    result: Option<serde_json::Value>,
+    result: Option<SentMessage>,
     #[serde(default)]
     error_code: Option<u16>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
     parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct SentMessage {
+    #[serde(default)]
+    message_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -110,7 +118,7 @@ impl Sender {
 
 fn classify(status: u16, answer: Answer) -> SendResult {
     if answer.ok {
-        let message_id = answer.result.as_ref().and_then(|r| r.get("message_id")).and_then(|id| id.as_i64());
+        let message_id = answer.result.and_then(|r| r.message_id);
         return match message_id {
             Some(message_id) => SendResult::Sent { message_id },
             None => SendResult::Transient { reason: "answer without message_id".to_owned() },

@@ -16,7 +16,10 @@ CREATE TABLE broadcasts (
     report_message_id BIGINT,
     total             BIGINT  NOT NULL DEFAULT 0,
     created_at        BIGINT  NOT NULL,
-    finished_at       BIGINT
+    finished_at       BIGINT,
+    -- The final report: claimed by one instance, then marked as sent.
+    report_claimed_at BIGINT,
+    reported_at       BIGINT
 );
 
 CREATE TABLE deliveries (

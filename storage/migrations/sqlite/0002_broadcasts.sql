@@ -16,7 +16,10 @@ CREATE TABLE broadcasts (
     report_message_id INTEGER,
     total             INTEGER NOT NULL DEFAULT 0,
     created_at        INTEGER NOT NULL,
-    finished_at       INTEGER
+    finished_at       INTEGER,
+    -- The final report: claimed by one instance, then marked as sent.
+    report_claimed_at INTEGER,
+    reported_at       INTEGER
 );
 
 CREATE TABLE deliveries (

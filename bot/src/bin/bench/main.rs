@@ -1,11 +1,19 @@
-//! `basis-bench`: members chatting with the real bot, measured.
+//! `basis-bench`: the real bot measured against the fake Bot API.
 //!
-//! Virtual members (a closed loop of `--concurrency` at a time) each run
+//! `members` — virtual members (a closed loop of `--concurrency` at a time) each run
 //! `/start`, press a topic button, `/subscribe`, `/unsubscribe` through the
 //! fake Bot API, the real dispatcher and a real database. Latency is from the
 //! moment the update is queued at the fake server to the bot's answer there.
 //! The baseline, measured in the same run, is the transport alone: the same
 //! number of bare sendMessage round trips through the same fake server.
+//!
+//! `broadcast` — the broadcaster: fan-out of a million subscribers into the
+//! queue (time and peak memory, against a plain read of the same rows),
+//! delivery with limits off (against bare sends with the same concurrency),
+//! delivery at 30/s and 1000/s against a fake that enforces Telegram's
+//! limits, and the time from confirm to the first delivery.
+
+mod broadcast_bench;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,13 +28,21 @@ use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(about = "Measures update handling of the real bot against the fake Bot API")]
+#[command(about = "Measures the real bot against the fake Bot API")]
+enum Cli {
+    /// Members chatting: updates per second and handling latency.
+    Members(Args),
+    /// The broadcaster: fan-out, delivery rates, limits, first delivery.
+    Broadcast(broadcast_bench::Args),
+}
+
+#[derive(clap::Args)]
 struct Args {
     /// Simulated members; each sends four updates.
     #[arg(long, default_value_t = 2000)]
     members: i64,
     /// Members active at the same time.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Engines to measure: sqlite, postgres (needs BASIS_TEST_POSTGRES_URL).
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
@@ -52,7 +68,13 @@ impl Figures {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    match Cli::parse() {
+        Cli::Members(args) => members(args).await,
+        Cli::Broadcast(args) => broadcast_bench::run(args).await,
+    }
+}
+
+async fn members(args: Args) -> anyhow::Result<()> {
     println!("basis-bench: {} members × 4 updates, {} at a time", args.members, args.concurrency);
     for engine in &args.engines {
         let db = match engine.as_str() {

@@ -1,0 +1,289 @@
+//! `basis-bench broadcast`: the real broadcaster against the fake Bot API.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use basis::broadcaster::Settings;
+use basis::{Application, Config, Hooks};
+use basis_storage::testing::TestDatabase;
+use basis_storage::{Content, NewBroadcast, PRIORITY_NORMAL, Storage};
+use basis_telegram_fake::{FakeEvent, FakeTelegram, Limits};
+use tokio_util::sync::CancellationToken;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Subscribers fanned out into the queue.
+    #[arg(long, default_value_t = 1_000_000)]
+    fan_out: i64,
+    /// Deliveries sent with limits off.
+    #[arg(long, default_value_t = 100_000)]
+    unlimited: i64,
+    /// Seconds each paced run (30/s, 1000/s) should last.
+    #[arg(long, default_value_t = 15)]
+    paced_secs: i64,
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    engines: Vec<String>,
+}
+
+const DEADLINE: Duration = Duration::from_secs(900);
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    for engine in &args.engines {
+        println!("== {engine}");
+        let Some(db) = database(engine).await? else { continue };
+        fan_out(&args, db).await?;
+        let Some(db) = database(engine).await? else { continue };
+        unlimited(&args, db).await?;
+        for (rate, paid) in [(30, false), (1000, true)] {
+            let Some(db) = database(engine).await? else { continue };
+            paced(&args, db, rate, paid).await?;
+        }
+        let Some(db) = database(engine).await? else { continue };
+        first_delivery(db).await?;
+    }
+    Ok(())
+}
+
+async fn database(engine: &str) -> anyhow::Result<Option<TestDatabase>> {
+    Ok(match engine {
+        "sqlite" => Some(TestDatabase::sqlite().await),
+        "postgres" => {
+            let db = TestDatabase::postgres().await;
+            if db.is_none() {
+                println!("postgres: skipped (set BASIS_TEST_POSTGRES_URL)");
+            }
+            db
+        }
+        other => anyhow::bail!("unknown engine {other}"),
+    })
+}
+
+/// The application's broadcaster on `db`, sending to `fake`.
+async fn broadcaster_on(
+    db: &TestDatabase,
+    fake: &FakeTelegram,
+    rate: Option<u32>,
+    paid: bool,
+) -> anyhow::Result<(Application, CancellationToken, tokio::task::JoinHandle<()>)> {
+    let config = Config {
+        token: Some(fake.token().to_owned().into()),
+        api_url: fake.api_url(),
+        database_url: db.url.clone(),
+        rate_limit: rate.unwrap_or(30),
+        paid_broadcast: paid,
+        ..Config::default()
+    };
+    let hooks = Hooks {
+        unlimited_rate: rate.is_none(),
+        broadcast: Some(Settings {
+            max_in_flight: if rate.is_none() { 256 } else { 128 },
+            idle_poll: Duration::from_millis(50),
+            ..Settings::default()
+        }),
+        ..Hooks::default()
+    };
+    let app = Application::build(config, hooks).await?;
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(app.broadcaster().run(stop.clone()));
+    Ok((app, stop, running))
+}
+
+fn post(total_hint: &str) -> NewBroadcast {
+    NewBroadcast {
+        author_id: 1,
+        content: Content::Text(format!("Benchmark {total_hint}")),
+        topics: vec!["strikes".into()],
+        priority: PRIORITY_NORMAL,
+        report_chat_id: None,
+        report_locale: "de".into(),
+    }
+}
+
+async fn wait_done(storage: &Storage, id: i64) -> anyhow::Result<()> {
+    let start = Instant::now();
+    loop {
+        if storage.progress(id).await?.remaining == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(start.elapsed() < DEADLINE, "broadcast {id} did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Peak resident memory since the last reset, in MiB (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+async fn fan_out(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
+    let fake = FakeTelegram::start().await;
+    let config = Config {
+        token: Some(fake.token().to_owned().into()),
+        api_url: fake.api_url(),
+        database_url: db.url.clone(),
+        ..Config::default()
+    };
+    // Builds (migrates, seeds topics) without starting the broadcaster.
+    let app = Application::build(config, Hooks::default()).await?;
+    let t = Instant::now();
+    db.bulk_members(1, args.fan_out, "strikes").await;
+    let setup = t.elapsed();
+    let storage = app.storage();
+    let t = Instant::now();
+    let audience = storage.audience_size(&["strikes".to_owned()]).await?;
+    let read = t.elapsed();
+    reset_peak_rss();
+    let before = peak_rss_mib().unwrap_or(0.0);
+    let t = Instant::now();
+    let (_, total) = storage.create_broadcast(&post("fan-out"), basis_storage::now_ms()).await?;
+    let fan = t.elapsed();
+    let peak = peak_rss_mib().unwrap_or(0.0);
+    anyhow::ensure!(total == audience && total == args.fan_out, "fan-out wrote {total} of {audience}");
+    println!(
+        "fan-out of {total} subscribers: {:.2} s, peak RSS {peak:.0} MiB (before {before:.0} MiB) | baseline: reading the same audience {:.2} s → ratio {:.1} | goal ≤ 10 s, ≤ 150 MB  (seeding took {:.1} s)",
+        fan.as_secs_f64(),
+        read.as_secs_f64(),
+        fan.as_secs_f64() / read.as_secs_f64(),
+        setup.as_secs_f64(),
+    );
+    fake.shutdown().await;
+    Ok(())
+}
+
+async fn unlimited(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
+    let fake = FakeTelegram::start().await;
+    fake.set_keep_history(false);
+    fake.set_record_requests(false);
+    let n = args.unlimited;
+    fake.add_private_chats(1..=n);
+    let baseline = bare_sends(&fake, n, 256).await?;
+    let sends_before = fake.delivery_count();
+    let (app, stop, running) = broadcaster_on(&db, &fake, None, false).await?;
+    db.bulk_members(1, n, "strikes").await;
+    let t = Instant::now();
+    let (id, _) = app.broadcaster().enqueue(post("unlimited")).await?;
+    wait_done(app.storage(), id).await?;
+    let elapsed = t.elapsed();
+    let sent = (fake.delivery_count() - sends_before) as f64;
+    let rate = sent / elapsed.as_secs_f64();
+    println!(
+        "delivery, limits off: {n} deliveries in {:.2} s = {rate:.0}/s | baseline: bare sends, same concurrency {baseline:.0}/s → ratio {:.2} | goal ≥ 10000/s",
+        elapsed.as_secs_f64(),
+        rate / baseline
+    );
+    stop.cancel();
+    running.await?;
+    fake.shutdown().await;
+    Ok(())
+}
+
+/// What the fake server and HTTP manage without Basis: sendMessage calls
+/// with `concurrency` in flight.
+async fn bare_sends(fake: &FakeTelegram, n: i64, concurrency: usize) -> anyhow::Result<f64> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(512).tcp_nodelay(true).build()?;
+    let url = format!("{}bot{}/sendMessage", fake.api_url(), fake.token());
+    let next = Arc::new(AtomicI64::new(1));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, next) = (client.clone(), url.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let chat = next.fetch_add(1, Ordering::Relaxed);
+                if chat > n {
+                    break;
+                }
+                let body = serde_json::json!({ "chat_id": chat, "text": "baseline" });
+                let _ = client.post(&url).json(&body).send().await.and_then(|r| r.error_for_status());
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    Ok(n as f64 / t.elapsed().as_secs_f64())
+}
+
+async fn paced(args: &Args, db: TestDatabase, rate: u32, paid: bool) -> anyhow::Result<()> {
+    let fake = FakeTelegram::start().await;
+    fake.set_keep_history(false);
+    fake.set_limits(Limits {
+        global_per_sec: Some(30),
+        per_chat_per_sec: Some(1),
+        per_group_per_min: Some(20),
+        retry_after_secs: 0,
+    });
+    let n = rate as i64 * args.paced_secs;
+    fake.add_private_chats(1..=n);
+    let (app, stop, running) = broadcaster_on(&db, &fake, Some(rate), paid).await?;
+    db.bulk_members(1, n, "strikes").await;
+    let (id, _) = app.broadcaster().enqueue(post("paced")).await?;
+    wait_done(app.storage(), id).await?;
+    let mut times: Vec<Instant> = fake.deliveries().into_iter().map(|(_, _, at)| at).collect();
+    times.sort();
+    let span = times.last().zip(times.first()).map(|(l, f)| l.duration_since(*f).as_secs_f64()).unwrap_or(0.0);
+    let achieved = (times.len() - 1) as f64 / span;
+    println!(
+        "delivery at {rate}/s{}: {} deliveries, achieved {achieved:.1}/s = {:.1} % of the limit, 429s received: {} | goal ≥ 97 %, 0 × 429",
+        if paid { " (paid broadcast)" } else { "" },
+        times.len(),
+        100.0 * achieved / rate as f64,
+        fake.too_many_429s()
+    );
+    stop.cancel();
+    running.await?;
+    fake.shutdown().await;
+    Ok(())
+}
+
+async fn first_delivery(db: TestDatabase) -> anyhow::Result<()> {
+    let fake = FakeTelegram::start().await;
+    fake.add_private_chats(1..=10);
+    let baseline = {
+        let client = reqwest::Client::new();
+        let url = format!("{}bot{}/sendMessage", fake.api_url(), fake.token());
+        let body = serde_json::json!({ "chat_id": 1, "text": "warm-up" });
+        client.post(&url).json(&body).send().await?;
+        let t = Instant::now();
+        client.post(&url).json(&body).send().await?;
+        t.elapsed()
+    };
+    let (app, stop, running) = broadcaster_on(&db, &fake, Some(30), false).await?;
+    db.bulk_members(1, 10, "strikes").await;
+    let mut samples = Vec::new();
+    for round in 0..5 {
+        // Let per-chat limits of the previous round pass, and the worker idle.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let mut events = fake.subscribe();
+        let t = Instant::now();
+        let (id, _) = app.broadcaster().enqueue(post(&format!("first {round}"))).await?;
+        loop {
+            if let FakeEvent::MessageSent { .. } = events.recv().await? {
+                break;
+            }
+        }
+        samples.push(t.elapsed());
+        wait_done(app.storage(), id).await?;
+    }
+    samples.sort();
+    let median = samples[samples.len() / 2];
+    println!(
+        "confirm → first delivery: median {:.1} ms, max {:.1} ms over {} posts | baseline: one bare send round trip {:.2} ms | goal ≤ 100 ms",
+        median.as_secs_f64() * 1000.0,
+        samples.last().unwrap().as_secs_f64() * 1000.0,
+        samples.len(),
+        baseline.as_secs_f64() * 1000.0,
+    );
+    stop.cancel();
+    running.await?;
+    fake.shutdown().await;
+    Ok(())
+}
