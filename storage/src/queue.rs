@@ -193,6 +193,36 @@ impl Progress {
     }
 }
 
+/// Rows per statement when marking deliveries sent (4 parameters each; far
+/// below both engines' parameter limits).
+const SENT_PER_STATEMENT: usize = 256;
+
+/// `UPDATE … FROM (VALUES …)` marking `rows` deliveries sent, each fenced by
+/// its lease token. `$1` is the time; then four parameters per row. Only
+/// numbered placeholders are generated, never values.
+fn mark_sent_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let n = 2 + i * 4;
+            format!(
+                "(CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                n,
+                n + 1,
+                n + 2,
+                n + 3
+            )
+        })
+        .collect();
+    format!(
+        "WITH v(b, c, t, m) AS (VALUES {}) \
+         UPDATE deliveries SET status = 'sent', message_id = v.m, attempts = attempts + 1, error = NULL, \
+         lease_until = NULL, updated_at = $1 \
+         FROM v WHERE deliveries.broadcast_id = v.b AND deliveries.chat_id = v.c \
+         AND deliveries.lease_token = v.t AND deliveries.status = 'sending'",
+        values.join(", ")
+    )
+}
+
 impl Storage {
     /// Writes the broadcast and fans it out to every active chat following
     /// any of its topics — each chat once — in one transaction. Returns the
@@ -317,24 +347,29 @@ impl Storage {
         if settlements.is_empty() {
             return Ok(0);
         }
+        // Successful sends are nearly all of them: they are written many rows
+        // per statement; the rest one by one.
+        let sent: Vec<(&Settlement, i64)> = settlements
+            .iter()
+            .filter_map(|s| match s.outcome {
+                Outcome::Sent { message_id } => Some((s, message_id)),
+                _ => None,
+            })
+            .collect();
         let applied = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let mut applied = 0;
+            for chunk in sent.chunks(SENT_PER_STATEMENT) {
+                let sql = mark_sent_sql(chunk.len());
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                for (s, message_id) in chunk {
+                    query = query.bind(s.broadcast_id).bind(s.chat_id).bind(s.lease_token).bind(*message_id);
+                }
+                applied += query.execute(&mut *tx).await?.rows_affected() as usize;
+            }
             for s in settlements {
                 let done = match &s.outcome {
-                    Outcome::Sent { message_id } => sqlx::query(
-                        "UPDATE deliveries SET status = 'sent', message_id = $4, attempts = attempts + 1, \
-                         error = NULL, lease_until = NULL, updated_at = $5 \
-                         WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
-                    )
-                    .bind(s.broadcast_id)
-                    .bind(s.chat_id)
-                    .bind(s.lease_token)
-                    .bind(*message_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
+                    Outcome::Sent { .. } => 0,
                     Outcome::Retry { due_at, error, counts } => sqlx::query(
                         "UPDATE deliveries SET status = 'pending', due_at = $4, error = $5, \
                          attempts = attempts + $6, lease_until = NULL, updated_at = $7 \

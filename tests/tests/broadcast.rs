@@ -259,3 +259,33 @@ async fn shutdown_returns_unsent_deliveries_and_a_restart_finishes_the_job() {
         again.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_member_is_answered_at_once_in_the_middle_of_a_long_broadcast() {
+    let db = TestDatabase::sqlite().await;
+    let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.rate_limit = 30).await;
+    app.fake.set_limits(Limits {
+        global_per_sec: Some(30),
+        per_chat_per_sec: Some(1),
+        per_group_per_min: Some(20),
+        retry_after_secs: 0,
+    });
+    let organizer = app.member(1, Some("de"));
+    app.subscribers(9000..9300, &["strikes"]).await; // ten seconds of sending
+    let id = app.post_normal(&organizer, &["strikes"], "Streikgeld wird ausgezahlt").await;
+    app.fake.wait_for_request(|r| r.text() == Some("Streikgeld wird ausgezahlt"), SOON).await.unwrap();
+
+    let newcomer = app.member(9999, Some("de"));
+    let asked = std::time::Instant::now();
+    let welcome = app.ask(&newcomer, "/start").await;
+    let waited = asked.elapsed();
+    assert!(welcome.text.unwrap().starts_with("Willkommen"));
+    let progress = app.storage().progress(id).await.unwrap();
+    assert!(progress.remaining > 100, "answered while the broadcast still runs: {progress:?}");
+    assert!(waited < Duration::from_secs(2), "the reply did not queue behind the broadcast: {waited:?}");
+    // The reply was paid for from the broadcast's budget: still no 429.
+    let (progress, _) = app.finished(&organizer, id, SOON).await;
+    assert_eq!(progress.sent, 300);
+    assert_eq!(app.fake.too_many_429s(), 0);
+    app.stop().await.unwrap();
+}
