@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use basis_handlers::ReplyBudget;
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
@@ -32,6 +33,8 @@ pub struct Limits {
     per_group: DefaultKeyedRateLimiter<i64>,
     pause_until: Mutex<Option<Instant>>,
     pub replies: Arc<ReplyBudget>,
+    /// Made once: creating a clock calibrates it, far too slow per send.
+    clock: DefaultClock,
 }
 
 impl Limits {
@@ -41,7 +44,7 @@ impl Limits {
         let global = rate.and_then(NonZeroU32::new).map(|r| RateLimiter::direct(global_quota(r)));
         let per_chat = RateLimiter::keyed(Quota::per_second(NonZeroU32::MIN));
         let per_group = RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(20).expect("20 > 0")));
-        Limits { global, per_chat, per_group, pause_until: Mutex::new(None), replies }
+        Limits { global, per_chat, per_group, pause_until: Mutex::new(None), replies, clock: DefaultClock::default() }
     }
 
     /// Everyone waits after a 429; a later, longer pause wins.
@@ -77,15 +80,13 @@ impl Limits {
     /// How long `chat_id` must wait before it may get another message, or
     /// `None` when it may get one now (the permit is then taken).
     pub fn chat_wait(&self, chat_id: i64) -> Option<Duration> {
-        let clock = governor::clock::DefaultClock::default();
-        use governor::clock::Clock;
         if let Err(not_until) = self.per_chat.check_key(&chat_id) {
-            return Some(not_until.wait_time_from(clock.now()));
+            return Some(not_until.wait_time_from(self.clock.now()));
         }
         if chat_id < 0
             && let Err(not_until) = self.per_group.check_key(&chat_id)
         {
-            return Some(not_until.wait_time_from(clock.now()));
+            return Some(not_until.wait_time_from(self.clock.now()));
         }
         None
     }

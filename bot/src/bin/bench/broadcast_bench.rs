@@ -100,8 +100,15 @@ fn post(total_hint: &str) -> NewBroadcast {
     }
 }
 
-async fn wait_done(storage: &Storage, id: i64) -> anyhow::Result<()> {
+/// Waits until the fake server has seen `sends` deliveries in all (a cheap
+/// check, so the wait costs the measured run nothing), then until storage
+/// has settled the broadcast.
+async fn wait_done(fake: &FakeTelegram, sends: usize, storage: &Storage, id: i64) -> anyhow::Result<()> {
     let start = Instant::now();
+    while fake.delivery_count() < sends {
+        anyhow::ensure!(start.elapsed() < DEADLINE, "broadcast {id}: only {} sends", fake.delivery_count());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     loop {
         if storage.progress(id).await?.remaining == 0 {
             return Ok(());
@@ -170,7 +177,7 @@ async fn unlimited(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
     db.bulk_members(1, n, "strikes").await;
     let t = Instant::now();
     let (id, _) = app.broadcaster().enqueue(post("unlimited")).await?;
-    wait_done(app.storage(), id).await?;
+    wait_done(&fake, sends_before + n as usize, app.storage(), id).await?;
     let elapsed = t.elapsed();
     let sent = (fake.delivery_count() - sends_before) as f64;
     let rate = sent / elapsed.as_secs_f64();
@@ -226,7 +233,7 @@ async fn paced(args: &Args, db: TestDatabase, rate: u32, paid: bool) -> anyhow::
     let (app, stop, running) = broadcaster_on(&db, &fake, Some(rate), paid).await?;
     db.bulk_members(1, n, "strikes").await;
     let (id, _) = app.broadcaster().enqueue(post("paced")).await?;
-    wait_done(app.storage(), id).await?;
+    wait_done(&fake, n as usize, app.storage(), id).await?;
     let mut times: Vec<Instant> = fake.deliveries().into_iter().map(|(_, _, at)| at).collect();
     times.sort();
     let span = times.last().zip(times.first()).map(|(l, f)| l.duration_since(*f).as_secs_f64()).unwrap_or(0.0);
@@ -271,7 +278,7 @@ async fn first_delivery(db: TestDatabase) -> anyhow::Result<()> {
             }
         }
         samples.push(t.elapsed());
-        wait_done(app.storage(), id).await?;
+        wait_done(&fake, 0, app.storage(), id).await?;
     }
     samples.sort();
     let median = samples[samples.len() / 2];
