@@ -485,13 +485,14 @@ impl Storage {
     }
 
     pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
-        let _turn = self.write_turn().await;
-        on_pool!(&self.pool, |p| sqlx::query("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1")
-            .bind(broadcast_id)
-            .bind(message_id)
-            .execute(p)
+        self.set_broadcast_field("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1", broadcast_id, message_id)
             .await
-            .map(drop))?;
+    }
+
+    /// One integer column of one broadcast; `sql` binds the id as `$1`.
+    async fn set_broadcast_field(&self, sql: &'static str, broadcast_id: i64, value: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| sqlx::query(sql).bind(broadcast_id).bind(value).execute(p).await.map(drop))?;
         Ok(())
     }
 
@@ -541,14 +542,7 @@ impl Storage {
     }
 
     pub async fn mark_reported(&self, broadcast_id: i64, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await;
-        on_pool!(&self.pool, |p| sqlx::query("UPDATE broadcasts SET reported_at = $2 WHERE id = $1")
-            .bind(broadcast_id)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(drop))?;
-        Ok(())
+        self.set_broadcast_field("UPDATE broadcasts SET reported_at = $2 WHERE id = $1", broadcast_id, now).await
     }
 
     /// The message id a chat received for a broadcast, if it was sent.

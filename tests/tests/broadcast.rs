@@ -60,12 +60,7 @@ async fn every_subscriber_gets_the_post_exactly_once_and_nobody_else() {
 async fn a_clean_run_stays_within_telegrams_limits_and_draws_no_429() {
     let db = TestDatabase::sqlite().await;
     let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.rate_limit = 30).await;
-    app.fake.set_limits(Limits {
-        global_per_sec: Some(30),
-        per_chat_per_sec: Some(1),
-        per_group_per_min: Some(20),
-        retry_after_secs: 0,
-    });
+    app.fake.set_limits(Limits::telegram());
     let organizer = app.member(1, Some("en"));
     app.subscribers(5000..5070, &["strikes"]).await;
     app.subscribers([-700, -701], &["strikes"]).await;
@@ -264,12 +259,7 @@ async fn shutdown_returns_unsent_deliveries_and_a_restart_finishes_the_job() {
 async fn a_member_is_answered_at_once_in_the_middle_of_a_long_broadcast() {
     let db = TestDatabase::sqlite().await;
     let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.rate_limit = 30).await;
-    app.fake.set_limits(Limits {
-        global_per_sec: Some(30),
-        per_chat_per_sec: Some(1),
-        per_group_per_min: Some(20),
-        retry_after_secs: 0,
-    });
+    app.fake.set_limits(Limits::telegram());
     let organizer = app.member(1, Some("de"));
     app.subscribers(9000..9300, &["strikes"]).await; // ten seconds of sending
     let id = app.post_normal(&organizer, &["strikes"], "Streikgeld wird ausgezahlt").await;

@@ -66,14 +66,7 @@ async fn broadcaster_on(
     rate: Option<u32>,
     paid: bool,
 ) -> anyhow::Result<(Application, CancellationToken, tokio::task::JoinHandle<()>)> {
-    let config = Config {
-        token: Some(fake.token().to_owned().into()),
-        api_url: fake.api_url(),
-        database_url: db.url.clone(),
-        rate_limit: rate.unwrap_or(30),
-        paid_broadcast: paid,
-        ..Config::default()
-    };
+    let config = Config { rate_limit: rate.unwrap_or(30), paid_broadcast: paid, ..super::bench_config(fake, db) };
     let hooks = Hooks {
         unlimited_rate: rate.is_none(),
         broadcast: Some(Settings {
@@ -132,12 +125,7 @@ fn reset_peak_rss() {
 
 async fn fan_out(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
     let fake = FakeTelegram::start().await;
-    let config = Config {
-        token: Some(fake.token().to_owned().into()),
-        api_url: fake.api_url(),
-        database_url: db.url.clone(),
-        ..Config::default()
-    };
+    let config = super::bench_config(&fake, &db);
     // Builds (migrates, seeds topics) without starting the broadcaster.
     let app = Application::build(config, Hooks::default()).await?;
     let t = Instant::now();
@@ -222,12 +210,7 @@ async fn bare_sends(fake: &FakeTelegram, n: i64, concurrency: usize) -> anyhow::
 async fn paced(args: &Args, db: TestDatabase, rate: u32, paid: bool) -> anyhow::Result<()> {
     let fake = FakeTelegram::start().await;
     fake.set_keep_history(false);
-    fake.set_limits(Limits {
-        global_per_sec: Some(30),
-        per_chat_per_sec: Some(1),
-        per_group_per_min: Some(20),
-        retry_after_secs: 0,
-    });
+    fake.set_limits(Limits::telegram());
     let n = rate as i64 * args.paced_secs;
     fake.add_private_chats(1..=n);
     let (app, stop, running) = broadcaster_on(&db, &fake, Some(rate), paid).await?;

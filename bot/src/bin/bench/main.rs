@@ -106,12 +106,7 @@ async fn members(args: Args) -> anyhow::Result<()> {
 
 async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figures> {
     let fake = FakeTelegram::start().await;
-    let config = Config {
-        token: Some(fake.token().to_owned().into()),
-        api_url: fake.api_url(),
-        database_url: db.url.clone(),
-        ..Config::default()
-    };
+    let config = bench_config(&fake, &db);
     let hooks = Hooks { poll_timeout: Some(Duration::from_secs(1)), ..Hooks::default() };
     let app = Application::build(config, hooks).await?;
     let shutdown = CancellationToken::new();
@@ -184,15 +179,31 @@ async fn members_chatting(args: &Args, db: TestDatabase) -> anyhow::Result<Figur
             latency
         }));
     }
-    let mut latency = Histogram::<u64>::new(3)?;
-    for task in tasks {
-        latency.add(task.await?)?;
-    }
+    let latency = merge(tasks).await?;
     let elapsed = started.elapsed();
     shutdown.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
     fake.shutdown().await;
     Ok(Figures { updates: (args.members * 4) as u64, elapsed, latency })
+}
+
+/// The configuration of a bot talking to `fake`, on `db`.
+fn bench_config(fake: &FakeTelegram, db: &TestDatabase) -> Config {
+    Config {
+        token: Some(fake.token().to_owned().into()),
+        api_url: fake.api_url(),
+        database_url: db.url.clone(),
+        ..Config::default()
+    }
+}
+
+/// One histogram of the latencies every task recorded.
+async fn merge(tasks: Vec<tokio::task::JoinHandle<Histogram<u64>>>) -> anyhow::Result<Histogram<u64>> {
+    let mut latency = Histogram::<u64>::new(3)?;
+    for task in tasks {
+        latency.add(task.await?)?;
+    }
+    Ok(latency)
 }
 
 /// What the HTTP transport and the fake server allow on their own.
@@ -218,10 +229,7 @@ async fn transport_baseline(args: &Args) -> anyhow::Result<Figures> {
             latency
         }));
     }
-    let mut latency = Histogram::<u64>::new(3)?;
-    for task in tasks {
-        latency.add(task.await?)?;
-    }
+    let latency = merge(tasks).await?;
     let elapsed = started.elapsed();
     fake.shutdown().await;
     Ok(Figures { updates: total as u64, elapsed, latency })
