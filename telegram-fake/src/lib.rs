@@ -833,6 +833,17 @@ impl FakeTelegram {
         self.inner.state.lock().latency = d;
     }
 
+    /// Delay added to calls addressed to `chat_id` only (a hung request);
+    /// `Duration::ZERO` removes it.
+    pub fn set_chat_latency(&self, chat_id: i64, d: Duration) {
+        let mut st = self.inner.state.lock();
+        if d.is_zero() {
+            st.chat_latency.remove(&chat_id);
+        } else {
+            st.chat_latency.insert(chat_id, d);
+        }
+    }
+
     /// How many 429 answers flood control gave.
     pub fn too_many_429s(&self) -> usize {
         self.inner.state.lock().limiter.count_429

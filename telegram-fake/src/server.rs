@@ -2,7 +2,7 @@
 //! `/file/bot<token>/<path>`), its JSON envelopes, and the recording of every
 //! call for tests.
 
-use std::{sync::Arc, sync::atomic::Ordering, time::Instant};
+use std::{sync::Arc, sync::atomic::Ordering, time::Duration, time::Instant};
 
 use axum::{
     Router,
@@ -130,7 +130,10 @@ async fn run(inner: &Inner, method: &str, params: &Params, at: Instant) -> TgRes
         let mut st = inner.state.lock();
         let failure =
             st.failures.iter().position(|(m, _)| m == method).and_then(|i| st.failures.remove(i)).map(|(_, e)| e);
-        (st.latency, failure)
+        // A chat that hangs (its own latency) delays only calls to it.
+        let chat_latency =
+            params.map.get("chat_id").and_then(|v| v.as_i64()).and_then(|c| st.chat_latency.get(&c).copied());
+        (chat_latency.unwrap_or(Duration::ZERO).max(st.latency), failure)
     };
     if !polling && !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -196,6 +196,8 @@ pub(crate) struct State {
 
     pub limiter: Limiter,
     pub latency: Duration,
+    /// Extra delay of calls addressed to one chat.
+    pub chat_latency: std::collections::HashMap<i64, Duration>,
     pub chaos: Chaos,
     pub failures: VecDeque<(String, TgError)>,
     pub deliveries: Vec<(i64, i64, Instant)>,
@@ -265,6 +267,7 @@ impl State {
             inline_edits: HashMap::new(),
             limiter: Limiter::default(),
             latency: Duration::ZERO,
+            chat_latency: Default::default(),
             chaos: Chaos::default(),
             failures: VecDeque::new(),
             deliveries: Vec::new(),

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use basis::Hooks;
+use basis::broadcaster::Settings;
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatStatus, PRIORITY_URGENT};
 use basis_telegram_fake::Limits;
-use basis_tests::{TestApp, chat_of};
+use basis_tests::{TestApp, chat_of, quick_broadcasts};
 
 const SOON: Duration = Duration::from_secs(60);
 
@@ -277,5 +278,39 @@ async fn a_member_is_answered_at_once_in_the_middle_of_a_long_broadcast() {
     let (progress, _) = app.finished(&organizer, id, SOON).await;
     assert_eq!(progress.sent, 300);
     assert_eq!(app.fake.too_many_429s(), 0);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_hung_request_does_not_hold_up_the_other_sends() {
+    let db = TestDatabase::sqlite().await;
+    let settings = Settings { send_timeout: Duration::from_secs(1), ..quick_broadcasts() };
+    let hooks = Hooks { broadcast: Some(settings), ..Hooks::default() };
+    let app = TestApp::spawn_configured(db, hooks, |c| {
+        c.rate_limit = 200;
+        c.paid_broadcast = true;
+    })
+    .await;
+    let organizer = app.member(1, Some("en"));
+    app.subscribers(10_000..10_200, &["europe"]).await;
+    // Telegram never answers calls to this one chat in time.
+    app.fake.set_chat_latency(10_050, Duration::from_secs(30));
+    let id = app.post_normal(&organizer, &["europe"], "Gipfel in Brüssel").await;
+    let (progress, report) = app.finished(&organizer, id, SOON).await;
+    assert_eq!((progress.sent, progress.failed), (199, 1), "{report}");
+    assert!(report.contains("1×"), "the reason is reported: {report}");
+
+    let mut times: Vec<_> = app
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_ok() && r.text() == Some("Gipfel in Brüssel"))
+        .map(|r| r.at)
+        .collect();
+    times.sort();
+    let span = times.last().unwrap().duration_since(times[0]);
+    // 199 sends at 200/s take about a second; one hung call must not add its
+    // time-outs (six tries of a second each) to everyone else's.
+    assert!(span < Duration::from_secs(3), "the others took {span:?}");
     app.stop().await.unwrap();
 }
