@@ -86,6 +86,8 @@ impl Application {
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
             probe: hooks.probe,
             replies: Arc::new(ReplyBudget::default()),
+            owners: config.owners.clone(),
+            wake: Arc::default(),
         });
         let bot = Bot::new(token).set_api_url(api_url);
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));

@@ -13,6 +13,18 @@ pub enum CallbackData {
         confirmed: bool,
     },
     Language(Locale),
+    /// An organizer's answer to a post preview.
+    Post {
+        draft: i64,
+        action: PostAction,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostAction {
+    Send,
+    Urgent,
+    Cancel,
 }
 
 impl CallbackData {
@@ -25,6 +37,14 @@ impl CallbackData {
             CallbackData::Stop { confirmed: true } => "stop:y".to_owned(),
             CallbackData::Stop { confirmed: false } => "stop:n".to_owned(),
             CallbackData::Language(locale) => format!("lang:{}", locale.code()),
+            CallbackData::Post { draft, action } => {
+                let action = match action {
+                    PostAction::Send => 's',
+                    PostAction::Urgent => 'u',
+                    PostAction::Cancel => 'c',
+                };
+                format!("p:{action}:{draft}")
+            }
         }
     }
 
@@ -35,6 +55,20 @@ impl CallbackData {
             ("stop", "y") => Some(CallbackData::Stop { confirmed: true }),
             ("stop", "n") => Some(CallbackData::Stop { confirmed: false }),
             ("lang", code) if code.len() == 2 => Locale::parse(code).map(CallbackData::Language),
+            ("p", rest) => {
+                let (action, draft) = rest.split_once(':')?;
+                let action = match action {
+                    "s" => PostAction::Send,
+                    "u" => PostAction::Urgent,
+                    "c" => PostAction::Cancel,
+                    _ => return None,
+                };
+                // Digits only: no sign, no spaces, no leading `+`.
+                if draft.is_empty() || draft.len() > 18 || !draft.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                Some(CallbackData::Post { draft: draft.parse().ok()?, action })
+            }
             _ => None,
         }
     }
@@ -53,6 +87,9 @@ mod tests {
             CallbackData::Stop { confirmed: false },
             CallbackData::Language(Locale::De),
             CallbackData::Language(Locale::En),
+            CallbackData::Post { draft: 1, action: PostAction::Send },
+            CallbackData::Post { draft: 999_999_999_999_999_999, action: PostAction::Urgent },
+            CallbackData::Post { draft: 42, action: PostAction::Cancel },
         ];
         for value in values {
             let encoded = value.encode();
@@ -76,6 +113,12 @@ mod tests {
             "x:y",
             "t:energy:1",
             "🙂",
+            "p:s:",
+            "p:s:-1",
+            "p:x:1",
+            "p:s:1a",
+            "p:s: 1",
+            "p:s:9999999999999999999",
         ] {
             assert_eq!(CallbackData::parse(data), None, "{data:?}");
         }

@@ -48,6 +48,8 @@ pub enum Command {
     Stop,
     Language(String),
     Help,
+    /// `/post <topics> <text>`: organizers only.
+    Post(String),
 }
 
 impl Command {
@@ -65,6 +67,7 @@ impl Command {
             "stop" => Command::Stop,
             "language" | "sprache" => Command::Language(args),
             "help" | "hilfe" => Command::Help,
+            "post" => Command::Post(args),
             _ => return None,
         })
     }

@@ -10,6 +10,7 @@ mod keyboards;
 mod member;
 mod membership;
 mod menu;
+mod organizer;
 pub mod reports;
 pub mod topics;
 
@@ -55,6 +56,10 @@ pub struct Context {
     /// Replies count against Telegram's global limit too: the broadcaster
     /// pays them back from its own budget.
     pub replies: Arc<ReplyBudget>,
+    /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
+    pub owners: Vec<i64>,
+    /// Wakes the broadcaster when a post is queued.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// Messages the bot sent outside broadcasts, still to be paid for by the

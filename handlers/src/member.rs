@@ -9,7 +9,7 @@ use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::topics::CatalogTopic;
-use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, t};
+use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, t};
 
 /// Longest piece of member input echoed back in an answer.
 const ECHO_LIMIT: usize = 64;
@@ -27,15 +27,15 @@ pub(crate) fn chat_kind(chat: &Chat) -> ChatKind {
 }
 
 /// The chat an update is about, with what is known of it.
-struct Scene {
-    bot: Bot,
-    ctx: Ctx,
-    chat: Chat,
-    kind: ChatKind,
+pub(crate) struct Scene {
+    pub(crate) bot: Bot,
+    pub(crate) ctx: Ctx,
+    pub(crate) chat: Chat,
+    pub(crate) kind: ChatKind,
     /// Stored language, else the one the member's app uses.
-    locale: Locale,
+    pub(crate) locale: Locale,
     /// Whether the chat has a stored row already.
-    stored: bool,
+    pub(crate) stored: bool,
 }
 
 impl Scene {
@@ -48,13 +48,13 @@ impl Scene {
         Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored: stored.is_some() })
     }
 
-    async fn say(&self, text: String) -> HandlerResult {
+    pub(crate) async fn say(&self, text: String) -> HandlerResult {
         self.ctx.replies.note_reply();
         self.bot.send_message(self.chat.id, text).await?;
         Ok(())
     }
 
-    async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> HandlerResult {
+    pub(crate) async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> HandlerResult {
         self.ctx.replies.note_reply();
         self.bot.send_message(self.chat.id, text).reply_markup(keyboard).await?;
         Ok(())
@@ -247,6 +247,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
             None => scene.say(t!(ctx.texts, locale, "language-unknown")).await,
         },
         Command::Help => scene.say(t!(ctx.texts, locale, "help")).await,
+        Command::Post(args) => organizer::post(scene, msg.from.as_ref(), &args).await,
     }
 }
 
@@ -324,6 +325,11 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, scene.locale, "button-stale")).await?;
         return Ok(());
     };
+    if let CallbackData::Post { draft, action } = data {
+        let (toast, alert) = organizer::decide(scene, &query.from, message_id, draft, action).await?;
+        bot.answer_callback_query(query.id.clone()).text(toast).show_alert(alert).await?;
+        return Ok(());
+    }
     if let Some(refusal) = scene.refusal(scene.permission(Some(&query.from), None).await) {
         bot.answer_callback_query(query.id.clone()).text(refusal).show_alert(true).await?;
         return Ok(());
@@ -357,6 +363,8 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
             ignore_stale_edit(bot.edit_message_text(chat_id, message_id, text.clone()).await)?;
             text
         }
+        // Answered above, before the group check: posting has its own rule.
+        CallbackData::Post { .. } => return Ok(()),
         CallbackData::Language(chosen) => {
             set_language(scene, chosen).await?;
             let text = t!(ctx.texts, chosen, "language-set");

@@ -101,3 +101,21 @@ broadcast-report =
 eta-seconds = { $n } s
 eta-minutes = { $n } min
 eta-unknown = (wird berechnet)
+
+post-usage = So postest du: /post <Themen> <Text>, zum Beispiel: /post strikes,energy Warnstreik morgen ab 6 Uhr!
+post-not-allowed = Posten dürfen nur Organisatorinnen und Organisatoren.
+post-unknown-topic =
+    Das Thema „{ $input }“ gibt es nicht. Verfügbar sind:
+    { $topics }
+post-too-long = Der Text ist { $length } Zeichen lang; erlaubt sind höchstens 4096.
+post-confirm =
+    ☝️ So sieht Entwurf #{ $id } aus.
+    Themen: { $topics }
+    Empfänger: { $recipients } Chats
+    Erst mit „Senden“ geht er raus.
+button-send = Senden
+button-urgent = Dringend senden
+button-cancel = Verwerfen
+post-cancelled = Verworfen – nichts wurde gesendet.
+post-already-handled = Dieser Entwurf wurde schon gesendet oder verworfen.
+post-done = Erledigt.

@@ -101,3 +101,21 @@ broadcast-report =
 eta-seconds = { $n } s
 eta-minutes = { $n } min
 eta-unknown = (calculating)
+
+post-usage = How to post: /post <topics> <text>, for example: /post strikes,energy Warning strike tomorrow from 6 am!
+post-not-allowed = Only organizers may post.
+post-unknown-topic =
+    There is no topic “{ $input }”. Available topics:
+    { $topics }
+post-too-long = The text is { $length } characters long; at most 4096 are allowed.
+post-confirm =
+    ☝️ This is how draft #{ $id } looks.
+    Topics: { $topics }
+    Recipients: { $recipients } chats
+    Nothing goes out before “Send”.
+button-send = Send
+button-urgent = Send as urgent
+button-cancel = Discard
+post-cancelled = Discarded — nothing was sent.
+post-already-handled = This draft was sent or discarded already.
+post-done = Done.

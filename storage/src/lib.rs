@@ -23,7 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use error::StorageError;
 pub use members::{Chat, ChatKind, ChatStatus};
 pub use queue::{
-    Broadcast, Claimed, Content, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
+    Broadcast, Claimed, Content, Draft, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
 };
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 

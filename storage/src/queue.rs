@@ -127,6 +127,19 @@ impl Broadcast {
     }
 }
 
+/// An organizer's post awaiting confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Draft {
+    pub id: i64,
+    pub author_id: i64,
+    pub chat_id: i64,
+    pub text: String,
+    pub topics: String,
+    /// open, queued or cancelled.
+    pub status: String,
+    pub broadcast_id: Option<i64>,
+}
+
 /// A delivery a worker holds until its lease ends.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Claimed {
@@ -228,6 +241,38 @@ impl Storage {
     /// any of its topics — each chat once — in one transaction. Returns the
     /// broadcast's id and its number of deliveries.
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
+        let created = self.create_broadcast_from(new, None, now).await?;
+        Ok(created.expect("without a draft there is nothing to have been queued before"))
+    }
+
+    /// Queues an open draft as a broadcast, in one transaction with the
+    /// fan-out; `None` when the draft was queued or cancelled before (a
+    /// double press, or Telegram delivering the same update again).
+    pub async fn queue_draft(
+        &self,
+        draft_id: i64,
+        priority: i64,
+        report_locale: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let Some(draft) = self.draft(draft_id).await? else { return Ok(None) };
+        let new = NewBroadcast {
+            author_id: draft.author_id,
+            content: Content::Text(draft.text),
+            topics: draft.topics.split(',').map(str::to_owned).collect(),
+            priority,
+            report_chat_id: Some(draft.chat_id),
+            report_locale: report_locale.to_owned(),
+        };
+        self.create_broadcast_from(&new, Some(draft_id), now).await
+    }
+
+    async fn create_broadcast_from(
+        &self,
+        new: &NewBroadcast,
+        draft: Option<i64>,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
         let _turn = self.write_turn().await;
         let (kind, text, source_chat, source_message) = match &new.content {
             Content::Text(text) => ("text", Some(text.as_str()), None, None),
@@ -244,6 +289,16 @@ impl Storage {
                       VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
+            if let Some(draft) = draft {
+                let taken = sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = 'open'")
+                    .bind(draft)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if taken == 0 {
+                    return Ok(None);
+                }
+            }
             let id: i64 = sqlx::query_scalar(insert)
                 .bind(new.author_id)
                 .bind(kind)
@@ -274,10 +329,52 @@ impl Storage {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            if let Some(draft) = draft {
+                sqlx::query("UPDATE drafts SET broadcast_id = $2 WHERE id = $1")
+                    .bind(draft)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
-            Ok::<_, sqlx::Error>((id, total))
+            Ok::<_, sqlx::Error>(Some((id, total)))
         })
         .map_err(Into::into)
+    }
+
+    /// Keeps an organizer's post until it is confirmed or cancelled.
+    pub async fn create_draft(
+        &self,
+        author_id: i64,
+        chat_id: i64,
+        text: &str,
+        topics: &[String],
+        now: i64,
+    ) -> Result<i64> {
+        let _turn = self.write_turn().await;
+        let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at) \
+                   VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
+            .bind(author_id)
+            .bind(chat_id)
+            .bind(text)
+            .bind(topics.join(","))
+            .bind(now)
+            .fetch_one(p)
+            .await)?)
+    }
+
+    pub async fn draft(&self, id: i64) -> Result<Option<Draft>> {
+        let sql = "SELECT id, author_id, chat_id, text, topics, status, broadcast_id FROM drafts WHERE id = $1";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sql).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// `false` when the draft was queued or cancelled already.
+    pub async fn cancel_draft(&self, id: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'cancelled' WHERE id = $1 AND status = 'open'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// Claims up to `limit` due deliveries, most urgent first, under a lease
@@ -328,15 +425,6 @@ impl Storage {
         let mut claimed = claimed;
         claimed.sort_by_key(|c| (-c.priority, c.broadcast_id, c.chat_id));
         Ok(claimed)
-    }
-
-    /// When the next pending delivery falls due, if any.
-    pub async fn next_due(&self) -> Result<Option<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'"
-        )
-        .fetch_one(p)
-        .await)?)
     }
 
     /// Records outcomes in one transaction. A settlement whose lease token no

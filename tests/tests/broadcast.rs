@@ -71,7 +71,9 @@ async fn a_clean_run_stays_within_telegrams_limits_and_draws_no_429() {
     let (a, _) = app.finished(&organizer, first, SOON).await;
     let (b, _) = app.finished(&organizer, second, SOON).await;
     assert_eq!((a.sent, b.sent), (72, 72));
-    assert_eq!(app.fake.too_many_429s(), 0, "a clean run draws no 429");
+    let refused: Vec<_> =
+        app.fake.requests().into_iter().filter(|r| r.status == 429).map(|r| (chat_of(&r), r.method)).collect();
+    assert_eq!(app.fake.too_many_429s(), 0, "a clean run draws no 429: {refused:?}");
 
     let mut sends: Vec<_> =
         app.fake.requests().into_iter().filter(|r| r.is_ok() && r.method == "sendmessage").collect();

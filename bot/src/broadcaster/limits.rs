@@ -42,7 +42,9 @@ impl Limits {
     /// sends as fast as the Bot API answers (benchmarks only).
     pub fn new(rate: Option<u32>, replies: Arc<ReplyBudget>) -> Limits {
         let global = rate.and_then(NonZeroU32::new).map(|r| RateLimiter::direct(global_quota(r)));
-        let per_chat = RateLimiter::keyed(Quota::per_second(NonZeroU32::MIN));
+        // A tenth of a second to spare: requests do not reach Telegram with the
+        // spacing they left with.
+        let per_chat = RateLimiter::keyed(Quota::with_period(Duration::from_millis(1100)).expect("non-zero period"));
         let per_group = RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(20).expect("20 > 0")));
         Limits { global, per_chat, per_group, pause_until: Mutex::new(None), replies, clock: DefaultClock::default() }
     }

@@ -21,7 +21,7 @@ use basis_storage::{Claimed, Content, NewBroadcast, Outcome, Settlement, Storage
 use rand::Rng;
 use secrecy::SecretString;
 use teloxide::Bot;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 pub use limits::Limits;
@@ -70,7 +70,6 @@ struct Inner {
     sender: Sender,
     limits: Limits,
     settings: Settings,
-    wake: Notify,
 }
 
 /// Cheap to clone; every clone drives the same queue.
@@ -84,7 +83,7 @@ impl Broadcaster {
         let sender = Sender::new(api_url, token, settings.paid, settings.send_timeout);
         let replies: Arc<ReplyBudget> = ctx.replies.clone();
         let limits = Limits::new(settings.rate, replies);
-        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings, wake: Notify::new() }) }
+        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings }) }
     }
 
     fn storage(&self) -> &Storage {
@@ -99,7 +98,7 @@ impl Broadcaster {
     /// workers and posts the organizer's progress message.
     pub async fn enqueue(&self, new: NewBroadcast) -> Result<(i64, i64), StorageError> {
         let (id, total) = self.storage().create_broadcast(&new, self.now()).await?;
-        self.inner.wake.notify_one();
+        self.inner.ctx.wake.notify_one();
         tracing::info!(broadcast = id, total, "broadcast queued");
         if let Some(chat) = new.report_chat_id {
             progress::post_initial(self.inner.clone(), id, chat, &new.report_locale, total);
@@ -150,7 +149,7 @@ impl Broadcaster {
             };
             if batch.is_empty() {
                 tokio::select! {
-                    _ = self.inner.wake.notified() => {},
+                    _ = self.inner.ctx.wake.notified() => {},
                     _ = tokio::time::sleep(self.inner.settings.idle_poll) => {},
                     _ = shutdown.cancelled() => break,
                 }
