@@ -88,6 +88,9 @@ impl Application {
             replies: Arc::new(ReplyBudget::default()),
             owners: config.owners.clone(),
             wake: Arc::default(),
+            invite_ttl_ms: i64::from(config.invite_hours) * 3_600_000,
+            timezone: config.tz(),
+            approval: config.approval,
         });
         let bot = Bot::new(token).set_api_url(api_url);
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));

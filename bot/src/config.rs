@@ -44,6 +44,12 @@ pub struct Config {
     /// The organisation's name as members see it.
     pub organisation: String,
     pub topics: Vec<TopicConfig>,
+    /// Hours an organizer invitation stays valid.
+    pub invite_hours: u32,
+    /// The time zone organizers' times are read and shown in (IANA name).
+    pub timezone: String,
+    /// Two-person approval of every post.
+    pub approval: bool,
 }
 
 impl Default for Config {
@@ -58,6 +64,9 @@ impl Default for Config {
             log: "info".to_owned(),
             organisation: "Basis".to_owned(),
             topics: default_topics(),
+            invite_hours: 24,
+            timezone: "Europe/Berlin".to_owned(),
+            approval: false,
         }
     }
 }
@@ -78,6 +87,10 @@ pub enum ConfigError {
     UnnamedTopic(String),
     #[error("topic `{0}` has a name in unknown language `{1}` (known: de, en)")]
     UnknownLanguage(String, String),
+    #[error("BASIS_TIMEZONE `{0}` is not a time zone name like Europe/Berlin")]
+    Timezone(String),
+    #[error("BASIS_INVITE_HOURS must be between 1 and 720, not {0}")]
+    InviteHours(u32),
     #[error("no topics configured")]
     NoTopics,
     #[error("BASIS_RATE_LIMIT must be between 1 and 1000, not {0}")]
@@ -118,6 +131,12 @@ impl Config {
                 return Err(ConfigError::UnknownLanguage(topic.key.clone(), lang.clone()));
             }
         }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Timezone(self.timezone.clone()));
+        }
+        if !(1..=720).contains(&self.invite_hours) {
+            return Err(ConfigError::InviteHours(self.invite_hours));
+        }
         if !(1..=1000).contains(&self.rate_limit) {
             return Err(ConfigError::RateLimit(self.rate_limit));
         }
@@ -125,6 +144,10 @@ impl Config {
             return Err(ConfigError::UnpaidRate(self.rate_limit));
         }
         Ok(())
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Europe::Berlin)
     }
 
     pub fn token(&self) -> Result<&SecretString, ConfigError> {
@@ -181,6 +204,9 @@ fn env() -> Env {
         "paid_broadcast",
         "log",
         "organisation",
+        "invite_hours",
+        "timezone",
+        "approval",
     ])
 }
 

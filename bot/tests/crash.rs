@@ -94,6 +94,7 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
             priority: PRIORITY_NORMAL,
             report_chat_id: Some(ORGANIZER),
             report_locale: "de".into(),
+            ref_broadcast_id: None,
         };
         let (id, total) = db.storage.create_broadcast(&new, now_ms()).await.expect("queue the broadcast");
         assert_eq!(total, CHATS);

@@ -18,6 +18,12 @@ pub enum CallbackData {
         draft: i64,
         action: PostAction,
     },
+    /// Guided `/post`: switch a topic of the draft on or off (`Some`), or go
+    /// on to the content (`None`).
+    Compose {
+        draft: i64,
+        topic: Option<TopicKey>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +31,44 @@ pub enum PostAction {
     Send,
     Urgent,
     Cancel,
+    /// Ask for a time, then send then.
+    Schedule,
+    /// Two-person approval: hand the draft to a second organizer…
+    Submit,
+    /// …who approves it (it is queued)…
+    Approve,
+    /// …or rejects it.
+    Reject,
+}
+
+impl PostAction {
+    const CODES: [(PostAction, char); 7] = [
+        (PostAction::Send, 's'),
+        (PostAction::Urgent, 'u'),
+        (PostAction::Cancel, 'c'),
+        (PostAction::Schedule, 't'),
+        (PostAction::Submit, 'r'),
+        (PostAction::Approve, 'a'),
+        (PostAction::Reject, 'x'),
+    ];
+
+    fn code(self) -> char {
+        Self::CODES.iter().find(|(a, _)| *a == self).map_or('?', |(_, c)| *c)
+    }
+
+    fn from_code(code: &str) -> Option<PostAction> {
+        let mut chars = code.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+        Self::CODES.iter().find(|(_, k)| *k == c).map(|(a, _)| *a)
+    }
+}
+
+/// A positive id of at most 18 digits: no sign, no spaces, no leading `+`.
+fn parse_id(digits: &str) -> Option<i64> {
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 impl CallbackData {
@@ -37,14 +81,9 @@ impl CallbackData {
             CallbackData::Stop { confirmed: true } => "stop:y".to_owned(),
             CallbackData::Stop { confirmed: false } => "stop:n".to_owned(),
             CallbackData::Language(locale) => format!("lang:{}", locale.code()),
-            CallbackData::Post { draft, action } => {
-                let action = match action {
-                    PostAction::Send => 's',
-                    PostAction::Urgent => 'u',
-                    PostAction::Cancel => 'c',
-                };
-                format!("p:{action}:{draft}")
-            }
+            CallbackData::Post { draft, action } => format!("p:{}:{draft}", action.code()),
+            CallbackData::Compose { draft, topic: Some(topic) } => format!("g:{draft}:{}", topic.as_str()),
+            CallbackData::Compose { draft, topic: None } => format!("gn:{draft}"),
         }
     }
 
@@ -57,18 +96,13 @@ impl CallbackData {
             ("lang", code) if code.len() == 2 => Locale::parse(code).map(CallbackData::Language),
             ("p", rest) => {
                 let (action, draft) = rest.split_once(':')?;
-                let action = match action {
-                    "s" => PostAction::Send,
-                    "u" => PostAction::Urgent,
-                    "c" => PostAction::Cancel,
-                    _ => return None,
-                };
-                // Digits only: no sign, no spaces, no leading `+`.
-                if draft.is_empty() || draft.len() > 18 || !draft.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                Some(CallbackData::Post { draft: draft.parse().ok()?, action })
+                Some(CallbackData::Post { draft: parse_id(draft)?, action: PostAction::from_code(action)? })
             }
+            ("g", rest) => {
+                let (draft, topic) = rest.split_once(':')?;
+                Some(CallbackData::Compose { draft: parse_id(draft)?, topic: Some(TopicKey::parse(topic)?) })
+            }
+            ("gn", draft) => Some(CallbackData::Compose { draft: parse_id(draft)?, topic: None }),
             _ => None,
         }
     }
@@ -90,6 +124,15 @@ mod tests {
             CallbackData::Post { draft: 1, action: PostAction::Send },
             CallbackData::Post { draft: 999_999_999_999_999_999, action: PostAction::Urgent },
             CallbackData::Post { draft: 42, action: PostAction::Cancel },
+            CallbackData::Post { draft: 42, action: PostAction::Schedule },
+            CallbackData::Post { draft: 42, action: PostAction::Submit },
+            CallbackData::Post { draft: 42, action: PostAction::Approve },
+            CallbackData::Post { draft: 42, action: PostAction::Reject },
+            CallbackData::Compose {
+                draft: 999_999_999_999_999_999,
+                topic: Some(TopicKey::parse(&"k".repeat(TopicKey::MAX_LEN)).unwrap()),
+            },
+            CallbackData::Compose { draft: 7, topic: None },
         ];
         for value in values {
             let encoded = value.encode();
@@ -115,10 +158,17 @@ mod tests {
             "🙂",
             "p:s:",
             "p:s:-1",
-            "p:x:1",
+            "p:z:1",
             "p:s:1a",
             "p:s: 1",
             "p:s:9999999999999999999",
+            "p:ss:1",
+            "p::1",
+            "g:1:",
+            "g::strikes",
+            "g:1:Strikes",
+            "gn:",
+            "gn:-3",
         ] {
             assert_eq!(CallbackData::parse(data), None, "{data:?}");
         }

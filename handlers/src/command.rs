@@ -50,6 +50,47 @@ pub enum Command {
     Help,
     /// `/post <topics> <text>`: organizers only.
     Post(String),
+    /// `/invite [topics]`: owners only.
+    Invite(String),
+    Organizers,
+    /// `/revoke <user id>`: owners only.
+    Revoke(String),
+    Audit,
+    /// `/followup <id> <text>`: a post replying to each member's copy of an earlier one.
+    FollowUp(String),
+    /// `/edit <id> <text>`: every delivered copy gets the new text.
+    Edit(String),
+    /// `/retract <id>`: every delivered copy is deleted.
+    Retract(String),
+    /// `/scheduled`: posts waiting for their time.
+    Scheduled,
+    /// `/stats`: subscribers per topic, growth, last broadcasts (+ chart).
+    Stats,
+    /// `/link <topic> [campaign]`: the topic's deep link.
+    Link(String),
+    /// `/qr <topic> [campaign]`: the deep link as a printable QR code.
+    Qr(String),
+}
+
+impl Command {
+    /// Commands for organizers and owners: they work in private chats only.
+    pub fn is_for_organizers(&self) -> bool {
+        matches!(
+            self,
+            Command::Post(_)
+                | Command::Invite(_)
+                | Command::Organizers
+                | Command::Revoke(_)
+                | Command::Audit
+                | Command::FollowUp(_)
+                | Command::Edit(_)
+                | Command::Retract(_)
+                | Command::Scheduled
+                | Command::Stats
+                | Command::Link(_)
+                | Command::Qr(_)
+        )
+    }
 }
 
 impl Command {
@@ -68,6 +109,17 @@ impl Command {
             "language" | "sprache" => Command::Language(args),
             "help" | "hilfe" => Command::Help,
             "post" => Command::Post(args),
+            "invite" | "einladen" => Command::Invite(args),
+            "organizers" | "organisatoren" => Command::Organizers,
+            "revoke" | "entziehen" => Command::Revoke(args),
+            "audit" | "protokoll" => Command::Audit,
+            "followup" | "nachtrag" => Command::FollowUp(args),
+            "edit" | "korrigieren" => Command::Edit(args),
+            "retract" | "zurueckziehen" => Command::Retract(args),
+            "scheduled" | "geplant" => Command::Scheduled,
+            "stats" | "statistik" => Command::Stats,
+            "link" => Command::Link(args),
+            "qr" => Command::Qr(args),
             _ => return None,
         })
     }

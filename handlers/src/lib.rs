@@ -4,6 +4,7 @@
 
 pub mod callback;
 pub mod command;
+mod corrections;
 mod guard;
 pub mod i18n;
 mod keyboards;
@@ -11,8 +12,12 @@ mod member;
 mod membership;
 mod menu;
 mod organizer;
+pub mod pictures;
+mod roles;
+mod stats;
 pub mod reports;
 pub mod topics;
+pub mod when;
 
 use std::sync::Arc;
 
@@ -60,6 +65,13 @@ pub struct Context {
     pub owners: Vec<i64>,
     /// Wakes the broadcaster when a post is queued.
     pub wake: Arc<tokio::sync::Notify>,
+    /// How long an organizer invitation stays valid.
+    pub invite_ttl_ms: i64,
+    /// The deployment's time zone: times organizers type and read.
+    pub timezone: chrono_tz::Tz,
+    /// Two-person approval: a post goes out only once a second organizer
+    /// with the topics in scope approves it.
+    pub approval: bool,
 }
 
 /// Messages the bot sent outside broadcasts, still to be paid for by the

@@ -9,7 +9,8 @@ use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::topics::CatalogTopic;
-use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, t};
+use crate::corrections::{self, Correction};
+use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, roles, stats, t};
 
 /// Longest piece of member input echoed back in an answer.
 const ECHO_LIMIT: usize = 64;
@@ -146,12 +147,17 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
     };
     let scene = Scene::new(bot, ctx, &msg.chat, msg.from.as_ref()).await?;
     let outcome = match command {
-        Some((Some(command), _)) => run(&scene, command, &msg).await,
+        Some((Some(command), _)) => run(&scene, command, &msg, &me).await,
         Some((None, addressed)) if private || addressed => {
             scene.say(t!(scene.ctx.texts, scene.locale, "unknown-command")).await
         }
         Some((None, _)) => Ok(()),
-        None => scene.say(t!(scene.ctx.texts, scene.locale, "not-a-command")).await,
+        // A guided post's content or a scheduled post's time, else a hint.
+        None => match organizer::input(&scene, &msg).await {
+            Ok(true) => Ok(()),
+            Ok(false) => scene.say(t!(scene.ctx.texts, scene.locale, "not-a-command")).await,
+            Err(error) => Err(error),
+        },
     };
     if outcome.is_err() {
         // The error handler logs the cause; the member learns it failed.
@@ -160,12 +166,15 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
     outcome
 }
 
-async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
+async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let changes_topics =
         matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
             || matches!(&command, Command::Start(p) if ctx.topics.get(&p.to_ascii_lowercase()).is_some());
+    if command.is_for_organizers() && !scene.chat.is_private() {
+        return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
+    }
     if changes_topics {
         let permission = scene.permission(msg.from.as_ref(), msg.sender_chat.as_ref()).await;
         if let Some(refusal) = scene.refusal(permission) {
@@ -173,6 +182,9 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
         }
     }
     match command {
+        Command::Start(payload) if payload.starts_with(roles::INVITE_PREFIX) && valid_payload(&payload) => {
+            roles::redeem(scene, msg.from.as_ref(), &payload[roles::INVITE_PREFIX.len()..]).await
+        }
         Command::Start(payload) => {
             let topic = valid_payload(&payload).then(|| ctx.topics.get(&payload.to_ascii_lowercase())).flatten();
             match topic {
@@ -247,7 +259,18 @@ async fn run(scene: &Scene, command: Command, msg: &Message) -> HandlerResult {
             None => scene.say(t!(ctx.texts, locale, "language-unknown")).await,
         },
         Command::Help => scene.say(t!(ctx.texts, locale, "help")).await,
-        Command::Post(args) => organizer::post(scene, msg.from.as_ref(), &args).await,
+        Command::Post(args) => organizer::post(scene, msg, &args).await,
+        Command::FollowUp(args) => organizer::follow_up(scene, msg, &args).await,
+        Command::Edit(args) => corrections::correct(scene, msg, &args, Correction::Edit).await,
+        Command::Retract(args) => corrections::correct(scene, msg, &args, Correction::Retract).await,
+        Command::Scheduled => organizer::scheduled(scene, msg.from.as_ref()).await,
+        Command::Stats => stats::stats(scene, msg.from.as_ref()).await,
+        Command::Link(args) => stats::link(scene, msg.from.as_ref(), me, &args).await,
+        Command::Qr(args) => stats::qr(scene, msg.from.as_ref(), me, &args).await,
+        Command::Invite(args) => roles::invite(scene, msg.from.as_ref(), me, &args).await,
+        Command::Organizers => roles::list(scene, msg.from.as_ref()).await,
+        Command::Revoke(args) => roles::revoke(scene, msg.from.as_ref(), &args).await,
+        Command::Audit => roles::audit(scene, msg.from.as_ref()).await,
     }
 }
 
@@ -325,8 +348,17 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, scene.locale, "button-stale")).await?;
         return Ok(());
     };
-    if let CallbackData::Post { draft, action } = data {
-        let (toast, alert) = organizer::decide(scene, &query.from, message_id, draft, action).await?;
+    // Organizer buttons have their own rules, checked inside.
+    let organizer = match data {
+        CallbackData::Post { draft, action } => {
+            Some(organizer::decide(scene, &query.from, message_id, draft, action).await?)
+        }
+        CallbackData::Compose { draft, ref topic } => {
+            Some(organizer::compose(scene, &query.from, message_id, draft, topic.clone()).await?)
+        }
+        _ => None,
+    };
+    if let Some((toast, alert)) = organizer {
         bot.answer_callback_query(query.id.clone()).text(toast).show_alert(alert).await?;
         return Ok(());
     }
@@ -364,7 +396,7 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
             text
         }
         // Answered above, before the group check: posting has its own rule.
-        CallbackData::Post { .. } => return Ok(()),
+        CallbackData::Post { .. } | CallbackData::Compose { .. } => return Ok(()),
         CallbackData::Language(chosen) => {
             set_language(scene, chosen).await?;
             let text = t!(ctx.texts, chosen, "language-set");

@@ -1,125 +1,621 @@
-//! Organizers post: `/post <topics> <text>` answers with a preview exactly as
-//! members will see it, the number of recipients and Send / Urgent / Cancel.
-//! Nothing goes out before Send, and a double press queues it once. Who may
-//! post is checked when the command runs and again when a button is pressed.
+//! Organizers post. `/post <topics> <text>`, `/post <topics>` as a reply to
+//! any message (photo, video, poll, location…), or a guided `/post` without
+//! arguments: topics on a keyboard, then the content. Every way ends in a
+//! preview exactly as members will see it, the number of recipients and
+//! Send / Urgent / Schedule / Cancel. Nothing goes out before Send, and a
+//! double press queues it once. With two-person approval switched on, a
+//! second organizer approves instead of Send.
+//!
+//! Who may act is checked when the command runs and again on every press:
+//! drafts are personal (only their author sends, schedules or submits them),
+//! approval needs someone else with the topics in scope, and buttons work
+//! only in the presser's own private chat.
 
-use basis_storage::{PRIORITY_NORMAL, PRIORITY_URGENT};
+use basis_storage::{Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
 
 use crate::callback::{CallbackData, PostAction};
 use crate::member::Scene;
-use crate::{HandlerResult, reports, t};
+use crate::roles::{self, Role};
+use crate::{HandlerError, HandlerResult, Locale, reports, t, when};
 
-/// Telegram's limit for a message text.
-const MAX_TEXT: usize = 4096;
+/// Telegram's limit for a message text…
+pub(crate) const MAX_TEXT: usize = 4096;
+/// …and for a caption.
+const MAX_CAPTION: usize = 1024;
+/// Drafts listed by `/scheduled`.
+const SCHEDULED_SHOWN: usize = 20;
 
-fn may_post(scene: &Scene, user: Option<&User>) -> bool {
-    user.is_some_and(|u| scene.ctx.owners.iter().any(|owner| *owner as u64 == u.id.0))
+/// The answer for topics outside an organizer's scope, naming the scope.
+pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
+    let allowed = match role {
+        Role::Organizer(o) => o.topics.split(',').map(str::to_owned).collect::<Vec<_>>(),
+        Role::Owner => Vec::new(),
+    };
+    let labels = scene.ctx.topics.labels_of(&allowed, scene.locale).join(", ");
+    t!(scene.ctx.texts, scene.locale, "post-out-of-scope", topics = labels)
 }
 
-pub(crate) async fn post(scene: &Scene, from: Option<&User>, args: &str) -> HandlerResult {
+fn user_id(user: &User) -> i64 {
+    user.id.0 as i64
+}
+
+/// What an organizer's message would be as a post, or why it can't be one.
+pub(crate) fn content_of(scene: &Scene, message: &Message) -> Result<Content, String> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    if !may_post(scene, from) {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    let copyable = message.text().is_some()
+        || message.photo().is_some()
+        || message.video().is_some()
+        || message.voice().is_some()
+        || message.audio().is_some()
+        || message.document().is_some()
+        || message.animation().is_some()
+        || message.location().is_some()
+        || message.venue().is_some()
+        || message.poll().is_some()
+        || message.video_note().is_some()
+        || message.sticker().is_some()
+        || message.contact().is_some();
+    if !copyable {
+        return Err(t!(ctx.texts, locale, "post-unsupported"));
     }
-    let Some((topic_list, text)) = args.split_once(char::is_whitespace) else {
-        return scene.say(t!(ctx.texts, locale, "post-usage")).await;
-    };
-    let text = text.trim();
-    if text.is_empty() {
-        return scene.say(t!(ctx.texts, locale, "post-usage")).await;
-    }
-    let length = text.chars().count();
-    if length > MAX_TEXT {
-        return scene.say(t!(ctx.texts, locale, "post-too-long", length = length.to_string())).await;
-    }
-    let mut topics: Vec<String> = Vec::new();
-    for wanted in topic_list.split(',').filter(|w| !w.is_empty()) {
-        match ctx.topics.find(wanted) {
-            Some(topic) if !topics.iter().any(|k| k == topic.key.as_str()) => {
-                topics.push(topic.key.as_str().to_owned())
-            }
-            Some(_) => {}
-            None => {
-                let input: String = wanted.chars().take(64).collect();
-                let listing = ctx.topics.listing(locale);
-                return scene.say(t!(ctx.texts, locale, "post-unknown-topic", input = input, topics = listing)).await;
-            }
+    if let Some(text) = message.text() {
+        let length = text.chars().count();
+        if length > MAX_TEXT {
+            return Err(t!(ctx.texts, locale, "post-too-long", length = length.to_string()));
         }
     }
-    if topics.is_empty() {
-        return scene.say(t!(ctx.texts, locale, "post-usage")).await;
+    if let Some(caption) = message.caption() {
+        let length = caption.chars().count();
+        if length > MAX_CAPTION {
+            return Err(t!(ctx.texts, locale, "post-caption-too-long", length = length.to_string()));
+        }
     }
-    let author = from.map_or(0, |u| u.id.0 as i64);
-    let draft = ctx.storage.create_draft(author, scene.chat.id.0, text, &topics, ctx.now()).await?;
+    Ok(Content::Copy {
+        chat_id: message.chat.id.0,
+        message_id: i64::from(message.id.0),
+        text: message.text().map(str::to_owned),
+    })
+}
+
+/// `/post …` in all its forms.
+pub(crate) async fn post(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let from = msg.from.as_ref();
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    };
+    let author = from.map_or(0, user_id);
+    let reply = msg.reply_to_message();
+    if args.is_empty() && reply.is_none() {
+        return guided_start(scene, &role, author).await;
+    }
+    let (topic_list, text) = match args.split_once(char::is_whitespace) {
+        Some((topics, text)) => (topics, text.trim()),
+        None => (args, ""),
+    };
+    let content = match (reply, text.is_empty()) {
+        (Some(original), true) => match content_of(scene, original) {
+            Ok(content) => content,
+            Err(answer) => return scene.say(answer).await,
+        },
+        (_, false) => {
+            let length = text.chars().count();
+            if length > MAX_TEXT {
+                return scene.say(t!(ctx.texts, locale, "post-too-long", length = length.to_string())).await;
+            }
+            Content::Text(text.to_owned())
+        }
+        (None, true) => return scene.say(t!(ctx.texts, locale, "post-usage")).await,
+    };
+    let topics = match roles::topic_list(scene, topic_list) {
+        Ok(topics) if topics.is_empty() => return scene.say(t!(ctx.texts, locale, "post-usage")).await,
+        Ok(topics) => topics,
+        Err(answer) => return scene.say(answer).await,
+    };
+    if !role.covers(&topics) {
+        return scene.say(out_of_scope(scene, &role)).await;
+    }
+    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
+    let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
+    ctx.storage.audit(author, "draft", &draft.to_string(), &new.topics.join(","), ctx.now()).await?;
+    present(scene, draft).await
+}
+
+/// `/followup <id> <text>`, or `/followup <id>` as a reply to a message:
+/// each member's copy replies to their own copy of broadcast `<id>`.
+pub(crate) async fn follow_up(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let from = msg.from.as_ref();
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    };
+    let (id, text) = match args.split_once(char::is_whitespace) {
+        Some((id, text)) => (id, text.trim()),
+        None => (args, ""),
+    };
+    let Some(earlier) = parse_broadcast_id(id) else {
+        return scene.say(t!(ctx.texts, locale, "followup-usage")).await;
+    };
+    let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy"))
+    else {
+        return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
+    };
+    let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
+    if !role.covers(&topics) {
+        return scene.say(out_of_scope(scene, &role)).await;
+    }
+    let content = match (msg.reply_to_message(), text.is_empty()) {
+        (Some(original), true) => match content_of(scene, original) {
+            Ok(content) => content,
+            Err(answer) => return scene.say(answer).await,
+        },
+        (_, false) if text.chars().count() > MAX_TEXT => {
+            return scene.say(t!(ctx.texts, locale, "post-too-long", length = text.chars().count().to_string())).await;
+        }
+        (_, false) => Content::Text(text.to_owned()),
+        (None, true) => return scene.say(t!(ctx.texts, locale, "followup-usage")).await,
+    };
+    let author = from.map_or(0, user_id);
+    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: Some(earlier) };
+    let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
+    ctx.storage.audit(author, "draft", &draft.to_string(), &format!("follow-up of {earlier}"), ctx.now()).await?;
+    present(scene, draft).await
+}
+
+/// `#12` or `12`.
+pub(crate) fn parse_broadcast_id(input: &str) -> Option<i64> {
+    let digits = input.strip_prefix('#').unwrap_or(input);
+    (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// Sends the preview (the post itself, as members get it) and the
+/// confirmation with its buttons.
+async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(draft) = ctx.storage.draft(draft_id).await? else { return Ok(()) };
+    preview(scene, scene.chat.id, &draft).await?;
+    let topics = draft.topic_keys();
     let recipients = ctx.storage.audience_size(&topics).await?;
-    // The preview is the post itself, sent the way members will get it.
-    scene.say(text.to_owned()).await?;
     let labels = ctx.topics.labels_of(&topics, locale).join(", ");
-    let confirm = t!(
+    let mut confirm = t!(
         ctx.texts,
         locale,
         "post-confirm",
-        id = draft.to_string(),
+        id = draft_id.to_string(),
         topics = labels,
         recipients = recipients.to_string()
     );
-    let button =
-        |label: String, action| InlineKeyboardButton::callback(label, CallbackData::Post { draft, action }.encode());
-    let keyboard = InlineKeyboardMarkup::new([
-        vec![
-            button(t!(ctx.texts, locale, "button-send"), PostAction::Send),
-            button(t!(ctx.texts, locale, "button-urgent"), PostAction::Urgent),
-        ],
-        vec![button(t!(ctx.texts, locale, "button-cancel"), PostAction::Cancel)],
-    ]);
+    if let Some(earlier) = draft.follow_up_of {
+        confirm.push_str("\n");
+        confirm.push_str(&t!(ctx.texts, locale, "post-follow-up-note", id = earlier.to_string()));
+    }
+    let button = |label: String, action| {
+        InlineKeyboardButton::callback(label, CallbackData::Post { draft: draft_id, action }.encode())
+    };
+    let cancel = button(t!(ctx.texts, locale, "button-cancel"), PostAction::Cancel);
+    let keyboard = if ctx.approval {
+        InlineKeyboardMarkup::new([vec![button(t!(ctx.texts, locale, "button-submit"), PostAction::Submit)], vec![cancel]])
+    } else {
+        InlineKeyboardMarkup::new([
+            vec![
+                button(t!(ctx.texts, locale, "button-send"), PostAction::Send),
+                button(t!(ctx.texts, locale, "button-urgent"), PostAction::Urgent),
+            ],
+            vec![button(t!(ctx.texts, locale, "button-schedule"), PostAction::Schedule), cancel],
+        ])
+    };
     scene.ask(confirm, keyboard).await
 }
 
-/// A press on Send, Urgent or Cancel; returns the toast.
+/// The post as members will get it, sent to `chat`.
+async fn preview(scene: &Scene, chat: ChatId, draft: &Draft) -> HandlerResult {
+    scene.ctx.replies.note_reply();
+    match draft.content() {
+        Content::Copy { chat_id, message_id, .. } => {
+            scene.bot.copy_message(chat, ChatId(chat_id), MessageId(message_id as i32)).await?;
+        }
+        _ => {
+            scene.bot.send_message(chat, draft.text.clone()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A press on one of a draft's buttons; returns the toast and whether it is
+/// an alert (a refusal).
 pub(crate) async fn decide(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft: i64,
+    draft_id: i64,
     action: PostAction,
-) -> Result<(String, bool), crate::HandlerError> {
+) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    if !may_post(scene, Some(from)) {
+    let Some(role) = roles::role_of(scene, Some(from)).await? else {
         return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
-    }
-    // The draft must belong to this chat: a button copied elsewhere does nothing.
-    let belongs = ctx.storage.draft(draft).await?.is_some_and(|d| d.chat_id == scene.chat.id.0);
-    if !belongs {
+    };
+    let actor = user_id(from);
+    // Buttons work in the presser's own private chat only: data replayed
+    // under someone else's message does nothing.
+    let Some(draft) = ctx.storage.draft(draft_id).await?.filter(|_| scene.chat.id.0 == actor) else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    };
+    // The scope may have shrunk since the preview.
+    if !role.covers(&draft.topic_keys()) {
+        return Ok((out_of_scope(scene, &role), true));
     }
+    let is_author = draft.author_id == actor;
+    let allowed = match action {
+        PostAction::Send | PostAction::Urgent | PostAction::Schedule | PostAction::Submit => is_author,
+        PostAction::Cancel => is_author || role.is_owner(),
+        PostAction::Approve | PostAction::Reject => !is_author,
+    };
+    if !allowed {
+        let text = if matches!(action, PostAction::Approve | PostAction::Reject) {
+            t!(ctx.texts, locale, "approve-own-draft")
+        } else {
+            t!(ctx.texts, locale, "post-not-yours")
+        };
+        return Ok((text, true));
+    }
+    if ctx.approval && matches!(action, PostAction::Send | PostAction::Urgent | PostAction::Schedule) {
+        return Ok((t!(ctx.texts, locale, "post-needs-approval"), true));
+    }
+    let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
     let now = ctx.now();
     let text = match action {
         PostAction::Cancel => {
-            if !ctx.storage.cancel_draft(draft).await? {
-                return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+            if !ctx.storage.cancel_draft(draft_id).await? {
+                return handled();
             }
+            ctx.storage.audit(actor, "cancel", &draft_id.to_string(), "", now).await?;
             t!(ctx.texts, locale, "post-cancelled")
         }
         PostAction::Send | PostAction::Urgent => {
             let priority = if action == PostAction::Urgent { PRIORITY_URGENT } else { PRIORITY_NORMAL };
-            let Some((broadcast, total)) = ctx.storage.queue_draft(draft, priority, locale.code(), now).await? else {
-                return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
-            };
+            let queued =
+                ctx.storage.queue_draft(draft_id, DraftState::Open, Some(priority), Some(locale.code()), now).await?;
+            let Some((broadcast, total)) = queued else { return handled() };
             ctx.wake.notify_one();
             ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
-            tracing::info!(broadcast, total, draft, "post confirmed");
+            let detail = format!("draft {draft_id}, {total} chats");
+            ctx.storage.audit(actor, "post", &broadcast.to_string(), &detail, now).await?;
+            tracing::info!(broadcast, total, draft = draft_id, "post confirmed");
             reports::queued(&ctx.texts, locale, broadcast, total)
         }
+        PostAction::Schedule => {
+            if !ctx.storage.move_draft(draft_id, DraftState::Open, DraftState::Timing).await? {
+                return handled();
+            }
+            let zone = ctx.timezone.name().to_owned();
+            let text = t!(ctx.texts, locale, "schedule-ask", id = draft_id.to_string(), zone = zone);
+            let cancel = CallbackData::Post { draft: draft_id, action: PostAction::Cancel }.encode();
+            let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+                t!(ctx.texts, locale, "button-cancel"),
+                cancel,
+            )]]);
+            ctx.replies.note_reply();
+            let edited = scene.bot.edit_message_text(scene.chat.id, message_id, text).reply_markup(keyboard).await;
+            ignore_unmodified(edited)?;
+            return Ok((t!(ctx.texts, locale, "post-done"), false));
+        }
+        PostAction::Submit => {
+            if !ctx.storage.submit_for_review(draft_id, locale.code()).await? {
+                return handled();
+            }
+            ctx.storage.audit(actor, "submit", &draft_id.to_string(), "", now).await?;
+            let asked = ask_approvers(scene, &draft, from).await?;
+            t!(ctx.texts, locale, "review-submitted", id = draft_id.to_string(), asked = asked.to_string())
+        }
+        PostAction::Approve => {
+            let queued = ctx.storage.queue_draft(draft_id, DraftState::Review, Some(PRIORITY_NORMAL), None, now).await?;
+            let Some((broadcast, total)) = queued else { return handled() };
+            ctx.wake.notify_one();
+            let detail = format!("draft {draft_id} by {}, {total} chats", draft.author_id);
+            ctx.storage.audit(actor, "approve", &broadcast.to_string(), &detail, now).await?;
+            tracing::info!(broadcast, total, draft = draft_id, approver = actor, "post approved");
+            // The drafter follows the progress in their own chat.
+            let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
+            let status = reports::queued(&ctx.texts, author_locale, broadcast, total);
+            ctx.replies.note_reply();
+            if let Ok(message) = scene.bot.send_message(ChatId(draft.chat_id), status).await {
+                ctx.storage.set_report_message(broadcast, i64::from(message.id.0)).await?;
+            }
+            t!(ctx.texts, locale, "review-approved", id = draft_id.to_string(), broadcast = broadcast.to_string())
+        }
+        PostAction::Reject => {
+            if !ctx.storage.cancel_draft(draft_id).await? {
+                return handled();
+            }
+            ctx.storage.audit(actor, "reject", &draft_id.to_string(), &format!("by {actor}"), now).await?;
+            let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
+            let name: String = from.full_name().chars().take(64).collect();
+            let notice = t!(ctx.texts, author_locale, "review-rejected-notice", id = draft_id.to_string(), name = name);
+            ctx.replies.note_reply();
+            if let Err(error) = scene.bot.send_message(ChatId(draft.chat_id), notice).await {
+                tracing::warn!(%error, "could not tell the drafter about the rejection");
+            }
+            t!(ctx.texts, locale, "review-rejected", id = draft_id.to_string())
+        }
     };
-    // The buttons go; the message becomes the progress report.
+    // The buttons go; the message says what happened (and becomes the
+    // progress report of a sent post).
     ctx.replies.note_reply();
-    match scene.bot.edit_message_text(scene.chat.id, message_id, text).await {
-        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-        Err(error) => return Err(error.into()),
-    }
+    ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
+}
+
+fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) -> HandlerResult {
+    match result {
+        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Sends the preview with Approve / Reject to every other organizer whose
+/// scope covers the draft (owners included); returns how many were asked.
+async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<usize, HandlerError> {
+    let ctx = &scene.ctx;
+    let topics = draft.topic_keys();
+    let mut approvers: Vec<i64> = ctx.owners.clone();
+    for organizer in ctx.storage.organizers().await? {
+        if Role::Organizer(organizer.clone()).covers(&topics) && !approvers.contains(&organizer.user_id) {
+            approvers.push(organizer.user_id);
+        }
+    }
+    approvers.retain(|id| *id != draft.author_id);
+    let recipients = ctx.storage.audience_size(&topics).await?;
+    let name: String = drafter.full_name().chars().take(64).collect();
+    let mut asked = 0;
+    for approver in approvers {
+        let locale = match ctx.storage.chat(approver).await? {
+            Some(chat) => Locale::parse(&chat.locale).unwrap_or_default(),
+            None => Locale::default(),
+        };
+        let labels = ctx.topics.labels_of(&topics, locale).join(", ");
+        let text = t!(
+            ctx.texts,
+            locale,
+            "review-request",
+            id = draft.id.to_string(),
+            name = name.clone(),
+            topics = labels,
+            recipients = recipients.to_string()
+        );
+        let button = |label: String, action| {
+            InlineKeyboardButton::callback(label, CallbackData::Post { draft: draft.id, action }.encode())
+        };
+        let keyboard = InlineKeyboardMarkup::new([[
+            button(t!(ctx.texts, locale, "button-approve"), PostAction::Approve),
+            button(t!(ctx.texts, locale, "button-reject"), PostAction::Reject),
+        ]]);
+        // An approver who never opened the bot cannot be written to.
+        if preview(scene, ChatId(approver), draft).await.is_err() {
+            continue;
+        }
+        ctx.replies.note_reply();
+        if scene.bot.send_message(ChatId(approver), text).reply_markup(keyboard).await.is_ok() {
+            asked += 1;
+        }
+    }
+    Ok(asked)
+}
+
+/// Guided `/post`: the topics the organizer may post to, on a keyboard.
+async fn guided_start(scene: &Scene, role: &Role, author: i64) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let new = NewDraft {
+        author_id: author,
+        chat_id: scene.chat.id.0,
+        content: Content::Text(String::new()),
+        topics: Vec::new(),
+        follow_up_of: None,
+    };
+    let draft = ctx.storage.create_draft(&new, DraftState::Compose, ctx.now()).await?;
+    let keyboard = compose_keyboard(scene, role, draft, &[]);
+    scene.ask(t!(ctx.texts, scene.locale, "guided-topics", id = draft.to_string()), keyboard).await
+}
+
+fn compose_keyboard(scene: &Scene, role: &Role, draft: i64, chosen: &[String]) -> InlineKeyboardMarkup {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = ctx
+        .topics
+        .all()
+        .iter()
+        .filter(|topic| role.covers(&[topic.key.as_str().to_owned()]))
+        .map(|topic| {
+            let mark = if chosen.iter().any(|k| k == topic.key.as_str()) { "✅" } else { "⬜" };
+            let data = CallbackData::Compose { draft, topic: Some(topic.key.clone()) }.encode();
+            vec![InlineKeyboardButton::callback(format!("{mark} {}", topic.label(locale)), data)]
+        })
+        .collect();
+    rows.push(vec![
+        InlineKeyboardButton::callback(
+            t!(ctx.texts, locale, "button-next"),
+            CallbackData::Compose { draft, topic: None }.encode(),
+        ),
+        InlineKeyboardButton::callback(
+            t!(ctx.texts, locale, "button-cancel"),
+            CallbackData::Post { draft, action: PostAction::Cancel }.encode(),
+        ),
+    ]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// A press on the guided `/post` keyboard.
+pub(crate) async fn compose(
+    scene: &Scene,
+    from: &User,
+    message_id: MessageId,
+    draft_id: i64,
+    topic: Option<crate::TopicKey>,
+) -> Result<(String, bool), HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, Some(from)).await? else {
+        return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
+    };
+    let actor = user_id(from);
+    let draft = ctx.storage.draft(draft_id).await?;
+    let Some(draft) = draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor && d.status == "compose")
+    else {
+        return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    };
+    let mut chosen = draft.topic_keys();
+    match topic {
+        Some(key) => {
+            let key = key.as_str().to_owned();
+            if ctx.topics.get(&key).is_none() || !role.covers(std::slice::from_ref(&key)) {
+                return Ok((out_of_scope(scene, &role), true));
+            }
+            if let Some(at) = chosen.iter().position(|k| *k == key) {
+                chosen.remove(at);
+            } else {
+                chosen.push(key);
+            }
+            if !ctx.storage.set_draft_topics(draft_id, &chosen).await? {
+                return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+            }
+            let keyboard = compose_keyboard(scene, &role, draft_id, &chosen);
+            ctx.replies.note_reply();
+            let edited = scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await;
+            ignore_unmodified(edited)?;
+            let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
+            Ok((t!(ctx.texts, locale, "guided-chosen", topics = labels), false))
+        }
+        None if chosen.is_empty() => Ok((t!(ctx.texts, locale, "guided-no-topic"), true)),
+        None => {
+            if !ctx.storage.move_draft(draft_id, DraftState::Compose, DraftState::Content).await? {
+                return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+            }
+            let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
+            let text = t!(ctx.texts, locale, "guided-content", id = draft_id.to_string(), topics = labels);
+            ctx.replies.note_reply();
+            ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
+            Ok((t!(ctx.texts, locale, "post-done"), false))
+        }
+    }
+}
+
+/// A message that is not a command, in an organizer's private chat: the
+/// content of a guided draft or the time of a scheduled one. `false` when no
+/// draft waits for input (the member answer applies).
+pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
+    let Some(draft) = ctx.storage.awaiting_input(scene.chat.id.0).await? else { return Ok(false) };
+    // The rights are checked again: they may be gone since the draft began.
+    let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
+    if draft.author_id != user_id(from) {
+        return Ok(false);
+    }
+    if !role.covers(&draft.topic_keys()) {
+        scene.say(out_of_scope(scene, &role)).await?;
+        return Ok(true);
+    }
+    match draft.status.as_str() {
+        "content" => {
+            let content = match content_of(scene, msg) {
+                Ok(content) => content,
+                Err(answer) => {
+                    scene.say(answer).await?;
+                    return Ok(true);
+                }
+            };
+            if ctx.storage.fill_draft(draft.id, &content).await? {
+                let detail = draft.topics.clone();
+                ctx.storage.audit(draft.author_id, "draft", &draft.id.to_string(), &detail, ctx.now()).await?;
+                present(scene, draft.id).await?;
+            }
+        }
+        _ => {
+            let typed = msg.text().unwrap_or_default();
+            let answer = match when::parse_when(typed, ctx.now(), ctx.timezone) {
+                Ok(at) => {
+                    if ctx.storage.schedule_draft(draft.id, at, PRIORITY_NORMAL, locale.code()).await? {
+                        let shown = when::format_local(at, ctx.now(), ctx.timezone, locale == Locale::De);
+                        let detail = format!("at {at}");
+                        ctx.storage.audit(draft.author_id, "schedule", &draft.id.to_string(), &detail, ctx.now()).await?;
+                        let zone = ctx.timezone.name().to_owned();
+                        t!(ctx.texts, locale, "scheduled-for", id = draft.id.to_string(), when = shown, zone = zone)
+                    } else {
+                        t!(ctx.texts, locale, "post-already-handled")
+                    }
+                }
+                Err(error) => when_error(scene, error),
+            };
+            scene.say(answer).await?;
+        }
+    }
+    Ok(true)
+}
+
+pub(crate) fn when_error(scene: &Scene, error: when::WhenError) -> String {
+    let (texts, locale) = (&scene.ctx.texts, scene.locale);
+    match error {
+        when::WhenError::Unreadable => t!(texts, locale, "when-unreadable"),
+        when::WhenError::Past => t!(texts, locale, "when-past"),
+        when::WhenError::NonExistent => t!(texts, locale, "when-nonexistent"),
+        when::WhenError::TooFar => t!(texts, locale, "when-too-far"),
+    }
+}
+
+/// `/scheduled`: drafts waiting for their time, with a Cancel button each.
+/// Owners see everyone's; organizers their own.
+pub(crate) async fn scheduled(scene: &Scene, from: Option<&User>) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    };
+    let me = from.map_or(0, user_id);
+    let mut drafts = ctx.storage.scheduled_drafts(None).await?;
+    drafts.retain(|d| role.is_owner() || d.author_id == me);
+    if drafts.is_empty() {
+        return scene.say(t!(ctx.texts, locale, "scheduled-none")).await;
+    }
+    let now = ctx.now();
+    let mut lines = Vec::new();
+    let mut rows = Vec::new();
+    for draft in drafts.iter().take(SCHEDULED_SHOWN) {
+        let at = draft.scheduled_at.unwrap_or_default();
+        let shown = when::format_local(at, now, ctx.timezone, locale == Locale::De);
+        let labels = ctx.topics.labels_of(&draft.topic_keys(), locale).join(", ");
+        let mut gist: String = draft.text.chars().take(40).collect();
+        if gist.is_empty() {
+            gist = t!(ctx.texts, locale, "scheduled-media");
+        }
+        lines.push(format!("#{} · {shown} · {labels} · {gist}", draft.id));
+        let label = t!(ctx.texts, locale, "button-cancel-draft", id = draft.id.to_string());
+        let data = CallbackData::Post { draft: draft.id, action: PostAction::Cancel }.encode();
+        rows.push(vec![InlineKeyboardButton::callback(label, data)]);
+    }
+    let zone = ctx.timezone.name().to_owned();
+    let text = t!(ctx.texts, locale, "scheduled-list", zone = zone, drafts = lines.join("\n"));
+    scene.ask(text, InlineKeyboardMarkup::new(rows)).await
+}
+
+/// Queues a correction or other bot-made broadcast and posts its status
+/// message in this chat.
+pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Result<(i64, i64), HandlerError> {
+    let ctx = &scene.ctx;
+    let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
+    ctx.wake.notify_one();
+    let job = reports::Job::of(&new.content);
+    let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, new.ref_broadcast_id);
+    ctx.replies.note_reply();
+    let message = scene.bot.send_message(scene.chat.id, status).await?;
+    ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
+    Ok((id, total))
 }

@@ -1,10 +1,46 @@
 //! The organizer's view of a broadcast: one message, edited with progress,
 //! then turned into the final report.
 
+use basis_storage::Content;
+
 use crate::{Locale, Texts, t};
+
+/// What a broadcast does to members' chats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Job {
+    /// A new post (or follow-up).
+    #[default]
+    Post,
+    /// Edits every delivered copy of an earlier post.
+    Edit,
+    /// Deletes every delivered copy of an earlier post.
+    Retract,
+}
+
+impl Job {
+    pub fn of(content: &Content) -> Job {
+        match content {
+            Content::Edit(_) => Job::Edit,
+            Content::Delete => Job::Retract,
+            Content::Text(_) | Content::Copy { .. } => Job::Post,
+        }
+    }
+
+    /// From a stored broadcast's kind.
+    pub fn of_kind(kind: &str) -> Job {
+        match kind {
+            "edit" => Job::Edit,
+            "delete" => Job::Retract,
+            _ => Job::Post,
+        }
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Figures {
+    pub job: Job,
+    /// The broadcast a correction acts on.
+    pub of: Option<i64>,
     pub id: i64,
     pub total: i64,
     pub sent: i64,
@@ -18,7 +54,16 @@ pub struct Figures {
 }
 
 pub fn queued(texts: &Texts, locale: Locale, id: i64, total: i64) -> String {
-    t!(texts, locale, "broadcast-queued", id = id.to_string(), total = total.to_string())
+    queued_job(texts, locale, Job::Post, id, total, None)
+}
+
+pub fn queued_job(texts: &Texts, locale: Locale, job: Job, id: i64, total: i64, of: Option<i64>) -> String {
+    let (id, total, of) = (id.to_string(), total.to_string(), of.unwrap_or_default().to_string());
+    match job {
+        Job::Post => t!(texts, locale, "broadcast-queued", id = id, total = total),
+        Job::Edit => t!(texts, locale, "edit-queued", id = id, total = total, of = of),
+        Job::Retract => t!(texts, locale, "retract-queued", id = id, total = total, of = of),
+    }
 }
 
 pub fn progress(texts: &Texts, locale: Locale, f: &Figures) -> String {
@@ -46,17 +91,44 @@ pub fn progress(texts: &Texts, locale: Locale, f: &Figures) -> String {
 
 pub fn final_report(texts: &Texts, locale: Locale, f: &Figures) -> String {
     let reasons: String = f.reasons.iter().map(|(why, n)| format!("\n• {n}× {}", shorten(why))).collect();
-    t!(
-        texts,
-        locale,
-        "broadcast-report",
-        id = f.id.to_string(),
-        total = f.total.to_string(),
-        sent = f.sent.to_string(),
-        blocked = f.blocked.to_string(),
-        failed = f.failed.to_string(),
-        reasons = reasons
-    )
+    let (id, total, sent) = (f.id.to_string(), f.total.to_string(), f.sent.to_string());
+    let of = f.of.unwrap_or_default().to_string();
+    match f.job {
+        Job::Post => t!(
+            texts,
+            locale,
+            "broadcast-report",
+            id = id,
+            total = total,
+            sent = sent,
+            blocked = f.blocked.to_string(),
+            failed = f.failed.to_string(),
+            reasons = reasons
+        ),
+        // For corrections a blocked chat is one more copy not reached.
+        Job::Edit => t!(
+            texts,
+            locale,
+            "edit-report",
+            id = id,
+            of = of,
+            total = total,
+            sent = sent,
+            failed = (f.failed + f.blocked).to_string(),
+            reasons = reasons
+        ),
+        Job::Retract => t!(
+            texts,
+            locale,
+            "retract-report",
+            id = id,
+            of = of,
+            total = total,
+            sent = sent,
+            failed = (f.failed + f.blocked).to_string(),
+            reasons = reasons
+        ),
+    }
 }
 
 fn bar(percent: i64) -> String {
@@ -80,6 +152,8 @@ mod tests {
     fn progress_and_report_read_right() {
         let texts = Texts::load();
         let f = Figures {
+            job: Job::Post,
+            of: None,
             id: 7,
             total: 200,
             sent: 90,

@@ -119,3 +119,86 @@ button-cancel = Verwerfen
 post-cancelled = Verworfen – nichts wurde gesendet.
 post-already-handled = Dieser Entwurf wurde schon gesendet oder verworfen.
 post-done = Erledigt.
+
+organizers-private-only = Befehle für Organisator*innen gehen nur im privaten Chat mit mir.
+owners-only = Das dürfen nur die Verantwortlichen dieses Bots (BASIS_OWNERS).
+post-out-of-scope = Du darfst nur zu diesen Themen posten: { $topics }
+scope-all = alle Themen
+invite-created =
+    Einladung für Organisator*innen ({ $scope }):
+    { $link }
+    Der Link gilt { $hours } Stunden und nur ein einziges Mal. Gib ihn nur an die Person weiter, die ihn bekommen soll.
+invite-private-only = Einladungen lassen sich nur im privaten Chat mit mir annehmen.
+invite-owner = Du bist schon Verantwortliche*r dieses Bots und brauchst keine Einladung.
+invite-accepted = Willkommen im Team! Du bist jetzt Organisator*in für: { $scope }. /post schreibt eine Sendung.
+invite-used = Diese Einladung wurde schon benutzt. Bitte um eine neue.
+invite-expired = Diese Einladung ist abgelaufen. Bitte um eine neue.
+invite-unknown = Diese Einladung kenne ich nicht. Prüfe den Link oder bitte um eine neue.
+organizers-none = (noch niemand)
+organizers-list =
+    Verantwortliche (aus der Konfiguration):
+    { $owners }
+    Organisator*innen:
+    { $organizers }
+    Rechte entziehen: /revoke <ID>
+revoke-usage = So entziehst du Rechte: /revoke <ID>, die ID steht in /organizers.
+revoke-owner = Verantwortliche kommen aus der Konfiguration (BASIS_OWNERS) und lassen sich hier nicht entfernen.
+revoked = { $id } ist keine Organisator*in mehr.
+revoke-unknown = { $id } hat keine Organisator*innen-Rechte.
+audit-empty = Das Protokoll ist noch leer.
+audit-list =
+    Letzte Aktionen (neueste zuerst):
+    { $entries }
+
+post-unsupported = Diese Art Nachricht kann ich nicht weitergeben. Möglich sind Text, Foto, Video, Sprachnachricht, Audio, Dokument, GIF, Standort, Ort, Umfrage, Videonachricht, Sticker und Kontakt.
+post-caption-too-long = Die Bildunterschrift ist { $length } Zeichen lang; erlaubt sind höchstens 1024.
+post-follow-up-note = Nachtrag zu Sendung #{ $id }: Jede Kopie antwortet auf die eigene Kopie von #{ $id }.
+post-not-yours = Das ist nicht dein Entwurf.
+post-needs-approval = Hier gilt das Vier-Augen-Prinzip: Reiche den Entwurf zur Freigabe ein.
+approve-own-draft = Eigene Entwürfe muss jemand anderes freigeben.
+button-schedule = Planen
+button-submit = Zur Freigabe einreichen
+button-approve = Freigeben
+button-reject = Ablehnen
+button-next = Weiter ➡️
+button-cancel-draft = #{ $id } verwerfen
+review-submitted = Entwurf #{ $id } wartet auf Freigabe; { $asked } Organisator*innen wurden gefragt.
+review-request =
+    👀 { $name } bittet um Freigabe von Entwurf #{ $id } (oben die Vorschau).
+    Themen: { $topics }
+    Empfänger: { $recipients } Chats
+review-approved = Entwurf #{ $id } ist freigegeben und geht als Sendung #{ $broadcast } raus.
+review-rejected = Entwurf #{ $id } ist abgelehnt – nichts wurde gesendet.
+review-rejected-notice = { $name } hat deinen Entwurf #{ $id } abgelehnt – nichts wurde gesendet.
+schedule-ask =
+    Wann soll Entwurf #{ $id } rausgehen? Schreib zum Beispiel „25.11. 18:00“, „18:00“, „morgen 7:00“ oder „2026-11-26T07:00“ (Zeitzone { $zone }).
+scheduled-for = 🕒 Entwurf #{ $id } geht am { $when } raus ({ $zone }). /scheduled zeigt alle geplanten Sendungen.
+scheduled-none = Es sind keine Sendungen geplant.
+scheduled-media = (Medien)
+scheduled-list =
+    Geplante Sendungen ({ $zone }):
+    { $drafts }
+when-unreadable = Diese Zeit verstehe ich nicht. Beispiele: „25.11. 18:00“, „18:00“, „morgen 7:00“, „2026-11-26T07:00“.
+when-past = Diese Zeit ist schon vorbei. Bitte nenne eine Zeit in der Zukunft.
+when-nonexistent = Diese Uhrzeit gibt es an dem Tag nicht (Umstellung auf Sommerzeit). Bitte wähle eine andere.
+when-too-far = Das ist mehr als ein Jahr entfernt. Bitte plane höchstens ein Jahr im Voraus.
+guided-topics = Neuer Entwurf #{ $id }: Wähle die Themen und tippe dann auf „Weiter“.
+guided-chosen = Gewählt: { $topics }
+guided-no-topic = Bitte wähle mindestens ein Thema.
+guided-content = Entwurf #{ $id } für { $topics }: Schick mir jetzt die Nachricht – Text, Foto, Video, Umfrage, Standort …
+followup-usage = So schreibst du einen Nachtrag: /followup <Sendungsnummer> <Text>, oder /followup <Sendungsnummer> als Antwort auf eine Nachricht.
+broadcast-unknown = Eine Sendung #{ $id } gibt es nicht.
+edit-usage = So korrigierst du: /edit <Sendungsnummer> <neuer Text>, oder /edit <neuer Text> als Antwort auf den Bericht der Sendung.
+retract-usage = So ziehst du eine Sendung zurück: /retract <Sendungsnummer>, oder /retract als Antwort auf ihren Bericht.
+edit-not-text = Sendung #{ $id } ist kein Text; nur Texte lassen sich nachträglich ändern.
+retract-too-old = Sendung #{ $id } ist älter als 48 Stunden; so alte Nachrichten lässt Telegram Bots nicht mehr löschen.
+edit-queued = ✏️ Korrektur #{ $id } von Sendung #{ $of }: { $total } Kopien werden geändert …
+retract-queued = 🗑 Rückzug #{ $id } von Sendung #{ $of }: { $total } Kopien werden gelöscht …
+edit-report =
+    ✅ Korrektur #{ $id } von Sendung #{ $of } abgeschlossen
+    Geändert: { $sent } von { $total }
+    Nicht änderbar: { $failed }{ $reasons }
+retract-report =
+    ✅ Rückzug #{ $id } von Sendung #{ $of } abgeschlossen
+    Gelöscht: { $sent } von { $total }
+    Nicht entfernbar: { $failed }{ $reasons }

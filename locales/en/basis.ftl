@@ -119,3 +119,86 @@ button-cancel = Discard
 post-cancelled = Discarded — nothing was sent.
 post-already-handled = This draft was sent or discarded already.
 post-done = Done.
+
+organizers-private-only = Organizer commands only work in the private chat with me.
+owners-only = Only this bot's owners (BASIS_OWNERS) may do that.
+post-out-of-scope = You may only post to these topics: { $topics }
+scope-all = all topics
+invite-created =
+    Organizer invitation ({ $scope }):
+    { $link }
+    The link is valid for { $hours } hours and works only once. Give it only to the person it is meant for.
+invite-private-only = Invitations can only be accepted in the private chat with me.
+invite-owner = You are an owner of this bot already and need no invitation.
+invite-accepted = Welcome to the team! You are now an organizer for: { $scope }. /post composes a broadcast.
+invite-used = This invitation has been used already. Please ask for a new one.
+invite-expired = This invitation has expired. Please ask for a new one.
+invite-unknown = I don't know this invitation. Check the link or ask for a new one.
+organizers-none = (nobody yet)
+organizers-list =
+    Owners (from the configuration):
+    { $owners }
+    Organizers:
+    { $organizers }
+    Take rights away: /revoke <id>
+revoke-usage = To take rights away: /revoke <id>, the id is shown in /organizers.
+revoke-owner = Owners come from the configuration (BASIS_OWNERS) and cannot be removed here.
+revoked = { $id } is no longer an organizer.
+revoke-unknown = { $id } holds no organizer rights.
+audit-empty = The audit log is empty.
+audit-list =
+    Latest actions (newest first):
+    { $entries }
+
+post-unsupported = I can't pass this kind of message on. Possible are text, photo, video, voice message, audio, document, GIF, location, venue, poll, video message, sticker and contact.
+post-caption-too-long = The caption is { $length } characters long; at most 1024 are allowed.
+post-follow-up-note = Follow-up of broadcast #{ $id }: each copy replies to the member's own copy of #{ $id }.
+post-not-yours = This is not your draft.
+post-needs-approval = Posts need a second pair of eyes here: submit the draft for approval.
+approve-own-draft = Someone else has to approve your own drafts.
+button-schedule = Schedule
+button-submit = Submit for approval
+button-approve = Approve
+button-reject = Reject
+button-next = Next ➡️
+button-cancel-draft = Discard #{ $id }
+review-submitted = Draft #{ $id } is waiting for approval; { $asked } organizers were asked.
+review-request =
+    👀 { $name } asks you to approve draft #{ $id } (preview above).
+    Topics: { $topics }
+    Recipients: { $recipients } chats
+review-approved = Draft #{ $id } is approved and goes out as broadcast #{ $broadcast }.
+review-rejected = Draft #{ $id } is rejected — nothing was sent.
+review-rejected-notice = { $name } rejected your draft #{ $id } — nothing was sent.
+schedule-ask =
+    When should draft #{ $id } go out? Write for example "25.11. 18:00", "18:00", "tomorrow 7:00" or "2026-11-26T07:00" (time zone { $zone }).
+scheduled-for = 🕒 Draft #{ $id } goes out on { $when } ({ $zone }). /scheduled lists all scheduled posts.
+scheduled-none = No posts are scheduled.
+scheduled-media = (media)
+scheduled-list =
+    Scheduled posts ({ $zone }):
+    { $drafts }
+when-unreadable = I don't understand this time. Examples: "25.11. 18:00", "18:00", "tomorrow 7:00", "2026-11-26T07:00".
+when-past = This time has passed already. Please give a time in the future.
+when-nonexistent = This time does not exist on that day (clocks go forward). Please choose another.
+when-too-far = That is more than a year away. Please schedule at most a year ahead.
+guided-topics = New draft #{ $id }: choose the topics, then tap "Next".
+guided-chosen = Chosen: { $topics }
+guided-no-topic = Please choose at least one topic.
+guided-content = Draft #{ $id } for { $topics }: now send me the message — text, photo, video, poll, location …
+followup-usage = To post a follow-up: /followup <broadcast number> <text>, or /followup <broadcast number> as a reply to a message.
+broadcast-unknown = There is no broadcast #{ $id }.
+edit-usage = To correct: /edit <broadcast number> <new text>, or /edit <new text> as a reply to the broadcast's report.
+retract-usage = To retract a broadcast: /retract <broadcast number>, or /retract as a reply to its report.
+edit-not-text = Broadcast #{ $id } is not text; only texts can be changed afterwards.
+retract-too-old = Broadcast #{ $id } is older than 48 hours; Telegram does not let bots delete messages that old.
+edit-queued = ✏️ Correction #{ $id } of broadcast #{ $of }: { $total } copies are being changed …
+retract-queued = 🗑 Retraction #{ $id } of broadcast #{ $of }: { $total } copies are being deleted …
+edit-report =
+    ✅ Correction #{ $id } of broadcast #{ $of } finished
+    Changed: { $sent } of { $total }
+    Could not change: { $failed }{ $reasons }
+retract-report =
+    ✅ Retraction #{ $id } of broadcast #{ $of } finished
+    Deleted: { $sent } of { $total }
+    Could not remove: { $failed }{ $reasons }

@@ -9,7 +9,9 @@
 
 mod error;
 mod members;
+mod organizers;
 mod queue;
+mod stats;
 pub mod testing;
 mod topics;
 
@@ -22,9 +24,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use error::StorageError;
 pub use members::{Chat, ChatKind, ChatStatus};
+pub use organizers::{AuditEntry, Organizer, Redeemed};
 pub use queue::{
-    Broadcast, Claimed, Content, Draft, NewBroadcast, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
+    Broadcast, Claimed, Content, Draft, DraftState, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
 };
+pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

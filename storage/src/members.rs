@@ -92,6 +92,9 @@ pub struct Chat {
     pub updated_at: i64,
 }
 
+/// A statistics event: topic, time, +1 / -1, source. No chat id, by design.
+const EVENT: &str = "INSERT INTO subscription_events (topic_key, at, delta, source) VALUES ($1, $2, $3, $4)";
+
 macro_rules! select_chat {
     () => {
         "SELECT id, kind, locale, status, consent_at, updated_at FROM chats WHERE id = $1"
@@ -146,31 +149,51 @@ impl Storage {
     /// Subscribes the chat to a current topic; `false` when it already was
     /// subscribed or the topic does not exist (or is retired).
     pub async fn subscribe(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+        self.subscribe_via(chat_id, topic, "", now).await
+    }
+
+    /// [`subscribe`](Self::subscribe), recording where the join came from:
+    /// `source` is `link:<campaign>` for a deep link (`link:` without a
+    /// campaign), `''` otherwise. The subscription and its statistics event
+    /// (which names no chat) are written in one transaction.
+    pub async fn subscribe_via(&self, chat_id: i64, topic: &str, source: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
                    SELECT $1, $2, $3 WHERE EXISTS \
                      (SELECT 1 FROM topics WHERE key = $2 AND NOT retired) \
                    ON CONFLICT (chat_id, topic_key) DO NOTHING";
-        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
-            .bind(chat_id)
-            .bind(topic)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let done = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(sql).bind(chat_id).bind(topic).bind(now).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                sqlx::query(EVENT).bind(topic).bind(now).bind(1_i64).bind(source).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(done)
+        })?;
         Ok(done > 0)
     }
 
-    /// `false` when the chat was not subscribed.
+    /// `false` when the chat was not subscribed. The event is stamped with
+    /// the current time; [`unsubscribe_at`](Self::unsubscribe_at) takes it.
     pub async fn unsubscribe(&self, chat_id: i64, topic: &str) -> Result<bool> {
+        self.unsubscribe_at(chat_id, topic, crate::now_ms()).await
+    }
+
+    /// Removes one subscription and records the loss (without the chat) in
+    /// the same transaction; `false` when the chat was not subscribed.
+    pub async fn unsubscribe_at(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "DELETE FROM subscriptions WHERE chat_id = $1 AND topic_key = $2";
-        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
-            .bind(chat_id)
-            .bind(topic)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let done = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(sql).bind(chat_id).bind(topic).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                sqlx::query(EVENT).bind(topic).bind(now).bind(-1_i64).bind("").execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(done)
+        })?;
         Ok(done > 0)
     }
 
@@ -178,7 +201,7 @@ impl Storage {
     /// topic. Updates of one chat arrive in sequence, so no lock is needed
     /// between the two statements; a lost race only repeats the same flip.
     pub async fn toggle(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
-        if self.unsubscribe(chat_id, topic).await? {
+        if self.unsubscribe_at(chat_id, topic, now).await? {
             return Ok(false);
         }
         self.subscribe(chat_id, topic, now).await
@@ -192,13 +215,29 @@ impl Storage {
     }
 
     /// Forgets the chat: its row and everything hanging off it. Returns
-    /// whether anything was stored.
+    /// whether anything was stored. Each topic it followed counts as lost,
+    /// stamped with the current time; [`delete_chat_at`](Self::delete_chat_at)
+    /// takes the time.
     pub async fn delete_chat(&self, chat_id: i64) -> Result<bool> {
+        self.delete_chat_at(chat_id, crate::now_ms()).await
+    }
+
+    /// [`delete_chat`](Self::delete_chat) at `now`: one loss event (without
+    /// the chat) per topic it followed, in the same transaction.
+    pub async fn delete_chat_at(&self, chat_id: i64, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             // Delivery records name the chat too: they go with it.
             sqlx::query("DELETE FROM deliveries WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO subscription_events (topic_key, at, delta, source) \
+                 SELECT topic_key, $2, -1, '' FROM subscriptions WHERE chat_id = $1",
+            )
+            .bind(chat_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
             let done = sqlx::query("DELETE FROM chats WHERE id = $1").bind(chat_id).execute(&mut *tx).await?;
             tx.commit().await?;

@@ -75,7 +75,31 @@ pub enum Content {
     /// Text composed by the bot, sent with sendMessage.
     Text(String),
     /// An organizer's message, copied with copyMessage (media travel by id).
-    Copy { chat_id: i64, message_id: i64 },
+    /// `text` is the message's text when it is a text message: what an edit
+    /// may replace.
+    Copy { chat_id: i64, message_id: i64, text: Option<String> },
+    /// A correction: every delivered copy of the referenced broadcast gets
+    /// this text (editMessageText).
+    Edit(String),
+    /// A retraction: every delivered copy of the referenced broadcast is
+    /// deleted (deleteMessage).
+    Delete,
+}
+
+impl Content {
+    fn kind(&self) -> &'static str {
+        match self {
+            Content::Text(_) => "text",
+            Content::Copy { .. } => "copy",
+            Content::Edit(_) => "edit",
+            Content::Delete => "delete",
+        }
+    }
+
+    /// Edits and deletions act on earlier messages instead of sending.
+    pub fn is_correction(&self) -> bool {
+        matches!(self, Content::Edit(_) | Content::Delete)
+    }
 }
 
 pub const PRIORITY_NORMAL: i64 = 0;
@@ -92,6 +116,9 @@ pub struct NewBroadcast {
     pub report_chat_id: Option<i64>,
     /// …in the organizer's language.
     pub report_locale: String,
+    /// A follow-up replies to each chat's copy of this broadcast; an edit or
+    /// deletion acts on its copies.
+    pub ref_broadcast_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -111,13 +138,18 @@ pub struct Broadcast {
     pub total: i64,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    pub ref_broadcast_id: Option<i64>,
 }
 
 impl Broadcast {
     pub fn content(&self) -> Option<Content> {
         match (self.kind.as_str(), &self.text, self.source_chat_id, self.source_message_id) {
             ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
-            ("copy", _, Some(chat_id), Some(message_id)) => Some(Content::Copy { chat_id, message_id }),
+            ("copy", text, Some(chat_id), Some(message_id)) => {
+                Some(Content::Copy { chat_id, message_id, text: text.clone() })
+            }
+            ("edit", Some(text), _, _) => Some(Content::Edit(text.clone())),
+            ("delete", _, _, _) => Some(Content::Delete),
             _ => None,
         }
     }
@@ -138,6 +170,69 @@ pub struct Draft {
     /// open, queued or cancelled.
     pub status: String,
     pub broadcast_id: Option<i64>,
+    pub source_chat_id: Option<i64>,
+    pub source_message_id: Option<i64>,
+    pub follow_up_of: Option<i64>,
+    pub scheduled_at: Option<i64>,
+    pub priority: i64,
+    pub report_locale: String,
+    pub created_at: i64,
+}
+
+impl Draft {
+    pub fn content(&self) -> Content {
+        match (self.source_chat_id, self.source_message_id) {
+            (Some(chat_id), Some(message_id)) => {
+                Content::Copy { chat_id, message_id, text: Some(self.text.clone()).filter(|t| !t.is_empty()) }
+            }
+            _ => Content::Text(self.text.clone()),
+        }
+    }
+
+    pub fn topic_keys(&self) -> Vec<String> {
+        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+/// What an organizer composed, before preview.
+#[derive(Clone, Debug)]
+pub struct NewDraft {
+    pub author_id: i64,
+    /// The organizer's chat, where preview and report go.
+    pub chat_id: i64,
+    pub content: Content,
+    pub topics: Vec<String>,
+    pub follow_up_of: Option<i64>,
+}
+
+/// Where a draft is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftState {
+    /// Guided `/post`: topics being chosen on a keyboard.
+    Compose,
+    /// Guided `/post`: waiting for the organizer to send the content.
+    Content,
+    /// Previewed, waiting for Send / Urgent / Schedule / Cancel.
+    Open,
+    /// Schedule was pressed: waiting for the organizer to type a time.
+    Timing,
+    /// Waiting for its time.
+    Scheduled,
+    /// Waiting for a second organizer's approval.
+    Review,
+}
+
+impl DraftState {
+    fn as_str(self) -> &'static str {
+        match self {
+            DraftState::Compose => "compose",
+            DraftState::Content => "content",
+            DraftState::Open => "open",
+            DraftState::Timing => "timing",
+            DraftState::Scheduled => "scheduled",
+            DraftState::Review => "review",
+        }
+    }
 }
 
 /// A delivery a worker holds until its lease ends.
@@ -148,6 +243,8 @@ pub struct Claimed {
     pub attempts: i64,
     pub priority: i64,
     pub lease_token: i64,
+    /// The message this delivery replies to, edits or deletes.
+    pub ref_message_id: Option<i64>,
 }
 
 /// How one send ended.
@@ -206,6 +303,9 @@ impl Progress {
     }
 }
 
+const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broadcast_id, source_chat_id, \
+                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at";
+
 /// Rows per statement when marking deliveries sent (4 parameters each; far
 /// below both engines' parameter limits).
 const SENT_PER_STATEMENT: usize = 256;
@@ -239,59 +339,87 @@ fn mark_sent_sql(rows: usize) -> String {
 impl Storage {
     /// Writes the broadcast and fans it out to every active chat following
     /// any of its topics — each chat once — in one transaction. Returns the
-    /// broadcast's id and its number of deliveries.
+    /// broadcast's id and its number of deliveries. A correction (edit,
+    /// delete) fans out to the chats that got the referenced broadcast.
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
         let created = self.create_broadcast_from(new, None, now).await?;
         Ok(created.expect("without a draft there is nothing to have been queued before"))
     }
 
-    /// Queues an open draft as a broadcast, in one transaction with the
-    /// fan-out; `None` when the draft was queued or cancelled before (a
-    /// double press, or Telegram delivering the same update again).
+    /// Queues a draft that is in state `from` as a broadcast, in one
+    /// transaction with the fan-out; `None` when the draft has left that
+    /// state before (a double press, Telegram delivering the same update
+    /// again, or a cancellation). `priority` and `report_locale` default to
+    /// what the draft stored (a scheduled draft keeps them).
     pub async fn queue_draft(
         &self,
         draft_id: i64,
-        priority: i64,
-        report_locale: &str,
+        from: DraftState,
+        priority: Option<i64>,
+        report_locale: Option<&str>,
         now: i64,
     ) -> Result<Option<(i64, i64)>> {
         let Some(draft) = self.draft(draft_id).await? else { return Ok(None) };
         let new = NewBroadcast {
             author_id: draft.author_id,
-            content: Content::Text(draft.text),
-            topics: draft.topics.split(',').map(str::to_owned).collect(),
-            priority,
+            content: draft.content(),
+            topics: draft.topic_keys(),
+            priority: priority.unwrap_or(draft.priority),
             report_chat_id: Some(draft.chat_id),
-            report_locale: report_locale.to_owned(),
+            report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
+            ref_broadcast_id: draft.follow_up_of,
         };
-        self.create_broadcast_from(&new, Some(draft_id), now).await
+        self.create_broadcast_from(&new, Some((draft_id, from)), now).await
     }
 
     async fn create_broadcast_from(
         &self,
         new: &NewBroadcast,
-        draft: Option<i64>,
+        draft: Option<(i64, DraftState)>,
         now: i64,
     ) -> Result<Option<(i64, i64)>> {
         let _turn = self.write_turn().await;
-        let (kind, text, source_chat, source_message) = match &new.content {
-            Content::Text(text) => ("text", Some(text.as_str()), None, None),
-            Content::Copy { chat_id, message_id } => ("copy", None, Some(*chat_id), Some(*message_id)),
+        let (text, source_chat, source_message) = match &new.content {
+            Content::Text(text) | Content::Edit(text) => (Some(text.as_str()), None, None),
+            Content::Copy { chat_id, message_id, text } => (text.as_deref(), Some(*chat_id), Some(*message_id)),
+            Content::Delete => (None, None, None),
         };
         let topics = new.topics.join(",");
         // The topic list is bound as one comma-joined text: no dynamic SQL.
-        let fan_out = "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
-                       SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
-                       FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
-                       WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%')";
+        let fan_out = match (&new.content, new.ref_broadcast_id) {
+            (content, _) if content.is_correction() => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+                 ref_message_id) \
+                 SELECT $1, chat_id, $2, 'pending', 0, $3, $3, message_id FROM deliveries \
+                 WHERE broadcast_id = $5 AND status = 'sent' AND message_id IS NOT NULL AND $4 = $4"
+            }
+            // A follow-up replies to each chat's own copy of the earlier post;
+            // chats that did not get it receive it as a message of its own.
+            (_, Some(_)) => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+                 ref_message_id) \
+                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, o.message_id \
+                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+                 LEFT JOIN deliveries o ON o.broadcast_id = $5 AND o.chat_id = s.chat_id AND o.status = 'sent' \
+                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%')"
+            }
+            (_, None) => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
+                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
+                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+                 AND ($5 IS NULL OR $5 = $5)"
+            }
+        };
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
-                      priority, status, report_chat_id, report_locale, total, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9) RETURNING id";
+                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            if let Some(draft) = draft {
-                let taken = sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = 'open'")
+            if let Some((draft, from)) = draft {
+                let taken = sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = $2")
                     .bind(draft)
+                    .bind(from.as_str())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -301,7 +429,7 @@ impl Storage {
             }
             let id: i64 = sqlx::query_scalar(insert)
                 .bind(new.author_id)
-                .bind(kind)
+                .bind(new.content.kind())
                 .bind(text)
                 .bind(source_chat)
                 .bind(source_message)
@@ -310,13 +438,26 @@ impl Storage {
                 .bind(new.report_chat_id)
                 .bind(now)
                 .bind(&new.report_locale)
+                .bind(new.ref_broadcast_id)
                 .fetch_one(&mut *tx)
                 .await?;
+            // A retraction stops what of the post has not gone out yet.
+            if let (Content::Delete, Some(target)) = (&new.content, new.ref_broadcast_id) {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', error = 'retracted', updated_at = $2 \
+                     WHERE broadcast_id = $1 AND status = 'pending'",
+                )
+                .bind(target)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
             let total = sqlx::query(fan_out)
                 .bind(id)
                 .bind(new.priority)
                 .bind(now)
                 .bind(&topics)
+                .bind(new.ref_broadcast_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected() as i64;
@@ -329,7 +470,16 @@ impl Storage {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            if let Some(draft) = draft {
+            // An edit changes what the broadcast says from now on, also for
+            // its statistics and later follow-ups.
+            if let (Content::Edit(text), Some(target)) = (&new.content, new.ref_broadcast_id) {
+                sqlx::query("UPDATE broadcasts SET text = $2 WHERE id = $1 AND kind IN ('text', 'copy')")
+                    .bind(target)
+                    .bind(text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some((draft, _)) = draft {
                 sqlx::query("UPDATE drafts SET broadcast_id = $2 WHERE id = $1")
                     .bind(draft)
                     .bind(id)
@@ -343,38 +493,166 @@ impl Storage {
     }
 
     /// Keeps an organizer's post until it is confirmed or cancelled.
-    pub async fn create_draft(
-        &self,
-        author_id: i64,
-        chat_id: i64,
-        text: &str,
-        topics: &[String],
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<i64> {
         let _turn = self.write_turn().await;
-        let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at) \
-                   VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id";
+        let (text, source_chat, source_message) = match &new.content {
+            Content::Copy { chat_id, message_id, text } => {
+                (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
+            }
+            Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
+            Content::Delete => (String::new(), None, None),
+        };
+        let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at, source_chat_id, \
+                   source_message_id, follow_up_of) \
+                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8) RETURNING id";
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
-            .bind(author_id)
-            .bind(chat_id)
-            .bind(text)
-            .bind(topics.join(","))
+            .bind(new.author_id)
+            .bind(new.chat_id)
+            .bind(&text)
+            .bind(new.topics.join(","))
             .bind(now)
+            .bind(source_chat)
+            .bind(source_message)
+            .bind(new.follow_up_of)
+            .bind(state.as_str())
             .fetch_one(p)
             .await)?)
     }
 
     pub async fn draft(&self, id: i64) -> Result<Option<Draft>> {
-        let sql = "SELECT id, author_id, chat_id, text, topics, status, broadcast_id FROM drafts WHERE id = $1";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sql).bind(id).fetch_optional(p).await)?)
+        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
     }
 
-    /// `false` when the draft was queued or cancelled already.
+    /// Moves a draft from `from` to `to`; `false` when it was not in `from`
+    /// (handled already).
+    pub async fn move_draft(&self, id: i64, from: DraftState, to: DraftState) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = $3 WHERE id = $1 AND status = $2";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// `false` when the draft was queued or cancelled already. Open,
+    /// scheduled and drafts in review can be cancelled.
     pub async fn cancel_draft(&self, id: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
-        let sql = "UPDATE drafts SET status = 'cancelled' WHERE id = $1 AND status = 'open'";
+        let sql = "UPDATE drafts SET status = 'cancelled' WHERE id = $1 \
+                   AND status IN ('compose', 'content', 'open', 'timing', 'scheduled', 'review')";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(done > 0)
+    }
+
+    /// Schedules a draft waiting for its time for `at`; `false` when it was
+    /// handled already.
+    pub async fn schedule_draft(&self, id: i64, at: i64, priority: i64, report_locale: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'scheduled', scheduled_at = $2, priority = $3, report_locale = $4 \
+                   WHERE id = $1 AND status = 'timing'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(at)
+            .bind(priority)
+            .bind(report_locale)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Hands an open draft to review, remembering the drafter's language
+    /// for the report; `false` when it was handled already.
+    pub async fn submit_for_review(&self, id: i64, report_locale: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'review', report_locale = $2 WHERE id = $1 AND status = 'open'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(report_locale)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Guided `/post`: the topics chosen so far.
+    pub async fn set_draft_topics(&self, id: i64, topics: &[String]) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET topics = $2 WHERE id = $1 AND status = 'compose'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(topics.join(","))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Guided `/post`: the content arrived; the draft is open for preview.
+    pub async fn fill_draft(&self, id: i64, content: &Content) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let (text, source_chat, source_message) = match content {
+            Content::Copy { chat_id, message_id, text } => {
+                (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
+            }
+            Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
+            Content::Delete => (String::new(), None, None),
+        };
+        let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4 \
+                   WHERE id = $1 AND status = 'content'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(&text)
+            .bind(source_chat)
+            .bind(source_message)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// The newest draft in `chat_id` waiting for the organizer to type
+    /// something (content or a time).
+    pub async fn awaiting_input(&self, chat_id: i64) -> Result<Option<Draft>> {
+        let sql = format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE chat_id = $1 AND status IN ('content', 'timing') \
+             ORDER BY id DESC LIMIT 1"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(chat_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// The broadcast whose progress report is message `message_id` in `chat_id`.
+    pub async fn broadcast_by_report(&self, chat_id: i64, message_id: i64) -> Result<Option<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE report_chat_id = $1 AND report_message_id = $2"
+        )
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Scheduled drafts, soonest first; with `due_by`, only those due by then.
+    pub async fn scheduled_drafts(&self, due_by: Option<i64>) -> Result<Vec<Draft>> {
+        let sql = format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = 'scheduled' AND scheduled_at <= $1 \
+             ORDER BY scheduled_at, id"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(due_by.unwrap_or(i64::MAX))
+            .fetch_all(p)
+            .await)?)
     }
 
     /// Claims up to `limit` due deliveries, most urgent first, under a lease
@@ -394,7 +672,7 @@ impl Storage {
                        SELECT broadcast_id, chat_id FROM deliveries \
                        WHERE status = 'pending' AND due_at <= $3 \
                        ORDER BY priority DESC, due_at LIMIT $4) \
-                     RETURNING broadcast_id, chat_id, attempts, priority, lease_token",
+                     RETURNING broadcast_id, chat_id, attempts, priority, lease_token, ref_message_id",
                 )
                 .bind(now + lease_ms)
                 .bind(token)
@@ -412,7 +690,7 @@ impl Storage {
                        ORDER BY priority DESC, due_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
                      UPDATE deliveries d SET status = 'sending', lease_until = $1, lease_token = $2, updated_at = $3 \
                      FROM due WHERE d.broadcast_id = due.broadcast_id AND d.chat_id = due.chat_id \
-                     RETURNING d.broadcast_id, d.chat_id, d.attempts, d.priority, d.lease_token",
+                     RETURNING d.broadcast_id, d.chat_id, d.attempts, d.priority, d.lease_token, d.ref_message_id",
                 )
                 .bind(now + lease_ms)
                 .bind(token)
@@ -519,7 +797,7 @@ impl Storage {
         Ok(on_pool!(&self.pool, |p| {
             sqlx::query_as::<_, Broadcast>(
                 "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
-             report_chat_id, report_locale, report_message_id, total, created_at, finished_at \
+             report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id \
              FROM broadcasts WHERE id = $1",
             )
             .bind(id)

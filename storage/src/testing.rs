@@ -96,6 +96,45 @@ impl TestDatabase {
         .expect("expire leases");
     }
 
+    /// Every `table.column` in which some row holds `needle` (compared as
+    /// text): proves what is not stored, e.g. a token or a deleted chat id.
+    pub async fn columns_mentioning(&self, needle: &str) -> Vec<String> {
+        let columns: Vec<(String, String)> = crate::on_pool!(&self.storage.pool, |p| {
+            let sql = match self.storage.engine() {
+                Engine::Sqlite => {
+                    "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+                }
+                Engine::Postgres => {
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'"
+                }
+            };
+            sqlx::query_as(sql).fetch_all(p).await.expect("list columns")
+        });
+        let mut hits = Vec::new();
+        for (table, column) in columns {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
+            let pattern = format!("%{needle}%");
+            let count: i64 = crate::on_pool!(&self.storage.pool, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(
+                sql.clone()
+            ))
+            .bind(&pattern)
+            .fetch_one(p)
+            .await
+            .expect("search column"));
+            if count > 0 {
+                hits.push(format!("{table}.{column}"));
+            }
+        }
+        hits
+    }
+
+    /// Whether any stored value contains `needle`.
+    pub async fn dump_contains(&self, needle: &str) -> bool {
+        !self.columns_mentioning(needle).await.is_empty()
+    }
+
     pub fn engine(&self) -> Engine {
         self.storage.engine()
     }

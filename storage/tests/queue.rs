@@ -25,6 +25,7 @@ fn post(topics: &[&str], priority: i64) -> NewBroadcast {
         priority,
         report_chat_id: Some(1),
         report_locale: "de".into(),
+        ref_broadcast_id: None,
     }
 }
 

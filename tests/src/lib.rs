@@ -213,6 +213,7 @@ impl TestApp {
             priority,
             report_chat_id: Some(organizer.chat.id),
             report_locale: organizer.user.language_code.clone().unwrap_or_else(|| "de".to_owned()),
+            ref_broadcast_id: None,
         };
         self.broadcaster.enqueue(new).await.expect("queue the broadcast").0
     }
@@ -298,3 +299,33 @@ pub fn buttons(message: &TgMessageState) -> Vec<(String, String)> {
 }
 
 pub type SharedProbe = Arc<dyn Fn(&teloxide::types::Update) + Send + Sync>;
+
+/// A clock the tests move forward: real time plus an offset, so that what
+/// happens "tomorrow" is tested now, without sleeping.
+#[derive(Clone, Default)]
+pub struct TestClock {
+    offset_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms.fetch_add(by.as_millis() as i64, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn now(&self) -> i64 {
+        basis_storage::now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The application's clock, reading this one.
+    pub fn hooks(&self) -> Hooks {
+        let clock = self.clone();
+        Hooks { clock: Some(Arc::new(move || clock.now())), ..Hooks::default() }
+    }
+}
+
+/// The invitation link in an owner's `/invite` answer, as `(payload, link)`.
+pub fn invite_link(answer: &str) -> Option<(String, String)> {
+    let link = answer.split_whitespace().find(|w| w.starts_with("https://t.me/"))?;
+    let payload = link.split_once("?start=")?.1;
+    Some((payload.to_owned(), link.to_owned()))
+}

@@ -144,6 +144,7 @@ async fn racing_broadcasters_on_one_database_never_send_a_chat_twice() {
             priority: PRIORITY_NORMAL,
             report_chat_id: Some(1),
             report_locale: "de".to_owned(),
+            ref_broadcast_id: None,
         };
         let (id, total) = broadcasters[0].enqueue(new).await.expect("queue the broadcast");
         assert_eq!(total, 1000);

@@ -10,6 +10,7 @@
 
 mod limits;
 mod progress;
+mod schedule;
 mod sender;
 
 use std::collections::HashMap;
@@ -112,6 +113,7 @@ impl Broadcaster {
         let (tx, rx) = mpsc::unbounded_channel();
         let settler = tokio::spawn(settle_loop(self.inner.clone(), rx));
         let reporter = tokio::spawn(progress::report_loop(self.inner.clone(), shutdown.clone()));
+        let scheduler = tokio::spawn(schedule::schedule_loop(self.inner.clone(), shutdown.clone()));
         let permits = Arc::new(Semaphore::new(self.inner.settings.max_in_flight));
         let mut contents: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
         let mut db_trouble = 0u32;
@@ -192,7 +194,7 @@ impl Broadcaster {
                 let this = self.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let result = this.inner.sender.send(claimed.chat_id, &content, None).await;
+                    let result = this.inner.sender.send(claimed.chat_id, &content, claimed.ref_message_id).await;
                     let outcome = this.decide(&claimed, result);
                     let _ = tx.send(settlement(&claimed, outcome));
                     drop(permit);
@@ -204,6 +206,7 @@ impl Broadcaster {
         drop(tx);
         let _ = settler.await;
         let _ = reporter.await;
+        let _ = scheduler.await;
         tracing::info!("broadcaster stopped");
     }
 
@@ -239,6 +242,7 @@ impl Broadcaster {
             SendResult::Migrated { to_chat_id } => Outcome::Moved { to_chat_id },
             SendResult::Unreachable { reason } => Outcome::Blocked { error: reason },
             SendResult::Rejected { reason } => Outcome::Failed { error: reason },
+            SendResult::Done => Outcome::Failed { error: "answer without message_id".to_owned() },
             SendResult::Transient { reason } if claimed.attempts + 1 >= settings.max_attempts => {
                 Outcome::Failed { error: reason }
             }

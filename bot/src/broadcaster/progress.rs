@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use basis_handlers::reports::{self, Figures};
+use basis_handlers::reports::{self, Figures, Job};
 use basis_handlers::{Locale, Texts};
-use basis_storage::{Progress, StorageError};
+use basis_storage::{Broadcast, Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 use teloxide::{ApiError, RequestError};
@@ -91,7 +91,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
         }
         let Some(broadcast) = storage.broadcast(id).await? else { continue };
         let (Some(chat), Some(message)) = (broadcast.report_chat_id, broadcast.report_message_id) else { continue };
-        let mut figures = figures(id, &progress);
+        let mut figures = figures(&broadcast, &progress);
         let now = Instant::now();
         let (since, before) = *pace.entry(id).or_insert((now, progress.done()));
         let elapsed = now.duration_since(since).as_secs_f64();
@@ -112,7 +112,8 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
         let Some(broadcast) = storage.broadcast(id).await? else { continue };
         let Some(chat) = broadcast.report_chat_id else { continue };
         let progress = storage.progress(id).await?;
-        let text = reports::final_report(texts(inner), locale_of(&broadcast.report_locale), &figures(id, &progress));
+        let text =
+            reports::final_report(texts(inner), locale_of(&broadcast.report_locale), &figures(&broadcast, &progress));
         let reported = match broadcast.report_message_id {
             Some(message) => edit_status(inner, chat, message, text).await,
             // No progress message to edit (its sender died first, or Telegram
@@ -126,9 +127,11 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
     Ok(())
 }
 
-fn figures(id: i64, progress: &Progress) -> Figures {
+fn figures(broadcast: &Broadcast, progress: &Progress) -> Figures {
     Figures {
-        id,
+        job: Job::of_kind(&broadcast.kind),
+        of: broadcast.ref_broadcast_id,
+        id: broadcast.id,
         total: progress.total,
         sent: progress.sent,
         failed: progress.failed,

@@ -36,6 +36,8 @@ pub enum SendResult {
     Transient {
         reason: String,
     },
+    /// Telegram answered `true` (deleteMessage): done, no message id.
+    Done,
 }
 
 #[derive(Deserialize)]
@@ -44,13 +46,21 @@ struct Answer {
     /// Only the message id matters; the rest of the Message is skipped
     /// without being built.
     #[serde(default)]
-    result: Option<SentMessage>,
+    result: Option<Sent>,
     #[serde(default)]
     error_code: Option<u16>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
     parameters: Option<Parameters>,
+}
+
+/// A Message (only its id is read) or `true`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Sent {
+    Message(SentMessage),
+    Flag(bool),
 }
 
 #[derive(Deserialize)]
@@ -87,21 +97,50 @@ impl Sender {
         Sender { client, base: format!("{api}/bot{}/", token.expose_secret()).into(), paid }
     }
 
-    pub async fn send(&self, chat_id: i64, content: &Content, reply_to: Option<i64>) -> SendResult {
-        let (method, mut body) = match content {
-            Content::Text(text) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
-            Content::Copy { chat_id: from, message_id } => {
+    /// Sends `content` to `chat_id`. `reference` is the chat's own copy of
+    /// an earlier broadcast: a new post replies to it, a correction edits or
+    /// deletes it.
+    pub async fn send(&self, chat_id: i64, content: &Content, reference: Option<i64>) -> SendResult {
+        let (method, mut body) = match (content, reference) {
+            (Content::Text(text), _) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
+            (Content::Copy { chat_id: from, message_id, .. }, _) => {
                 ("copyMessage", json!({ "chat_id": chat_id, "from_chat_id": from, "message_id": message_id }))
             }
+            (Content::Edit(text), Some(target)) => {
+                ("editMessageText", json!({ "chat_id": chat_id, "message_id": target, "text": text }))
+            }
+            (Content::Delete, Some(target)) => ("deleteMessage", json!({ "chat_id": chat_id, "message_id": target })),
+            (Content::Edit(_) | Content::Delete, None) => {
+                return SendResult::Rejected { reason: "no message to correct".to_owned() };
+            }
         };
+        if content.is_correction() {
+            // Nothing new is sent: no paid broadcast, no reply.
+            return match self.call(method, &body).await {
+                // Deleting answers `true`; the copy's id stays what it was.
+                SendResult::Sent { .. } | SendResult::Done => SendResult::Sent { message_id: reference.unwrap_or(0) },
+                // Editing to the text it has already is no failure.
+                SendResult::Rejected { reason } if reason.contains("message is not modified") => {
+                    SendResult::Sent { message_id: reference.unwrap_or(0) }
+                }
+                other => other,
+            };
+        }
         if self.paid {
             body["allow_paid_broadcast"] = json!(true);
         }
-        if let Some(reply_to) = reply_to {
+        if let Some(reply_to) = reference {
             body["reply_parameters"] = json!({ "message_id": reply_to, "allow_sending_without_reply": true });
         }
+        match self.call(method, &body).await {
+            SendResult::Done => SendResult::Transient { reason: "answer without message_id".to_owned() },
+            other => other,
+        }
+    }
+
+    async fn call(&self, method: &str, body: &serde_json::Value) -> SendResult {
         let url = format!("{}{method}", self.base.expose_secret());
-        let response = match self.client.post(url).json(&body).send().await {
+        let response = match self.client.post(url).json(body).send().await {
             Ok(response) => response,
             // The error's URL carries the token: drop it.
             Err(error) => {
@@ -118,10 +157,10 @@ impl Sender {
 
 fn classify(status: u16, answer: Answer) -> SendResult {
     if answer.ok {
-        let message_id = answer.result.and_then(|r| r.message_id);
-        return match message_id {
-            Some(message_id) => SendResult::Sent { message_id },
-            None => SendResult::Transient { reason: "answer without message_id".to_owned() },
+        return match answer.result {
+            Some(Sent::Message(SentMessage { message_id: Some(message_id) })) => SendResult::Sent { message_id },
+            Some(Sent::Flag(true)) => SendResult::Done,
+            _ => SendResult::Transient { reason: "answer without message_id".to_owned() },
         };
     }
     let code = answer.error_code.unwrap_or(status);

@@ -90,6 +90,7 @@ fn post(total_hint: &str) -> NewBroadcast {
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "de".into(),
+        ref_broadcast_id: None,
     }
 }
 

@@ -1,0 +1,196 @@
+//! Organizers, their one-time invitations and the audit log of what they do.
+//! Owners are configuration, not rows: they are checked by the caller.
+
+use crate::{Result, Storage, on_pool};
+
+/// An organizer granted from inside the bot.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Organizer {
+    pub user_id: i64,
+    pub name: String,
+    /// Comma-separated topic keys; empty means every topic.
+    pub topics: String,
+    pub granted_by: i64,
+    pub granted_at: i64,
+}
+
+impl Organizer {
+    /// The topic keys this organizer may post to; `None` means all.
+    pub fn scope(&self) -> Option<Vec<&str>> {
+        (!self.topics.is_empty()).then(|| self.topics.split(',').collect())
+    }
+}
+
+/// What became of an invitation someone opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The opener is an organizer now, with the invitation's topics.
+    Granted { topics: String, invited_by: i64 },
+    /// Used before (by anyone, also the opener).
+    Used,
+    Expired,
+    Unknown,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: i64,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+const AUDIT: &str = "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
+
+impl Storage {
+    pub async fn organizer(&self, user_id: i64) -> Result<Option<Organizer>> {
+        let sql = "SELECT user_id, name, topics, granted_by, granted_at FROM organizers WHERE user_id = $1";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).bind(user_id).fetch_optional(p).await)?)
+    }
+
+    /// Everyone granted, in the order they were granted.
+    pub async fn organizers(&self) -> Result<Vec<Organizer>> {
+        let sql = "SELECT user_id, name, topics, granted_by, granted_at FROM organizers ORDER BY granted_at, user_id";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).fetch_all(p).await)?)
+    }
+
+    /// Stores an invitation by the hash of its token.
+    pub async fn create_invite(
+        &self,
+        token_hash: &str,
+        topics: &str,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO invites (token_hash, topics, created_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash)
+            .bind(topics)
+            .bind(created_by)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(AUDIT)
+                .bind(now)
+                .bind(created_by)
+                .bind("invite")
+                .bind("")
+                .bind(topics)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
+    /// Uses an invitation once: in one transaction the invitation is marked
+    /// used, the opener becomes an organizer and the grant is audited. An
+    /// existing organizer's scope is replaced by the invitation's.
+    pub async fn redeem_invite(&self, token_hash: &str, user_id: i64, name: &str, now: i64) -> Result<Redeemed> {
+        let _turn = self.write_turn().await;
+        let outcome = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let taken: Option<(String, i64)> = sqlx::query_as(
+                "UPDATE invites SET used_by = $2, used_at = $3 \
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING topics, created_by",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((topics, invited_by)) = taken else {
+                let found: Option<(Option<i64>,)> =
+                    sqlx::query_as("SELECT used_at FROM invites WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return Ok(match found {
+                    None => Redeemed::Unknown,
+                    Some((Some(_),)) => Redeemed::Used,
+                    Some((None,)) => Redeemed::Expired,
+                });
+            };
+            sqlx::query(
+                "INSERT INTO organizers (user_id, name, topics, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, topics = excluded.topics, \
+                 granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+            )
+            .bind(user_id)
+            .bind(name)
+            .bind(&topics)
+            .bind(invited_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(AUDIT)
+                .bind(now)
+                .bind(user_id)
+                .bind("grant")
+                .bind(user_id.to_string())
+                .bind(format!("{topics} (invited by {invited_by})"))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Redeemed::Granted { topics, invited_by })
+        })?;
+        Ok(outcome)
+    }
+
+    /// Takes an organizer's rights away; `false` if they held none.
+    pub async fn revoke_organizer(&self, user_id: i64, by: i64, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let removed = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let removed = sqlx::query("DELETE FROM organizers WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if removed > 0 {
+                sqlx::query(AUDIT)
+                    .bind(now)
+                    .bind(by)
+                    .bind("revoke")
+                    .bind(user_id.to_string())
+                    .bind("")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(removed > 0)
+        })?;
+        Ok(removed)
+    }
+
+    /// Records one organizer action.
+    pub async fn audit(&self, actor_id: i64, action: &str, subject: &str, detail: &str, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| sqlx::query(AUDIT)
+            .bind(now)
+            .bind(actor_id)
+            .bind(action)
+            .bind(subject)
+            .bind(detail)
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
+    }
+
+    /// The latest `limit` entries, newest first.
+    pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let sql = "SELECT id, at, actor_id, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT $1";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, AuditEntry>(sql).bind(limit).fetch_all(p).await)?)
+    }
+}
