@@ -514,9 +514,14 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    let Some(draft) = ctx.storage.awaiting_input(scene.chat.id.0).await? else { return Ok(false) };
+    let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
     // The rights are checked again: they may be gone since the draft began.
     let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
+    let Some(draft) = awaiting else {
+        // An organizer's message on its own: say how it becomes a post.
+        scene.say(t!(ctx.texts, locale, "organizer-input-hint")).await?;
+        return Ok(true);
+    };
     if draft.author_id != user_id(from) {
         return Ok(false);
     }

@@ -202,3 +202,35 @@ retract-report =
     ✅ Rückzug #{ $id } von Sendung #{ $of } abgeschlossen
     Gelöscht: { $sent } von { $total }
     Nicht entfernbar: { $failed }{ $reasons }
+
+# Statistik und Links: /stats, /link, /qr (auch `basis stats`)
+stats-not-allowed = Nur Organisator*innen sehen Statistiken und erstellen Links.
+stats-title = 📊 Statistik, { $when }
+stats-scope = Nur deine Themen: { $topics }
+stats-topics = Abonnent*innen je Thema: jetzt (neu / weg in 7 Tagen · in 30 Tagen)
+stats-topic-line = { $topic }: { $subscribers } (7 Tage: +{ $new7 } / −{ $lost7 } · 30 Tage: +{ $new30 } / −{ $lost30 })
+stats-no-topics = (keine Themen)
+stats-links = Beitritte über Links (seit Beginn):
+stats-link-line = { $topic } · { $campaign }: { $joins }
+stats-link-plain = Link ohne Kampagne
+stats-links-none = Über Links ist noch niemand beigetreten.
+stats-more = … und { $count } weitere
+stats-broadcasts = Letzte Sendungen:
+stats-broadcast-line = #{ $id } · { $when } · { $topics }: zugestellt { $sent } von { $total }, blockiert { $blocked }, fehlgeschlagen { $failed }
+stats-broadcasts-none = Noch keine Sendungen.
+stats-chart-title = Abonnent*innen je Thema, letzte { $days } Tage
+stats-chart-failed = Das Diagramm ließ sich diesmal nicht zeichnen; die Zahlen oben sind vollständig.
+link-usage = So bekommst du den Link eines Themas: /link <Thema> [Kampagne], zum Beispiel /link { $example } flyer-mai. Mit /qr statt /link kommt der Link als QR-Code zum Drucken.
+link-out-of-scope = Du kannst nur Links zu deinen Themen erstellen: { $topics }
+link-campaign-invalid = „{ $input }“ geht nicht als Kampagnenname: erlaubt sind nur a–z, 0–9, _ und - (keine Leerzeichen, keine Umlaute), höchstens { $max } Zeichen, zum Beispiel flyer-mai.
+link-campaign-too-long = Der Kampagnenname ist { $length } Zeichen lang; in den Link passen höchstens { $max }.
+link-created =
+    Link zu { $topic }:
+    { $link }
+    Wer ihn öffnet und auf „Starten“ tippt, folgt { $topic }. /stats zählt die Beitritte darüber.
+link-created-campaign =
+    Link zu { $topic }, Kampagne „{ $campaign }“:
+    { $link }
+    Wer ihn öffnet und auf „Starten“ tippt, folgt { $topic }. /stats zählt die Beitritte über diesen Link eigens.
+qr-failed = Der QR-Code ließ sich nicht erstellen. Bitte versuch es noch einmal oder nimm /link.
+organizer-input-hint = Um das an Mitglieder zu schicken, antworte darauf mit /post <Themen>, zum Beispiel /post strikes. Für einen Nachtrag: /followup <Sendungsnummer>.

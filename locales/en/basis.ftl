@@ -202,3 +202,35 @@ retract-report =
     ✅ Retraction #{ $id } of broadcast #{ $of } finished
     Deleted: { $sent } of { $total }
     Could not remove: { $failed }{ $reasons }
+
+# Statistics and links: /stats, /link, /qr (also `basis stats`)
+stats-not-allowed = Only organizers can see statistics and make links.
+stats-title = 📊 Statistics, { $when }
+stats-scope = Only your topics: { $topics }
+stats-topics = Subscribers per topic: now (new / lost in 7 days · in 30 days)
+stats-topic-line = { $topic }: { $subscribers } (7 days: +{ $new7 } / −{ $lost7 } · 30 days: +{ $new30 } / −{ $lost30 })
+stats-no-topics = (no topics)
+stats-links = Joins through links (since the start):
+stats-link-line = { $topic } · { $campaign }: { $joins }
+stats-link-plain = link without campaign
+stats-links-none = No one has joined through a link yet.
+stats-more = … and { $count } more
+stats-broadcasts = Last broadcasts:
+stats-broadcast-line = #{ $id } · { $when } · { $topics }: delivered { $sent } of { $total }, blocked { $blocked }, failed { $failed }
+stats-broadcasts-none = No broadcasts yet.
+stats-chart-title = Subscribers per topic, last { $days } days
+stats-chart-failed = The chart could not be drawn this time; the figures above are complete.
+link-usage = To get a topic's link: /link <topic> [campaign], for example /link { $example } flyer-may. /qr instead of /link gives the link as a QR code for print.
+link-out-of-scope = You can only make links for your topics: { $topics }
+link-campaign-invalid = “{ $input }” can't be a campaign name: use only a–z, 0–9, _ and - (no spaces, no umlauts), at most { $max } characters, for example flyer-may.
+link-campaign-too-long = The campaign name is { $length } characters long; at most { $max } fit into the link.
+link-created =
+    Link to { $topic }:
+    { $link }
+    Whoever opens it and taps “Start” follows { $topic }. /stats counts the joins through it.
+link-created-campaign =
+    Link to { $topic }, campaign “{ $campaign }”:
+    { $link }
+    Whoever opens it and taps “Start” follows { $topic }. /stats counts the joins through this link separately.
+qr-failed = The QR code could not be made. Please try again, or use /link.
+organizer-input-hint = To send this to members, reply to it with /post <topics>, for example /post strikes. For a follow-up: /followup <broadcast number>.
