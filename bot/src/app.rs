@@ -17,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::broadcaster::{self, Broadcaster};
 use crate::config::{Config, ConfigError, redact_url};
+use crate::http::{Bound, Health};
+use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -30,6 +32,10 @@ pub enum StartError {
     Unreachable(String, #[source] RequestError),
     #[error("invalid BASIS_API_URL `{0}`")]
     ApiUrl(String),
+    #[error("cannot listen on {0} (set BASIS_LISTEN to a free address, or `off`)")]
+    Listen(String, #[source] std::io::Error),
+    #[error("Telegram refused the webhook (check BASIS_WEBHOOK_URL: public HTTPS on port 443, 80, 88 or 8443)")]
+    Webhook(#[source] RequestError),
 }
 
 /// Test and benchmark seams; production uses the defaults.
@@ -44,6 +50,11 @@ pub struct Hooks {
     pub broadcast: Option<broadcaster::Settings>,
     /// Sends as fast as the Bot API answers (benchmarks against the fake).
     pub unlimited_rate: bool,
+    /// A listener bound already, used instead of binding `BASIS_LISTEN`
+    /// (tests need the port before the webhook URL can name it).
+    pub listener: Option<tokio::net::TcpListener>,
+    /// How often `/readyz`'s Bot API check runs (default 30 s).
+    pub health_every: Option<Duration>,
 }
 
 pub struct Application {
@@ -52,6 +63,10 @@ pub struct Application {
     bot: Bot,
     ctx: Arc<Context>,
     broadcaster: Broadcaster,
+    http: Option<Bound>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+    health_every: Duration,
 }
 
 /// Connects, migrates and seeds the topics: what `basis migrate` does.
@@ -75,6 +90,7 @@ pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
 impl Application {
     pub async fn build(config: Config, hooks: Hooks) -> Result<Application, StartError> {
         let token = config.token()?.expose_secret().to_owned();
+        crate::telemetry::hide(&token);
         let api_url = url::Url::parse(&config.api_url).map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
         let storage = prepare_storage(&config).await?;
         let stored = storage.topics().await.map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
@@ -99,8 +115,20 @@ impl Application {
             paid: config.paid_broadcast,
             ..hooks.broadcast.unwrap_or_default()
         };
-        let broadcaster = Broadcaster::new(ctx.clone(), bot.clone(), &config.api_url, config.token()?, settings);
-        Ok(Application { config, poll_timeout, bot, ctx, broadcaster })
+        let metrics = Arc::new(Metrics::new());
+        let broadcaster =
+            Broadcaster::new(ctx.clone(), bot.clone(), &config.api_url, config.token()?, settings, metrics.clone());
+        let http = Bound::bind(&config, hooks.listener)
+            .await
+            .map_err(|e| StartError::Listen(config.listen.trim().to_owned(), e))?;
+        let health_every = hooks.health_every.unwrap_or(Duration::from_secs(30));
+        let health = Arc::default();
+        Ok(Application { config, poll_timeout, bot, ctx, broadcaster, http, metrics, health, health_every })
+    }
+
+    /// Where `/healthz`, `/readyz`, `/metrics` (and the webhook) are served.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http.as_ref().map(Bound::addr)
     }
 
     pub fn storage(&self) -> &Storage {
@@ -114,24 +142,34 @@ impl Application {
 
     /// Answers members until `shutdown` is cancelled. Fails early, with a
     /// clear reason, when the token is wrong or the Bot API unreachable.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartError> {
+    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), StartError> {
+        let mut serving = self
+            .http
+            .take()
+            .map(|bound| bound.serve(self.ctx.storage.clone(), self.metrics.clone(), self.health.clone()));
         let api = redact_url(&self.config.api_url);
         let me = match self.bot.get_me().await {
             Ok(me) => me,
             Err(RequestError::Api(ApiError::InvalidToken)) => return Err(StartError::BadToken),
             Err(error) => return Err(StartError::Unreachable(api, error)),
         };
+        self.health.bot_api_answered();
         tracing::info!(bot = %me.username(), "connected to the Bot API");
-        if let Err(error) = self.bot.delete_webhook().await {
+        let webhook = match &mut serving {
+            Some(serving) => serving.set_webhook(&self.bot, allowed_updates()).await.map_err(StartError::Webhook)?,
+            None => None,
+        };
+        if webhook.is_none()
+            && let Err(error) = self.bot.delete_webhook().await
+        {
             tracing::warn!(%error, "could not remove a webhook");
         }
         if let Err(error) = register_commands(&self.bot, &self.ctx.texts).await {
             tracing::warn!(%error, "could not register the command menus");
         }
 
-        let listener =
-            Polling::builder(self.bot.clone()).timeout(self.poll_timeout).allowed_updates(allowed_updates()).build();
-        let mut dispatcher = Dispatcher::builder(self.bot.clone(), schema())
+        let handler = crate::metrics::instrument(schema(), self.metrics.clone());
+        let mut dispatcher = Dispatcher::builder(self.bot.clone(), handler)
             .dependencies(dptree::deps![self.ctx.clone()])
             .default_handler(|update| async move {
                 tracing::trace!(update_id = update.id.0, "update not handled");
@@ -140,9 +178,27 @@ impl Application {
             .build();
 
         let sending = tokio::spawn(self.broadcaster.clone().run(shutdown.clone()));
+        let days = self.config.retention_days;
+        let background = [
+            tokio::spawn(crate::maintenance::retention_loop(self.ctx.clone(), days, shutdown.clone())),
+            tokio::spawn(crate::metrics::refresh_loop(
+                self.metrics.clone(),
+                self.ctx.storage.clone(),
+                Duration::from_secs(5),
+                shutdown.clone(),
+            )),
+            tokio::spawn(crate::http::watch_bot_api(
+                self.bot.clone(),
+                self.health.clone(),
+                self.health_every,
+                shutdown.clone(),
+            )),
+        ];
         let token = dispatcher.shutdown_token();
+        let health = self.health.clone();
         let stopper = tokio::spawn(async move {
             shutdown.cancelled().await;
+            health.stopping();
             tracing::info!("shutting down");
             // The dispatcher may still be starting; ask until it listens.
             loop {
@@ -152,12 +208,29 @@ impl Application {
                 }
             }
         });
-        dispatcher
-            .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling for updates failed"))
-            .await;
+        match webhook {
+            Some(updates) => {
+                let errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
+                dispatcher.dispatch_with_listener(updates, errors).await
+            }
+            None => {
+                let listener = Polling::builder(self.bot.clone())
+                    .timeout(self.poll_timeout)
+                    .allowed_updates(allowed_updates())
+                    .build();
+                let errors = LoggingErrorHandler::with_custom_text("polling for updates failed");
+                dispatcher.dispatch_with_listener(listener, errors).await
+            }
+        }
         stopper.abort();
         if let Err(error) = sending.await {
             tracing::error!(%error, "the broadcaster stopped abnormally; queued deliveries wait for the next start");
+        }
+        for task in background {
+            let _ = task.await;
+        }
+        if let Some(serving) = serving {
+            serving.shut_down().await;
         }
         self.ctx.storage.close().await;
         Ok(())

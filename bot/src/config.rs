@@ -2,6 +2,7 @@
 //! `BASIS_*` environment variables (the environment wins).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 
 use basis_handlers::{Locale, TopicKey};
@@ -10,6 +11,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
+
+pub use crate::telemetry::LogFormat;
 
 pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
 
@@ -50,6 +53,18 @@ pub struct Config {
     pub timezone: String,
     /// Two-person approval of every post.
     pub approval: bool,
+    /// Where `/healthz`, `/readyz`, `/metrics` (and the webhook) are served;
+    /// `""` or `off`: no listener.
+    pub listen: String,
+    /// The public HTTPS URL Telegram posts updates to; unset: long polling.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Sent by Telegram with every webhook request; random when unset.
+    #[serde(default, skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// Days the delivery rows of finished broadcasts are kept; 0: forever.
+    pub retention_days: u32,
 }
 
 impl Default for Config {
@@ -67,6 +82,11 @@ impl Default for Config {
             invite_hours: 24,
             timezone: "Europe/Berlin".to_owned(),
             approval: false,
+            listen: "127.0.0.1:8080".to_owned(),
+            webhook_url: None,
+            webhook_secret: None,
+            log_format: LogFormat::Text,
+            retention_days: 30,
         }
     }
 }
@@ -99,6 +119,16 @@ pub enum ConfigError {
         "BASIS_RATE_LIMIT={0} is above Telegram's free 30/s: set BASIS_PAID_BROADCAST=true (each message above 30/s costs 0.1 Stars)"
     )]
     UnpaidRate(u32),
+    #[error("BASIS_LISTEN `{0}` is not an address like 127.0.0.1:8080 (or `off`)")]
+    Listen(String),
+    #[error("BASIS_WEBHOOK_URL `{0}` is not an http(s) URL outside /healthz, /readyz and /metrics")]
+    WebhookUrl(String),
+    #[error("BASIS_WEBHOOK_URL needs the listener: set BASIS_LISTEN to the address the webhook is forwarded to")]
+    WebhookWithoutListener,
+    #[error("BASIS_WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and -")]
+    WebhookSecret,
+    #[error("BASIS_RETENTION_DAYS must be at most 36500, not {0}")]
+    RetentionDays(u32),
 }
 
 impl Config {
@@ -143,7 +173,46 @@ impl Config {
         if self.rate_limit > 30 && !self.paid_broadcast {
             return Err(ConfigError::UnpaidRate(self.rate_limit));
         }
+        self.validate_production()
+    }
+
+    fn validate_production(&self) -> Result<(), ConfigError> {
+        let listen = self.listen.trim();
+        if !matches!(listen, "" | "off") && listen.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Listen(self.listen.clone()));
+        }
+        if let Some(raw) = self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            let bad = || ConfigError::WebhookUrl(redact_url(raw));
+            let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
+            let reserved = ["/healthz", "/readyz", "/metrics"];
+            if !matches!(url.scheme(), "https" | "http") || url.host().is_none() || reserved.contains(&url.path()) {
+                return Err(bad());
+            }
+            if self.listen_addr().is_none() {
+                return Err(ConfigError::WebhookWithoutListener);
+            }
+        }
+        if let Some(secret) = &self.webhook_secret {
+            let secret = secret.expose_secret();
+            let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+            if !(1..=256).contains(&secret.len()) || !secret.bytes().all(allowed) {
+                return Err(ConfigError::WebhookSecret);
+            }
+        }
+        if self.retention_days > 36_500 {
+            return Err(ConfigError::RetentionDays(self.retention_days));
+        }
         Ok(())
+    }
+
+    /// The listener's address; `None` when it is off.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.trim().parse().ok()
+    }
+
+    /// The webhook URL in webhook mode; `None` in polling mode.
+    pub fn webhook(&self) -> Option<url::Url> {
+        self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()).and_then(|u| url::Url::parse(u.trim()).ok())
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
@@ -179,7 +248,8 @@ impl Config {
     /// One line for the start-up log: everything but secrets.
     pub fn redacted(&self) -> String {
         format!(
-            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] token={}",
+            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] token={} \
+             listen={} updates={} log_format={:?} retention_days={}",
             redact_url(&self.api_url),
             redact_url(&self.database_url),
             self.owners,
@@ -188,6 +258,12 @@ impl Config {
             self.organisation,
             self.topics.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(","),
             if self.token.is_some() { "[set, redacted]" } else { "[not set]" },
+            self.listen_addr().map_or("off".to_owned(), |a| a.to_string()),
+            // Only the origin: some put a secret into the webhook's path.
+            self.webhook()
+                .map_or("long polling".to_owned(), |u| format!("webhook at {}/…", u.origin().ascii_serialization())),
+            self.log_format,
+            self.retention_days,
         )
     }
 }
@@ -207,6 +283,11 @@ fn env() -> Env {
         "invite_hours",
         "timezone",
         "approval",
+        "listen",
+        "webhook_url",
+        "webhook_secret",
+        "log_format",
+        "retention_days",
     ])
 }
 

@@ -4,6 +4,9 @@
 pub mod app;
 pub mod broadcaster;
 pub mod config;
+pub mod http;
+pub mod maintenance;
+pub mod metrics;
 pub mod telemetry;
 
 pub use app::{Application, Hooks, StartError, prepare_storage};

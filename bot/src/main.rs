@@ -1,9 +1,12 @@
 //! `basis`: a Telegram newsletter for parties and unions.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use basis::{Application, Config, Hooks, prepare_storage, telemetry};
+use basis_handlers::stats::{self, Campaign, StatsView};
+use basis_handlers::{Locale, Texts, TopicCatalog};
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
@@ -19,10 +22,48 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the bot (long polling) until Ctrl-C or SIGTERM.
+    /// Run the bot (long polling, or a webhook with BASIS_WEBHOOK_URL) until Ctrl-C or SIGTERM.
     Run,
     /// Create or update the database schema and seed the topics, then exit.
     Migrate,
+    /// Print the statistics organizers get with /stats: subscribers per
+    /// topic, new and lost in 7 and 30 days, joins per link, last broadcasts.
+    Stats {
+        /// Language of the table: de or en.
+        #[arg(long, default_value = "de")]
+        lang: String,
+        /// Also write the chart of the last 30 days to this PNG file.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+    },
+    /// Write a topic's deep link as a printable QR code (PNG) and print the link.
+    Qr {
+        /// The topic's key (or one-word name).
+        topic: String,
+        /// A campaign name (a-z 0-9 _ -): joins through this code are counted apart.
+        #[arg(long, value_name = "NAME")]
+        campaign: Option<String>,
+        /// Where to write the PNG.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The bot's username; without it Basis asks Telegram (getMe) with the
+        /// configured token.
+        #[arg(long, value_name = "NAME")]
+        bot_username: Option<String>,
+    },
+    /// Write a consistent copy of the SQLite database to FILE, also while the
+    /// bot runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: PathBuf,
+    },
+    /// Copy every table of the SQLite database into an empty PostgreSQL
+    /// database (stop the bot first), then check the row counts.
+    Export {
+        /// The PostgreSQL database, e.g. postgres://basis@localhost/basis.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[tokio::main]
@@ -35,11 +76,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.log);
-    tracing::info!(config = %config.redacted(), "starting");
+    telemetry::init(&config.log, config.log_format);
     let result = match cli.command {
-        Command::Migrate => prepare_storage(&config).await.map(|_| tracing::info!("database is up to date")),
-        Command::Run => run(config).await,
+        Command::Migrate => {
+            tracing::info!(config = %config.redacted(), "starting");
+            prepare_storage(&config).await.map(|_| tracing::info!("database is up to date"))
+        }
+        Command::Run => {
+            tracing::info!(config = %config.redacted(), "starting");
+            run(config).await
+        }
+        Command::Stats { lang, chart } => return finish(stats(&config, &lang, chart.as_deref()).await),
+        Command::Qr { topic, campaign, out, bot_username } => {
+            return finish(qr(&config, &topic, campaign.as_deref(), &out, bot_username.as_deref()).await);
+        }
+        Command::Backup { file } => return finish(basis::maintenance::backup(&config, &file).await),
+        Command::Export { to } => return finish(basis::maintenance::export(&config, &to).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,6 +107,104 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The end of `basis stats` and `basis qr`: their output went to stdout,
+/// a failure goes to stderr in one line.
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("basis: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `basis stats`: the table of `/stats` as an owner sees it (every topic).
+async fn stats(config: &Config, lang: &str, chart: Option<&Path>) -> anyhow::Result<()> {
+    let locale = Locale::parse(lang).ok_or_else(|| anyhow::anyhow!("unknown language `{lang}` (de or en)"))?;
+    let storage = prepare_storage(config).await?;
+    let topics = TopicCatalog::from_stored(&storage.topics().await?);
+    let texts = Texts::load();
+    let view = StatsView {
+        storage: &storage,
+        texts: &texts,
+        topics: &topics,
+        locale,
+        timezone: config.tz(),
+        now: basis_storage::now_ms(),
+        scope: None,
+    };
+    let result = async {
+        println!("{}", stats::report(&view).await?);
+        if let Some(path) = chart {
+            let png = stats::chart(&view).await?;
+            std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    storage.close().await;
+    result
+}
+
+/// `basis qr`: the topic's deep link as a QR code in a PNG file; the link on
+/// stdout. Works offline when the bot's username is given.
+async fn qr(
+    config: &Config,
+    topic: &str,
+    campaign: Option<&str>,
+    out: &Path,
+    bot_username: Option<&str>,
+) -> anyhow::Result<()> {
+    let catalog = TopicCatalog::from_stored(&configured_topics(config));
+    let Some(found) = catalog.find(topic) else {
+        let keys: Vec<&str> = catalog.all().iter().map(|t| t.key.as_str()).collect();
+        anyhow::bail!("there is no topic `{topic}`; configured are: {}", keys.join(", "));
+    };
+    let campaign =
+        campaign.map(|c| Campaign::parse(c, &found.key).with_context(|| format!("campaign `{c}`"))).transpose()?;
+    let username = match bot_username {
+        Some(name) => name.trim_start_matches('@').to_owned(),
+        None => bot_username_from_telegram(config).await?,
+    };
+    if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        anyhow::bail!("`{username}` is not a bot username (letters, digits and _)");
+    }
+    let link = stats::deep_link(&username, &found.key, campaign.as_ref());
+    let png = basis_handlers::pictures::qr_png(&link)?;
+    std::fs::write(out, png).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{link}");
+    Ok(())
+}
+
+/// The topics of the configuration, as members would see them.
+fn configured_topics(config: &Config) -> Vec<basis_storage::Topic> {
+    config
+        .topic_seeds()
+        .into_iter()
+        .enumerate()
+        .map(|(i, seed)| basis_storage::Topic {
+            key: seed.key,
+            emoji: seed.emoji,
+            position: i as i64,
+            retired: false,
+            texts: seed.texts,
+        })
+        .collect()
+}
+
+/// Asks Telegram who the configured token belongs to.
+async fn bot_username_from_telegram(config: &Config) -> anyhow::Result<String> {
+    use secrecy::ExposeSecret;
+    use teloxide::prelude::Requester;
+    let token = config.token().context("without --bot-username the bot token is needed to ask Telegram")?;
+    let api =
+        url::Url::parse(&config.api_url).with_context(|| format!("invalid BASIS_API_URL `{}`", config.api_url))?;
+    let bot = teloxide::Bot::new(token.expose_secret()).set_api_url(api);
+    let me = bot.get_me().await.context("cannot ask Telegram for the bot's username (getMe); give --bot-username")?;
+    Ok(me.username().to_owned())
 }
 
 async fn run(config: Config) -> Result<(), basis::StartError> {

@@ -48,6 +48,7 @@ fn basis(args: &[&str], fake: &FakeTelegram, db: &TestDatabase, dir: &Path) -> C
         .env("BASIS_RATE_LIMIT", "500")
         .env("BASIS_PAID_BROADCAST", "true")
         .env("BASIS_LOG", "warn")
+        .env("BASIS_LISTEN", "127.0.0.1:0")
         .env_remove("BASIS_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

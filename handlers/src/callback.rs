@@ -24,6 +24,55 @@ pub enum CallbackData {
         draft: i64,
         topic: Option<TopicKey>,
     },
+    /// A button under an event: a member's answer, the calendar file, the
+    /// map, or the organizer's Send / Discard of the invitation.
+    Event {
+        event: i64,
+        action: EventAction,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventAction {
+    Yes,
+    Maybe,
+    No,
+    Calendar,
+    Map,
+    Send,
+    Discard,
+}
+
+impl EventAction {
+    const CODES: [(EventAction, char); 7] = [
+        (EventAction::Yes, 'y'),
+        (EventAction::Maybe, 'm'),
+        (EventAction::No, 'n'),
+        (EventAction::Calendar, 'c'),
+        (EventAction::Map, 'p'),
+        (EventAction::Send, 's'),
+        (EventAction::Discard, 'x'),
+    ];
+
+    fn code(self) -> char {
+        Self::CODES.iter().find(|(a, _)| *a == self).map_or('?', |(_, c)| *c)
+    }
+
+    fn from_code(code: &str) -> Option<EventAction> {
+        let mut chars = code.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+        Self::CODES.iter().find(|(_, k)| *k == c).map(|(a, _)| *a)
+    }
+
+    /// The stored RSVP answer, for the three answer buttons.
+    pub fn answer(self) -> Option<&'static str> {
+        match self {
+            EventAction::Yes => Some("yes"),
+            EventAction::Maybe => Some("maybe"),
+            EventAction::No => Some("no"),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +133,7 @@ impl CallbackData {
             CallbackData::Post { draft, action } => format!("p:{}:{draft}", action.code()),
             CallbackData::Compose { draft, topic: Some(topic) } => format!("g:{draft}:{}", topic.as_str()),
             CallbackData::Compose { draft, topic: None } => format!("gn:{draft}"),
+            CallbackData::Event { event, action } => format!("ev:{}:{event}", action.code()),
         }
     }
 
@@ -103,6 +153,10 @@ impl CallbackData {
                 Some(CallbackData::Compose { draft: parse_id(draft)?, topic: Some(TopicKey::parse(topic)?) })
             }
             ("gn", draft) => Some(CallbackData::Compose { draft: parse_id(draft)?, topic: None }),
+            ("ev", rest) => {
+                let (action, event) = rest.split_once(':')?;
+                Some(CallbackData::Event { event: parse_id(event)?, action: EventAction::from_code(action)? })
+            }
             _ => None,
         }
     }
@@ -133,6 +187,9 @@ mod tests {
                 topic: Some(TopicKey::parse(&"k".repeat(TopicKey::MAX_LEN)).unwrap()),
             },
             CallbackData::Compose { draft: 7, topic: None },
+            CallbackData::Event { event: 3, action: EventAction::Yes },
+            CallbackData::Event { event: 999_999_999_999_999_999, action: EventAction::Discard },
+            CallbackData::Event { event: 4, action: EventAction::Map },
         ];
         for value in values {
             let encoded = value.encode();
@@ -169,6 +226,9 @@ mod tests {
             "g:1:Strikes",
             "gn:",
             "gn:-3",
+            "ev:y:",
+            "ev:q:1",
+            "ev:y:x",
         ] {
             assert_eq!(CallbackData::parse(data), None, "{data:?}");
         }

@@ -70,6 +70,16 @@ pub enum Command {
     Link(String),
     /// `/qr <topic> [campaign]`: the deep link as a printable QR code.
     Qr(String),
+    /// `/channel [remove] <topic> <@channel | id> [thread]`: owners only.
+    Channel(String),
+    /// `/event [<topics> <when> | <title> | <place> …]`: call an assembly.
+    Event(String),
+    /// `/events`: upcoming events with answers.
+    Events,
+    /// `/eventchange <id> time|place <value>`.
+    EventChange(String),
+    /// `/eventcancel <id>`.
+    EventCancel(String),
 }
 
 impl Command {
@@ -89,6 +99,11 @@ impl Command {
                 | Command::Stats
                 | Command::Link(_)
                 | Command::Qr(_)
+                | Command::Channel(_)
+                | Command::Event(_)
+                | Command::Events
+                | Command::EventChange(_)
+                | Command::EventCancel(_)
         )
     }
 }
@@ -120,6 +135,11 @@ impl Command {
             "stats" | "statistik" => Command::Stats,
             "link" => Command::Link(args),
             "qr" => Command::Qr(args),
+            "channel" | "kanal" => Command::Channel(args),
+            "event" | "termin" => Command::Event(args),
+            "events" | "termine" => Command::Events,
+            "eventchange" | "terminaendern" => Command::EventChange(args),
+            "eventcancel" | "terminabsagen" => Command::EventCancel(args),
             _ => return None,
         })
     }

@@ -3,8 +3,10 @@
 //! sleep, and a failure or panic in one update cannot stop the bot.
 
 pub mod callback;
+mod channels;
 pub mod command;
 mod corrections;
+pub mod events;
 mod guard;
 pub mod i18n;
 mod keyboards;
@@ -14,7 +16,7 @@ mod menu;
 mod organizer;
 pub mod pictures;
 mod roles;
-mod stats;
+pub mod stats;
 pub mod reports;
 pub mod topics;
 pub mod when;

@@ -9,6 +9,7 @@ use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::topics::CatalogTopic;
+use crate::{channels, events};
 use crate::corrections::{self, Correction};
 use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, roles, stats, t};
 
@@ -171,7 +172,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
     let locale = scene.locale;
     let changes_topics =
         matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
-            || matches!(&command, Command::Start(p) if ctx.topics.get(&p.to_ascii_lowercase()).is_some());
+            || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
     if command.is_for_organizers() && !scene.chat.is_private() {
         return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
     }
@@ -186,11 +187,13 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
             roles::redeem(scene, msg.from.as_ref(), &payload[roles::INVITE_PREFIX.len()..]).await
         }
         Command::Start(payload) => {
-            let topic = valid_payload(&payload).then(|| ctx.topics.get(&payload.to_ascii_lowercase())).flatten();
-            match topic {
-                Some(topic) => {
+            // `<topic>` or `<topic>-C-<campaign>`: joins are counted per link.
+            let target = valid_payload(&payload).then(|| stats::deep_link_target(&ctx.topics, &payload)).flatten();
+            match target {
+                Some((topic, campaign)) => {
                     scene.remember().await?;
-                    ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await?;
+                    let source = basis_storage::link_source(&campaign);
+                    ctx.storage.subscribe_via(scene.chat.id.0, topic.key.as_str(), &source, ctx.now()).await?;
                     scene.send_topics(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale))).await
                 }
                 None => {
@@ -223,7 +226,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
                 }
             };
             let label = topic.label(locale);
-            let text = if ctx.storage.unsubscribe(scene.chat.id.0, topic.key.as_str()).await? {
+            let text = if ctx.storage.unsubscribe_at(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
                 t!(ctx.texts, locale, "unsubscribed", topic = label)
             } else {
                 t!(ctx.texts, locale, "not-subscribed", topic = label)
@@ -267,6 +270,11 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
         Command::Stats => stats::stats(scene, msg.from.as_ref()).await,
         Command::Link(args) => stats::link(scene, msg.from.as_ref(), me, &args).await,
         Command::Qr(args) => stats::qr(scene, msg.from.as_ref(), me, &args).await,
+        Command::Channel(args) => channels::channel(scene, msg.from.as_ref(), me, &args).await,
+        Command::Event(args) => events::create(scene, msg, &args).await,
+        Command::Events => events::list(scene, msg.from.as_ref()).await,
+        Command::EventChange(args) => events::change(scene, msg, &args).await,
+        Command::EventCancel(args) => events::cancel(scene, msg, &args).await,
         Command::Invite(args) => roles::invite(scene, msg.from.as_ref(), me, &args).await,
         Command::Organizers => roles::list(scene, msg.from.as_ref()).await,
         Command::Revoke(args) => roles::revoke(scene, msg.from.as_ref(), &args).await,
@@ -356,6 +364,10 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         CallbackData::Compose { draft, ref topic } => {
             Some(organizer::compose(scene, &query.from, message_id, draft, topic.clone()).await?)
         }
+        // Calendar, map, and the organizer's Send / Discard: no group check.
+        CallbackData::Event { event, action } if action.answer().is_none() => {
+            Some(events::press(scene, &query.from, message_id, event, action).await?)
+        }
         _ => None,
     };
     if let Some((toast, alert)) = organizer {
@@ -382,7 +394,7 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
             }
         }
         CallbackData::Stop { confirmed: true } => {
-            let text = if ctx.storage.delete_chat(chat_id.0).await? {
+            let text = if ctx.storage.delete_chat_at(chat_id.0, ctx.now()).await? {
                 t!(ctx.texts, locale, "stop-done")
             } else {
                 t!(ctx.texts, locale, "stop-nothing")
@@ -397,6 +409,8 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         }
         // Answered above, before the group check: posting has its own rule.
         CallbackData::Post { .. } | CallbackData::Compose { .. } => return Ok(()),
+        // An answer counts for the chat: in a group, its admins answer.
+        CallbackData::Event { event, action } => events::answer(scene, message_id, event, action).await?,
         CallbackData::Language(chosen) => {
             set_language(scene, chosen).await?;
             let text = t!(ctx.texts, chosen, "language-set");

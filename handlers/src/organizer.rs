@@ -193,8 +193,13 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
         topics = labels,
         recipients = recipients.to_string()
     );
+    let channels = ctx.storage.channels_for(&topics).await?;
+    if channels > 0 {
+        confirm.push('\n');
+        confirm.push_str(&t!(ctx.texts, locale, "post-channels-note", channels = channels.to_string()));
+    }
     if let Some(earlier) = draft.follow_up_of {
-        confirm.push_str("\n");
+        confirm.push('\n');
         confirm.push_str(&t!(ctx.texts, locale, "post-follow-up-note", id = earlier.to_string()));
     }
     let button = |label: String, action| {
@@ -517,6 +522,9 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
     // The rights are checked again: they may be gone since the draft began.
     let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
+    if crate::events::input(scene, msg, from, &role).await? {
+        return Ok(true);
+    }
     let Some(draft) = awaiting else {
         // An organizer's message on its own: say how it becomes a post.
         scene.say(t!(ctx.texts, locale, "organizer-input-hint")).await?;
@@ -617,10 +625,23 @@ pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Resul
     let ctx = &scene.ctx;
     let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
     ctx.wake.notify_one();
-    let job = reports::Job::of(&new.content);
-    let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, new.ref_broadcast_id);
+    report_status(scene, reports::Job::of(&new.content), id, total, new.ref_broadcast_id).await?;
+    Ok((id, total))
+}
+
+/// Posts the status message of a queued broadcast in this chat; the
+/// broadcaster edits it with progress and turns it into the report.
+pub(crate) async fn report_status(
+    scene: &Scene,
+    job: reports::Job,
+    id: i64,
+    total: i64,
+    of: Option<i64>,
+) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, of);
     ctx.replies.note_reply();
     let message = scene.bot.send_message(scene.chat.id, status).await?;
     ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
-    Ok((id, total))
+    Ok(())
 }

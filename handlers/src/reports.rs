@@ -22,7 +22,7 @@ impl Job {
         match content {
             Content::Edit(_) => Job::Edit,
             Content::Delete => Job::Retract,
-            Content::Text(_) | Content::Copy { .. } => Job::Post,
+            Content::Text(_) | Content::Copy { .. } | Content::Event { .. } => Job::Post,
         }
     }
 

@@ -1,20 +1,502 @@
 //! Statistics and links for organizers: `/stats`, `/link`, `/qr`.
-//! (Placeholder while being written: every command answers that it is for
-//! organizers only.)
+//!
+//! `/stats` shows subscribers per topic, their growth, joins through deep
+//! links and the last broadcasts, then a chart of the last 30 days.
+//! `/link <topic> [campaign]` gives a topic's deep link, `/qr` the same link
+//! as a printable QR code. A campaign goes into the link's payload, so joins
+//! through each flyer or poster are counted apart:
+//!
+//! `https://t.me/<bot>?start=<topic>` or `…?start=<topic>-C-<campaign>`.
+//!
+//! Topic keys and campaigns are lower case, so the capital `C` of the
+//! separator can only be the separator. Owners see every topic; organizers
+//! limited to some topics see and link only those. The report and the chart
+//! are also what `basis stats` prints on the terminal.
 
-use teloxide::types::{Me, User};
+use basis_storage::{BroadcastStats, LinkJoins, Storage, StorageError, TopicStats};
+use chrono_tz::Tz;
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, Me, User};
 
 use crate::member::Scene;
-use crate::{HandlerResult, t};
+use crate::pictures::{self, PictureError, Series};
+use crate::roles::{self, Role};
+use crate::topics::CatalogTopic;
+use crate::{HandlerResult, Locale, Texts, TopicCatalog, TopicKey, t};
 
-pub(crate) async fn stats(scene: &Scene, _from: Option<&User>) -> HandlerResult {
-    scene.say(t!(scene.ctx.texts, scene.locale, "post-not-allowed")).await
+/// Between a topic key and a campaign in a deep-link payload. Neither keys
+/// nor campaigns contain capitals, so it cannot be mistaken for either.
+pub const CAMPAIGN_SEPARATOR: &str = "-C-";
+/// Telegram's limit for a deep-link payload.
+pub const MAX_PAYLOAD: usize = 64;
+/// Days the chart covers.
+pub const CHART_DAYS: i64 = 30;
+/// Broadcasts listed in the report.
+const BROADCASTS_SHOWN: usize = 5;
+/// Scoped organizers see only broadcasts within their topics: look this far
+/// back for them.
+const BROADCASTS_SEARCHED: i64 = 200;
+/// Link lines listed in the report; the rest are summed up in one line.
+const LINKS_SHOWN: usize = 20;
+
+/// A campaign name in a deep link: 1 to [`Campaign::max_len`] characters of
+/// `a-z 0-9 _ -`. Input is taken in any case and kept in lower case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Campaign(String);
+
+/// Why a campaign name cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CampaignError {
+    #[error("a campaign name may only contain a-z, 0-9, _ and -")]
+    Characters,
+    #[error("the campaign name is {length} characters long; at most {max} fit into the link")]
+    TooLong { length: usize, max: usize },
 }
 
-pub(crate) async fn link(scene: &Scene, _from: Option<&User>, _me: &Me, _args: &str) -> HandlerResult {
-    scene.say(t!(scene.ctx.texts, scene.locale, "post-not-allowed")).await
+impl Campaign {
+    /// The longest campaign that fits into a payload with `topic`.
+    pub fn max_len(topic: &TopicKey) -> usize {
+        MAX_PAYLOAD - CAMPAIGN_SEPARATOR.len() - topic.as_str().len()
+    }
+
+    pub fn parse(input: &str, topic: &TopicKey) -> Result<Campaign, CampaignError> {
+        let name = input.trim().to_ascii_lowercase();
+        let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-';
+        if name.is_empty() || !name.bytes().all(allowed) {
+            return Err(CampaignError::Characters);
+        }
+        let max = Self::max_len(topic);
+        if name.len() > max {
+            return Err(CampaignError::TooLong { length: name.chars().count(), max });
+        }
+        Ok(Campaign(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-pub(crate) async fn qr(scene: &Scene, _from: Option<&User>, _me: &Me, _args: &str) -> HandlerResult {
-    scene.say(t!(scene.ctx.texts, scene.locale, "post-not-allowed")).await
+/// The `/start` payload for `topic`, with a campaign if given.
+pub fn payload(topic: &TopicKey, campaign: Option<&Campaign>) -> String {
+    match campaign {
+        Some(campaign) => format!("{}{CAMPAIGN_SEPARATOR}{}", topic.as_str(), campaign.as_str()),
+        None => topic.as_str().to_owned(),
+    }
+}
+
+/// `https://t.me/<bot>?start=<payload>`.
+pub fn deep_link(bot_username: &str, topic: &TopicKey, campaign: Option<&Campaign>) -> String {
+    format!("https://t.me/{bot_username}?start={}", payload(topic, campaign))
+}
+
+/// The topic a `/start` payload subscribes to and the campaign it names
+/// (empty for none): `<topic>`, `<topic>-C-<campaign>`, or for old links
+/// `<topic>` in any case. `None` for anything else.
+pub fn deep_link_target<'a>(catalog: &'a TopicCatalog, payload: &str) -> Option<(&'a CatalogTopic, String)> {
+    if !crate::command::valid_payload(payload) {
+        return None;
+    }
+    if let Some(topic) = catalog.get(payload) {
+        return Some((topic, String::new()));
+    }
+    let with_campaign = payload.split_once(CAMPAIGN_SEPARATOR).and_then(|(key, campaign)| {
+        let topic = catalog.get(TopicKey::parse(key)?.as_str())?;
+        // Exactly as `/link` makes it: already lower case.
+        let campaign = Campaign::parse(campaign, &topic.key).ok().filter(|c| c.as_str() == campaign)?;
+        Some((topic, campaign.0))
+    });
+    with_campaign.or_else(|| catalog.get(&payload.to_ascii_lowercase()).map(|topic| (topic, String::new())))
+}
+
+/// Everything the report needs; the bot and `basis stats` fill it in.
+pub struct StatsView<'a> {
+    pub storage: &'a Storage,
+    pub texts: &'a Texts,
+    pub topics: &'a TopicCatalog,
+    pub locale: Locale,
+    pub timezone: Tz,
+    pub now: i64,
+    /// The topic keys the reader may see; `None` for all.
+    pub scope: Option<Vec<String>>,
+}
+
+/// Why the chart could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Picture(#[from] PictureError),
+}
+
+impl StatsView<'_> {
+    fn sees(&self, key: &str) -> bool {
+        self.scope.as_ref().is_none_or(|scope| scope.iter().any(|k| k == key))
+    }
+
+    /// The catalog's topics the reader may see, in the configured order.
+    fn visible(&self) -> Vec<&CatalogTopic> {
+        self.topics.all().iter().filter(|t| self.sees(t.key.as_str())).collect()
+    }
+
+    fn label(&self, key: &str) -> String {
+        self.topics.get(key).map(|t| t.label(self.locale)).unwrap_or_else(|| key.to_owned())
+    }
+
+    fn when(&self, at: i64) -> String {
+        crate::when::format_local(at, self.now, self.timezone, self.locale == Locale::De)
+    }
+}
+
+/// The report as text: subscribers and growth per topic, joins per link,
+/// the last broadcasts.
+pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
+    let (texts, locale) = (view.texts, view.locale);
+    let mut out = vec![t!(texts, locale, "stats-title", when = view.when(view.now))];
+    if let Some(scope) = &view.scope {
+        let labels = view.topics.labels_of(scope, locale).join(", ");
+        out.push(t!(texts, locale, "stats-scope", topics = labels));
+    }
+
+    out.push(String::new());
+    out.push(t!(texts, locale, "stats-topics"));
+    let stats = view.storage.topic_stats(view.now).await?;
+    let visible = view.visible();
+    if visible.is_empty() {
+        out.push(t!(texts, locale, "stats-no-topics"));
+    }
+    for topic in visible {
+        let figures = stats.iter().find(|s| s.topic_key == topic.key.as_str()).cloned().unwrap_or_default();
+        out.push(topic_line(view, topic, &figures));
+    }
+
+    out.push(String::new());
+    out.push(t!(texts, locale, "stats-links"));
+    let joins: Vec<LinkJoins> = view
+        .storage
+        .link_joins()
+        .await?
+        .into_iter()
+        .filter(|j| view.topics.get(&j.topic_key).is_some() && view.sees(&j.topic_key))
+        .collect();
+    if joins.is_empty() {
+        out.push(t!(texts, locale, "stats-links-none"));
+    }
+    for join in joins.iter().take(LINKS_SHOWN) {
+        let campaign =
+            if join.campaign.is_empty() { t!(texts, locale, "stats-link-plain") } else { join.campaign.clone() };
+        out.push(t!(
+            texts,
+            locale,
+            "stats-link-line",
+            topic = view.label(&join.topic_key),
+            campaign = campaign,
+            joins = join.joins.to_string()
+        ));
+    }
+    if joins.len() > LINKS_SHOWN {
+        let rest = (joins.len() - LINKS_SHOWN).to_string();
+        out.push(t!(texts, locale, "stats-more", count = rest));
+    }
+
+    out.push(String::new());
+    out.push(t!(texts, locale, "stats-broadcasts"));
+    let searched = if view.scope.is_some() { BROADCASTS_SEARCHED } else { BROADCASTS_SHOWN as i64 };
+    let broadcasts: Vec<BroadcastStats> = view
+        .storage
+        .recent_broadcasts(searched)
+        .await?
+        .into_iter()
+        .filter(|b| b.topic_keys().iter().all(|k| view.sees(k)))
+        .take(BROADCASTS_SHOWN)
+        .collect();
+    if broadcasts.is_empty() {
+        out.push(t!(texts, locale, "stats-broadcasts-none"));
+    }
+    for b in &broadcasts {
+        let topics = b.topic_keys().iter().map(|k| view.label(k)).collect::<Vec<_>>().join(", ");
+        out.push(t!(
+            texts,
+            locale,
+            "stats-broadcast-line",
+            id = b.id.to_string(),
+            when = view.when(b.created_at),
+            topics = topics,
+            sent = b.sent.to_string(),
+            total = b.total.to_string(),
+            blocked = b.blocked.to_string(),
+            failed = b.failed.to_string()
+        ));
+    }
+    Ok(out.join("\n"))
+}
+
+fn topic_line(view: &StatsView<'_>, topic: &CatalogTopic, s: &TopicStats) -> String {
+    t!(
+        view.texts,
+        view.locale,
+        "stats-topic-line",
+        topic = topic.label(view.locale),
+        subscribers = s.subscribers.to_string(),
+        new7 = s.new_7d.to_string(),
+        lost7 = s.lost_7d.to_string(),
+        new30 = s.new_30d.to_string(),
+        lost30 = s.lost_30d.to_string()
+    )
+}
+
+/// A PNG line chart of subscribers per visible topic over the last
+/// [`CHART_DAYS`] days.
+pub async fn chart(view: &StatsView<'_>) -> Result<Vec<u8>, ChartError> {
+    let daily = view.storage.daily_subscribers(CHART_DAYS, view.now).await?;
+    let series: Vec<Series> = view
+        .visible()
+        .into_iter()
+        .map(|topic| Series {
+            // The embedded font has no emoji: the name alone.
+            label: topic.name(view.locale).to_owned(),
+            points: daily
+                .iter()
+                .find(|d| d.topic_key == topic.key.as_str())
+                .map(|d| d.points.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let title = t!(view.texts, view.locale, "stats-chart-title", days = CHART_DAYS.to_string());
+    Ok(off_the_runtime(move || pictures::subscriber_chart_png(&title, &series)).await?)
+}
+
+/// Drawing and PNG encoding take milliseconds of CPU: not on a thread that
+/// answers members.
+async fn off_the_runtime(
+    draw: impl FnOnce() -> Result<Vec<u8>, PictureError> + Send + 'static,
+) -> Result<Vec<u8>, PictureError> {
+    tokio::task::spawn_blocking(draw).await.unwrap_or_else(|e| Err(PictureError::Draw(e.to_string())))
+}
+
+/// The topic keys an organizer's role shows; `None` for all.
+fn scope_of(role: &Role) -> Option<Vec<String>> {
+    match role {
+        Role::Owner => None,
+        Role::Organizer(o) => o.scope().map(|keys| keys.into_iter().map(str::to_owned).collect()),
+    }
+}
+
+/// `/stats`: owners and organizers.
+pub(crate) async fn stats(scene: &Scene, from: Option<&User>) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, scene.locale, "stats-not-allowed")).await;
+    };
+    let view = StatsView {
+        storage: &ctx.storage,
+        texts: &ctx.texts,
+        topics: &ctx.topics,
+        locale: scene.locale,
+        timezone: ctx.timezone,
+        now: ctx.now(),
+        scope: scope_of(&role),
+    };
+    scene.say(report(&view).await?).await?;
+    match chart(&view).await {
+        Ok(png) => {
+            ctx.replies.note_reply();
+            scene.bot.send_photo(scene.chat.id, InputFile::memory(png).file_name("stats.png")).await?;
+            Ok(())
+        }
+        Err(ChartError::Storage(error)) => Err(error.into()),
+        Err(ChartError::Picture(error)) => {
+            tracing::warn!(%error, "the statistics chart could not be drawn");
+            scene.say(t!(ctx.texts, scene.locale, "stats-chart-failed")).await
+        }
+    }
+}
+
+/// What `/link` and `/qr` point to.
+struct LinkTarget<'a> {
+    topic: &'a CatalogTopic,
+    campaign: Option<Campaign>,
+}
+
+/// Checks the role and reads `<topic> [campaign]`; `Err` is the answer.
+async fn link_target<'a>(
+    scene: &'a Scene,
+    from: Option<&User>,
+    args: &str,
+) -> Result<Result<LinkTarget<'a>, String>, crate::HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return Ok(Err(t!(ctx.texts, locale, "stats-not-allowed")));
+    };
+    let (topic, campaign) = match args.split_once(char::is_whitespace) {
+        Some((topic, campaign)) => (topic, campaign.trim()),
+        None => (args, ""),
+    };
+    if topic.is_empty() {
+        let example = ctx.topics.all().first().map(|t| t.key.as_str().to_owned()).unwrap_or_default();
+        return Ok(Err(t!(ctx.texts, locale, "link-usage", example = example)));
+    }
+    let Some(found) = ctx.topics.find(topic) else {
+        let input: String = topic.chars().take(64).collect();
+        let topics = ctx.topics.listing(locale);
+        return Ok(Err(t!(ctx.texts, locale, "post-unknown-topic", input = input, topics = topics)));
+    };
+    if !role.covers(&[found.key.as_str().to_owned()]) {
+        let allowed = scope_of(&role).unwrap_or_default();
+        let labels = ctx.topics.labels_of(&allowed, locale).join(", ");
+        return Ok(Err(t!(ctx.texts, locale, "link-out-of-scope", topics = labels)));
+    }
+    if campaign.is_empty() {
+        return Ok(Ok(LinkTarget { topic: found, campaign: None }));
+    }
+    match Campaign::parse(campaign, &found.key) {
+        Ok(campaign) => Ok(Ok(LinkTarget { topic: found, campaign: Some(campaign) })),
+        Err(CampaignError::Characters) => {
+            let input: String = campaign.chars().take(64).collect();
+            let max = Campaign::max_len(&found.key).to_string();
+            Ok(Err(t!(ctx.texts, locale, "link-campaign-invalid", input = input, max = max)))
+        }
+        Err(CampaignError::TooLong { length, max }) => {
+            Ok(Err(t!(ctx.texts, locale, "link-campaign-too-long", length = length.to_string(), max = max.to_string())))
+        }
+    }
+}
+
+/// `/link <topic> [campaign]`: the deep link.
+pub(crate) async fn link(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
+    let target = match link_target(scene, from, args).await? {
+        Ok(target) => target,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let (texts, locale) = (&scene.ctx.texts, scene.locale);
+    let link = deep_link(me.username(), &target.topic.key, target.campaign.as_ref());
+    let topic = target.topic.label(locale);
+    let answer = match &target.campaign {
+        None => t!(texts, locale, "link-created", topic = topic, link = link),
+        Some(campaign) => {
+            t!(texts, locale, "link-created-campaign", topic = topic, campaign = campaign.as_str(), link = link)
+        }
+    };
+    scene.say(answer).await
+}
+
+/// `/qr <topic> [campaign]`: the deep link as a QR code, sent as a document
+/// so that Telegram does not recompress it, with the link as caption.
+pub(crate) async fn qr(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
+    let target = match link_target(scene, from, args).await? {
+        Ok(target) => target,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let link = deep_link(me.username(), &target.topic.key, target.campaign.as_ref());
+    let text = link.clone();
+    let png = match off_the_runtime(move || pictures::qr_png(&text)).await {
+        Ok(png) => png,
+        Err(error) => {
+            tracing::warn!(%error, "the QR code could not be made");
+            return scene.say(t!(scene.ctx.texts, scene.locale, "qr-failed")).await;
+        }
+    };
+    let name = format!("qr-{}.png", payload(&target.topic.key, target.campaign.as_ref()));
+    scene.ctx.replies.note_reply();
+    scene.bot.send_document(scene.chat.id, InputFile::memory(png).file_name(name)).caption(link).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use basis_storage::{Topic, TopicText};
+
+    use super::*;
+    use crate::command::valid_payload;
+
+    fn catalog(keys: &[&str]) -> TopicCatalog {
+        let stored: Vec<Topic> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| Topic {
+                key: (*key).to_owned(),
+                emoji: String::new(),
+                position: i as i64,
+                retired: false,
+                texts: vec![TopicText { locale: "de".into(), name: format!("Name {key}"), description: String::new() }],
+            })
+            .collect();
+        TopicCatalog::from_stored(&stored)
+    }
+
+    fn key(k: &str) -> TopicKey {
+        TopicKey::parse(k).unwrap()
+    }
+
+    fn target(catalog: &TopicCatalog, payload: &str) -> Option<(String, String)> {
+        deep_link_target(catalog, payload).map(|(t, c)| (t.key.as_str().to_owned(), c))
+    }
+
+    #[test]
+    fn payloads_round_trip_and_stay_in_telegrams_alphabet() {
+        let topics = catalog(&["strikes", "a-", "x__y", "climate", "c"]);
+        let longest = "k".repeat(TopicKey::MAX_LEN);
+        let topics_long = catalog(&[longest.as_str()]);
+        for (catalog, topic, campaign) in [
+            (&topics, "strikes", None),
+            (&topics, "strikes", Some("flyer-mai")),
+            (&topics, "a-", Some("-c-")),
+            (&topics, "x__y", Some("__")),
+            (&topics, "climate", Some("c")),
+            (&topics, "c", Some("2026_demo")),
+            (&topics_long, longest.as_str(), Some("z".repeat(Campaign::max_len(&key(&longest))).as_str())),
+        ] {
+            let campaign = campaign.map(|c| Campaign::parse(c, &key(topic)).unwrap());
+            let payload = payload(&key(topic), campaign.as_ref());
+            assert!(valid_payload(&payload), "{payload}");
+            let expected = (topic.to_owned(), campaign.map(|c| c.0).unwrap_or_default());
+            assert_eq!(target(catalog, &payload), Some(expected), "{payload}");
+        }
+        assert_eq!(
+            payload(&key("strikes"), Some(&Campaign::parse("Flyer-Mai", &key("strikes")).unwrap())),
+            "strikes-C-flyer-mai"
+        );
+        assert_eq!(deep_link("basis_bot", &key("strikes"), None), "https://t.me/basis_bot?start=strikes");
+    }
+
+    #[test]
+    fn campaigns_are_checked() {
+        let strikes = key("strikes");
+        assert_eq!(Campaign::parse(" Flyer_2026 ", &strikes).unwrap().as_str(), "flyer_2026");
+        for bad in ["", "flyer mai", "köln", "a.b", "a/b", "ä", "flyer!"] {
+            assert_eq!(Campaign::parse(bad, &strikes), Err(CampaignError::Characters), "{bad:?}");
+        }
+        let max = Campaign::max_len(&strikes);
+        assert_eq!(max, 64 - 3 - 7);
+        assert!(Campaign::parse(&"a".repeat(max), &strikes).is_ok());
+        assert_eq!(
+            Campaign::parse(&"a".repeat(max + 1), &strikes),
+            Err(CampaignError::TooLong { length: max + 1, max })
+        );
+    }
+
+    #[test]
+    fn other_payloads_are_not_topic_links() {
+        let topics = catalog(&["strikes", "energy"]);
+        // Old links in any case still work.
+        assert_eq!(target(&topics, "STRIKES"), Some(("strikes".into(), String::new())));
+        for payload in [
+            "",
+            "nothing",
+            "strikes-C-",
+            "-C-flyer",
+            "nothing-C-flyer",
+            "strikes-C-Flyer",
+            "STRIKES-C-flyer",
+            "strikes-C-a-C-b",
+            "strikes-c-flyer",
+            "inv_AAAA",
+            "strikes flyer",
+            &format!("strikes-C-{}", "a".repeat(60)),
+        ] {
+            assert_eq!(target(&topics, payload), None, "{payload:?}");
+        }
+    }
 }

@@ -234,3 +234,93 @@ link-created-campaign =
     Wer ihn öffnet und auf „Starten“ tippt, folgt { $topic }. /stats zählt die Beitritte über diesen Link eigens.
 qr-failed = Der QR-Code ließ sich nicht erstellen. Bitte versuch es noch einmal oder nimm /link.
 organizer-input-hint = Um das an Mitglieder zu schicken, antworte darauf mit /post <Themen>, zum Beispiel /post strikes. Für einen Nachtrag: /followup <Sendungsnummer>.
+channel-usage =
+    So verknüpfst du einen Kanal mit einem Thema: /channel <Thema> <@kanal oder Chat-ID> [Themen-ID im Forum]
+    Entfernen: /channel remove <Thema> <@kanal oder Chat-ID> [Themen-ID]
+    /channel ohne Angaben zeigt alle Verknüpfungen.
+channel-none = Noch ist kein Kanal verknüpft. So geht es: /channel <Thema> <@kanal>
+channel-list =
+    Verknüpfte Kanäle – Beiträge zu einem Thema erscheinen dort zuerst:
+    { $links }
+channel-not-found = Diesen Kanal finde ich nicht. Füge mich dort als Admin hinzu und prüfe den Namen oder die ID.
+channel-not-admin = Ich darf in „{ $channel }“ nicht posten. Mach mich dort zum Admin mit dem Recht, Beiträge zu veröffentlichen.
+channel-linked = Verknüpft: Beiträge zu { $topic } erscheinen ab jetzt zuerst in „{ $channel }“.
+channel-already-linked = „{ $channel }“ ist schon mit { $topic } verknüpft.
+channel-unlinked = „{ $channel }“ bekommt keine Beiträge zu { $topic } mehr.
+channel-not-linked = „{ $channel }“ war nicht mit { $topic } verknüpft.
+post-channels-note = Dazu { $channels } verknüpfte Kanäle, die den Beitrag zuerst bekommen.
+event-invitation =
+    📣 { $title }
+    🕒 { $when }
+    📍 { $place }{ $note }
+
+    Bist du dabei?
+event-invitation-cancelled =
+    ❌ ABGESAGT: { $title }
+    🕒 { $when }
+    📍 { $place }
+event-reminder =
+    ⏰ Erinnerung: { $title }
+    🕒 { $when }
+    📍 { $place }
+event-changed =
+    ⚠️ Geändert: { $title }
+    🕒 jetzt { $when }
+    📍 { $place }
+event-cancelled = ❌ Abgesagt: { $title } ({ $when }) findet nicht statt.
+event-yes = ✅ Ich komme
+event-maybe = 🤔 Vielleicht
+event-no = ❌ Kann nicht
+event-calendar = 📅 In den Kalender
+event-map = 🗺 Karte
+event-calendar-sent = Die Kalenderdatei ist unterwegs.
+event-answer-yes = Schön, du bist dabei!
+event-answer-maybe = Notiert: vielleicht.
+event-answer-no = Schade – notiert.
+event-answer-cancelled = Dieser Termin ist abgesagt.
+event-answer-over = Dieser Termin ist schon vorbei.
+event-preview-only = Das ist nur die Vorschau.
+event-usage =
+    So lädst du zu einem Termin ein: /event <Themen> <Zeit> | <Titel> | <Ort> [| <Hinweis>] [| ⏰ 24h, 1h]
+    Zum Beispiel: /event strikes 27.11. 06:00 | Kundgebung vor Tor 3 | Werkstraße 1, Wolfsburg
+    Ohne Angaben fragt /event Schritt für Schritt.
+event-ask-title = Neuer Termin #{ $id }. Wie heißt er? (zum Beispiel „Kundgebung vor Tor 3“)
+event-ask-when = Wann? Zum Beispiel „27.11. 06:00“, „27.11. 06:00-09:00“ oder „morgen 7:00“ (Zeitzone { $zone }).
+event-ask-place = Wo? Schreib den Ort, gern mit Kartenpunkt („Werkstraße 1, Wolfsburg (52.4227, 10.7865)“), oder teile einen Standort.
+event-ask-topics =
+    Für welche Themen? Schreib sie mit Komma getrennt:
+    { $topics }
+event-ask-topics-again = Bitte nenne mindestens ein Thema, zum Beispiel: strikes
+event-ask-note = Ein Hinweis dazu (zum Beispiel „Warnwesten mitbringen“)? Sonst schreib „-“.
+event-confirm =
+    ☝️ So sieht die Einladung zu Termin #{ $id } aus.
+    Themen: { $topics }
+    Empfänger: { $recipients } Chats
+    Erinnerungen: { $reminders } vorher (an alle, die kommen oder vielleicht kommen)
+    Zeitzone: { $zone }
+    Erst mit „Senden“ geht sie raus.
+event-no-reminders = keine
+event-end-before-start = Das Ende liegt vor dem Beginn.
+event-empty-title = Der Termin braucht einen Titel.
+event-title-too-long = Der Titel ist zu lang; erlaubt sind höchstens { $max } Zeichen.
+event-empty-place = Der Termin braucht einen Ort.
+event-place-too-long = Der Ort ist zu lang; erlaubt sind höchstens { $max } Zeichen.
+event-note-too-long = Der Hinweis ist zu lang; erlaubt sind höchstens { $max } Zeichen.
+event-bad-point = Diesen Kartenpunkt verstehe ich nicht. So geht es: (52.4227, 10.7865) oder geo:52.4227,10.7865
+event-bad-reminders = Erinnerungen schreibst du so: 24h, 1h, 30m oder 2d (höchstens fünf, höchstens 14 Tage vorher), oder „keine“.
+events-none = Es stehen keine Termine an.
+events-list =
+    Anstehende Termine ({ $zone }):
+
+    { $events }
+events-line =
+    #{ $id } · { $when } · { $title }
+    📍 { $place }
+    ✅ { $yes } · 🤔 { $maybe } · ❌ { $no } · erreicht: { $reached }
+events-cancelled-mark = ❌ ABGESAGT ·{" "}
+event-change-usage =
+    So änderst du einen Termin: /eventchange <Nummer> time <neue Zeit> oder /eventchange <Nummer> place <neuer Ort>
+    Absagen: /eventcancel <Nummer>
+event-unknown = Einen Termin #{ $id } gibt es nicht.
+event-already-cancelled = Termin #{ $id } ist schon abgesagt.
+event-not-sent = Termin #{ $id } wurde noch nicht verschickt.

@@ -234,3 +234,93 @@ link-created-campaign =
     Whoever opens it and taps “Start” follows { $topic }. /stats counts the joins through this link separately.
 qr-failed = The QR code could not be made. Please try again, or use /link.
 organizer-input-hint = To send this to members, reply to it with /post <topics>, for example /post strikes. For a follow-up: /followup <broadcast number>.
+channel-usage =
+    To link a channel to a topic: /channel <topic> <@channel or chat id> [forum topic id]
+    To remove: /channel remove <topic> <@channel or chat id> [topic id]
+    /channel on its own lists every link.
+channel-none = No channel is linked yet. This is how: /channel <topic> <@channel>
+channel-list =
+    Linked channels — posts to a topic appear there first:
+    { $links }
+channel-not-found = I can't find this channel. Add me there as an admin and check the name or id.
+channel-not-admin = I may not post in "{ $channel }". Make me an admin there with the right to post messages.
+channel-linked = Linked: posts to { $topic } now appear in "{ $channel }" first.
+channel-already-linked = "{ $channel }" is linked to { $topic } already.
+channel-unlinked = "{ $channel }" no longer gets posts to { $topic }.
+channel-not-linked = "{ $channel }" was not linked to { $topic }.
+post-channels-note = Plus { $channels } linked channels, which get the post first.
+event-invitation =
+    📣 { $title }
+    🕒 { $when }
+    📍 { $place }{ $note }
+
+    Will you be there?
+event-invitation-cancelled =
+    ❌ CANCELLED: { $title }
+    🕒 { $when }
+    📍 { $place }
+event-reminder =
+    ⏰ Reminder: { $title }
+    🕒 { $when }
+    📍 { $place }
+event-changed =
+    ⚠️ Changed: { $title }
+    🕒 now { $when }
+    📍 { $place }
+event-cancelled = ❌ Cancelled: { $title } ({ $when }) will not take place.
+event-yes = ✅ I'm coming
+event-maybe = 🤔 Maybe
+event-no = ❌ Can't come
+event-calendar = 📅 Add to calendar
+event-map = 🗺 Map
+event-calendar-sent = The calendar file is on its way.
+event-answer-yes = Great, you're coming!
+event-answer-maybe = Noted: maybe.
+event-answer-no = Too bad — noted.
+event-answer-cancelled = This event is cancelled.
+event-answer-over = This event is over.
+event-preview-only = This is only the preview.
+event-usage =
+    To call an event: /event <topics> <time> | <title> | <place> [| <note>] [| ⏰ 24h, 1h]
+    For example: /event strikes 27.11. 06:00 | Rally at gate 3 | Werkstraße 1, Wolfsburg
+    Without details /event asks step by step.
+event-ask-title = New event #{ $id }. What is it called? (for example "Rally at gate 3")
+event-ask-when = When? For example "27.11. 06:00", "27.11. 06:00-09:00" or "tomorrow 7:00" (time zone { $zone }).
+event-ask-place = Where? Write the place, with a map point if you like ("Werkstraße 1, Wolfsburg (52.4227, 10.7865)"), or share a location.
+event-ask-topics =
+    For which topics? Write them separated by commas:
+    { $topics }
+event-ask-topics-again = Please name at least one topic, for example: strikes
+event-ask-note = A note to add (for example "bring high-vis vests")? Otherwise write "-".
+event-confirm =
+    ☝️ This is the invitation to event #{ $id }.
+    Topics: { $topics }
+    Recipients: { $recipients } chats
+    Reminders: { $reminders } before (to everyone coming or maybe coming)
+    Time zone: { $zone }
+    It goes out only with "Send".
+event-no-reminders = none
+event-end-before-start = The end lies before the start.
+event-empty-title = The event needs a title.
+event-title-too-long = The title is too long; at most { $max } characters are allowed.
+event-empty-place = The event needs a place.
+event-place-too-long = The place is too long; at most { $max } characters are allowed.
+event-note-too-long = The note is too long; at most { $max } characters are allowed.
+event-bad-point = I don't understand this map point. Like this: (52.4227, 10.7865) or geo:52.4227,10.7865
+event-bad-reminders = Write reminders like this: 24h, 1h, 30m or 2d (at most five, at most 14 days before), or "none".
+events-none = No events are coming up.
+events-list =
+    Upcoming events ({ $zone }):
+
+    { $events }
+events-line =
+    #{ $id } · { $when } · { $title }
+    📍 { $place }
+    ✅ { $yes } · 🤔 { $maybe } · ❌ { $no } · reached: { $reached }
+events-cancelled-mark = ❌ CANCELLED ·{" "}
+event-change-usage =
+    To change an event: /eventchange <number> time <new time> or /eventchange <number> place <new place>
+    To call it off: /eventcancel <number>
+event-unknown = There is no event #{ $id }.
+event-already-cancelled = Event #{ $id } is cancelled already.
+event-not-sent = Event #{ $id } has not been sent yet.

@@ -7,7 +7,10 @@
 //! the engine is named explicitly. Times are Unix milliseconds (`i64`), handed
 //! in by the caller so that tests control the clock.
 
+mod channels;
 mod error;
+mod events;
+mod maintenance;
 mod members;
 mod organizers;
 mod queue;
@@ -22,11 +25,14 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use channels::ChannelLink;
 pub use error::StorageError;
+pub use events::{Answers, DueReminder, Event, valid_answer};
+pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
 pub use members::{Chat, ChatKind, ChatStatus};
 pub use organizers::{AuditEntry, Organizer, Redeemed};
 pub use queue::{
-    Broadcast, Claimed, Content, Draft, DraftState, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
+    Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
 };
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};

@@ -230,6 +230,7 @@ impl Storage {
             let mut tx = p.begin().await?;
             // Delivery records name the chat too: they go with it.
             sqlx::query("DELETE FROM deliveries WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM rsvps WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO subscription_events (topic_key, at, delta, source) \
                  SELECT topic_key, $2, -1, '' FROM subscriptions WHERE chat_id = $1",

@@ -84,6 +84,55 @@ pub enum Content {
     /// A retraction: every delivered copy of the referenced broadcast is
     /// deleted (deleteMessage).
     Delete,
+    /// About an assembly; rendered for each member in their language.
+    Event { event_id: i64, note: EventNote },
+}
+
+/// What an event broadcast tells its members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventNote {
+    /// To the topics' subscribers, with RSVP buttons.
+    Invitation,
+    /// To those who said yes or maybe, as a reply to their invitation.
+    Reminder,
+    /// Time or place changed: urgent, to everyone invited.
+    Change,
+    /// Called off: urgent, to everyone invited.
+    Cancel,
+    /// Every invitation copy is edited to show the event as it is now.
+    Refresh,
+}
+
+impl EventNote {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventNote::Invitation => "invitation",
+            EventNote::Reminder => "reminder",
+            EventNote::Change => "change",
+            EventNote::Cancel => "cancel",
+            EventNote::Refresh => "refresh",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventNote> {
+        [EventNote::Invitation, EventNote::Reminder, EventNote::Change, EventNote::Cancel, EventNote::Refresh]
+            .into_iter()
+            .find(|n| n.as_str() == text)
+    }
+}
+
+/// What must still hold when a broadcast is written, checked in its
+/// transaction: the thing it comes from is taken exactly once.
+#[derive(Clone, Debug)]
+pub(crate) enum Fence {
+    None,
+    /// A draft in this state becomes the broadcast.
+    Draft(i64, DraftState),
+    /// An event draft becomes active; its reminders (minutes before, due
+    /// time) are written with it.
+    Event { id: i64, reminders: Vec<(i64, i64)> },
+    /// A pending reminder is sent.
+    Reminder { event_id: i64, minutes_before: i64 },
 }
 
 impl Content {
@@ -93,6 +142,7 @@ impl Content {
             Content::Copy { .. } => "copy",
             Content::Edit(_) => "edit",
             Content::Delete => "delete",
+            Content::Event { .. } => "event",
         }
     }
 
@@ -105,6 +155,8 @@ impl Content {
 pub const PRIORITY_NORMAL: i64 = 0;
 /// Overtakes the queue of normal broadcasts (a changed assembly time).
 pub const PRIORITY_URGENT: i64 = 10;
+/// Added for the organisation's own channels: published before members.
+pub const PRIORITY_CHANNEL: i64 = 100;
 
 #[derive(Clone, Debug)]
 pub struct NewBroadcast {
@@ -139,6 +191,7 @@ pub struct Broadcast {
     pub created_at: i64,
     pub finished_at: Option<i64>,
     pub ref_broadcast_id: Option<i64>,
+    pub event_id: Option<i64>,
 }
 
 impl Broadcast {
@@ -150,6 +203,9 @@ impl Broadcast {
             }
             ("edit", Some(text), _, _) => Some(Content::Edit(text.clone())),
             ("delete", _, _, _) => Some(Content::Delete),
+            ("event", Some(note), _, _) => {
+                Some(Content::Event { event_id: self.event_id?, note: EventNote::parse(note)? })
+            }
             _ => None,
         }
     }
@@ -245,6 +301,11 @@ pub struct Claimed {
     pub lease_token: i64,
     /// The message this delivery replies to, edits or deletes.
     pub ref_message_id: Option<i64>,
+    /// The forum topic it goes to, if any.
+    pub thread_id: Option<i64>,
+    /// The member's language and answer, for event broadcasts.
+    pub locale: Option<String>,
+    pub choice: Option<String>,
 }
 
 /// How one send ended.
@@ -303,6 +364,56 @@ impl Progress {
     }
 }
 
+/// Who an event broadcast reaches: `$1` broadcast, `$2` priority, `$3` now,
+/// `$4` topics, `$5` the invitation broadcast. Every row carries the
+/// member's language; a refresh also their current answer.
+fn event_fan_out(note: EventNote) -> &'static str {
+    match note {
+        EventNote::Invitation => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale) \
+             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, c.locale \
+             FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+             WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+             AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        }
+        EventNote::Reminder => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id) \
+             SELECT $1, r.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id \
+             FROM rsvps r JOIN chats c ON c.id = r.chat_id \
+             LEFT JOIN deliveries i ON i.broadcast_id = $5 AND i.chat_id = r.chat_id AND i.status = 'sent' \
+             WHERE r.event_id = (SELECT event_id FROM broadcasts WHERE id = $1) AND r.answer IN ('yes', 'maybe') \
+             AND c.status = 'active' AND $4 = $4"
+        }
+        EventNote::Change | EventNote::Cancel => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id) \
+             SELECT $1, i.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id \
+             FROM deliveries i JOIN chats c ON c.id = i.chat_id \
+             WHERE i.broadcast_id = $5 AND i.status = 'sent' AND c.status = 'active' AND $4 = $4"
+        }
+        EventNote::Refresh => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id, choice) \
+             SELECT $1, i.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id, r.answer \
+             FROM deliveries i JOIN chats c ON c.id = i.chat_id \
+             LEFT JOIN rsvps r ON r.chat_id = i.chat_id \
+               AND r.event_id = (SELECT event_id FROM broadcasts WHERE id = $1) \
+             WHERE i.broadcast_id = $5 AND i.status = 'sent' AND i.message_id IS NOT NULL \
+             AND c.status = 'active' AND $4 = $4"
+        }
+    }
+}
+
+/// A draft's text and source message for its content.
+fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
+    match content {
+        Content::Copy { chat_id, message_id, text } => (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id)),
+        Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
+        Content::Delete | Content::Event { .. } => (String::new(), None, None),
+    }
+}
+
 const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broadcast_id, source_chat_id, \
                              source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at";
 
@@ -342,7 +453,7 @@ impl Storage {
     /// broadcast's id and its number of deliveries. A correction (edit,
     /// delete) fans out to the chats that got the referenced broadcast.
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
-        let created = self.create_broadcast_from(new, None, now).await?;
+        let created = self.create_broadcast_from(new, Fence::None, now).await?;
         Ok(created.expect("without a draft there is nothing to have been queued before"))
     }
 
@@ -369,13 +480,13 @@ impl Storage {
             report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
             ref_broadcast_id: draft.follow_up_of,
         };
-        self.create_broadcast_from(&new, Some((draft_id, from)), now).await
+        self.create_broadcast_from(&new, Fence::Draft(draft_id, from), now).await
     }
 
-    async fn create_broadcast_from(
+    pub(crate) async fn create_broadcast_from(
         &self,
         new: &NewBroadcast,
-        draft: Option<(i64, DraftState)>,
+        fence: Fence,
         now: i64,
     ) -> Result<Option<(i64, i64)>> {
         let _turn = self.write_turn().await;
@@ -383,10 +494,16 @@ impl Storage {
             Content::Text(text) | Content::Edit(text) => (Some(text.as_str()), None, None),
             Content::Copy { chat_id, message_id, text } => (text.as_deref(), Some(*chat_id), Some(*message_id)),
             Content::Delete => (None, None, None),
+            Content::Event { note, .. } => (Some(note.as_str()), None, None),
+        };
+        let event_id = match &new.content {
+            Content::Event { event_id, .. } => Some(*event_id),
+            _ => None,
         };
         let topics = new.topics.join(",");
         // The topic list is bound as one comma-joined text: no dynamic SQL.
         let fan_out = match (&new.content, new.ref_broadcast_id) {
+            (Content::Event { note, .. }, _) => event_fan_out(*note),
             (content, _) if content.is_correction() => {
                 "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
                  ref_message_id) \
@@ -401,31 +518,65 @@ impl Storage {
                  SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, o.message_id \
                  FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
                  LEFT JOIN deliveries o ON o.broadcast_id = $5 AND o.chat_id = s.chat_id AND o.status = 'sent' \
-                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%')"
+                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+                 ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
             }
             (_, None) => {
                 "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
                  SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
                  FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
                  WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
-                 AND ($5 IS NULL OR $5 = $5)"
+                 AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
             }
         };
+        // The organisation's channels get the post first: a higher priority
+        // puts them at the head of the queue. A chat linked several times
+        // (forum topics) gets it once, in its first topic.
+        let to_channels = !new.content.is_correction() && !matches!(new.content, Content::Event { .. });
+        let channels = to_channels.then_some(
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+             ref_message_id, thread_id) \
+             SELECT $1, l.chat_id, $2, 'pending', 0, $3, $3, \
+               (SELECT o.message_id FROM deliveries o WHERE o.broadcast_id = $5 AND o.chat_id = l.chat_id \
+                AND o.status = 'sent'), \
+               CASE WHEN MIN(l.thread_id) = 0 THEN NULL ELSE MIN(l.thread_id) END \
+             FROM channel_links l WHERE (',' || $4 || ',') LIKE ('%,' || l.topic_key || ',%') \
+             GROUP BY l.chat_id \
+             ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
+        );
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
-                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11) RETURNING id";
+                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            if let Some((draft, from)) = draft {
-                let taken = sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = $2")
+            let taken = match &fence {
+                Fence::None => 1,
+                Fence::Draft(draft, from) => sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = $2")
                     .bind(draft)
                     .bind(from.as_str())
                     .execute(&mut *tx)
                     .await?
-                    .rows_affected();
-                if taken == 0 {
-                    return Ok(None);
-                }
+                    .rows_affected(),
+                Fence::Event { id, .. } => sqlx::query(
+                    "UPDATE events SET status = 'active', step = NULL, updated_at = $2 WHERE id = $1 AND status = 'draft'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Fence::Reminder { event_id, minutes_before } => sqlx::query(
+                    "UPDATE event_reminders SET status = 'sent' \
+                     WHERE event_id = $1 AND minutes_before = $2 AND status = 'pending'",
+                )
+                .bind(event_id)
+                .bind(minutes_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            };
+            if taken == 0 {
+                return Ok(None);
             }
             let id: i64 = sqlx::query_scalar(insert)
                 .bind(new.author_id)
@@ -439,6 +590,7 @@ impl Storage {
                 .bind(now)
                 .bind(&new.report_locale)
                 .bind(new.ref_broadcast_id)
+                .bind(event_id)
                 .fetch_one(&mut *tx)
                 .await?;
             // A retraction stops what of the post has not gone out yet.
@@ -452,7 +604,19 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?;
             }
-            let total = sqlx::query(fan_out)
+            let mut total = 0;
+            if let Some(channels) = channels {
+                total += sqlx::query(channels)
+                    .bind(id)
+                    .bind(new.priority + PRIORITY_CHANNEL)
+                    .bind(now)
+                    .bind(&topics)
+                    .bind(new.ref_broadcast_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+            }
+            total += sqlx::query(fan_out)
                 .bind(id)
                 .bind(new.priority)
                 .bind(now)
@@ -479,12 +643,43 @@ impl Storage {
                     .execute(&mut *tx)
                     .await?;
             }
-            if let Some((draft, _)) = draft {
-                sqlx::query("UPDATE drafts SET broadcast_id = $2 WHERE id = $1")
-                    .bind(draft)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            match &fence {
+                Fence::None => {}
+                Fence::Draft(draft, _) => {
+                    sqlx::query("UPDATE drafts SET broadcast_id = $2 WHERE id = $1")
+                        .bind(draft)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Fence::Event { id: event, reminders } => {
+                    sqlx::query("UPDATE events SET invitation_id = $2 WHERE id = $1")
+                        .bind(event)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for (minutes, due) in reminders {
+                        let status = if *due > now { "pending" } else { "skipped" };
+                        sqlx::query(
+                            "INSERT INTO event_reminders (event_id, minutes_before, due_at, status) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, minutes_before) DO NOTHING",
+                        )
+                        .bind(event)
+                        .bind(minutes)
+                        .bind(due)
+                        .bind(status)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                Fence::Reminder { event_id, minutes_before } => {
+                    sqlx::query("UPDATE event_reminders SET broadcast_id = $3 WHERE event_id = $1 AND minutes_before = $2")
+                        .bind(event_id)
+                        .bind(minutes_before)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some((id, total)))
@@ -495,13 +690,7 @@ impl Storage {
     /// Keeps an organizer's post until it is confirmed or cancelled.
     pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<i64> {
         let _turn = self.write_turn().await;
-        let (text, source_chat, source_message) = match &new.content {
-            Content::Copy { chat_id, message_id, text } => {
-                (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
-            }
-            Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
-            Content::Delete => (String::new(), None, None),
-        };
+        let (text, source_chat, source_message) = draft_fields(&new.content);
         let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at, source_chat_id, \
                    source_message_id, follow_up_of) \
                    VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8) RETURNING id";
@@ -599,13 +788,7 @@ impl Storage {
     /// Guided `/post`: the content arrived; the draft is open for preview.
     pub async fn fill_draft(&self, id: i64, content: &Content) -> Result<bool> {
         let _turn = self.write_turn().await;
-        let (text, source_chat, source_message) = match content {
-            Content::Copy { chat_id, message_id, text } => {
-                (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
-            }
-            Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
-            Content::Delete => (String::new(), None, None),
-        };
+        let (text, source_chat, source_message) = draft_fields(content);
         let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4 \
                    WHERE id = $1 AND status = 'content'";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -672,7 +855,8 @@ impl Storage {
                        SELECT broadcast_id, chat_id FROM deliveries \
                        WHERE status = 'pending' AND due_at <= $3 \
                        ORDER BY priority DESC, due_at LIMIT $4) \
-                     RETURNING broadcast_id, chat_id, attempts, priority, lease_token, ref_message_id",
+                     RETURNING broadcast_id, chat_id, attempts, priority, lease_token, ref_message_id, thread_id, locale, \
+                     choice",
                 )
                 .bind(now + lease_ms)
                 .bind(token)
@@ -690,7 +874,8 @@ impl Storage {
                        ORDER BY priority DESC, due_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
                      UPDATE deliveries d SET status = 'sending', lease_until = $1, lease_token = $2, updated_at = $3 \
                      FROM due WHERE d.broadcast_id = due.broadcast_id AND d.chat_id = due.chat_id \
-                     RETURNING d.broadcast_id, d.chat_id, d.attempts, d.priority, d.lease_token, d.ref_message_id",
+                     RETURNING d.broadcast_id, d.chat_id, d.attempts, d.priority, d.lease_token, d.ref_message_id, d.thread_id, \
+                     d.locale, d.choice",
                 )
                 .bind(now + lease_ms)
                 .bind(token)
@@ -797,8 +982,8 @@ impl Storage {
         Ok(on_pool!(&self.pool, |p| {
             sqlx::query_as::<_, Broadcast>(
                 "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
-             report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id \
-             FROM broadcasts WHERE id = $1",
+             report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id, \
+             event_id FROM broadcasts WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(p)

@@ -36,6 +36,8 @@ pub struct TestApp {
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), StartError>>,
     pub broadcaster: Broadcaster,
+    /// Where `/healthz`, `/readyz`, `/metrics` (and a webhook) answer.
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// Broadcaster settings for tests: fast retries and frequent progress.
@@ -55,6 +57,8 @@ pub fn config_for(fake: &FakeTelegram, db: &TestDatabase) -> Config {
         api_url: fake.api_url(),
         database_url: db.url.clone(),
         organisation: "IG Beispiel".to_owned(),
+        // A free port: many bots run side by side in the tests.
+        listen: "127.0.0.1:0".to_owned(),
         ..Config::default()
     }
 }
@@ -94,6 +98,7 @@ impl TestApp {
         change(&mut config);
         let app = Application::build(config, hooks).await.expect("application builds");
         let broadcaster = app.broadcaster();
+        let http = app.http_addr();
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(app.run(shutdown.clone()));
         // Start-up ends with the command menus; updates injected from then on
@@ -104,7 +109,7 @@ impl TestApp {
             let outcome = if task.is_finished() { format!("{:?}", task.await) } else { "still running".to_owned() };
             panic!("the bot did not start; requests: {calls:?}; run: {outcome}");
         }
-        TestApp { fake, db, shutdown, task, broadcaster }
+        TestApp { fake, db, shutdown, task, broadcaster, http }
     }
 
     pub fn storage(&self) -> &basis_storage::Storage {

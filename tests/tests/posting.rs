@@ -350,3 +350,67 @@ async fn with_approval_a_second_organizer_signs_off_every_post() {
     }
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn linked_channels_and_forum_topics_get_the_post_first() {
+    let clock = TestClock::default();
+    let app = start(TestDatabase::sqlite().await, &clock, false).await;
+    let owner = app.member(OWNER, Some("en"));
+    let bot = app.fake.bot_user_id();
+    app.fake.channel(-100_777, "IG Beispiel News");
+    app.fake.set_chat_username(-100_777, "igb_news");
+    app.fake.set_member_status(-100_777, bot, "administrator");
+    app.fake.channel(-100_778, "Fremder Kanal");
+    app.fake.set_member_status(-100_778, bot, "member");
+    app.fake.supergroup(-100_900, "Vertrauensleute");
+    app.fake.set_member_status(-100_900, bot, "member");
+    app.subscribers(45_000..45_003, &["strikes"]).await;
+
+    assert_eq!(text_of(&app, &owner, "/channel").await, "No channel is linked yet. This is how: /channel <topic> <@channel>");
+    let linked = text_of(&app, &owner, "/channel strikes @igb_news").await;
+    assert_eq!(linked, "Linked: posts to ✊ Strikes now appear in \"IG Beispiel News\" first.");
+    let again = text_of(&app, &owner, "/channel Strikes @IGB_NEWS").await;
+    assert_eq!(again, "\"IG Beispiel News\" is linked to ✊ Strikes already.");
+    assert!(text_of(&app, &owner, "/channel strikes -100900 17").await.starts_with("Linked:"));
+    let refused = text_of(&app, &owner, "/channel strikes -100778").await;
+    assert!(refused.starts_with("I may not post in \"Fremder Kanal\""), "{refused}");
+    assert!(text_of(&app, &owner, "/channel strikes @nobody_here").await.starts_with("I can't find this channel"));
+    assert!(text_of(&app, &owner, "/channel strikes").await.starts_with("To link a channel to a topic"));
+    let listing = text_of(&app, &owner, "/channel").await;
+    assert!(listing.contains("✊ Strikes → IG Beispiel News (-100777)"), "{listing}");
+    assert!(listing.contains("✊ Strikes → Vertrauensleute (-100900 #17)"), "{listing}");
+    let member = app.member(45_000, Some("en"));
+    assert!(text_of(&app, &member, "/channel strikes @igb_news").await.starts_with("Das dürfen nur die Verantwortlichen"));
+
+    let (draft, confirm) =
+        confirmation(&app, &owner, || drop(app.fake.send_text(&owner.user, &owner.chat, "/post strikes Streik!"))).await;
+    assert!(confirm.text.as_deref().unwrap().contains("Plus 2 linked channels"), "{:?}", confirm.text);
+    let mark = app.fake.mark();
+    app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
+    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    assert_eq!(progress.sent, 5);
+    let sends: Vec<_> = app.fake.requests()[mark..]
+        .iter()
+        .filter(|r| r.is_ok() && r.method == "sendmessage" && r.text() == Some("Streik!"))
+        .cloned()
+        .collect();
+    let order: Vec<i64> = sends.iter().filter_map(chat_of).collect();
+    let mut first_two = order[..2].to_vec();
+    first_two.sort();
+    assert_eq!(first_two, [-100_900, -100_777], "channels first: {order:?}");
+    let forum = sends.iter().find(|r| chat_of(r) == Some(-100_900)).unwrap();
+    assert_eq!(forum.params["message_thread_id"].as_i64(), Some(17));
+
+    // A retraction reaches the channel copies too.
+    let status = text_of(&app, &owner, &format!("/retract {broadcast}")).await;
+    let (_, report) = app.finished(&owner, first_number(&status), WAIT).await;
+    assert!(report.contains("Deleted: 5 of 5"), "{report}");
+    let id = app.storage().delivered_message(broadcast, -100_777).await.unwrap().unwrap();
+    assert!(app.message(-100_777, id).deleted);
+
+    let removed = text_of(&app, &owner, "/channel remove strikes @igb_news").await;
+    assert_eq!(removed, "\"IG Beispiel News\" no longer gets posts to ✊ Strikes.");
+    assert_eq!(app.storage().channels_for(&["strikes".to_owned()]).await.unwrap(), 1);
+    app.stop().await.unwrap();
+}

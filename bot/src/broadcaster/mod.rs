@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use basis_handlers::{Context, ReplyBudget};
-use basis_storage::{Claimed, Content, NewBroadcast, Outcome, Settlement, Storage, StorageError};
+use basis_handlers::{Context, Locale, ReplyBudget, events};
+use basis_storage::{Claimed, Content, Event, EventNote, NewBroadcast, Outcome, Settlement, Storage, StorageError};
 use rand::Rng;
 use secrecy::SecretString;
 use teloxide::Bot;
@@ -71,6 +71,7 @@ struct Inner {
     sender: Sender,
     limits: Limits,
     settings: Settings,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Cheap to clone; every clone drives the same queue.
@@ -80,11 +81,18 @@ pub struct Broadcaster {
 }
 
 impl Broadcaster {
-    pub fn new(ctx: Arc<Context>, bot: Bot, api_url: &str, token: &SecretString, settings: Settings) -> Broadcaster {
+    pub fn new(
+        ctx: Arc<Context>,
+        bot: Bot,
+        api_url: &str,
+        token: &SecretString,
+        settings: Settings,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Broadcaster {
         let sender = Sender::new(api_url, token, settings.paid, settings.send_timeout);
         let replies: Arc<ReplyBudget> = ctx.replies.clone();
         let limits = Limits::new(settings.rate, replies);
-        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings }) }
+        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings, metrics }) }
     }
 
     fn storage(&self) -> &Storage {
@@ -116,6 +124,7 @@ impl Broadcaster {
         let scheduler = tokio::spawn(schedule::schedule_loop(self.inner.clone(), shutdown.clone()));
         let permits = Arc::new(Semaphore::new(self.inner.settings.max_in_flight));
         let mut contents: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
+        let mut events: HashMap<i64, (tokio::time::Instant, Option<Arc<Event>>)> = HashMap::new();
         let mut db_trouble = 0u32;
         let mut shrunk = tokio::time::Instant::now();
 
@@ -177,6 +186,10 @@ impl Broadcaster {
                 let content = match contents.get(&claimed.broadcast_id) {
                     Some(content) => content.clone(),
                     None => {
+                        // Finished broadcasts are not needed again.
+                        if contents.len() >= 256 {
+                            contents.clear();
+                        }
                         let loaded = self.storage().broadcast(claimed.broadcast_id).await.ok().flatten();
                         let content = loaded.and_then(|b| b.content()).map(Arc::new);
                         contents.insert(claimed.broadcast_id, content.clone());
@@ -188,14 +201,46 @@ impl Broadcaster {
                     let _ = tx.send(settlement(&claimed, outcome));
                     continue;
                 };
+                let outgoing = match &*content {
+                    Content::Event { event_id, note } => {
+                        // Per broadcast: a notice written after a change
+                        // never renders an event read before it.
+                        let fresh = events.get(&claimed.broadcast_id).filter(|(at, _)| at.elapsed() < EVENT_FRESH);
+                        let event = match fresh {
+                            Some((_, event)) => event.clone(),
+                            None => {
+                                if events.len() >= 256 {
+                                    events.clear();
+                                }
+                                let loaded = self.storage().event(*event_id).await.ok().flatten().map(Arc::new);
+                                events.insert(claimed.broadcast_id, (tokio::time::Instant::now(), loaded.clone()));
+                                loaded
+                            }
+                        };
+                        let Some(event) = event else {
+                            let _ = tx.send(settlement(&claimed, Outcome::Failed { error: "event is gone".to_owned() }));
+                            continue;
+                        };
+                        self.render(&claimed, &event, *note)
+                    }
+                    _ => Outgoing::Content(content),
+                };
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     break;
                 };
                 let this = self.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let result = this.inner.sender.send(claimed.chat_id, &content, claimed.ref_message_id).await;
-                    let outcome = this.decide(&claimed, result);
+                    let sender = &this.inner.sender;
+                    let (chat, reference) = (claimed.chat_id, claimed.ref_message_id);
+                    let result = match outgoing {
+                        Outgoing::Content(content) => sender.send(chat, &content, reference, claimed.thread_id).await,
+                        Outgoing::Rendered { text, markup, edit } => {
+                            sender.send_rendered(chat, &text, markup, reference, edit).await
+                        }
+                    };
+                    let outcome = this.decide(&claimed, result.clone());
+                    this.inner.metrics.delivery(&result, &outcome);
                     let _ = tx.send(settlement(&claimed, outcome));
                     drop(permit);
                 });
@@ -208,6 +253,15 @@ impl Broadcaster {
         let _ = reporter.await;
         let _ = scheduler.await;
         tracing::info!("broadcaster stopped");
+    }
+
+    /// An event message in the member's language, with their answer.
+    fn render(&self, claimed: &Claimed, event: &Event, note: EventNote) -> Outgoing {
+        let ctx = &self.inner.ctx;
+        let locale = claimed.locale.as_deref().and_then(Locale::parse).unwrap_or_default();
+        let rendered = events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice.as_deref(), self.now());
+        let markup = rendered.keyboard.and_then(|k| serde_json::to_value(k).ok());
+        Outgoing::Rendered { text: rendered.text, markup, edit: note == EventNote::Refresh }
     }
 
     /// At a set pace, claim about two seconds of work: an urgent broadcast
@@ -252,6 +306,17 @@ impl Broadcaster {
             }
         }
     }
+}
+
+/// How long an event's row is reused for rendering one broadcast before it
+/// is read again (a change shows up in copies sent after it).
+const EVENT_FRESH: Duration = Duration::from_secs(2);
+
+/// What one send puts on the wire.
+enum Outgoing {
+    Content(Arc<Content>),
+    /// Rendered for this member; `edit` replaces their earlier copy.
+    Rendered { text: String, markup: Option<serde_json::Value>, edit: bool },
 }
 
 fn settlement(claimed: &Claimed, outcome: Outcome) -> Settlement {

@@ -100,7 +100,7 @@ impl Sender {
     /// Sends `content` to `chat_id`. `reference` is the chat's own copy of
     /// an earlier broadcast: a new post replies to it, a correction edits or
     /// deletes it.
-    pub async fn send(&self, chat_id: i64, content: &Content, reference: Option<i64>) -> SendResult {
+    pub async fn send(&self, chat_id: i64, content: &Content, reference: Option<i64>, thread: Option<i64>) -> SendResult {
         let (method, mut body) = match (content, reference) {
             (Content::Text(text), _) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
             (Content::Copy { chat_id: from, message_id, .. }, _) => {
@@ -113,18 +113,49 @@ impl Sender {
             (Content::Edit(_) | Content::Delete, None) => {
                 return SendResult::Rejected { reason: "no message to correct".to_owned() };
             }
+            (Content::Event { .. }, _) => {
+                return SendResult::Rejected { reason: "event messages are rendered per member".to_owned() };
+            }
         };
         if content.is_correction() {
             // Nothing new is sent: no paid broadcast, no reply.
-            return match self.call(method, &body).await {
-                // Deleting answers `true`; the copy's id stays what it was.
-                SendResult::Sent { .. } | SendResult::Done => SendResult::Sent { message_id: reference.unwrap_or(0) },
-                // Editing to the text it has already is no failure.
-                SendResult::Rejected { reason } if reason.contains("message is not modified") => {
-                    SendResult::Sent { message_id: reference.unwrap_or(0) }
-                }
-                other => other,
+            return corrected(self.call(method, &body).await, reference.unwrap_or(0));
+        }
+        if self.paid {
+            body["allow_paid_broadcast"] = json!(true);
+        }
+        if let Some(thread) = thread {
+            body["message_thread_id"] = json!(thread);
+        }
+        if let Some(reply_to) = reference {
+            body["reply_parameters"] = json!({ "message_id": reply_to, "allow_sending_without_reply": true });
+        }
+        match self.call(method, &body).await {
+            SendResult::Done => SendResult::Transient { reason: "answer without message_id".to_owned() },
+            other => other,
+        }
+    }
+
+    /// Sends a message rendered for this chat (events), or with `edit`
+    /// replaces the chat's earlier copy `reference` by it.
+    pub async fn send_rendered(
+        &self,
+        chat_id: i64,
+        text: &str,
+        markup: Option<serde_json::Value>,
+        reference: Option<i64>,
+        edit: bool,
+    ) -> SendResult {
+        let mut body = json!({ "chat_id": chat_id, "text": text });
+        if let Some(markup) = markup {
+            body["reply_markup"] = markup;
+        }
+        if edit {
+            let Some(target) = reference else {
+                return SendResult::Rejected { reason: "no message to correct".to_owned() };
             };
+            body["message_id"] = json!(target);
+            return corrected(self.call("editMessageText", &body).await, target);
         }
         if self.paid {
             body["allow_paid_broadcast"] = json!(true);
@@ -132,7 +163,7 @@ impl Sender {
         if let Some(reply_to) = reference {
             body["reply_parameters"] = json!({ "message_id": reply_to, "allow_sending_without_reply": true });
         }
-        match self.call(method, &body).await {
+        match self.call("sendMessage", &body).await {
             SendResult::Done => SendResult::Transient { reason: "answer without message_id".to_owned() },
             other => other,
         }
@@ -152,6 +183,19 @@ impl Sender {
             Ok(answer) => classify(status, answer),
             Err(_) => SendResult::Transient { reason: format!("HTTP {status} without a Bot API answer") },
         }
+    }
+}
+
+/// The outcome of editing or deleting the copy `target`: its id stays what
+/// it was (deleting answers `true`), and editing to the text it has already
+/// is no failure.
+fn corrected(result: SendResult, target: i64) -> SendResult {
+    match result {
+        SendResult::Sent { .. } | SendResult::Done => SendResult::Sent { message_id: target },
+        SendResult::Rejected { reason } if reason.contains("message is not modified") => {
+            SendResult::Sent { message_id: target }
+        }
+        other => other,
     }
 }
 

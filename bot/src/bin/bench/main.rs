@@ -193,6 +193,7 @@ fn bench_config(fake: &FakeTelegram, db: &TestDatabase) -> Config {
         token: Some(fake.token().to_owned().into()),
         api_url: fake.api_url(),
         database_url: db.url.clone(),
+        listen: "127.0.0.1:0".to_owned(),
         ..Config::default()
     }
 }

@@ -1,0 +1,894 @@
+//! Assemblies during strikes, congresses, rallies: `/event` calls one (a
+//! guided flow, or one line), members answer with RSVP buttons and get a
+//! calendar file, reminders go to those who come, and changes or a
+//! cancellation reach everyone invited as a reply to their invitation.
+//!
+//! Everything members get goes through the broadcast queue; this module
+//! renders each message in the member's language with their current answer.
+
+use basis_storage::{Event, EventNote, PRIORITY_NORMAL, valid_answer};
+use chrono::{DateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, User};
+
+use crate::callback::{CallbackData, EventAction};
+use crate::member::Scene;
+use crate::organizer::{self, out_of_scope, parse_broadcast_id};
+use crate::roles::{self, Role};
+use crate::{HandlerError, HandlerResult, Locale, Texts, reports, t, when};
+
+pub const MAX_TITLE: usize = 120;
+pub const MAX_PLACE: usize = 200;
+pub const MAX_NOTE: usize = 1000;
+/// Reminders before the start unless the organizer names others.
+pub const DEFAULT_REMINDERS: &str = "1440,60";
+/// Answers are taken until this long after the start when no end is given.
+const OPEN_AFTER_START_MS: i64 = 3 * 3_600_000;
+
+/// A message for a member: its text and buttons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub keyboard: Option<InlineKeyboardMarkup>,
+}
+
+/// `Fr 27.11. 06:00–09:00` in the deployment's time zone.
+pub fn when_text(event: &Event, tz: Tz, locale: Locale, now: i64) -> String {
+    let start = when::format_local(event.starts_at, now, tz, locale == Locale::De);
+    match event.ends_at {
+        Some(end) if same_local_day(event.starts_at, end, tz) => format!("{start}–{}", clock_time(end, tz)),
+        Some(end) => format!("{start} – {}", when::format_local(end, now, tz, locale == Locale::De)),
+        None => start,
+    }
+}
+
+fn local(ms: i64, tz: Tz) -> Option<chrono::DateTime<Tz>> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz))
+}
+
+fn same_local_day(a: i64, b: i64, tz: Tz) -> bool {
+    matches!((local(a, tz), local(b, tz)), (Some(a), Some(b)) if a.date_naive() == b.date_naive())
+}
+
+fn clock_time(ms: i64, tz: Tz) -> String {
+    local(ms, tz).map_or_else(|| "?".to_owned(), |t| format!("{:02}:{:02}", t.hour(), t.minute()))
+}
+
+/// Where: the place's text, and the map point when there is one.
+fn place_text(event: &Event) -> String {
+    event.place.clone()
+}
+
+/// The message members get for `note`, in `locale`, showing `choice`.
+pub fn render(
+    texts: &Texts,
+    tz: Tz,
+    event: &Event,
+    note: EventNote,
+    locale: Locale,
+    choice: Option<&str>,
+    now: i64,
+) -> Rendered {
+    let title = event.title.clone();
+    let when = when_text(event, tz, locale, now);
+    let place = place_text(event);
+    let note_text = if event.note.is_empty() { String::new() } else { format!("\n\n{}", event.note) };
+    match note {
+        EventNote::Invitation | EventNote::Refresh if event.is_cancelled() => Rendered {
+            text: t!(texts, locale, "event-invitation-cancelled", title = title, when = when, place = place),
+            keyboard: None,
+        },
+        EventNote::Invitation | EventNote::Refresh => Rendered {
+            text: t!(texts, locale, "event-invitation", title = title, when = when, place = place, note = note_text),
+            keyboard: Some(answer_keyboard(texts, event, locale, choice)),
+        },
+        EventNote::Reminder => Rendered {
+            text: t!(texts, locale, "event-reminder", title = title, when = when, place = place),
+            keyboard: Some(answer_keyboard(texts, event, locale, choice)),
+        },
+        EventNote::Change => Rendered {
+            text: t!(texts, locale, "event-changed", title = title, when = when, place = place),
+            keyboard: Some(extras_keyboard(texts, event, locale)),
+        },
+        EventNote::Cancel => {
+            Rendered { text: t!(texts, locale, "event-cancelled", title = title, when = when), keyboard: None }
+        }
+    }
+}
+
+fn button(label: String, event: i64, action: EventAction) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, CallbackData::Event { event, action }.encode())
+}
+
+/// I'm coming / Maybe / Can't come, the chosen one marked; then the
+/// calendar file and the map.
+fn answer_keyboard(texts: &Texts, event: &Event, locale: Locale, choice: Option<&str>) -> InlineKeyboardMarkup {
+    let mark = |label: String, answer: &str| if choice == Some(answer) { format!("✔️ {label}") } else { label };
+    let answers = vec![
+        button(mark(t!(texts, locale, "event-yes"), "yes"), event.id, EventAction::Yes),
+        button(mark(t!(texts, locale, "event-maybe"), "maybe"), event.id, EventAction::Maybe),
+        button(mark(t!(texts, locale, "event-no"), "no"), event.id, EventAction::No),
+    ];
+    let mut rows = vec![answers];
+    rows.extend(extras_keyboard(texts, event, locale).inline_keyboard);
+    InlineKeyboardMarkup::new(rows)
+}
+
+fn extras_keyboard(texts: &Texts, event: &Event, locale: Locale) -> InlineKeyboardMarkup {
+    let mut extras = vec![button(t!(texts, locale, "event-calendar"), event.id, EventAction::Calendar)];
+    if event.point().is_some() {
+        extras.push(button(t!(texts, locale, "event-map"), event.id, EventAction::Map));
+    }
+    InlineKeyboardMarkup::new([extras])
+}
+
+/// The event as an iCalendar file. Times are written in UTC, which every
+/// calendar shows in its own zone; a change bumps SEQUENCE so calendars
+/// replace the earlier copy, and a cancellation says STATUS:CANCELLED.
+pub fn ics(event: &Event, organisation: &str) -> String {
+    use icalendar::{Calendar, Component, EventLike, EventStatus};
+    let mut entry = icalendar::Event::new();
+    entry
+        .uid(&format!("basis-event-{}-{}@{}", event.id, event.created_at, slug(organisation)))
+        .summary(&event.title)
+        .location(&event.place)
+        .sequence(event.sequence.clamp(0, i64::from(u32::MAX)) as u32)
+        .timestamp(DateTime::<Utc>::from_timestamp_millis(event.updated_at).unwrap_or_default());
+    if let Some(start) = DateTime::<Utc>::from_timestamp_millis(event.starts_at) {
+        entry.starts(start);
+    }
+    if let Some(end) = event.ends_at.and_then(DateTime::<Utc>::from_timestamp_millis) {
+        entry.ends(end);
+    }
+    if !event.note.is_empty() {
+        entry.description(&event.note);
+    }
+    if let Some((lat, lon)) = event.point() {
+        entry.add_property("GEO", format!("{lat};{lon}"));
+    }
+    entry.status(if event.is_cancelled() { EventStatus::Cancelled } else { EventStatus::Confirmed });
+    let mut calendar = Calendar::new();
+    calendar.name(organisation).push(entry.done());
+    calendar.done().to_string()
+}
+
+fn slug(name: &str) -> String {
+    let slug: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
+    if slug.is_empty() { "basis".to_owned() } else { slug.to_ascii_lowercase() }
+}
+
+/// What went wrong with an organizer's input about an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventError {
+    Usage,
+    When(when::WhenError),
+    EndBeforeStart,
+    EmptyTitle,
+    TitleTooLong,
+    EmptyPlace,
+    PlaceTooLong,
+    NoteTooLong,
+    BadPoint,
+    BadReminders,
+}
+
+pub(crate) fn error_text(scene: &Scene, error: EventError) -> String {
+    let (texts, locale) = (&scene.ctx.texts, scene.locale);
+    match error {
+        EventError::Usage => t!(texts, locale, "event-usage"),
+        EventError::When(error) => organizer::when_error(scene, error),
+        EventError::EndBeforeStart => t!(texts, locale, "event-end-before-start"),
+        EventError::EmptyTitle => t!(texts, locale, "event-empty-title"),
+        EventError::TitleTooLong => t!(texts, locale, "event-title-too-long", max = MAX_TITLE.to_string()),
+        EventError::EmptyPlace => t!(texts, locale, "event-empty-place"),
+        EventError::PlaceTooLong => t!(texts, locale, "event-place-too-long", max = MAX_PLACE.to_string()),
+        EventError::NoteTooLong => t!(texts, locale, "event-note-too-long", max = MAX_NOTE.to_string()),
+        EventError::BadPoint => t!(texts, locale, "event-bad-point"),
+        EventError::BadReminders => t!(texts, locale, "event-bad-reminders"),
+    }
+}
+
+/// `06:00`, `6:00`, `6.00`: a time of day.
+fn time_of_day(input: &str) -> Option<NaiveTime> {
+    let input = input.trim().trim_end_matches(" Uhr").trim_end_matches("Uhr").trim();
+    let (h, m) = input.split_once([':', '.'])?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
+}
+
+/// Start and optional end: `27.11. 06:00`, `27.11. 06:00-09:00`,
+/// `morgen 6:00 bis 9:00`, `27.11. 06:00 – 28.11. 18:00`.
+pub fn parse_span(input: &str, now: i64, tz: Tz) -> Result<(i64, Option<i64>), EventError> {
+    let input = input.trim();
+    let mut split = None;
+    for separator in [" – ", "–", " - ", " bis ", " to ", " until "] {
+        if let Some((a, b)) = input.split_once(separator) {
+            split = Some((a, b));
+            break;
+        }
+    }
+    // A plain `-` before a time of day: `06:00-09:00` (ISO dates keep theirs).
+    if split.is_none()
+        && let Some((a, b)) = input.rsplit_once('-')
+        && time_of_day(b).is_some()
+    {
+        split = Some((a, b));
+    }
+    let Some((start, end)) = split else {
+        return Ok((when::parse_when(input, now, tz).map_err(EventError::When)?, None));
+    };
+    let start = when::parse_when(start, now, tz).map_err(EventError::When)?;
+    let end = match time_of_day(end) {
+        // A time alone ends the event on the day it starts.
+        Some(time) => {
+            let day = local(start, tz).ok_or(EventError::When(when::WhenError::Unreadable))?.date_naive();
+            let at = tz.from_local_datetime(&day.and_time(time)).earliest();
+            at.ok_or(EventError::When(when::WhenError::NonExistent))?.timestamp_millis()
+        }
+        None => when::parse_when(end, now, tz).map_err(EventError::When)?,
+    };
+    if end <= start {
+        return Err(EventError::EndBeforeStart);
+    }
+    Ok((start, Some(end)))
+}
+
+/// The place, with an optional map point: `Werkstraße 1, Wolfsburg
+/// (52.4227, 10.7865)` or `… geo:52.4227,10.7865`.
+pub fn parse_place(input: &str) -> Result<(String, Option<(f64, f64)>), EventError> {
+    let input = input.trim();
+    let (text, point) = if let Some((text, geo)) = input.rsplit_once("geo:") {
+        (text.trim(), Some(geo.trim()))
+    } else if input.ends_with(')')
+        && let Some((text, inner)) = input[..input.len() - 1].rsplit_once('(')
+        && inner.contains(',')
+        && inner.chars().all(|c| c.is_ascii_digit() || ".,- ".contains(c))
+    {
+        (text.trim(), Some(inner))
+    } else {
+        (input, None)
+    };
+    let point = match point {
+        None => None,
+        Some(point) => {
+            let (lat, lon) = point.split_once(',').ok_or(EventError::BadPoint)?;
+            let lat: f64 = lat.trim().parse().map_err(|_| EventError::BadPoint)?;
+            let lon: f64 = lon.trim().parse().map_err(|_| EventError::BadPoint)?;
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return Err(EventError::BadPoint);
+            }
+            Some((lat, lon))
+        }
+    };
+    if text.is_empty() {
+        return Err(EventError::EmptyPlace);
+    }
+    if text.chars().count() > MAX_PLACE {
+        return Err(EventError::PlaceTooLong);
+    }
+    Ok((text.to_owned(), point))
+}
+
+/// `24h, 1h`, `30m`, `2d`: minutes before the start, at most five, at most
+/// 14 days; `none`/`keine` for no reminders.
+pub fn parse_reminders(input: &str) -> Result<String, EventError> {
+    let input = input.trim();
+    if matches!(input.to_lowercase().as_str(), "none" | "keine" | "-") {
+        return Ok(String::new());
+    }
+    let mut minutes: Vec<i64> = Vec::new();
+    for part in input.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let (number, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit()).unwrap_or(part.len()));
+        let n: i64 = number.parse().map_err(|_| EventError::BadReminders)?;
+        let factor = match unit {
+            "m" | "min" => 1,
+            "h" | "std" => 60,
+            "d" | "t" => 1440,
+            _ => return Err(EventError::BadReminders),
+        };
+        let m = n.checked_mul(factor).filter(|m| (1..=14 * 1440).contains(m)).ok_or(EventError::BadReminders)?;
+        if !minutes.contains(&m) {
+            minutes.push(m);
+        }
+    }
+    if minutes.is_empty() || minutes.len() > 5 {
+        return Err(EventError::BadReminders);
+    }
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(minutes.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
+fn check_title(title: &str) -> Result<String, EventError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(EventError::EmptyTitle);
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(EventError::TitleTooLong);
+    }
+    Ok(title.to_owned())
+}
+
+fn check_note(note: &str) -> Result<String, EventError> {
+    let note = note.trim();
+    if note.chars().count() > MAX_NOTE {
+        return Err(EventError::NoteTooLong);
+    }
+    Ok(if note == "-" { String::new() } else { note.to_owned() })
+}
+
+/// What `/event <topics> <when> | <title> | <place> [| <note>] [| reminders: 24h,1h]` says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneLine {
+    pub topics: String,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    pub title: String,
+    pub place: String,
+    pub point: Option<(f64, f64)>,
+    pub note: String,
+    pub reminders: String,
+}
+
+pub fn parse_one_line(input: &str, now: i64, tz: Tz) -> Result<OneLine, EventError> {
+    let parts: Vec<&str> = input.split('|').map(str::trim).collect();
+    if parts.len() < 3 {
+        return Err(EventError::Usage);
+    }
+    let (topics, span) = parts[0].split_once(char::is_whitespace).ok_or(EventError::Usage)?;
+    let (starts_at, ends_at) = parse_span(span, now, tz)?;
+    let title = check_title(parts[1])?;
+    let (place, point) = parse_place(parts[2])?;
+    let mut note = String::new();
+    let mut reminders = DEFAULT_REMINDERS.to_owned();
+    for extra in &parts[3..] {
+        let lower = extra.to_lowercase();
+        match ["reminders:", "erinnerungen:", "erinnerung:", "⏰"].iter().find(|p| lower.starts_with(*p)) {
+            Some(prefix) => reminders = parse_reminders(&extra[prefix.len()..])?,
+            None => note = check_note(extra)?,
+        }
+    }
+    Ok(OneLine { topics: topics.to_owned(), starts_at, ends_at, title, place, point, note, reminders })
+}
+
+fn blank_event(author: i64, chat: i64) -> Event {
+    Event {
+        id: 0,
+        author_id: author,
+        chat_id: chat,
+        title: String::new(),
+        starts_at: 0,
+        ends_at: None,
+        place: String::new(),
+        latitude: None,
+        longitude: None,
+        topics: String::new(),
+        note: String::new(),
+        reminders: DEFAULT_REMINDERS.to_owned(),
+        status: "draft".to_owned(),
+        step: None,
+        invitation_id: None,
+        sequence: 0,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+/// `/event …`: the one-liner, or the guided flow without arguments.
+pub(crate) async fn create(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let from = msg.from.as_ref();
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    };
+    let author = from.map_or(0, |u| u.id.0 as i64);
+    let mut event = blank_event(author, scene.chat.id.0);
+    if args.is_empty() {
+        event.step = Some("title".to_owned());
+        let id = ctx.storage.create_event(&event, ctx.now()).await?;
+        return ask(scene, id, t!(ctx.texts, locale, "event-ask-title", id = id.to_string())).await;
+    }
+    let line = match parse_one_line(args, ctx.now(), ctx.timezone) {
+        Ok(line) => line,
+        Err(error) => return scene.say(error_text(scene, error)).await,
+    };
+    let topics = match roles::topic_list(scene, &line.topics) {
+        Ok(topics) if topics.is_empty() => return scene.say(t!(ctx.texts, locale, "event-usage")).await,
+        Ok(topics) => topics,
+        Err(answer) => return scene.say(answer).await,
+    };
+    if !role.covers(&topics) {
+        return scene.say(out_of_scope(scene, &role)).await;
+    }
+    event.topics = topics.join(",");
+    event.starts_at = line.starts_at;
+    event.ends_at = line.ends_at;
+    event.title = line.title;
+    event.place = line.place;
+    (event.latitude, event.longitude) = (line.point.map(|p| p.0), line.point.map(|p| p.1));
+    event.note = line.note;
+    event.reminders = line.reminders;
+    let id = ctx.storage.create_event(&event, ctx.now()).await?;
+    ctx.storage.audit(author, "event-draft", &id.to_string(), &event.topics, ctx.now()).await?;
+    present(scene, id).await
+}
+
+/// A question of the guided flow, with a Discard button.
+async fn ask(scene: &Scene, event: i64, question: String) -> HandlerResult {
+    let discard = button(t!(scene.ctx.texts, scene.locale, "button-cancel"), event, EventAction::Discard);
+    scene.ask(question, InlineKeyboardMarkup::new([[discard]])).await
+}
+
+/// An answer in the guided flow; `false` when no event draft waits.
+pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role) -> Result<bool, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(mut event) = ctx.storage.event_draft_awaiting(scene.chat.id.0).await? else { return Ok(false) };
+    if event.author_id != from.id.0 as i64 {
+        return Ok(false);
+    }
+    let text = msg.text().unwrap_or_default();
+    let now = ctx.now();
+    let id = event.id.to_string();
+    let step = event.step.clone().unwrap_or_default();
+    let outcome: Result<(Option<&str>, Option<String>), EventError> = match step.as_str() {
+        "title" => check_title(text).map(|title| {
+            event.title = title;
+            (Some("when"), Some(t!(ctx.texts, locale, "event-ask-when", zone = ctx.timezone.name().to_owned())))
+        }),
+        "when" => parse_span(text, now, ctx.timezone).map(|(start, end)| {
+            (event.starts_at, event.ends_at) = (start, end);
+            (Some("place"), Some(t!(ctx.texts, locale, "event-ask-place")))
+        }),
+        "place" => {
+            let parsed = match (msg.venue(), msg.location()) {
+                (Some(venue), _) => {
+                    let name = format!("{}, {}", venue.title, venue.address);
+                    Ok((name.chars().take(MAX_PLACE).collect(), Some((venue.location.latitude, venue.location.longitude))))
+                }
+                (None, Some(point)) => {
+                    Ok((format!("{:.5}, {:.5}", point.latitude, point.longitude), Some((point.latitude, point.longitude))))
+                }
+                (None, None) => parse_place(text),
+            };
+            parsed.map(|(place, point)| {
+                event.place = place;
+                (event.latitude, event.longitude) = (point.map(|p| p.0), point.map(|p| p.1));
+                (Some("topics"), Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))))
+            })
+        }
+        "topics" => match roles::topic_list(scene, text) {
+            Ok(topics) if topics.is_empty() => Err(EventError::Usage),
+            Ok(topics) if !role.covers(&topics) => {
+                scene.say(out_of_scope(scene, role)).await?;
+                return Ok(true);
+            }
+            Ok(topics) => {
+                event.topics = topics.join(",");
+                Ok((Some("note"), Some(t!(ctx.texts, locale, "event-ask-note"))))
+            }
+            Err(answer) => {
+                scene.say(answer).await?;
+                return Ok(true);
+            }
+        },
+        _ => check_note(text).map(|note| {
+            event.note = note;
+            (None, None)
+        }),
+    };
+    match outcome {
+        Err(EventError::Usage) => scene.say(t!(ctx.texts, locale, "event-ask-topics-again")).await?,
+        Err(error) => scene.say(error_text(scene, error)).await?,
+        Ok((next, question)) => {
+            event.step = next.map(str::to_owned);
+            if !ctx.storage.save_event_draft(&event, now).await? {
+                return Ok(false);
+            }
+            match question {
+                Some(question) => ask(scene, event.id, question).await?,
+                None => {
+                    ctx.storage.audit(event.author_id, "event-draft", &id, &event.topics, now).await?;
+                    present(scene, event.id).await?
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The invitation exactly as members will see it, then Send / Discard.
+async fn present(scene: &Scene, id: i64) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(event) = ctx.storage.event(id).await? else { return Ok(()) };
+    let preview = render(&ctx.texts, ctx.timezone, &event, EventNote::Invitation, locale, None, ctx.now());
+    ctx.replies.note_reply();
+    let mut request = scene.bot.send_message(scene.chat.id, preview.text);
+    if let Some(keyboard) = preview.keyboard {
+        request = request.reply_markup(keyboard);
+    }
+    request.await?;
+    let topics = event.topic_keys();
+    let recipients = ctx.storage.audience_size(&topics).await?;
+    let reminders = reminder_text(scene, &event);
+    let confirm = t!(
+        ctx.texts,
+        locale,
+        "event-confirm",
+        id = id.to_string(),
+        topics = ctx.topics.labels_of(&topics, locale).join(", "),
+        recipients = recipients.to_string(),
+        reminders = reminders,
+        zone = ctx.timezone.name().to_owned()
+    );
+    let keyboard = InlineKeyboardMarkup::new([[
+        button(t!(ctx.texts, locale, "button-send"), id, EventAction::Send),
+        button(t!(ctx.texts, locale, "button-cancel"), id, EventAction::Discard),
+    ]]);
+    scene.ask(confirm, keyboard).await
+}
+
+fn reminder_text(scene: &Scene, event: &Event) -> String {
+    let minutes = event.reminder_minutes();
+    if minutes.is_empty() {
+        return t!(scene.ctx.texts, scene.locale, "event-no-reminders");
+    }
+    minutes
+        .iter()
+        .map(|m| match m {
+            m if m % 1440 == 0 => format!("{} d", m / 1440),
+            m if m % 60 == 0 => format!("{} h", m / 60),
+            m => format!("{m} min"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Send or Discard under an event's confirmation; the calendar file or
+/// the map under an invitation. Answers are handled by [`answer`].
+pub(crate) async fn press(
+    scene: &Scene,
+    from: &User,
+    message_id: MessageId,
+    event_id: i64,
+    action: EventAction,
+) -> Result<(String, bool), HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(event) = ctx.storage.event(event_id).await? else {
+        return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    };
+    match action {
+        EventAction::Calendar => {
+            let file = InputFile::memory(ics(&event, &ctx.organisation).into_bytes())
+                .file_name(format!("event-{event_id}.ics"));
+            ctx.replies.note_reply();
+            scene.bot.send_document(scene.chat.id, file).await?;
+            Ok((t!(ctx.texts, locale, "event-calendar-sent"), false))
+        }
+        EventAction::Map => {
+            let Some((lat, lon)) = event.point() else {
+                return Ok((t!(ctx.texts, locale, "button-stale"), false));
+            };
+            ctx.replies.note_reply();
+            scene.bot.send_venue(scene.chat.id, lat, lon, event.title.clone(), event.place.clone()).await?;
+            Ok((t!(ctx.texts, locale, "post-done"), false))
+        }
+        EventAction::Send | EventAction::Discard => decide(scene, from, message_id, &event, action).await,
+        EventAction::Yes | EventAction::Maybe | EventAction::No => Ok((t!(ctx.texts, locale, "button-stale"), false)),
+    }
+}
+
+async fn decide(
+    scene: &Scene,
+    from: &User,
+    message_id: MessageId,
+    event: &Event,
+    action: EventAction,
+) -> Result<(String, bool), HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, Some(from)).await? else {
+        return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
+    };
+    let actor = from.id.0 as i64;
+    if event.author_id != actor || scene.chat.id.0 != actor {
+        return Ok((t!(ctx.texts, locale, "post-not-yours"), true));
+    }
+    if !role.covers(&event.topic_keys()) {
+        return Ok((out_of_scope(scene, &role), true));
+    }
+    let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+    let now = ctx.now();
+    let text = if action == EventAction::Discard {
+        if !ctx.storage.discard_event(event.id).await? {
+            return handled();
+        }
+        t!(ctx.texts, locale, "post-cancelled")
+    } else {
+        if event.step.is_some() {
+            return handled();
+        }
+        if event.starts_at <= now {
+            return Ok((organizer::when_error(scene, when::WhenError::Past), true));
+        }
+        let Some((broadcast, total)) = ctx.storage.send_event(event.id, PRIORITY_NORMAL, locale.code(), now).await?
+        else {
+            return handled();
+        };
+        ctx.wake.notify_one();
+        ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
+        let detail = format!("invitation {broadcast}, {total} chats");
+        ctx.storage.audit(actor, "event", &event.id.to_string(), &detail, now).await?;
+        tracing::info!(event = event.id, broadcast, total, "event invitation queued");
+        reports::queued(&ctx.texts, locale, broadcast, total)
+    };
+    ctx.replies.note_reply();
+    match scene.bot.edit_message_text(scene.chat.id, message_id, text).await {
+        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    Ok((t!(ctx.texts, locale, "post-done"), false))
+}
+
+/// A member's answer: stored, and the buttons show it.
+pub(crate) async fn answer(
+    scene: &Scene,
+    message_id: MessageId,
+    event_id: i64,
+    action: EventAction,
+) -> Result<String, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(answer) = action.answer().filter(|a| valid_answer(a)) else {
+        return Ok(t!(ctx.texts, locale, "button-stale"));
+    };
+    let Some(event) = ctx.storage.event(event_id).await?.filter(|e| e.status != "draft") else {
+        return Ok(t!(ctx.texts, locale, "event-preview-only"));
+    };
+    if event.is_cancelled() {
+        return Ok(t!(ctx.texts, locale, "event-answer-cancelled"));
+    }
+    let now = ctx.now();
+    if event.ends_at.unwrap_or(event.starts_at + OPEN_AFTER_START_MS) < now {
+        return Ok(t!(ctx.texts, locale, "event-answer-over"));
+    }
+    ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
+    let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
+    ctx.replies.note_reply();
+    match scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await {
+        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    Ok(match answer {
+        "yes" => t!(ctx.texts, locale, "event-answer-yes"),
+        "maybe" => t!(ctx.texts, locale, "event-answer-maybe"),
+        _ => t!(ctx.texts, locale, "event-answer-no"),
+    })
+}
+
+/// `/events`: upcoming events with their answers and reach.
+pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
+    };
+    let now = ctx.now();
+    let mut lines = Vec::new();
+    for event in ctx.storage.upcoming_events(now).await? {
+        if !role.covers(&event.topic_keys()) {
+            continue;
+        }
+        let answers = ctx.storage.answers(event.id).await?;
+        let reached = match event.invitation_id {
+            Some(invitation) => ctx.storage.progress(invitation).await?.sent,
+            None => 0,
+        };
+        let line = t!(
+            ctx.texts,
+            locale,
+            "events-line",
+            id = event.id.to_string(),
+            when = when_text(&event, ctx.timezone, locale, now),
+            title = event.title.clone(),
+            place = event.place.clone(),
+            yes = answers.yes.to_string(),
+            maybe = answers.maybe.to_string(),
+            no = answers.no.to_string(),
+            reached = reached.to_string()
+        );
+        let cancelled = if event.is_cancelled() { t!(ctx.texts, locale, "events-cancelled-mark") } else { String::new() };
+        lines.push(format!("{cancelled}{line}"));
+    }
+    if lines.is_empty() {
+        return scene.say(t!(ctx.texts, locale, "events-none")).await;
+    }
+    let zone = ctx.timezone.name().to_owned();
+    scene.say(t!(ctx.texts, locale, "events-list", zone = zone, events = lines.join("\n\n"))).await
+}
+
+/// The event named by `#id` at the start of `args`, which the organizer
+/// may change; `Err` holds the answer.
+async fn editable(scene: &Scene, from: Option<&User>, args: &str) -> Result<Result<(Event, String), String>, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(role) = roles::role_of(scene, from).await? else {
+        return Ok(Err(t!(ctx.texts, locale, "post-not-allowed")));
+    };
+    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let Some(id) = parse_broadcast_id(first) else {
+        return Ok(Err(t!(ctx.texts, locale, "event-change-usage")));
+    };
+    let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != "draft") else {
+        return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
+    };
+    if !role.covers(&event.topic_keys()) {
+        return Ok(Err(out_of_scope(scene, &role)));
+    }
+    if event.is_cancelled() {
+        return Ok(Err(t!(ctx.texts, locale, "event-already-cancelled", id = id.to_string())));
+    }
+    Ok(Ok((event, rest.trim().to_owned())))
+}
+
+/// `/eventchange <id> time <when>` or `/eventchange <id> place <place>`.
+pub(crate) async fn change(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let (mut event, rest) = match editable(scene, msg.from.as_ref(), args).await? {
+        Ok(found) => found,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let (what, value) = rest.split_once(char::is_whitespace).unwrap_or((rest.as_str(), ""));
+    let now = ctx.now();
+    let changed = match what.to_lowercase().as_str() {
+        "time" | "zeit" => parse_span(value, now, ctx.timezone).map(|(start, end)| {
+            // Without a new end, the event keeps its length.
+            let length = event.ends_at.map(|e| e - event.starts_at);
+            event.ends_at = end.or(length.map(|l| start + l));
+            event.starts_at = start;
+        }),
+        "place" | "ort" => parse_place(value).map(|(place, point)| {
+            event.place = place;
+            (event.latitude, event.longitude) = (point.map(|p| p.0), point.map(|p| p.1));
+        }),
+        _ => Err(EventError::Usage),
+    };
+    match changed {
+        Err(EventError::Usage) => return scene.say(t!(ctx.texts, locale, "event-change-usage")).await,
+        Err(error) => return scene.say(error_text(scene, error)).await,
+        Ok(()) => {}
+    }
+    if !ctx.storage.change_event(&event, now).await? {
+        return scene.say(t!(ctx.texts, locale, "event-already-cancelled", id = event.id.to_string())).await;
+    }
+    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    ctx.storage.audit(actor, "event-change", &event.id.to_string(), &format!("{what} {value}"), now).await?;
+    notify(scene, &event, EventNote::Change, actor).await
+}
+
+/// `/eventcancel <id>`.
+pub(crate) async fn cancel(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let (event, _) = match editable(scene, msg.from.as_ref(), args).await? {
+        Ok(found) => found,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let now = ctx.now();
+    if !ctx.storage.cancel_event(event.id, now).await? {
+        return scene.say(t!(ctx.texts, scene.locale, "event-already-cancelled", id = event.id.to_string())).await;
+    }
+    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    ctx.storage.audit(actor, "event-cancel", &event.id.to_string(), "", now).await?;
+    notify(scene, &event, EventNote::Cancel, actor).await
+}
+
+/// Queues the urgent notice and the refresh of every invitation, and posts
+/// the notice's progress message here.
+async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: i64) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let Some(event) = ctx.storage.event(event.id).await? else { return Ok(()) };
+    let now = ctx.now();
+    let queued =
+        ctx.storage.notify_invited(&event, note, actor, scene.chat.id.0, scene.locale.code(), now).await?;
+    let Some(((notice, total), _)) = queued else {
+        return scene.say(t!(ctx.texts, scene.locale, "event-not-sent", id = event.id.to_string())).await;
+    };
+    ctx.wake.notify_one();
+    tracing::info!(event = event.id, notice, total, note = note.as_str(), "event notice queued");
+    organizer::report_status(scene, reports::Job::Post, notice, total, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TZ: Tz = chrono_tz::Europe::Berlin;
+
+    fn at(text: &str) -> i64 {
+        let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+        TZ.from_local_datetime(&naive).earliest().unwrap().timestamp_millis()
+    }
+
+    #[test]
+    fn the_one_liner_reads_time_title_place_and_extras() {
+        let now = at("2026-11-25 21:00");
+        let line =
+            parse_one_line("strikes 27.11. 06:00 | Kundgebung vor Tor 3 | Werkstraße 1, Wolfsburg", now, TZ).unwrap();
+        assert_eq!(line.topics, "strikes");
+        assert_eq!((line.starts_at, line.ends_at), (at("2026-11-27 06:00"), None));
+        assert_eq!((line.title.as_str(), line.place.as_str()), ("Kundgebung vor Tor 3", "Werkstraße 1, Wolfsburg"));
+        assert_eq!(line.reminders, DEFAULT_REMINDERS);
+        let line = parse_one_line(
+            "strikes,energy 27.11. 06:00-09:00 | Streik | Tor 3 (52.4227, 10.7865) | Westen mitbringen | ⏰ 2h, 30m",
+            now,
+            TZ,
+        )
+        .unwrap();
+        assert_eq!(line.ends_at, Some(at("2026-11-27 09:00")));
+        assert_eq!(line.point, Some((52.4227, 10.7865)));
+        assert_eq!((line.place.as_str(), line.note.as_str(), line.reminders.as_str()), ("Tor 3", "Westen mitbringen", "120,30"));
+        let line = parse_one_line("strikes morgen 7:00 bis 28.11. 18:00 | Kongress | Halle geo:52.5,13.4", now, TZ).unwrap();
+        assert_eq!(line.ends_at, Some(at("2026-11-28 18:00")));
+        assert_eq!(line.point, Some((52.5, 13.4)));
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        let now = at("2026-11-25 21:00");
+        let cases = [
+            ("strikes 27.11. 06:00 | Titel", EventError::Usage),
+            ("strikes | Titel | Ort", EventError::Usage),
+            ("strikes übermorgen | Titel | Ort", EventError::When(when::WhenError::Unreadable)),
+            ("strikes 20.11.2026 06:00 | Titel | Ort", EventError::When(when::WhenError::Past)),
+            ("strikes 27.11. 06:00-05:00 | Titel | Ort", EventError::EndBeforeStart),
+            ("strikes 27.11. 06:00 |   | Ort", EventError::EmptyTitle),
+            ("strikes 27.11. 06:00 | Titel | ", EventError::EmptyPlace),
+            ("strikes 27.11. 06:00 | Titel | Ort geo:95,10", EventError::BadPoint),
+            ("strikes 27.11. 06:00 | Titel | Ort | ⏰ 3 Wochen", EventError::BadReminders),
+            ("strikes 28.03.2027 02:30 | Titel | Ort", EventError::When(when::WhenError::NonExistent)),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(parse_one_line(line, now, TZ), Err(expected), "{line}");
+        }
+        let long = format!("strikes 27.11. 06:00 | {} | Ort", "x".repeat(MAX_TITLE + 1));
+        assert_eq!(parse_one_line(&long, now, TZ), Err(EventError::TitleTooLong));
+        let long = format!("strikes 27.11. 06:00 | T | {}", "x".repeat(MAX_PLACE + 1));
+        assert_eq!(parse_one_line(&long, now, TZ), Err(EventError::PlaceTooLong));
+    }
+
+    #[test]
+    fn times_render_in_local_time_across_daylight_saving() {
+        let texts = Texts::load();
+        let mut event = blank_event(1, 1);
+        event.title = "Demo".into();
+        event.place = "Markt".into();
+        event.starts_at = at("2026-03-29 10:00");
+        event.ends_at = Some(at("2026-03-29 12:00"));
+        let now = at("2026-03-28 12:00");
+        assert_eq!(when_text(&event, TZ, Locale::De, now), "So 29.03. 10:00–12:00");
+        // 10:00 summer time is 08:00 UTC; the day before, 10:00 was 09:00 UTC.
+        assert_eq!(event.starts_at, DateTime::parse_from_rfc3339("2026-03-29T08:00:00Z").unwrap().timestamp_millis());
+        let rendered = render(&texts, TZ, &event, EventNote::Invitation, Locale::En, Some("maybe"), now);
+        assert!(rendered.text.contains("Sun 29 Mar 10:00–12:00"), "{}", rendered.text);
+        let labels: Vec<String> = rendered.keyboard.unwrap().inline_keyboard[0].iter().map(|b| b.text.clone()).collect();
+        assert!(labels[1].starts_with("✔️"), "{labels:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_makes_the_parsers_panic(input in ".*") {
+            let now = at("2026-11-25 21:00");
+            let _ = parse_one_line(&input, now, TZ);
+            let _ = parse_place(&input);
+            let _ = parse_reminders(&input);
+            let _ = parse_span(&input, now, TZ);
+        }
+    }
+}

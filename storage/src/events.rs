@@ -1,0 +1,380 @@
+//! Assemblies: events with time and place, members' answers (RSVP) and
+//! reminders. The invitation, reminders, changes and cancellations go out
+//! through the broadcast queue like any post.
+
+use crate::queue::{Content, EventNote, Fence, NewBroadcast};
+use crate::{Result, Storage, on_pool};
+
+/// An event as stored. Times are Unix milliseconds.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub author_id: i64,
+    pub chat_id: i64,
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    pub place: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Comma-separated topic keys.
+    pub topics: String,
+    pub note: String,
+    /// Minutes before the start, comma-separated.
+    pub reminders: String,
+    /// draft, active or cancelled.
+    pub status: String,
+    /// The guided `/event`'s next question.
+    pub step: Option<String>,
+    pub invitation_id: Option<i64>,
+    pub sequence: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Event {
+    pub fn topic_keys(&self) -> Vec<String> {
+        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn reminder_minutes(&self) -> Vec<i64> {
+        self.reminders.split(',').filter_map(|m| m.trim().parse().ok()).filter(|m| *m > 0).collect()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.status == "cancelled"
+    }
+
+    /// Where the event takes place as a map point, when known.
+    pub fn point(&self) -> Option<(f64, f64)> {
+        self.latitude.zip(self.longitude)
+    }
+}
+
+/// Counts of members' answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub yes: i64,
+    pub maybe: i64,
+    pub no: i64,
+}
+
+/// A reminder whose time has come.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueReminder {
+    pub event_id: i64,
+    pub minutes_before: i64,
+    pub due_at: i64,
+}
+
+const COLUMNS: &str = "id, author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, topics, note, \
+                       reminders, status, step, invitation_id, sequence, created_at, updated_at";
+
+/// A valid RSVP answer.
+pub fn valid_answer(answer: &str) -> bool {
+    matches!(answer, "yes" | "maybe" | "no")
+}
+
+impl Storage {
+    /// Stores a new event draft (status `draft`) and returns its id.
+    pub async fn create_event(&self, event: &Event, now: i64) -> Result<i64> {
+        let _turn = self.write_turn().await;
+        let sql = "INSERT INTO events (author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, \
+                   topics, note, reminders, status, step, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $13, $13) RETURNING id";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
+            .bind(event.author_id)
+            .bind(event.chat_id)
+            .bind(&event.title)
+            .bind(event.starts_at)
+            .bind(event.ends_at)
+            .bind(&event.place)
+            .bind(event.latitude)
+            .bind(event.longitude)
+            .bind(&event.topics)
+            .bind(&event.note)
+            .bind(&event.reminders)
+            .bind(&event.step)
+            .bind(now)
+            .fetch_one(p)
+            .await)?)
+    }
+
+    /// Saves a draft's fields as the guided `/event` fills them in; `false`
+    /// when it is no longer a draft.
+    pub async fn save_event_draft(&self, event: &Event, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE events SET title = $2, starts_at = $3, ends_at = $4, place = $5, latitude = $6, \
+                   longitude = $7, topics = $8, note = $9, reminders = $10, step = $11, updated_at = $12 \
+                   WHERE id = $1 AND status = 'draft'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(event.id)
+            .bind(&event.title)
+            .bind(event.starts_at)
+            .bind(event.ends_at)
+            .bind(&event.place)
+            .bind(event.latitude)
+            .bind(event.longitude)
+            .bind(&event.topics)
+            .bind(&event.note)
+            .bind(&event.reminders)
+            .bind(&event.step)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    pub async fn event(&self, id: i64) -> Result<Option<Event>> {
+        let sql = format!("SELECT {COLUMNS} FROM events WHERE id = $1");
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// The newest event draft in `chat_id` waiting for the organizer's answer.
+    pub async fn event_draft_awaiting(&self, chat_id: i64) -> Result<Option<Event>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE chat_id = $1 AND status = 'draft' AND step IS NOT NULL \
+             ORDER BY id DESC LIMIT 1"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(chat_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Active and cancelled events that have not ended before `since`,
+    /// soonest first.
+    pub async fn upcoming_events(&self, since: i64) -> Result<Vec<Event>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE status IN ('active', 'cancelled') \
+             AND COALESCE(ends_at, starts_at) >= $1 ORDER BY starts_at, id"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(since)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Sends the invitation: the draft becomes active, its reminders are
+    /// written and the invitation is fanned out, in one transaction. `None`
+    /// when it was sent (or discarded) before.
+    pub async fn send_event(
+        &self,
+        event_id: i64,
+        priority: i64,
+        report_locale: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let Some(event) = self.event(event_id).await? else { return Ok(None) };
+        let reminders =
+            event.reminder_minutes().into_iter().map(|m| (m, event.starts_at - m * 60_000)).collect::<Vec<_>>();
+        let new = NewBroadcast {
+            author_id: event.author_id,
+            content: Content::Event { event_id, note: EventNote::Invitation },
+            topics: event.topic_keys(),
+            priority,
+            report_chat_id: Some(event.chat_id),
+            report_locale: report_locale.to_owned(),
+            ref_broadcast_id: None,
+        };
+        self.create_broadcast_from(&new, Fence::Event { id: event_id, reminders }, now).await
+    }
+
+    /// Discards an event draft; `false` when it is not a draft.
+    pub async fn discard_event(&self, event_id: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "DELETE FROM events WHERE id = $1 AND status = 'draft'";
+        let done =
+            on_pool!(&self.pool, |p| sqlx::query(sql).bind(event_id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Tells everyone invited about a change or cancellation (`note`), and
+    /// edits their invitations to show the event as it is now. Returns the
+    /// two broadcasts' ids and sizes.
+    pub async fn notify_invited(
+        &self,
+        event: &Event,
+        note: EventNote,
+        author_id: i64,
+        report_chat_id: i64,
+        report_locale: &str,
+        now: i64,
+    ) -> Result<Option<((i64, i64), (i64, i64))>> {
+        let Some(invitation) = event.invitation_id else { return Ok(None) };
+        let broadcast = |note| NewBroadcast {
+            author_id,
+            content: Content::Event { event_id: event.id, note },
+            topics: event.topic_keys(),
+            priority: crate::PRIORITY_URGENT,
+            report_chat_id: Some(report_chat_id),
+            report_locale: report_locale.to_owned(),
+            ref_broadcast_id: Some(invitation),
+        };
+        let notice = self.create_broadcast(&broadcast(note), now).await?;
+        // The refresh has no report of its own: the notice's report speaks.
+        let refresh = NewBroadcast { report_chat_id: None, ..broadcast(EventNote::Refresh) };
+        let refreshed = self.create_broadcast(&refresh, now).await?;
+        Ok(Some((notice, refreshed)))
+    }
+
+    /// Moves an active event; pending reminders move with it (those whose
+    /// time has passed are skipped). `false` when it is not active.
+    pub async fn change_event(&self, event: &Event, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let changed = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE events SET starts_at = $2, ends_at = $3, place = $4, latitude = $5, longitude = $6, \
+                 sequence = sequence + 1, updated_at = $7 WHERE id = $1 AND status = 'active'",
+            )
+            .bind(event.id)
+            .bind(event.starts_at)
+            .bind(event.ends_at)
+            .bind(&event.place)
+            .bind(event.latitude)
+            .bind(event.longitude)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                sqlx::query(
+                    "UPDATE event_reminders SET due_at = $2 - minutes_before * 60000 \
+                     WHERE event_id = $1 AND status IN ('pending', 'skipped')",
+                )
+                .bind(event.id)
+                .bind(event.starts_at)
+                .execute(&mut *tx)
+                .await?;
+                // A reminder that is still ahead is armed again; one whose
+                // time has passed is skipped.
+                sqlx::query(
+                    "UPDATE event_reminders SET status = CASE WHEN due_at > $2 THEN 'pending' ELSE 'skipped' END \
+                     WHERE event_id = $1 AND status IN ('pending', 'skipped')",
+                )
+                .bind(event.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(changed > 0)
+        })?;
+        Ok(changed)
+    }
+
+    /// Calls an active event off and stops its reminders; `false` when it
+    /// is not active.
+    pub async fn cancel_event(&self, event_id: i64, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let cancelled = on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let cancelled = sqlx::query(
+                "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = $2 \
+                 WHERE id = $1 AND status = 'active'",
+            )
+            .bind(event_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("UPDATE event_reminders SET status = 'cancelled' WHERE event_id = $1 AND status = 'pending'")
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(cancelled > 0)
+        })?;
+        Ok(cancelled)
+    }
+
+    /// Records a chat's answer; `false` when it was the answer already.
+    pub async fn set_rsvp(&self, event_id: i64, chat_id: i64, answer: &str, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "INSERT INTO rsvps (event_id, chat_id, answer, at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (event_id, chat_id) DO UPDATE SET answer = excluded.answer, at = excluded.at \
+                   WHERE rsvps.answer <> excluded.answer";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(event_id)
+            .bind(chat_id)
+            .bind(answer)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    pub async fn rsvp(&self, event_id: i64, chat_id: i64) -> Result<Option<String>> {
+        let sql = "SELECT answer FROM rsvps WHERE event_id = $1 AND chat_id = $2";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(sql)
+            .bind(event_id)
+            .bind(chat_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    pub async fn answers(&self, event_id: i64) -> Result<Answers> {
+        let sql = "SELECT answer, COUNT(*) FROM rsvps WHERE event_id = $1 GROUP BY answer";
+        let rows: Vec<(String, i64)> =
+            on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?;
+        let mut answers = Answers::default();
+        for (answer, n) in rows {
+            match answer.as_str() {
+                "yes" => answers.yes = n,
+                "maybe" => answers.maybe = n,
+                _ => answers.no = n,
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Pending reminders due by `now`, earliest first.
+    pub async fn due_reminders(&self, now: i64) -> Result<Vec<DueReminder>> {
+        let sql = "SELECT event_id, minutes_before, due_at FROM event_reminders \
+                   WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, DueReminder>(sql).bind(now).fetch_all(p).await)?)
+    }
+
+    /// Marks a pending reminder as not sent (`skipped` or `cancelled`).
+    pub async fn drop_reminder(&self, event_id: i64, minutes_before: i64, status: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE event_reminders SET status = $3 \
+                   WHERE event_id = $1 AND minutes_before = $2 AND status = 'pending'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(event_id)
+            .bind(minutes_before)
+            .bind(status)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Sends a due reminder to everyone who said yes or maybe, each as a
+    /// reply to their invitation; `None` when another instance sent it.
+    pub async fn send_reminder(&self, event: &Event, minutes_before: i64, now: i64) -> Result<Option<(i64, i64)>> {
+        let new = NewBroadcast {
+            author_id: event.author_id,
+            content: Content::Event { event_id: event.id, note: EventNote::Reminder },
+            topics: event.topic_keys(),
+            priority: crate::PRIORITY_URGENT,
+            report_chat_id: None,
+            report_locale: "de".to_owned(),
+            ref_broadcast_id: event.invitation_id,
+        };
+        self.create_broadcast_from(&new, Fence::Reminder { event_id: event.id, minutes_before }, now).await
+    }
+
+    /// Reminder states of an event: (minutes before, status), for tests
+    /// and the organizer's view.
+    pub async fn reminders_of(&self, event_id: i64) -> Result<Vec<(i64, String)>> {
+        let sql = "SELECT minutes_before, status FROM event_reminders WHERE event_id = $1 ORDER BY minutes_before DESC";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?)
+    }
+}
