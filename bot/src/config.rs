@@ -60,7 +60,7 @@ pub struct Config {
     #[serde(default)]
     pub webhook_url: Option<String>,
     /// Sent by Telegram with every webhook request; random when unset.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "lenient_secret")]
     pub webhook_secret: Option<SecretString>,
     pub log_format: LogFormat,
     /// Days the delivery rows of finished broadcasts are kept; 0: forever.
@@ -300,6 +300,28 @@ pub fn redact_url(raw: &str) -> String {
         }
         _ => raw.to_owned(),
     }
+}
+
+/// A secret that the environment's parser may have read as a number or a
+/// boolean (`BASIS_WEBHOOK_SECRET=123456`): taken as the text it was.
+fn lenient_secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SecretString>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Int(i64),
+        UInt(u64),
+        Bool(bool),
+    }
+    Ok(Option::<Raw>::deserialize(deserializer)?.map(|raw| {
+        let text = match raw {
+            Raw::Text(text) => text,
+            Raw::Int(n) => n.to_string(),
+            Raw::UInt(n) => n.to_string(),
+            Raw::Bool(b) => b.to_string(),
+        };
+        SecretString::from(text)
+    }))
 }
 
 /// `1,2,3` from the environment, or a TOML array, or one number.

@@ -155,6 +155,9 @@ fn production_keys_have_defaults_and_are_checked() {
     assert_eq!(hook.webhook_secret.as_ref().unwrap().expose_secret(), "abc_DEF-123");
     assert_eq!((hook.log_format, hook.retention_days), (LogFormat::Json, 0));
     assert!(load("webhook_url = \"\"").unwrap().webhook().is_none(), "empty means polling");
+    // The environment's parser reads BASIS_WEBHOOK_SECRET=123456 as a number.
+    let digits = load("webhook_secret = 123456").unwrap().webhook_secret.unwrap();
+    assert_eq!(digits.expose_secret(), "123456");
 
     assert!(matches!(load("listen = \"localhost\""), Err(ConfigError::Listen(_))));
     for url in ["ftp://x/y", "not a url", "https://bot.example.org/metrics"] {

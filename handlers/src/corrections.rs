@@ -51,7 +51,7 @@ async fn target<'a>(
             }
         }
     };
-    let found = ctx.storage.broadcast(id).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy"));
+    let found = ctx.storage.broadcast(id).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy" | "album"));
     match found {
         Some(broadcast) => Ok(Ok((broadcast, rest))),
         None => Ok(Err(t!(ctx.texts, locale, "broadcast-unknown", id = id.to_string()))),
@@ -93,7 +93,9 @@ pub(crate) async fn correct(scene: &Scene, msg: &Message, args: &str, kind: Corr
             if broadcast.created_at + DELETE_WINDOW_MS < now {
                 return scene.say(t!(ctx.texts, locale, "retract-too-old", id = id)).await;
             }
-            Content::Delete
+            // An album's copies are deleted together.
+            let parts = broadcast.album.as_deref().map_or(1, |ids| ids.split(',').count() as i64);
+            Content::Delete { parts }
         }
     };
     let actor = from.map_or(0, |u| u.id.0 as i64);

@@ -7,6 +7,7 @@ mod channels;
 pub mod command;
 mod corrections;
 pub mod events;
+pub mod flood;
 mod guard;
 pub mod i18n;
 mod keyboards;
@@ -15,6 +16,7 @@ mod membership;
 mod menu;
 mod organizer;
 pub mod pictures;
+mod privacy;
 mod roles;
 pub mod stats;
 pub mod reports;
@@ -28,6 +30,7 @@ use teloxide::dispatching::{DpHandlerDescription, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
+pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
 pub use topics::{TopicCatalog, TopicKey};
@@ -74,6 +77,14 @@ pub struct Context {
     /// Two-person approval: a post goes out only once a second organizer
     /// with the topics in scope approves it.
     pub approval: bool,
+    /// Flood control: at most `flood_per_minute` updates a minute per sender.
+    pub flood: FloodControl,
+    /// The privacy notice's version; a chat that saw an older one is shown
+    /// the notice once at its next interaction.
+    pub privacy_version: i64,
+    /// How to reach the controller (e.g. `datenschutz@example.org`), named
+    /// in every privacy notice with the organisation; may be empty.
+    pub privacy_contact: String,
 }
 
 /// Messages the bot sent outside broadcasts, still to be paid for by the
@@ -117,6 +128,8 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
 /// dispatcher's default handler and are deliberately ignored.
 pub fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
     guard::panic_guard()
+        // Before anything else: a flooding sender costs nothing further.
+        .chain(flood::filter())
         .branch(Update::filter_message().endpoint(member::on_message))
         .branch(Update::filter_callback_query().endpoint(member::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))

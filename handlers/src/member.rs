@@ -47,7 +47,13 @@ impl Scene {
             .as_ref()
             .and_then(|c| Locale::parse(&c.locale))
             .unwrap_or_else(|| Locale::from_telegram(user.and_then(|u| u.language_code.as_deref())));
-        Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored: stored.is_some() })
+        let seen = stored.as_ref().map(|c| c.privacy_version);
+        let scene = Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored: seen.is_some() };
+        // A changed privacy notice comes before the answer, once.
+        if let Some(seen) = seen {
+            crate::privacy::notice_if_newer(&scene, seen).await?;
+        }
+        Ok(scene)
     }
 
     pub(crate) async fn say(&self, text: String) -> HandlerResult {
@@ -75,6 +81,7 @@ impl Scene {
     async fn remember(&self) -> HandlerResult {
         if !self.stored {
             self.ctx.storage.ensure_chat(self.chat.id.0, self.kind, self.locale.code(), self.ctx.now()).await?;
+            crate::privacy::agreed(self).await?;
         }
         Ok(())
     }
@@ -170,9 +177,11 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
 async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let changes_topics =
-        matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
-            || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
+    // In groups only admins change the group's topics or read its data.
+    let changes_topics = matches!(
+        command,
+        Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_) | Command::MyData
+    ) || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
     if command.is_for_organizers() && !scene.chat.is_private() {
         return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
     }
@@ -198,7 +207,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
                 }
                 None => {
                     let welcome = t!(ctx.texts, locale, "welcome", org = ctx.organisation.clone());
-                    let privacy = t!(ctx.texts, locale, "privacy-short");
+                    let privacy = crate::privacy::short_notice(ctx, locale);
                     scene.send_topics(format!("{welcome}\n\n{privacy}")).await
                 }
             }
@@ -243,6 +252,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
             scene.say(text).await
         }
         Command::Privacy => scene.say(privacy_report(scene).await?).await,
+        Command::MyData => crate::privacy::my_data(scene).await,
         Command::Stop => {
             if ctx.storage.chat(scene.chat.id.0).await?.is_none() {
                 return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
@@ -287,6 +297,9 @@ async fn set_language(scene: &Scene, chosen: Locale) -> HandlerResult {
     let storage = &scene.ctx.storage;
     storage.ensure_chat(scene.chat.id.0, scene.kind, chosen.code(), now).await?;
     storage.set_locale(scene.chat.id.0, chosen.code(), now).await?;
+    if !scene.stored {
+        crate::privacy::agreed(scene).await?;
+    }
     Ok(())
 }
 
@@ -295,7 +308,8 @@ async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(chat) = ctx.storage.chat(scene.chat.id.0).await? else {
-        return Ok(t!(ctx.texts, locale, "privacy-nothing"));
+        let nothing = t!(ctx.texts, locale, "privacy-nothing");
+        return Ok(format!("{nothing}\n\n{}", crate::privacy::controller(ctx, locale)));
     };
     let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
     let topics = if labels.is_empty() { t!(ctx.texts, locale, "privacy-no-topics") } else { labels.join(", ") };
@@ -307,7 +321,7 @@ async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
     };
     let language =
         Locale::parse(&chat.locale).map(|l| t!(ctx.texts, l, "language-name")).unwrap_or(chat.locale.clone());
-    Ok(t!(
+    let stored = t!(
         ctx.texts,
         locale,
         "privacy-stored",
@@ -316,7 +330,8 @@ async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
         language = language,
         since = format_time(chat.consent_at, locale),
         topics = topics
-    ))
+    );
+    Ok(format!("{stored}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
 }
 
 fn format_time(ms: i64, locale: Locale) -> String {

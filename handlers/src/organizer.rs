@@ -41,8 +41,22 @@ fn user_id(user: &User) -> i64 {
     user.id.0 as i64
 }
 
-/// What an organizer's message would be as a post, or why it can't be one.
-pub(crate) fn content_of(scene: &Scene, message: &Message) -> Result<Content, String> {
+/// What an organizer's message would be as a post, or why it can't be
+/// one. A part of a remembered album stands for the whole album.
+pub(crate) async fn content_of(scene: &Scene, message: &Message) -> Result<Result<Content, String>, HandlerError> {
+    let content = match single_content_of(scene, message) {
+        Ok(content) => content,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    if message.media_group_id().is_some()
+        && let Some(message_ids) = scene.ctx.storage.album_of_message(message.chat.id.0, i64::from(message.id.0)).await?
+    {
+        return Ok(Ok(Content::Album { chat_id: message.chat.id.0, message_ids }));
+    }
+    Ok(Ok(content))
+}
+
+fn single_content_of(scene: &Scene, message: &Message) -> Result<Content, String> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let copyable = message.text().is_some()
@@ -98,7 +112,7 @@ pub(crate) async fn post(scene: &Scene, msg: &Message, args: &str) -> HandlerRes
         None => (args, ""),
     };
     let content = match (reply, text.is_empty()) {
-        (Some(original), true) => match content_of(scene, original) {
+        (Some(original), true) => match content_of(scene, original).await? {
             Ok(content) => content,
             Err(answer) => return scene.say(answer).await,
         },
@@ -150,7 +164,7 @@ pub(crate) async fn follow_up(scene: &Scene, msg: &Message, args: &str) -> Handl
         return scene.say(out_of_scope(scene, &role)).await;
     }
     let content = match (msg.reply_to_message(), text.is_empty()) {
-        (Some(original), true) => match content_of(scene, original) {
+        (Some(original), true) => match content_of(scene, original).await? {
             Ok(content) => content,
             Err(answer) => return scene.say(answer).await,
         },
@@ -226,6 +240,10 @@ async fn preview(scene: &Scene, chat: ChatId, draft: &Draft) -> HandlerResult {
     match draft.content() {
         Content::Copy { chat_id, message_id, .. } => {
             scene.bot.copy_message(chat, ChatId(chat_id), MessageId(message_id as i32)).await?;
+        }
+        Content::Album { chat_id, message_ids } => {
+            let ids = message_ids.iter().map(|id| MessageId(*id as i32));
+            scene.bot.copy_messages(chat, ChatId(chat_id), ids).await?;
         }
         _ => {
             scene.bot.send_message(chat, draft.text.clone()).await?;
@@ -525,6 +543,13 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     if crate::events::input(scene, msg, from, &role).await? {
         return Ok(true);
     }
+    // Album parts arrive one by one: remember them, and answer the first.
+    if let Some(group) = msg.media_group_id()
+        && awaiting.is_none()
+        && !ctx.storage.remember_album_part(scene.chat.id.0, &group.0, i64::from(msg.id.0), ctx.now()).await?
+    {
+        return Ok(true);
+    }
     let Some(draft) = awaiting else {
         // An organizer's message on its own: say how it becomes a post.
         scene.say(t!(ctx.texts, locale, "organizer-input-hint")).await?;
@@ -539,7 +564,11 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     }
     match draft.status.as_str() {
         "content" => {
-            let content = match content_of(scene, msg) {
+            if msg.media_group_id().is_some() {
+                scene.say(t!(ctx.texts, locale, "guided-album-hint")).await?;
+                return Ok(true);
+            }
+            let content = match content_of(scene, msg).await? {
                 Ok(content) => content,
                 Err(answer) => {
                     scene.say(answer).await?;

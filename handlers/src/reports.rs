@@ -21,8 +21,8 @@ impl Job {
     pub fn of(content: &Content) -> Job {
         match content {
             Content::Edit(_) => Job::Edit,
-            Content::Delete => Job::Retract,
-            Content::Text(_) | Content::Copy { .. } | Content::Event { .. } => Job::Post,
+            Content::Delete { .. } => Job::Retract,
+            Content::Text(_) | Content::Copy { .. } | Content::Album { .. } | Content::Event { .. } => Job::Post,
         }
     }
 

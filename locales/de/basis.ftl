@@ -324,3 +324,4 @@ event-change-usage =
 event-unknown = Einen Termin #{ $id } gibt es nicht.
 event-already-cancelled = Termin #{ $id } ist schon abgesagt.
 event-not-sent = Termin #{ $id } wurde noch nicht verschickt.
+guided-album-hint = Ein Album kann ich hier nicht annehmen. Schick es mir einzeln und antworte dann auf eines seiner Bilder mit /post <Themen> – so geht das ganze Album raus.

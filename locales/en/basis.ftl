@@ -324,3 +324,4 @@ event-change-usage =
 event-unknown = There is no event #{ $id }.
 event-already-cancelled = Event #{ $id } is cancelled already.
 event-not-sent = Event #{ $id } has not been sent yet.
+guided-album-hint = I can't take an album here. Send it to me on its own, then reply to any of its pictures with /post <topics> — the whole album goes out.

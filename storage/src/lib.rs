@@ -7,12 +7,14 @@
 //! the engine is named explicitly. Times are Unix milliseconds (`i64`), handed
 //! in by the caller so that tests control the clock.
 
+mod albums;
 mod channels;
 mod error;
 mod events;
 mod maintenance;
 mod members;
 mod organizers;
+mod privacy;
 mod queue;
 mod stats;
 pub mod testing;
@@ -31,6 +33,7 @@ pub use events::{Answers, DueReminder, Event, valid_answer};
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
 pub use members::{Chat, ChatKind, ChatStatus};
 pub use organizers::{AuditEntry, Organizer, Redeemed};
+pub use privacy::{ChatData, DeliveryRecord, RsvpRecord, SubscriptionRecord};
 pub use queue::{
     Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
 };
@@ -72,6 +75,10 @@ pub struct Storage {
     /// SQLite's busy handler, which sleeps in steps of milliseconds. Writers
     /// of this process queue here instead, which is fair and wakes at once.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// When claims last returned expired leases to the queue (Unix ms):
+    /// leases last a minute, so looking once a second is plenty and saves
+    /// a statement per claim.
+    pub(crate) leases_checked: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Storage {
@@ -86,7 +93,7 @@ impl Storage {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Self { pool: Pool::Postgres(pool), writer: Arc::default() })
+            Ok(Self { pool: Pool::Postgres(pool), writer: Arc::default(), leases_checked: Arc::default() })
         } else {
             Err(StorageError::UnsupportedUrl)
         }
@@ -100,7 +107,10 @@ impl Storage {
             // lose the last transactions.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Deleted rows (a member's /stop) are overwritten with zeros, not
+            // left readable in free pages of the file.
+            .pragma("secure_delete", "ON");
         let in_memory = options.get_filename().as_os_str() == ":memory:";
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection: keep one.
@@ -111,7 +121,7 @@ impl Storage {
         if !in_memory {
             restrict_to_owner(options.get_filename());
         }
-        Ok(Self { pool: Pool::Sqlite(pool), writer: Arc::default() })
+        Ok(Self { pool: Pool::Sqlite(pool), writer: Arc::default(), leases_checked: Arc::default() })
     }
 
     /// This process's turn to write, on SQLite; PostgreSQL needs none.

@@ -32,6 +32,7 @@ pub const TABLES: &[&str] = &[
     "events",
     "rsvps",
     "event_reminders",
+    "album_parts",
 ];
 
 /// Rows deleted per statement when purging: SQLite has one writer, and

@@ -90,6 +90,9 @@ pub struct Chat {
     /// When the chat first chose to receive posts (Unix ms).
     pub consent_at: i64,
     pub updated_at: i64,
+    /// The privacy notice's version in force when the chat agreed, or the
+    /// newer one it was shown since.
+    pub privacy_version: i64,
 }
 
 /// A statistics event: topic, time, +1 / -1, source. No chat id, by design.
@@ -97,7 +100,7 @@ const EVENT: &str = "INSERT INTO subscription_events (topic_key, at, delta, sour
 
 macro_rules! select_chat {
     () => {
-        "SELECT id, kind, locale, status, consent_at, updated_at FROM chats WHERE id = $1"
+        "SELECT id, kind, locale, status, consent_at, updated_at, privacy_version FROM chats WHERE id = $1"
     };
 }
 

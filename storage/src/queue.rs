@@ -25,8 +25,8 @@ macro_rules! move_chat {
         if owned > 0 {
             let from = s.chat_id;
             sqlx::query(
-                "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
-         SELECT $2, 'supergroup', locale, 'active', consent_at, $3 FROM chats WHERE id = $1 \
+                "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at, privacy_version) \
+         SELECT $2, 'supergroup', locale, 'active', consent_at, $3, privacy_version FROM chats WHERE id = $1 \
          ON CONFLICT (id) DO NOTHING",
             )
             .bind(from)
@@ -82,8 +82,10 @@ pub enum Content {
     /// this text (editMessageText).
     Edit(String),
     /// A retraction: every delivered copy of the referenced broadcast is
-    /// deleted (deleteMessage).
-    Delete,
+    /// deleted (deleteMessage; an album's `parts` with deleteMessages).
+    Delete { parts: i64 },
+    /// An organizer's album, copied whole with copyMessages.
+    Album { chat_id: i64, message_ids: Vec<i64> },
     /// About an assembly; rendered for each member in their language.
     Event { event_id: i64, note: EventNote },
 }
@@ -141,14 +143,15 @@ impl Content {
             Content::Text(_) => "text",
             Content::Copy { .. } => "copy",
             Content::Edit(_) => "edit",
-            Content::Delete => "delete",
+            Content::Delete { .. } => "delete",
+            Content::Album { .. } => "album",
             Content::Event { .. } => "event",
         }
     }
 
     /// Edits and deletions act on earlier messages instead of sending.
     pub fn is_correction(&self) -> bool {
-        matches!(self, Content::Edit(_) | Content::Delete)
+        matches!(self, Content::Edit(_) | Content::Delete { .. })
     }
 }
 
@@ -192,6 +195,8 @@ pub struct Broadcast {
     pub finished_at: Option<i64>,
     pub ref_broadcast_id: Option<i64>,
     pub event_id: Option<i64>,
+    /// An album's message ids, comma-separated.
+    pub album: Option<String>,
 }
 
 impl Broadcast {
@@ -202,7 +207,10 @@ impl Broadcast {
                 Some(Content::Copy { chat_id, message_id, text: text.clone() })
             }
             ("edit", Some(text), _, _) => Some(Content::Edit(text.clone())),
-            ("delete", _, _, _) => Some(Content::Delete),
+            ("delete", parts, _, _) => {
+                Some(Content::Delete { parts: parts.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1) })
+            }
+            ("album", _, Some(chat_id), _) => Some(Content::Album { chat_id, message_ids: album_ids(self.album.as_deref())? }),
             ("event", Some(note), _, _) => {
                 Some(Content::Event { event_id: self.event_id?, note: EventNote::parse(note)? })
             }
@@ -233,10 +241,14 @@ pub struct Draft {
     pub priority: i64,
     pub report_locale: String,
     pub created_at: i64,
+    pub album: Option<String>,
 }
 
 impl Draft {
     pub fn content(&self) -> Content {
+        if let (Some(chat_id), Some(message_ids)) = (self.source_chat_id, album_ids(self.album.as_deref())) {
+            return Content::Album { chat_id, message_ids };
+        }
         match (self.source_chat_id, self.source_message_id) {
             (Some(chat_id), Some(message_id)) => {
                 Content::Copy { chat_id, message_id, text: Some(self.text.clone()).filter(|t| !t.is_empty()) }
@@ -405,17 +417,36 @@ fn event_fan_out(note: EventNote) -> &'static str {
     }
 }
 
+/// An album's message ids as stored: comma-separated.
+fn album_of(content: &Content) -> Option<String> {
+    match content {
+        Content::Album { message_ids, .. } => {
+            Some(message_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        }
+        _ => None,
+    }
+}
+
+fn album_ids(stored: Option<&str>) -> Option<Vec<i64>> {
+    let ids: Vec<i64> = stored?.split(',').filter_map(|id| id.parse().ok()).collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
 /// A draft's text and source message for its content.
 fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
     match content {
         Content::Copy { chat_id, message_id, text } => (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id)),
         Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
-        Content::Delete | Content::Event { .. } => (String::new(), None, None),
+        Content::Delete { .. } | Content::Event { .. } => (String::new(), None, None),
+        Content::Album { chat_id, message_ids } => (String::new(), Some(*chat_id), message_ids.first().copied()),
     }
 }
 
+/// How often claims look for leases that ran out.
+const LEASE_CHECK_MS: i64 = 1_000;
+
 const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broadcast_id, source_chat_id, \
-                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at";
+                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at, album";
 
 /// Rows per statement when marking deliveries sent (4 parameters each; far
 /// below both engines' parameter limits).
@@ -491,11 +522,13 @@ impl Storage {
     ) -> Result<Option<(i64, i64)>> {
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = match &new.content {
-            Content::Text(text) | Content::Edit(text) => (Some(text.as_str()), None, None),
-            Content::Copy { chat_id, message_id, text } => (text.as_deref(), Some(*chat_id), Some(*message_id)),
-            Content::Delete => (None, None, None),
-            Content::Event { note, .. } => (Some(note.as_str()), None, None),
+            Content::Text(text) | Content::Edit(text) => (Some(text.clone()), None, None),
+            Content::Copy { chat_id, message_id, text } => (text.clone(), Some(*chat_id), Some(*message_id)),
+            Content::Delete { parts } => (Some(parts.to_string()), None, None),
+            Content::Album { chat_id, message_ids } => (None, Some(*chat_id), message_ids.first().copied()),
+            Content::Event { note, .. } => (Some(note.as_str().to_owned()), None, None),
         };
+        let album = album_of(&new.content);
         let event_id = match &new.content {
             Content::Event { event_id, .. } => Some(*event_id),
             _ => None,
@@ -545,8 +578,9 @@ impl Storage {
              ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
         );
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
-                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12) RETURNING id";
+                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id, \
+                      album) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12, $13) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let taken = match &fence {
@@ -591,10 +625,11 @@ impl Storage {
                 .bind(&new.report_locale)
                 .bind(new.ref_broadcast_id)
                 .bind(event_id)
+                .bind(&album)
                 .fetch_one(&mut *tx)
                 .await?;
             // A retraction stops what of the post has not gone out yet.
-            if let (Content::Delete, Some(target)) = (&new.content, new.ref_broadcast_id) {
+            if let (Content::Delete { .. }, Some(target)) = (&new.content, new.ref_broadcast_id) {
                 sqlx::query(
                     "UPDATE deliveries SET status = 'failed', error = 'retracted', updated_at = $2 \
                      WHERE broadcast_id = $1 AND status = 'pending'",
@@ -692,8 +727,8 @@ impl Storage {
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = draft_fields(&new.content);
         let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at, source_chat_id, \
-                   source_message_id, follow_up_of) \
-                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8) RETURNING id";
+                   source_message_id, follow_up_of, album) \
+                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10) RETURNING id";
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
             .bind(new.author_id)
             .bind(new.chat_id)
@@ -704,6 +739,7 @@ impl Storage {
             .bind(source_message)
             .bind(new.follow_up_of)
             .bind(state.as_str())
+            .bind(album_of(&new.content))
             .fetch_one(p)
             .await)?)
     }
@@ -789,13 +825,14 @@ impl Storage {
     pub async fn fill_draft(&self, id: i64, content: &Content) -> Result<bool> {
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = draft_fields(content);
-        let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4 \
-                   WHERE id = $1 AND status = 'content'";
+        let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4, \
+                   album = $5 WHERE id = $1 AND status = 'content'";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
             .bind(&text)
             .bind(source_chat)
             .bind(source_message)
+            .bind(album_of(content))
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;
@@ -846,9 +883,17 @@ impl Storage {
         let token: i64 = rand::random::<i64>() & i64::MAX;
         let expire = "UPDATE deliveries SET status = 'pending', updated_at = $1 \
                       WHERE status = 'sending' AND lease_until < $1";
+        let checked = &self.leases_checked;
+        let last = checked.load(std::sync::atomic::Ordering::Relaxed);
+        let expire_due = now - last >= LEASE_CHECK_MS
+            && checked
+                .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
+                .is_ok();
         let claimed = match &self.pool {
             Pool::Sqlite(p) => {
-                sqlx::query(expire).bind(now).execute(p).await?;
+                if expire_due {
+                    sqlx::query(expire).bind(now).execute(p).await?;
+                }
                 sqlx::query_as::<_, Claimed>(
                     "UPDATE deliveries SET status = 'sending', lease_until = $1, lease_token = $2, updated_at = $3 \
                      WHERE (broadcast_id, chat_id) IN ( \
@@ -866,7 +911,9 @@ impl Storage {
                 .await?
             }
             Pool::Postgres(p) => {
-                sqlx::query(expire).bind(now).execute(p).await?;
+                if expire_due {
+                    sqlx::query(expire).bind(now).execute(p).await?;
+                }
                 sqlx::query_as::<_, Claimed>(
                     "WITH due AS ( \
                        SELECT broadcast_id, chat_id FROM deliveries \
@@ -983,7 +1030,7 @@ impl Storage {
             sqlx::query_as::<_, Broadcast>(
                 "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
              report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id, \
-             event_id FROM broadcasts WHERE id = $1",
+             event_id, album FROM broadcasts WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(p)

@@ -196,6 +196,7 @@ async fn fill_by_hand(url: &str) {
          VALUES (1, 1, 'Kundgebung', 90000, 'Marktplatz', 52.520008, 13.404954, 'active', 88000, 88000)",
         "INSERT INTO rsvps (event_id, chat_id, answer, at) SELECT id, 5, 'yes', 89000 FROM events",
         "INSERT INTO event_reminders (event_id, minutes_before, due_at, status) SELECT id, 60, 86400, 'pending' FROM events",
+        "INSERT INTO album_parts (chat_id, media_group_id, message_id, at) VALUES (1, '13579', 77, 88000)",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }

@@ -449,6 +449,39 @@ impl FakeTelegram {
         self.member_message(Some(from), chat, content, None, Some(bytes))
     }
 
+    /// A member sends an album of `photos` pictures: one message each, with
+    /// a shared `media_group_id`, the caption on the first, as Telegram
+    /// delivers albums.
+    pub fn send_album(&self, from: &TgUser, chat: &TgChat, photos: usize, caption: Option<&str>) -> Vec<Injected> {
+        let group = {
+            let mut st = self.inner.state.lock();
+            let group = st.next_media_group.to_string();
+            st.next_media_group += 1;
+            group
+        };
+        (0..photos)
+            .map(|i| {
+                let bytes = Bytes::from(vec![0xFF, 0xD8, 0xFF, i as u8]);
+                let mut content = {
+                    let mut st = self.inner.state.lock();
+                    let empty = Map::new();
+                    let incoming = send::Incoming { file_name: None, mime_type: None, bytes: Some(bytes.clone()) };
+                    let media = send::register_file(&mut st, "photo", incoming, &params::P(&empty));
+                    let mut content = Map::new();
+                    if let Ok(media) = media {
+                        content.insert("photo".into(), media);
+                    }
+                    if let (0, Some(c)) = (i, caption) {
+                        content.insert("caption".into(), Value::String(c.to_owned()));
+                    }
+                    content
+                };
+                content.insert("media_group_id".into(), Value::String(group.clone()));
+                self.member_message(Some(from), chat, content, None, Some(bytes))
+            })
+            .collect()
+    }
+
     /// A member edits their message; the bot gets `edited_message`.
     pub fn edit_text(&self, from: &TgUser, chat: &TgChat, message_id: i64, text: &str) -> Injected {
         let mut st = self.inner.state.lock();

@@ -730,6 +730,8 @@ pub(crate) fn copy_messages(st: &mut State, chat: i64, p: &P, at: Instant) -> Tg
     let remove_caption = p.bool("remove_caption")?;
     let opts = send_opts(st, chat, p, false)?;
     let mut out = Vec::new();
+    // Album grouping is kept: the copies of one album form a new album.
+    let mut groups: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for id in ids {
         // Telegram skips what it cannot find or copy.
         let Ok((src, bytes)) = source(st, from, id, "") else {
@@ -741,6 +743,18 @@ pub(crate) fn copy_messages(st: &mut State, chat: i64, p: &P, at: Instant) -> Tg
         if remove_caption {
             content.remove("caption");
             content.remove("caption_entities");
+        }
+        if let Some(group) = src.get("media_group_id").and_then(Value::as_str) {
+            let copy_group = match groups.get(group) {
+                Some(copy_group) => copy_group.clone(),
+                None => {
+                    let copy_group = st.next_media_group.to_string();
+                    st.next_media_group += 1;
+                    groups.insert(group.to_owned(), copy_group.clone());
+                    copy_group
+                }
+            };
+            content.insert("media_group_id".into(), json!(copy_group));
         }
         let mut new = NewMessage::new(chat, Sender::Bot, content);
         new.extra = opts.extra.clone();

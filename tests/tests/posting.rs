@@ -414,3 +414,51 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
     assert_eq!(app.storage().channels_for(&["strikes".to_owned()]).await.unwrap(), 1);
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_reply_to_an_album_posts_the_whole_album_and_a_retraction_removes_it() {
+    let clock = TestClock::default();
+    let app = start(TestDatabase::sqlite().await, &clock, false).await;
+    let owner = app.member(OWNER, Some("en"));
+    app.subscribers(47_000..47_004, &["strikes"]).await;
+
+    let mark = app.fake.mark();
+    let parts = app.fake.send_album(&owner.user, &owner.chat, 3, Some("Streikposten heute"));
+    app.barrier(&owner, mark).await;
+    let hints = app.fake.requests()[mark..]
+        .iter()
+        .filter(|r| r.method == "sendmessage" && r.text().is_some_and(|t| t.starts_with("To send this to members")))
+        .count();
+    assert_eq!(hints, 1, "one hint for the album, not one per picture");
+    let second = parts[1].message_id.unwrap();
+    let (draft, confirm) =
+        confirmation(&app, &owner, || drop(app.fake.send_reply(&owner.user, &owner.chat, second, "/post strikes")))
+            .await;
+    let preview = app.fake.requests_for("copymessages");
+    assert_eq!(preview.len(), 1, "the preview is the whole album");
+    let ids: Vec<i64> = parts.iter().map(|p| p.message_id.unwrap()).collect();
+    let sent: Vec<i64> =
+        preview[0].params["message_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(sent, ids);
+
+    app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
+    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    assert_eq!(progress.sent, 4);
+    for chat in 47_000..47_004 {
+        let got = app.fake.bot_messages_in(chat);
+        assert_eq!(got.len(), 3, "chat {chat} has the whole album");
+        assert!(got.iter().all(|m| m.kind == "photo" && m.media_group_id.is_some()));
+        assert_eq!(got[0].caption.as_deref(), Some("Streikposten heute"));
+    }
+
+    let status = text_of(&app, &owner, &format!("/retract {broadcast}")).await;
+    let (_, report) = app.finished(&owner, first_number(&status), WAIT).await;
+    assert!(report.contains("Deleted: 4 of 4"), "{report}");
+    for chat in 47_000..47_004 {
+        assert!(app.fake.bot_messages_in(chat).iter().all(|m| m.deleted), "chat {chat} keeps no picture");
+    }
+    let edit = text_of(&app, &owner, &format!("/edit {broadcast} Neuer Text")).await;
+    assert_eq!(edit, format!("Broadcast #{broadcast} is not text; only texts can be changed afterwards."));
+    app.stop().await.unwrap();
+}

@@ -61,6 +61,8 @@ struct Answer {
 enum Sent {
     Message(SentMessage),
     Flag(bool),
+    /// copyMessages: the ids of the copies, in order.
+    Many(Vec<SentMessage>),
 }
 
 #[derive(Deserialize)]
@@ -109,8 +111,18 @@ impl Sender {
             (Content::Edit(text), Some(target)) => {
                 ("editMessageText", json!({ "chat_id": chat_id, "message_id": target, "text": text }))
             }
-            (Content::Delete, Some(target)) => ("deleteMessage", json!({ "chat_id": chat_id, "message_id": target })),
-            (Content::Edit(_) | Content::Delete, None) => {
+            (Content::Delete { parts }, Some(target)) if *parts > 1 => {
+                // An album's copies were sent together, with consecutive ids.
+                let ids: Vec<i64> = (target..target + parts).collect();
+                ("deleteMessages", json!({ "chat_id": chat_id, "message_ids": ids }))
+            }
+            (Content::Delete { .. }, Some(target)) => {
+                ("deleteMessage", json!({ "chat_id": chat_id, "message_id": target }))
+            }
+            (Content::Album { chat_id: from, message_ids }, _) => {
+                ("copyMessages", json!({ "chat_id": chat_id, "from_chat_id": from, "message_ids": message_ids }))
+            }
+            (Content::Edit(_) | Content::Delete { .. }, None) => {
                 return SendResult::Rejected { reason: "no message to correct".to_owned() };
             }
             (Content::Event { .. }, _) => {
@@ -127,7 +139,8 @@ impl Sender {
         if let Some(thread) = thread {
             body["message_thread_id"] = json!(thread);
         }
-        if let Some(reply_to) = reference {
+        // copyMessages cannot reply: an album follow-up is not threaded.
+        if let Some(reply_to) = reference.filter(|_| !matches!(content, Content::Album { .. })) {
             body["reply_parameters"] = json!({ "message_id": reply_to, "allow_sending_without_reply": true });
         }
         match self.call(method, &body).await {
@@ -204,6 +217,9 @@ fn classify(status: u16, answer: Answer) -> SendResult {
         return match answer.result {
             Some(Sent::Message(SentMessage { message_id: Some(message_id) })) => SendResult::Sent { message_id },
             Some(Sent::Flag(true)) => SendResult::Done,
+            Some(Sent::Many(copies)) if copies.first().and_then(|c| c.message_id).is_some() => {
+                SendResult::Sent { message_id: copies[0].message_id.unwrap_or_default() }
+            }
             _ => SendResult::Transient { reason: "answer without message_id".to_owned() },
         };
     }

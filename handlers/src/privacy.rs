@@ -1,0 +1,159 @@
+//! Members' privacy beyond `/privacy` and `/stop`: the controller named in
+//! every notice, the notice's version (a newer one is shown once at the
+//! chat's next interaction), and `/mydata`, a JSON file of everything
+//! stored about the chat.
+
+use basis_storage::{ChatData, ChatKind};
+use chrono::{DateTime, SecondsFormat};
+use serde_json::{Value, json};
+use teloxide::prelude::*;
+use teloxide::types::InputFile;
+
+use crate::member::Scene;
+use crate::{Context, HandlerResult, Locale, t};
+
+/// The file `/mydata` sends.
+pub const MYDATA_FILE: &str = "basis-mydata.json";
+
+/// Who is responsible for the data (GDPR Art. 13): the organisation, and
+/// its contact when one is configured.
+pub(crate) fn controller(ctx: &Context, locale: Locale) -> String {
+    let org = ctx.organisation.clone();
+    if ctx.privacy_contact.trim().is_empty() {
+        t!(ctx.texts, locale, "privacy-controller", org = org)
+    } else {
+        let contact = ctx.privacy_contact.trim().to_owned();
+        t!(ctx.texts, locale, "privacy-controller-contact", org = org, contact = contact)
+    }
+}
+
+/// The short notice of the welcome: what is stored, and who is responsible.
+pub(crate) fn short_notice(ctx: &Context, locale: Locale) -> String {
+    format!("{}\n{}", t!(ctx.texts, locale, "privacy-short"), controller(ctx, locale))
+}
+
+/// What `/privacy` adds below the list of stored data.
+pub(crate) fn report_footer(ctx: &Context, locale: Locale, seen: i64) -> String {
+    let version = t!(ctx.texts, locale, "privacy-version-seen", version = seen.to_string());
+    format!("{version}\n\n{}", controller(ctx, locale))
+}
+
+/// Records that a chat agreeing now agrees under the current notice.
+pub(crate) async fn agreed(scene: &Scene) -> HandlerResult {
+    scene.ctx.storage.see_privacy_notice(scene.chat.id.0, scene.ctx.privacy_version).await?;
+    Ok(())
+}
+
+/// Shows the current notice when the chat saw an older one, once: the
+/// stored version is raised first, so no other update or instance shows it
+/// again. Runs before the answer to whatever the member did.
+pub(crate) async fn notice_if_newer(scene: &Scene, seen: i64) -> HandlerResult {
+    let ctx = &scene.ctx;
+    if seen >= ctx.privacy_version || !ctx.storage.see_privacy_notice(scene.chat.id.0, ctx.privacy_version).await? {
+        return Ok(());
+    }
+    let locale = scene.locale;
+    let changed = t!(ctx.texts, locale, "privacy-changed", version = ctx.privacy_version.to_string());
+    let text = format!("{changed}\n\n{}", short_notice(ctx, locale));
+    tracing::debug!(version = ctx.privacy_version, "showing a changed privacy notice");
+    scene.say(text).await
+}
+
+/// `/mydata`: everything stored about this chat, as a JSON file.
+pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
+    let ctx = &scene.ctx;
+    let data = ctx.storage.chat_data(scene.chat.id.0).await?;
+    if data.is_empty() {
+        return scene.say(t!(ctx.texts, scene.locale, "privacy-nothing")).await;
+    }
+    // An organizer's own rights belong to their private chat's data too.
+    let organizer = match scene.kind {
+        ChatKind::Private => ctx.storage.organizer(scene.chat.id.0).await?,
+        _ => None,
+    };
+    let mut document = document(ctx, &data, ctx.now());
+    if let Some(o) = organizer {
+        document["organizer"] = json!({
+            "user_id": o.user_id,
+            "name": o.name,
+            "topics": if o.topics.is_empty() { Vec::new() } else { o.topics.split(',').collect::<Vec<_>>() },
+            "granted_by": o.granted_by,
+            "granted_at": iso(o.granted_at),
+        });
+    }
+    let bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    ctx.replies.note_reply();
+    let file = InputFile::memory(bytes).file_name(MYDATA_FILE);
+    scene.bot.send_document(scene.chat.id, file).caption(t!(ctx.texts, scene.locale, "mydata-caption")).await?;
+    Ok(())
+}
+
+/// The `/mydata` document: field names in English, times in UTC.
+pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
+    let chat = data.chat.as_ref().map(|c| {
+        json!({
+            "id": c.id,
+            "kind": c.kind.as_str(),
+            "language": c.locale,
+            "status": c.status.as_str(),
+            "consent_at": iso(c.consent_at),
+            "privacy_notice_version": c.privacy_version,
+            "updated_at": iso(c.updated_at),
+        })
+    });
+    let topics: Vec<Value> = data
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let name = ctx.topics.get(&s.topic_key).map(|t| t.name(Locale::En).to_owned());
+            json!({ "topic": s.topic_key, "name": name, "subscribed_at": iso(s.created_at) })
+        })
+        .collect();
+    let rsvps: Vec<Value> = data
+        .rsvps
+        .iter()
+        .map(|r| {
+            json!({
+                "event": r.event_id,
+                "title": r.title,
+                "starts_at": iso(r.starts_at),
+                "answer": r.answer,
+                "answered_at": iso(r.at),
+            })
+        })
+        .collect();
+    let deliveries: Vec<Value> = data
+        .deliveries
+        .iter()
+        .map(|d| {
+            json!({
+                "broadcast": d.broadcast_id,
+                "kind": d.kind,
+                "broadcast_at": iso(d.broadcast_at),
+                "status": d.status,
+                "updated_at": iso(d.updated_at),
+                "message_id": d.message_id,
+            })
+        })
+        .collect();
+    json!({
+        "generated_at": iso(now),
+        "controller": {
+            "organisation": ctx.organisation,
+            "contact": ctx.privacy_contact.trim(),
+            "privacy_notice_version": ctx.privacy_version,
+        },
+        "chat": chat,
+        "topics": topics,
+        "rsvps": rsvps,
+        "deliveries": deliveries,
+    })
+}
+
+/// `2026-11-25T20:00:00Z`; the raw number when out of range.
+fn iso(ms: i64) -> Value {
+    match DateTime::from_timestamp_millis(ms) {
+        Some(time) => Value::String(time.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        None => json!(ms),
+    }
+}
