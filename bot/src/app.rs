@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis_handlers::{
-    Clock, Context, Probe, ReplyBudget, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, FloodControl, Probe, ReplyBudget, Texts, TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -36,6 +36,8 @@ pub enum StartError {
     Listen(String, #[source] std::io::Error),
     #[error("Telegram refused the webhook (check BASIS_WEBHOOK_URL: public HTTPS on port 443, 80, 88 or 8443)")]
     Webhook(#[source] RequestError),
+    #[error("lost the leadership: the database connection holding it broke; restart to stand by again")]
+    LostLeadership,
 }
 
 /// Test and benchmark seams; production uses the defaults.
@@ -107,6 +109,9 @@ impl Application {
             invite_ttl_ms: i64::from(config.invite_hours) * 3_600_000,
             timezone: config.tz(),
             approval: config.approval,
+            flood: FloodControl::per_minute(config.flood_per_minute),
+            privacy_version: i64::from(config.privacy_version),
+            privacy_contact: config.privacy_contact.clone(),
         });
         let bot = Bot::new(token).set_api_url(api_url);
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));
@@ -177,7 +182,18 @@ impl Application {
             .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
             .build();
 
-        let sending = tokio::spawn(self.broadcaster.clone().run(shutdown.clone()));
+        // Stops everything: the operator's shutdown, or a lost leadership.
+        let run = shutdown.child_token();
+        let lost = CancellationToken::new();
+        let (leading_tx, leading_rx) = tokio::sync::oneshot::channel::<()>();
+        let sending = tokio::spawn(lead_and_send(
+            self.ctx.clone(),
+            self.broadcaster.clone(),
+            run.clone(),
+            lost.clone(),
+            leading_tx,
+        ));
+        let shutdown = run.clone();
         let days = self.config.retention_days;
         let background = [
             tokio::spawn(crate::maintenance::retention_loop(self.ctx.clone(), days, shutdown.clone())),
@@ -213,19 +229,25 @@ impl Application {
                 let errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
                 dispatcher.dispatch_with_listener(updates, errors).await
             }
+            // Only the leading instance polls: Telegram allows one poller.
             None => {
-                let listener = Polling::builder(self.bot.clone())
-                    .timeout(self.poll_timeout)
-                    .allowed_updates(allowed_updates())
-                    .build();
-                let errors = LoggingErrorHandler::with_custom_text("polling for updates failed");
-                dispatcher.dispatch_with_listener(listener, errors).await
+                let leading = tokio::select! {
+                    leading = leading_rx => leading.is_ok(),
+                    _ = run.cancelled() => false,
+                };
+                if leading {
+                    let listener = Polling::builder(self.bot.clone())
+                        .timeout(self.poll_timeout)
+                        .allowed_updates(allowed_updates())
+                        .build();
+                    let errors = LoggingErrorHandler::with_custom_text("polling for updates failed");
+                    dispatcher.dispatch_with_listener(listener, errors).await
+                }
             }
         }
         stopper.abort();
-        if let Err(error) = sending.await {
-            tracing::error!(%error, "the broadcaster stopped abnormally; queued deliveries wait for the next start");
-        }
+        run.cancel();
+        let _ = sending.await;
         for task in background {
             let _ = task.await;
         }
@@ -233,6 +255,68 @@ impl Application {
             serving.shut_down().await;
         }
         self.ctx.storage.close().await;
+        if lost.is_cancelled() {
+            return Err(StartError::LostLeadership);
+        }
         Ok(())
     }
 }
+
+/// Waits to lead (PostgreSQL: one instance of several; SQLite: at once),
+/// takes over what the previous leader left in flight, and sends until
+/// `run` ends. A leader that loses its lock connection stops everything:
+/// a standby may lead by now, and two senders would break the rate limit.
+async fn lead_and_send(
+    ctx: Arc<Context>,
+    broadcaster: Broadcaster,
+    run: CancellationToken,
+    lost: CancellationToken,
+    leading: tokio::sync::oneshot::Sender<()>,
+) {
+    let storage = &ctx.storage;
+    let mut waiting_said = false;
+    let mut leadership = loop {
+        match storage.try_lead().await {
+            Ok(Some(leadership)) => break leadership,
+            Ok(None) if !waiting_said => {
+                tracing::info!("another instance leads; standing by to take over");
+                waiting_said = true;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not ask for the leadership"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(LEADERSHIP_POLL) => {}
+            _ = run.cancelled() => return,
+        }
+    };
+    match storage.release_leases(ctx.now()).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(released, "took over deliveries the previous leader had in flight"),
+        Err(error) => tracing::warn!(%error, "could not take over deliveries in flight; they return when their lease ends"),
+    }
+    if waiting_said {
+        tracing::info!("leading now: polling and sending");
+    }
+    let _ = leading.send(());
+    let sending = tokio::spawn(broadcaster.run(run.clone()));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(LEADERSHIP_POLL) => {}
+            _ = run.cancelled() => break,
+        }
+        if !leadership.holds().await {
+            tracing::error!("lost the database connection that holds the leadership; stopping so that no two instances send");
+            lost.cancel();
+            run.cancel();
+            break;
+        }
+    }
+    if let Err(error) = sending.await {
+        tracing::error!(%error, "the broadcaster stopped abnormally; queued deliveries wait for the next start");
+    }
+    leadership.resign().await;
+}
+
+/// How often a standby asks for the leadership, and a leader checks it.
+const LEADERSHIP_POLL: Duration = Duration::from_secs(1);

@@ -65,6 +65,13 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Days the delivery rows of finished broadcasts are kept; 0: forever.
     pub retention_days: u32,
+    /// Updates a minute one sender may send before being throttled; 0: off.
+    pub flood_per_minute: u32,
+    /// The privacy notice's version: raising it shows the notice once to
+    /// every chat that saw an older one.
+    pub privacy_version: u32,
+    /// How to reach the controller, named in the privacy notice.
+    pub privacy_contact: String,
 }
 
 impl Default for Config {
@@ -87,6 +94,9 @@ impl Default for Config {
             webhook_secret: None,
             log_format: LogFormat::Text,
             retention_days: 30,
+            flood_per_minute: 30,
+            privacy_version: 1,
+            privacy_contact: String::new(),
         }
     }
 }
@@ -288,6 +298,9 @@ fn env() -> Env {
         "webhook_secret",
         "log_format",
         "retention_days",
+        "flood_per_minute",
+        "privacy_version",
+        "privacy_contact",
     ])
 }
 

@@ -45,6 +45,8 @@ pub enum Command {
     Unsubscribe(String),
     MyTopics,
     Privacy,
+    /// `/mydata`: everything stored about the chat, as a JSON file.
+    MyData,
     Stop,
     Language(String),
     Help,
@@ -120,6 +122,7 @@ impl Command {
             "unsubscribe" => Command::Unsubscribe(args),
             "mytopics" => Command::MyTopics,
             "privacy" | "datenschutz" => Command::Privacy,
+            "mydata" | "meinedaten" => Command::MyData,
             "stop" => Command::Stop,
             "language" | "sprache" => Command::Language(args),
             "help" | "hilfe" => Command::Help,

@@ -14,6 +14,7 @@ pub fn commands(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
         BotCommand::new("mytopics", t!(texts, locale, "cmd-mytopics")),
         BotCommand::new("language", t!(texts, locale, "cmd-language")),
         BotCommand::new("privacy", t!(texts, locale, "cmd-privacy")),
+        BotCommand::new("mydata", t!(texts, locale, "cmd-mydata")),
         BotCommand::new("stop", t!(texts, locale, "cmd-stop")),
         BotCommand::new("help", t!(texts, locale, "cmd-help")),
     ]

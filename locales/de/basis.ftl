@@ -61,6 +61,7 @@ help =
     /mytopics – deine Themen
     /language – Sprache wählen
     /privacy – was über dich gespeichert ist
+    /mydata – alles davon als Datei
     /stop – abmelden und alle Daten löschen
     /help – diese Hilfe
 
@@ -325,3 +326,11 @@ event-unknown = Einen Termin #{ $id } gibt es nicht.
 event-already-cancelled = Termin #{ $id } ist schon abgesagt.
 event-not-sent = Termin #{ $id } wurde noch nicht verschickt.
 guided-album-hint = Ein Album kann ich hier nicht annehmen. Schick es mir einzeln und antworte dann auf eines seiner Bilder mit /post <Themen> – so geht das ganze Album raus.
+
+flood-throttled = ⏳ Du schickst Nachrichten schneller, als ich sie annehmen kann. Ich übergehe sie eine kurze Weile – warte bitte eine Minute und mach dann in ruhigerem Tempo weiter.
+privacy-controller = Verantwortlich für deine Daten: { $org }.
+privacy-controller-contact = Verantwortlich für deine Daten: { $org }, Kontakt: { $contact }.
+privacy-version-seen = Gesehener Datenschutzhinweis: Version { $version }. Mit /mydata bekommst du alles als Datei.
+privacy-changed = 🔏 Unser Datenschutzhinweis hat sich geändert (Version { $version }). Hier ist er:
+mydata-caption = Alles, was über diesen Chat gespeichert ist (JSON). Mit /stop löschst du alles.
+cmd-mydata = Alle deine Daten als Datei

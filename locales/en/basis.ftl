@@ -61,6 +61,7 @@ help =
     /mytopics – your topics
     /language – choose your language
     /privacy – what is stored about you
+    /mydata – all of it as a file
     /stop – leave and delete all data
     /help – this help
 
@@ -325,3 +326,11 @@ event-unknown = There is no event #{ $id }.
 event-already-cancelled = Event #{ $id } is cancelled already.
 event-not-sent = Event #{ $id } has not been sent yet.
 guided-album-hint = I can't take an album here. Send it to me on its own, then reply to any of its pictures with /post <topics> — the whole album goes out.
+
+flood-throttled = ⏳ You are sending messages faster than I can take them. I'll ignore them for a short while — please wait a minute, then go on at a calmer pace.
+privacy-controller = Responsible for your data (controller): { $org }.
+privacy-controller-contact = Responsible for your data (controller): { $org }, contact: { $contact }.
+privacy-version-seen = Privacy notice you saw: version { $version }. /mydata sends all of this as a file.
+privacy-changed = 🔏 Our privacy notice has changed (version { $version }). Here it is:
+mydata-caption = Everything stored about this chat (JSON). /stop deletes all of it.
+cmd-mydata = All your data as a file

@@ -11,6 +11,7 @@ mod albums;
 mod channels;
 mod error;
 mod events;
+mod leader;
 mod maintenance;
 mod members;
 mod organizers;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use channels::ChannelLink;
 pub use error::StorageError;
+pub use leader::Leadership;
 pub use events::{Answers, DueReminder, Event, valid_answer};
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
 pub use members::{Chat, ChatKind, ChatStatus};

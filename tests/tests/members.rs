@@ -288,7 +288,7 @@ async fn command_menus_are_registered_per_language() {
     for app in apps().await {
         let de = app.fake.my_commands(Some("de"));
         let en = app.fake.my_commands(Some("en"));
-        assert_eq!(de.len(), 9);
+        assert_eq!(de.len(), 10);
         assert_eq!(
             de.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
             en.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>()
