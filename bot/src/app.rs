@@ -264,8 +264,13 @@ impl Application {
 
 /// Waits to lead (PostgreSQL: one instance of several; SQLite: at once),
 /// takes over what the previous leader left in flight, and sends until
-/// `run` ends. A leader that loses its lock connection stops everything:
-/// a standby may lead by now, and two senders would break the rate limit.
+/// `run` ends.
+///
+/// When the connection holding the lock breaks (a database restart, a
+/// proxy reset), the leader asks for the lock again on a new connection and
+/// goes on sending: a blip changes nothing. If another instance holds the
+/// lock by then, this one stops everything, polling included, and exits
+/// with an error so that its service manager restarts it as a standby.
 async fn lead_and_send(
     ctx: Arc<Context>,
     broadcaster: Broadcaster,
@@ -293,23 +298,42 @@ async fn lead_and_send(
     match storage.release_leases(ctx.now()).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, "took over deliveries the previous leader had in flight"),
-        Err(error) => tracing::warn!(%error, "could not take over deliveries in flight; they return when their lease ends"),
+        Err(error) => {
+            tracing::warn!(%error, "could not take over deliveries in flight; they return when their lease ends")
+        }
     }
     if waiting_said {
         tracing::info!("leading now: polling and sending");
     }
     let _ = leading.send(());
     let sending = tokio::spawn(broadcaster.run(run.clone()));
+    let mut held = true;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(LEADERSHIP_POLL) => {}
             _ = run.cancelled() => break,
         }
-        if !leadership.holds().await {
-            tracing::error!("lost the database connection that holds the leadership; stopping so that no two instances send");
-            lost.cancel();
-            run.cancel();
-            break;
+        if held && leadership.holds().await {
+            continue;
+        }
+        if held {
+            tracing::warn!("the database connection holding the leadership broke; asking for it again");
+        }
+        // Until the answer is clear, sending goes on: a blip is no reason to
+        // stop, and the lease tokens keep a late rival from changing our rows.
+        match storage.try_lead().await {
+            Ok(Some(again)) => {
+                leadership = again;
+                held = true;
+                tracing::info!("leadership kept");
+            }
+            Ok(None) => {
+                tracing::error!("another instance leads now; stopping so that no two instances poll or send");
+                lost.cancel();
+                run.cancel();
+                break;
+            }
+            Err(_) => held = false,
         }
     }
     if let Err(error) = sending.await {

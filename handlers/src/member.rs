@@ -177,16 +177,24 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
 async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    // In groups only admins change the group's topics or read its data.
-    let changes_topics = matches!(
-        command,
-        Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_) | Command::MyData
-    ) || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
+    let changes_topics =
+        matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
+            || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
     if command.is_for_organizers() && !scene.chat.is_private() {
         return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
     }
     if changes_topics {
         let permission = scene.permission(msg.from.as_ref(), msg.sender_chat.as_ref()).await;
+        if let Some(refusal) = scene.refusal(permission) {
+            return scene.say(refusal).await;
+        }
+    }
+    // A group's data is for its admins, by the same rule.
+    if command == Command::MyData {
+        let permission = scene.permission(msg.from.as_ref(), msg.sender_chat.as_ref()).await;
+        if permission == Permission::Denied {
+            return scene.say(t!(ctx.texts, locale, "mydata-admins-only")).await;
+        }
         if let Some(refusal) = scene.refusal(permission) {
             return scene.say(refusal).await;
         }

@@ -240,4 +240,22 @@ mod tests {
         assert_eq!(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_ne!(token_hash("abd"), hash);
     }
+
+    proptest::proptest! {
+        /// Any text a payload can carry hashes without panicking, and every
+        /// fresh token fits Telegram's deep-link alphabet and length.
+        #[test]
+        fn tokens_of_any_shape_are_handled(typed in proptest::prelude::prop_oneof![".*", "inv_[A-Za-z0-9_-]{0,70}"]) {
+            let hash = token_hash(&typed);
+            proptest::prop_assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+            // `/start` hands `redeem` what follows the prefix of a valid payload.
+            if typed.starts_with(INVITE_PREFIX) && crate::command::valid_payload(&typed) {
+                let _ = token_hash(&typed[INVITE_PREFIX.len()..]);
+            }
+            let fresh = new_token();
+            proptest::prop_assert_eq!(fresh.len(), 22);
+            let payload = format!("{INVITE_PREFIX}{fresh}");
+            proptest::prop_assert!(crate::command::valid_payload(&payload));
+        }
+    }
 }

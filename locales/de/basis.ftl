@@ -334,3 +334,4 @@ privacy-version-seen = Gesehener Datenschutzhinweis: Version { $version }. Mit /
 privacy-changed = 🔏 Unser Datenschutzhinweis hat sich geändert (Version { $version }). Hier ist er:
 mydata-caption = Alles, was über diesen Chat gespeichert ist (JSON). Mit /stop löschst du alles.
 cmd-mydata = Alle deine Daten als Datei
+mydata-admins-only = Die Daten dieser Gruppe bekommen nur ihre Admins.

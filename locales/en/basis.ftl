@@ -334,3 +334,4 @@ privacy-version-seen = Privacy notice you saw: version { $version }. /mydata sen
 privacy-changed = 🔏 Our privacy notice has changed (version { $version }). Here it is:
 mydata-caption = Everything stored about this chat (JSON). /stop deletes all of it.
 cmd-mydata = All your data as a file
+mydata-admins-only = Only this group's admins can get the group's data.

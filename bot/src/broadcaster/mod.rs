@@ -127,6 +127,9 @@ impl Broadcaster {
         let mut events: HashMap<i64, (tokio::time::Instant, Option<Arc<Event>>)> = HashMap::new();
         let mut db_trouble = 0u32;
         let mut shrunk = tokio::time::Instant::now();
+        // At a set pace the next batch is claimed while the current one is
+        // being sent, so sending never waits for the database.
+        let mut prefetched: Option<tokio::task::JoinHandle<Result<Vec<Claimed>, StorageError>>> = None;
 
         while !shutdown.is_cancelled() {
             if shrunk.elapsed() > Duration::from_secs(60) {
@@ -144,7 +147,11 @@ impl Broadcaster {
                 }
                 continue;
             }
-            let batch = match self.storage().claim(self.claim_size(free), self.now(), self.lease_ms()).await {
+            let claimed = match prefetched.take() {
+                Some(next) => next.await.unwrap_or_else(|_| Ok(Vec::new())),
+                None => self.storage().claim(self.claim_size(free), self.now(), self.lease_ms()).await,
+            };
+            let batch = match claimed {
                 Ok(batch) => {
                     db_trouble = 0;
                     batch
@@ -166,8 +173,14 @@ impl Broadcaster {
                 }
                 continue;
             }
+            let half = batch.len() / 2;
             let mut batch = batch.into_iter();
             while let Some(claimed) = batch.next() {
+                if self.inner.settings.rate.is_some() && prefetched.is_none() && batch.len() == half {
+                    let storage = self.storage().clone();
+                    let (size, now, lease) = (self.ahead() as i64, self.now(), self.lease_ms());
+                    prefetched = Some(tokio::spawn(async move { storage.claim(size, now, lease).await }));
+                }
                 let paced = tokio::select! {
                     _ = self.inner.limits.until_global_ready() => true,
                     _ = shutdown.cancelled() => false,
@@ -244,6 +257,14 @@ impl Broadcaster {
                     let _ = tx.send(settlement(&claimed, outcome));
                     drop(permit);
                 });
+            }
+        }
+        // A batch claimed ahead goes back to the queue untouched.
+        if let Some(next) = prefetched.take()
+            && let Ok(Ok(rows)) = next.await
+        {
+            for claimed in rows {
+                let _ = tx.send(self.requeue(&claimed, self.now(), "shutdown"));
             }
         }
         // Sends in flight finish (each is bounded by the send time-out).

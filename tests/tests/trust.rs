@@ -1,0 +1,818 @@
+//! Trust, end to end: who may do what (every organizer and owner command and
+//! button × member, organizer outside scope, organizer, owner, in private
+//! chats and a group, in one table); a flood from one member while others
+//! stay served; `/mydata`; `/stop` that leaves no trace of the chat; a
+//! changed privacy notice shown once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use basis::Hooks;
+use basis_storage::testing::TestDatabase;
+use basis_storage::{Content, DraftState, Event, NewDraft, PRIORITY_NORMAL, TABLES};
+use basis_telegram_fake::RecordedRequest;
+use basis_tests::{Member, PATIENCE, TestApp, buttons, chat_of};
+use serde_json::Value;
+
+const OWNER: i64 = 500;
+/// An organizer for `strikes`: the author of every draft and event below.
+const ORGANIZER: i64 = 600;
+/// An organizer for `energy` only, acting on `strikes`.
+const OUTSIDER: i64 = 700;
+const MEMBER: i64 = 800;
+/// An organizer for `europe`, whom the owner revokes.
+const VICTIM: i64 = 901;
+const GROUP: i64 = -5_000;
+
+const NOT_ORGANIZER: &str = "Only organizers may post.";
+const OWNERS_ONLY: &str = "Only this bot's owners (BASIS_OWNERS) may do that.";
+const NOT_FOR_STATS: &str = "Only organizers can see statistics and make links.";
+const OUT_OF_SCOPE: &str = "You may only post to these topics: ⚡ Energy & climate";
+const LINK_OUT_OF_SCOPE: &str = "You can only make links for your topics: ⚡ Energy & climate";
+const PRIVATE_ONLY: &str = "Organizer commands only work in the private chat with me.";
+const STALE: &str = "This button is no longer valid. Send /topics for a fresh choice.";
+const NOT_YOURS: &str = "This is not your draft.";
+const OWN_DRAFT: &str = "Someone else has to approve your own drafts.";
+const DONE: &str = "Done.";
+const THROTTLED: &str = "⏳ You are sending messages faster than I can take them.";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Member,
+    Outsider,
+    Organizer,
+    Owner,
+}
+
+const ROLES: [Role; 4] = [Role::Member, Role::Outsider, Role::Organizer, Role::Owner];
+
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Exactly this answer, and nothing stored changed.
+    Refused(&'static str),
+    /// An answer starting with this.
+    Done(&'static str),
+}
+
+use Expect::{Done, Refused};
+
+/// One command or button: the expected outcome per role (member, outsider,
+/// organizer, owner) in a private chat and in a group.
+struct Row {
+    act: &'static str,
+    private: [Expect; 4],
+    group: [Expect; 4],
+}
+
+const IN_GROUP: [Expect; 4] = [Refused(PRIVATE_ONLY); 4];
+const POST_IN_GROUP: [Expect; 4] = [Refused(NOT_ORGANIZER), Refused(STALE), Refused(STALE), Refused(STALE)];
+const EVENT_IN_GROUP: [Expect; 4] =
+    [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Refused(NOT_YOURS), Refused(NOT_YOURS)];
+const fn organizers(done: &'static str) -> [Expect; 4] {
+    [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Done(done), Done(done)]
+}
+
+const fn owners(done: &'static str) -> [Expect; 4] {
+    [Refused(OWNERS_ONLY), Refused(OWNERS_ONLY), Refused(OWNERS_ONLY), Done(done)]
+}
+
+/// A draft's buttons: the organizer wrote it, the owner may not send it.
+const fn authors(done: &'static str) -> [Expect; 4] {
+    [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Done(done), Refused(NOT_YOURS)]
+}
+
+const fn approvers(done: &'static str) -> [Expect; 4] {
+    [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Refused(OWN_DRAFT), Done(done)]
+}
+
+const MATRIX: &[Row] = &[
+    Row { act: "/post", private: organizers("Matrix post"), group: IN_GROUP },
+    Row { act: "/followup", private: organizers("Matrix follow-up"), group: IN_GROUP },
+    Row { act: "/edit", private: organizers("✏️ Correction #"), group: IN_GROUP },
+    Row { act: "/retract", private: organizers("🗑 Retraction #"), group: IN_GROUP },
+    Row {
+        act: "/scheduled",
+        private: [
+            Refused(NOT_ORGANIZER),
+            Done("No posts are scheduled."),
+            Done("Scheduled posts"),
+            Done("Scheduled posts"),
+        ],
+        group: IN_GROUP,
+    },
+    Row { act: "/invite", private: owners("Organizer invitation ("), group: IN_GROUP },
+    Row { act: "/organizers", private: owners("Owners (from the configuration):"), group: IN_GROUP },
+    Row { act: "/revoke", private: owners("901 is no longer an organizer."), group: IN_GROUP },
+    Row { act: "/audit", private: owners("Latest actions (newest first):"), group: IN_GROUP },
+    Row { act: "/channel", private: owners("Linked: posts to ✊ Strikes"), group: IN_GROUP },
+    Row {
+        act: "/stats",
+        private: [Refused(NOT_FOR_STATS), Done("📊 Statistics"), Done("📊 Statistics"), Done("📊 Statistics")],
+        group: IN_GROUP,
+    },
+    Row {
+        act: "/link",
+        private: [
+            Refused(NOT_FOR_STATS),
+            Refused(LINK_OUT_OF_SCOPE),
+            Done("Link to ✊ Strikes:"),
+            Done("Link to ✊ Strikes:"),
+        ],
+        group: IN_GROUP,
+    },
+    Row {
+        act: "/qr",
+        private: [Refused(NOT_FOR_STATS), Refused(LINK_OUT_OF_SCOPE), Done("https://t.me/"), Done("https://t.me/")],
+        group: IN_GROUP,
+    },
+    Row { act: "/event", private: organizers("📣 Matrix event"), group: IN_GROUP },
+    Row {
+        act: "/events",
+        private: [
+            Refused(NOT_ORGANIZER),
+            Done("No events are coming up."),
+            Done("Upcoming events"),
+            Done("Upcoming events"),
+        ],
+        group: IN_GROUP,
+    },
+    Row { act: "/eventchange", private: organizers("📣 Broadcast #"), group: IN_GROUP },
+    Row { act: "/eventcancel", private: organizers("📣 Broadcast #"), group: IN_GROUP },
+    Row { act: "p:s:", private: authors(DONE), group: POST_IN_GROUP },
+    Row { act: "p:u:", private: authors(DONE), group: POST_IN_GROUP },
+    Row { act: "p:t:", private: authors(DONE), group: POST_IN_GROUP },
+    Row { act: "p:r:", private: authors(DONE), group: POST_IN_GROUP },
+    Row { act: "p:a:", private: approvers(DONE), group: POST_IN_GROUP },
+    Row { act: "p:x:", private: approvers(DONE), group: POST_IN_GROUP },
+    // Owners may discard anyone's draft.
+    Row { act: "p:c:", private: organizers(DONE), group: POST_IN_GROUP },
+    // The guided /post is its author's alone.
+    Row {
+        act: "g:",
+        private: [Refused(NOT_ORGANIZER), Refused(STALE), Done("Chosen: ✊ Strikes"), Refused(STALE)],
+        group: POST_IN_GROUP,
+    },
+    Row {
+        act: "gn:",
+        private: [Refused(NOT_ORGANIZER), Refused(STALE), Done(DONE), Refused(STALE)],
+        group: POST_IN_GROUP,
+    },
+    Row {
+        act: "ev:s:",
+        private: [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)],
+        group: EVENT_IN_GROUP,
+    },
+    Row {
+        act: "ev:x:",
+        private: [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)],
+        group: EVENT_IN_GROUP,
+    },
+];
+
+/// A second connection to the bot's database, to see that a refusal
+/// changed nothing: every table's row count, and the state of every draft,
+/// event and organizer.
+enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+macro_rules! on_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($p) => $body,
+            Db::Postgres($p) => $body,
+        }
+    };
+}
+
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    rows: BTreeMap<&'static str, i64>,
+    drafts: Vec<(i64, String, String)>,
+    events: Vec<(i64, String, i64, String)>,
+    organizers: Vec<(i64, String)>,
+}
+
+impl Db {
+    async fn open(url: &str) -> Db {
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(url).await;
+            Db::Sqlite(pool.expect("open the SQLite database"))
+        } else {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await;
+            Db::Postgres(pool.expect("open the PostgreSQL database"))
+        }
+    }
+
+    async fn snapshot(&self) -> Snapshot {
+        let mut rows = BTreeMap::new();
+        for &table in TABLES {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            let count: i64 = on_db!(self, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_one(p)
+                .await
+                .expect("count rows"));
+            rows.insert(table, count);
+        }
+        let drafts = on_db!(self, |p| sqlx::query_as("SELECT id, status, topics FROM drafts ORDER BY id")
+            .fetch_all(p)
+            .await
+            .expect("drafts"));
+        let events = on_db!(self, |p| sqlx::query_as("SELECT id, status, sequence, place FROM events ORDER BY id")
+            .fetch_all(p)
+            .await
+            .expect("events"));
+        let organizers = on_db!(self, |p| sqlx::query_as("SELECT user_id, topics FROM organizers ORDER BY user_id")
+            .fetch_all(p)
+            .await
+            .expect("organizers"));
+        Snapshot { rows, drafts, events, organizers }
+    }
+
+    async fn close(self) {
+        on_db!(self, |p| p.close().await)
+    }
+}
+
+async fn grant(app: &TestApp, user: i64, topics: &str) {
+    let now = basis_storage::now_ms();
+    let hash = format!("hash-{user}");
+    app.storage().create_invite(&hash, topics, OWNER, now, now + 3_600_000).await.expect("invite");
+    app.storage().redeem_invite(&hash, user, "Kim", now).await.expect("redeem");
+}
+
+/// Waits until every broadcast is delivered and reported, so that nothing
+/// the broadcaster does runs into the next cell.
+async fn quiesce(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let storage = app.storage();
+        let running = storage.unfinished_broadcasts().await.expect("unfinished");
+        let unreported = storage.unreported_broadcasts().await.expect("unreported");
+        if running.is_empty() && unreported.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "broadcasts {running:?} / reports {unreported:?} did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn a_day_ahead() -> i64 {
+    basis_storage::now_ms() + 2 * 86_400_000
+}
+
+async fn draft(app: &TestApp, state: DraftState, topics: &[&str]) -> i64 {
+    let new = NewDraft {
+        author_id: ORGANIZER,
+        chat_id: ORGANIZER,
+        content: Content::Text("Entwurf".to_owned()),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        follow_up_of: None,
+    };
+    app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")
+}
+
+/// An event draft of the organizer's, complete and ready to send.
+async fn event_draft(app: &TestApp) -> i64 {
+    let now = basis_storage::now_ms();
+    let event = Event {
+        id: 0,
+        author_id: ORGANIZER,
+        chat_id: ORGANIZER,
+        title: "Kundgebung".to_owned(),
+        starts_at: a_day_ahead(),
+        ends_at: None,
+        place: "Tor 3".to_owned(),
+        latitude: None,
+        longitude: None,
+        topics: "strikes".to_owned(),
+        note: String::new(),
+        reminders: "60".to_owned(),
+        status: "draft".to_owned(),
+        step: None,
+        invitation_id: None,
+        sequence: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    app.storage().create_event(&event, now).await.expect("event")
+}
+
+/// An event whose invitation went out.
+async fn active_event(app: &TestApp) -> i64 {
+    let id = event_draft(app).await;
+    let sent = app.storage().send_event(id, PRIORITY_NORMAL, "en", basis_storage::now_ms()).await;
+    assert!(sent.expect("send the event").is_some());
+    quiesce(app).await;
+    id
+}
+
+struct Fixture {
+    broadcast: i64,
+    event: i64,
+}
+
+/// The command, or the button's data, for one cell; objects that a success
+/// uses up are made fresh for each cell.
+async fn prepare(app: &TestApp, fixture: &Fixture, act: &str) -> String {
+    match act {
+        "/post" => "/post strikes Matrix post".to_owned(),
+        "/followup" => format!("/followup {} Matrix follow-up", fixture.broadcast),
+        "/edit" => format!("/edit {} Matrix edit", fixture.broadcast),
+        "/retract" => format!("/retract {}", fixture.broadcast),
+        "/invite" => "/invite strikes".to_owned(),
+        "/revoke" => format!("/revoke {VICTIM}"),
+        "/channel" => "/channel strikes @igb_news".to_owned(),
+        "/link" => "/link strikes".to_owned(),
+        "/qr" => "/qr strikes".to_owned(),
+        "/event" => "/event strikes tomorrow 18:00 | Matrix event | Tor 3".to_owned(),
+        "/eventchange" => format!("/eventchange {} place Tor 4", fixture.event),
+        "/eventcancel" => format!("/eventcancel {}", active_event(app).await),
+        command if command.starts_with('/') => command.to_owned(),
+        "p:a:" | "p:x:" => {
+            let id = draft(app, DraftState::Open, &["strikes"]).await;
+            assert!(app.storage().submit_for_review(id, "en").await.expect("review"));
+            format!("{act}{id}")
+        }
+        "g:" => format!("g:{}:strikes", draft(app, DraftState::Compose, &[]).await),
+        "gn:" => format!("gn:{}", draft(app, DraftState::Compose, &["strikes"]).await),
+        "ev:s:" | "ev:x:" => format!("{act}{}", event_draft(app).await),
+        _ => format!("{act}{}", draft(app, DraftState::Open, &["strikes"]).await),
+    }
+}
+
+/// The first thing the bot sends into `who`'s chat after `mark`.
+async fn first_answer(app: &TestApp, who: &Member, mark: usize) -> String {
+    let chat = who.chat_id();
+    let sent = app.fake.wait_for_request_after(
+        mark,
+        |r| {
+            chat_of(r) == Some(chat)
+                && matches!(r.method.as_str(), "sendmessage" | "senddocument" | "sendphoto" | "copymessage")
+        },
+        PATIENCE,
+    );
+    let sent = sent.await.unwrap_or_else(|| panic!("no answer in chat {chat}"));
+    sent.text().or_else(|| sent.params["caption"].as_str()).unwrap_or_default().to_owned()
+}
+
+/// Runs one cell and returns what went wrong, if anything.
+async fn cell(
+    app: &TestApp,
+    db: &Db,
+    fixture: &Fixture,
+    row: &Row,
+    role: Role,
+    who: &Member,
+    expect: Expect,
+) -> Option<String> {
+    quiesce(app).await;
+    let input = prepare(app, fixture, row.act).await;
+    let before = db.snapshot().await;
+    let mark = app.fake.mark();
+    let answer = if row.act.starts_with('/') {
+        app.fake.send_text(&who.user, &who.chat, &input);
+        first_answer(app, who, mark).await
+    } else {
+        let under = app.fake.bot_messages_in(who.chat_id()).last().expect("a message to press under").message_id;
+        app.press(who, under, &input).await.unwrap_or_default()
+    };
+    // Updates of one chat run in order: once /help is answered, the cell's
+    // update is handled completely.
+    app.barrier(who, mark).await;
+    let after = db.snapshot().await;
+    let place = if who.chat_id() < 0 { "group" } else { "private" };
+    let name = format!("{} as {role:?} in {place} ({input})", row.act);
+    match expect {
+        Refused(text) if answer != text => Some(format!("{name}: expected refusal {text:?}, got {answer:?}")),
+        Refused(_) if before != after => {
+            Some(format!("{name}: refused, but stored state changed:\n{before:?}\n{after:?}"))
+        }
+        Done(prefix) if !answer.starts_with(prefix) || is_refusal(&answer) => {
+            Some(format!("{name}: expected an answer starting with {prefix:?}, got {answer:?}"))
+        }
+        _ => None,
+    }
+}
+
+fn is_refusal(answer: &str) -> bool {
+    [
+        NOT_ORGANIZER,
+        OWNERS_ONLY,
+        NOT_FOR_STATS,
+        OUT_OF_SCOPE,
+        LINK_OUT_OF_SCOPE,
+        PRIVATE_ONLY,
+        STALE,
+        NOT_YOURS,
+        OWN_DRAFT,
+    ]
+    .contains(&answer)
+}
+
+#[tokio::test]
+async fn who_may_do_what_cell_by_cell() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| {
+            c.owners = vec![OWNER];
+            c.rate_limit = 1000;
+            c.paid_broadcast = true;
+            c.flood_per_minute = 100_000;
+        })
+        .await;
+        let check = Db::open(&app.db.url).await;
+        grant(&app, ORGANIZER, "strikes").await;
+        grant(&app, OUTSIDER, "energy").await;
+        grant(&app, VICTIM, "europe").await;
+        app.subscribers(31_001..31_004, &["strikes"]).await;
+        let bot = app.fake.bot_user_id();
+        app.fake.channel(-100_777, "IG Beispiel News");
+        app.fake.set_chat_username(-100_777, "igb_news");
+        app.fake.set_member_status(-100_777, bot, "administrator");
+        let group = app.fake.group(GROUP, "Betriebsgruppe");
+
+        let ids = [MEMBER, OUTSIDER, ORGANIZER, OWNER];
+        let private: Vec<Member> = ids.iter().map(|id| app.member(*id, Some("en"))).collect();
+        // Even the group's admins get no organizer rights there.
+        let in_group: Vec<Member> = private.iter().map(|m| app.in_group(&m.user, &group, "administrator")).collect();
+        for who in private.iter().chain(&in_group) {
+            app.barrier(who, app.fake.mark()).await;
+        }
+        let owner = &private[3];
+        let broadcast = app.post_normal(owner, &["strikes"], "Matrix broadcast").await;
+        app.finished(owner, broadcast, PATIENCE).await;
+        let scheduled = draft(&app, DraftState::Open, &["strikes"]).await;
+        assert!(app.storage().move_draft(scheduled, DraftState::Open, DraftState::Timing).await.unwrap());
+        assert!(app.storage().schedule_draft(scheduled, a_day_ahead(), PRIORITY_NORMAL, "en").await.unwrap());
+        let fixture = Fixture { broadcast, event: active_event(&app).await };
+
+        let mut failures = Vec::new();
+        let mut cells = 0;
+        for in_a_group in [false, true] {
+            for row in MATRIX {
+                for (i, role) in ROLES.into_iter().enumerate() {
+                    let (who, expect) =
+                        if in_a_group { (&in_group[i], row.group[i]) } else { (&private[i], row.private[i]) };
+                    cells += 1;
+                    failures.extend(cell(&app, &check, &fixture, row, role, who, expect).await);
+                }
+            }
+        }
+        assert_eq!(cells, MATRIX.len() * 8);
+        assert!(
+            failures.is_empty(),
+            "{engine:?}: {} of {cells} cells failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        eprintln!("{engine:?}: {cells} cells of the authorization matrix hold");
+        check.close().await;
+        app.stop().await.unwrap();
+    }
+}
+
+/// Sends `/help` and returns how long the answer took; fails after 5 s.
+async fn help_latency(app: &TestApp, who: &Member) -> Duration {
+    let chat = who.chat_id();
+    let mark = app.fake.mark();
+    let start = Instant::now();
+    app.fake.send_text(&who.user, &who.chat, "/help");
+    let answered = app.fake.wait_for_request_after(mark, |r| is_help(r, chat), Duration::from_secs(5)).await.is_some();
+    assert!(answered, "member {chat} waited more than 5 s for /help");
+    start.elapsed()
+}
+
+fn is_help(r: &RecordedRequest, chat: i64) -> bool {
+    r.method == "sendmessage" && chat_of(r) == Some(chat) && r.text().is_some_and(|t| t.contains("/privacy –"))
+}
+
+fn summary(latencies: &mut [Duration]) -> String {
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    let max = latencies[latencies.len() - 1];
+    format!("median {median:?}, max {max:?} ({} answers)", latencies.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_member_leaves_everyone_else_served() {
+    const FLOOD: usize = 3_000;
+    const PRESSES: usize = 100;
+    const DURING: usize = 15;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let counter = entered.clone();
+    let hooks = Hooks {
+        probe: Some(Arc::new(move |_: &teloxide::types::Update| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..Hooks::default()
+    };
+    let app = TestApp::spawn_configured(TestDatabase::sqlite().await, hooks, |c| c.flood_per_minute = 30).await;
+    let flooder = app.member(1_001, Some("en"));
+    let presser = app.member(1_002, Some("en"));
+    let others = [app.member(1_003, Some("en")), app.member(1_004, Some("en"))];
+    let mut sent = 0;
+
+    // The usual latency, before the flood.
+    let mut before = Vec::new();
+    for _ in 0..5 {
+        for other in &others {
+            before.push(help_latency(&app, other).await);
+            sent += 1;
+        }
+    }
+
+    // One member floods with messages and then button presses; another
+    // presses one button a hundred times.
+    let prompt = app.ask(&presser, "/language").await.message_id;
+    sent += 1;
+    let (fake, f, p) = (app.fake.clone(), flooder.clone(), presser.clone());
+    let flood = tokio::spawn(async move {
+        for i in 0..FLOOD {
+            if i >= 100 && i % 3 == 0 {
+                fake.press_button(&f.user, &f.chat, 1, "t:strikes");
+            } else {
+                fake.send_text(&f.user, &f.chat, "/help");
+            }
+            if i < PRESSES {
+                fake.press_button(&p.user, &p.chat, prompt, "lang:en");
+            }
+            if i % 100 == 99 {
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    // Meanwhile the others keep asking, one after the other.
+    let asking = |other: &Member| {
+        let (app, other) = (&app, other.clone());
+        async move {
+            let mut latencies = Vec::new();
+            for _ in 0..DURING {
+                latencies.push(help_latency(app, &other).await);
+            }
+            latencies
+        }
+    };
+    let (first, second) = tokio::join!(asking(&others[0]), asking(&others[1]));
+    let mut during: Vec<Duration> = first.into_iter().chain(second).collect();
+    flood.await.expect("the flood was injected");
+    sent += FLOOD + PRESSES + DURING * others.len();
+
+    // Every update went into the handler tree; a clean stop then waits for
+    // the ones being handled, so what the bot sent is final.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while entered.load(Ordering::SeqCst) < sent {
+        assert!(Instant::now() < deadline, "{} of {sent} updates handled", entered.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let flood_done = Instant::now();
+    let (_db, fake) = app.stop_keeping_state().await;
+    let requests = fake.requests();
+    let to = |chat: i64| requests.iter().filter(move |r| r.method == "sendmessage" && chat_of(r) == Some(chat));
+    let notices = to(flooder.chat_id()).filter(|r| r.text().is_some_and(|t| t.starts_with(THROTTLED))).count();
+    assert_eq!(notices, 1, "the flooder is told exactly once");
+    let helps = to(flooder.chat_id()).filter(|r| is_help(r, flooder.chat_id())).count();
+    assert_eq!(helps, 30, "the flooder's first 30 updates were answered, no more");
+    let toasts: Vec<(Option<&str>, bool)> = requests
+        .iter()
+        .filter(|r| r.method == "answercallbackquery")
+        .map(|r| (r.params.get("text").and_then(Value::as_str), r.params["show_alert"].as_bool().unwrap_or(false)))
+        .collect();
+    // The presser's /language counted: 29 presses are answered, the 30th
+    // over the limit gets the notice as an alert, the rest nothing; the
+    // flooder's presses came after the limit and got nothing at all.
+    let switched = toasts.iter().filter(|(t, _)| *t == Some("The language is now English.")).count();
+    let alerts: Vec<_> = toasts.iter().filter(|(t, _)| t.is_some_and(|t| t.starts_with(THROTTLED))).collect();
+    assert_eq!((switched, alerts.len(), toasts.len()), (29, 1, 30), "{toasts:?}");
+    assert!(alerts[0].1, "the notice is an alert");
+    for other in &others {
+        assert_eq!(to(other.chat_id()).filter(|r| is_help(r, other.chat_id())).count(), 5 + DURING);
+        assert_eq!(to(other.chat_id()).filter(|r| r.text().is_some_and(|t| t.starts_with(THROTTLED))).count(), 0);
+    }
+    eprintln!(
+        "/help before the flood: {}; during a flood of {FLOOD} updates: {}; the bot was through the flood {:?} after it began",
+        summary(&mut before),
+        summary(&mut during),
+        flood_done.elapsed()
+    );
+    fake.shutdown().await;
+}
+
+/// A member who follows two topics, got a broadcast and an invitation, and
+/// answered it; another member with data of their own.
+async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Member, i64) {
+    let member = app.member(id, Some("en"));
+    let neighbour = app.member(other, Some("de"));
+    app.ask(&member, "/start strikes").await;
+    app.ask(&member, "/subscribe energy").await;
+    app.ask(&neighbour, "/start strikes").await;
+    let owner = app.member(OWNER, Some("en"));
+    app.post_normal(&owner, &["strikes"], "Warnstreik morgen ab 6 Uhr").await;
+    quiesce(app).await;
+
+    let now = basis_storage::now_ms();
+    let mut event = Event {
+        id: 0,
+        author_id: OWNER,
+        chat_id: OWNER,
+        title: "Kundgebung vor Tor 3".to_owned(),
+        starts_at: now + 86_400_000,
+        ends_at: None,
+        place: "Werkstraße 1".to_owned(),
+        latitude: None,
+        longitude: None,
+        topics: "strikes".to_owned(),
+        note: String::new(),
+        reminders: String::new(),
+        status: "draft".to_owned(),
+        step: None,
+        invitation_id: None,
+        sequence: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    event.id = app.storage().create_event(&event, now).await.unwrap();
+    assert!(app.storage().send_event(event.id, PRIORITY_NORMAL, "en", now).await.unwrap().is_some());
+    quiesce(app).await;
+    for (who, answer, toast) in [(&member, "y", "Great, you're coming!"), (&neighbour, "n", "Schade – notiert.")] {
+        let data = format!("ev:{answer}:{}", event.id);
+        let invitation =
+            app.fake.bot_messages_in(who.chat_id()).into_iter().find(|m| buttons(m).iter().any(|(_, d)| *d == data));
+        let invitation = invitation.expect("an invitation with answer buttons");
+        assert_eq!(app.press(who, invitation.message_id, &data).await.as_deref(), Some(toast));
+    }
+    (member, neighbour, event.id)
+}
+
+/// Asks for /mydata and returns the document and its caption.
+async fn my_data(app: &TestApp, who: &Member) -> (Value, String) {
+    let mark = app.fake.mark();
+    app.fake.send_text(&who.user, &who.chat, "/mydata");
+    let chat = who.chat_id();
+    let sent = app
+        .fake
+        .wait_for_request_after(mark, |r| r.method == "senddocument" && chat_of(r) == Some(chat), PATIENCE)
+        .await
+        .expect("a document");
+    let file = sent.files.first().expect("an uploaded file");
+    assert_eq!(file.file_name.as_deref(), Some("basis-mydata.json"));
+    let json = serde_json::from_slice(&file.bytes).expect("JSON");
+    (json, sent.params["caption"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn mydata_holds_everything_stored_about_the_chat_and_nothing_else() {
+    let app = TestApp::spawn_configured(TestDatabase::sqlite().await, Hooks::default(), |c| {
+        c.owners = vec![OWNER];
+        c.privacy_contact = "datenschutz@example.org".to_owned();
+    })
+    .await;
+    let (member, neighbour, event) = member_with_history(&app, 1_201, 1_202).await;
+    let (data, caption) = my_data(&app, &member).await;
+    assert_eq!(caption, "Everything stored about this chat (JSON). /stop deletes all of it.");
+    assert_eq!(data["chat"]["id"], 1_201);
+    assert_eq!(data["chat"]["kind"], "private");
+    assert_eq!(data["chat"]["language"], "en");
+    assert_eq!(data["chat"]["status"], "active");
+    assert_eq!(data["chat"]["privacy_notice_version"], 1);
+    assert!(data["chat"]["consent_at"].as_str().unwrap().ends_with('Z'), "{data}");
+    assert_eq!(data["controller"]["organisation"], "IG Beispiel");
+    assert_eq!(data["controller"]["contact"], "datenschutz@example.org");
+    let topics: Vec<&str> = data["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    assert_eq!(topics, ["strikes", "energy"]);
+    assert!(data["topics"][0]["subscribed_at"].is_string());
+    let rsvps = data["rsvps"].as_array().unwrap();
+    assert_eq!(rsvps.len(), 1, "{data}");
+    assert_eq!((rsvps[0]["event"].as_i64(), rsvps[0]["answer"].as_str()), (Some(event), Some("yes")));
+    assert_eq!(rsvps[0]["title"], "Kundgebung vor Tor 3");
+    let deliveries = data["deliveries"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> =
+        deliveries.iter().map(|d| (d["kind"].as_str().unwrap(), d["status"].as_str().unwrap())).collect();
+    assert_eq!(kinds, [("text", "sent"), ("event", "sent")], "{data}");
+    assert!(deliveries.iter().all(|d| d["broadcast_at"].is_string() && d["message_id"].is_i64()));
+    // Nothing about anyone else: not the neighbour, not the owner.
+    let text = data.to_string();
+    for stranger in [neighbour.chat_id(), OWNER] {
+        assert!(!text.contains(&stranger.to_string()), "{stranger} appears in {text}");
+    }
+    assert!(!text.contains("\"no\""), "the neighbour's answer appears in {text}");
+
+    // In groups only admins get the group's data; nothing stored, nothing sent.
+    let group = app.fake.group(-4_242, "Ortsgruppe");
+    let admin = app.in_group(&member.user, &group, "administrator");
+    let other = app.in_group(&neighbour.user, &group, "member");
+    app.ask(&admin, "/subscribe europe").await;
+    let refused = app.ask(&other, "/mydata").await.text.unwrap();
+    assert_eq!(refused, "Only this group's admins can get the group's data.");
+    let (data, _) = my_data(&app, &admin).await;
+    assert_eq!((data["chat"]["id"].as_i64(), data["chat"]["kind"].as_str()), (Some(-4_242), Some("group")));
+    assert_eq!(data["topics"].as_array().unwrap().len(), 1);
+    assert!(data["deliveries"].as_array().unwrap().is_empty());
+    let nobody = app.member(1_203, Some("en"));
+    let nothing = app.ask(&nobody, "/mydata").await.text.unwrap();
+    assert!(nothing.starts_with("Nothing is stored about this chat"), "{nothing}");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stop_leaves_no_trace_of_the_chat() {
+    // A number that collides with nothing else in the database.
+    const CHAT: i64 = 987_654_321;
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
+        let (member, neighbour, _) = member_with_history(&app, CHAT, 1_302).await;
+        my_data(&app, &member).await;
+        let mut held = app.db.columns_mentioning(&CHAT.to_string()).await;
+        held.sort();
+        assert_eq!(
+            held,
+            ["chats.id", "deliveries.chat_id", "rsvps.chat_id", "subscriptions.chat_id"],
+            "{engine:?}: where the chat lives"
+        );
+
+        let question = app.ask(&member, "/stop").await;
+        let toast = app.press(&member, question.message_id, "stop:y").await;
+        assert_eq!(
+            toast.as_deref(),
+            Some("Done: you have left, and all data of this chat is deleted. Send /start any time to begin again.")
+        );
+        let held = app.db.columns_mentioning(&CHAT.to_string()).await;
+        assert!(held.is_empty(), "{engine:?}: after /stop the chat id is still in {held:?}");
+        // The neighbour's data is untouched.
+        let theirs = app.db.columns_mentioning(&neighbour.chat_id().to_string()).await;
+        assert!(
+            theirs.contains(&"rsvps.chat_id".to_owned()) && theirs.contains(&"deliveries.chat_id".to_owned()),
+            "{theirs:?}"
+        );
+        let nothing = app.ask(&member, "/mydata").await.text.unwrap();
+        assert!(nothing.starts_with("Nothing is stored about this chat"), "{nothing}");
+        app.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
+    let configure = |version: u32| {
+        move |c: &mut basis::Config| {
+            c.privacy_version = version;
+            c.privacy_contact = "datenschutz@example.org".to_owned();
+        }
+    };
+    let app = TestApp::spawn_configured(TestDatabase::sqlite().await, Hooks::default(), configure(1)).await;
+    let anna = app.member(1_401, Some("en"));
+    let welcome = app.ask(&anna, "/start").await.text.unwrap();
+    assert!(
+        welcome.contains("Responsible for your data (controller): IG Beispiel, contact: datenschutz@example.org."),
+        "{welcome}"
+    );
+    app.ask(&anna, "/subscribe strikes").await;
+    let report = app.ask(&anna, "/privacy").await.text.unwrap();
+    assert!(report.contains("Privacy notice you saw: version 1."), "{report}");
+    assert!(report.contains("contact: datenschutz@example.org"), "{report}");
+    let ben = app.member(1_402, Some("de"));
+    let stranger = app.member(1_403, Some("en"));
+
+    let (db, fake) = app.stop_keeping_state().await;
+    let app = TestApp::spawn_full(db, Some(fake), Hooks::default(), configure(2)).await;
+    // Anna's next interaction: first the new notice, then the answer.
+    let mark = app.fake.mark();
+    app.fake.send_text(&anna.user, &anna.chat, "/mytopics");
+    app.barrier(&anna, mark).await;
+    let said: Vec<String> = app.fake.requests()[mark..]
+        .iter()
+        .filter(|r| r.method == "sendmessage" && chat_of(r) == Some(anna.chat_id()))
+        .filter_map(|r| r.text().map(str::to_owned))
+        .collect();
+    assert_eq!(said.len(), 3, "notice, answer, /help: {said:?}");
+    assert!(said[0].starts_with("🔏 Our privacy notice has changed (version 2)."), "{said:?}");
+    assert!(said[0].contains("Privacy: we store only") && said[0].contains("datenschutz@example.org"), "{said:?}");
+    assert!(said[1].starts_with("You follow these topics:"), "{said:?}");
+    assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    // Once: a button press and later commands come without it.
+    let keyboard = app.ask(&anna, "/topics").await;
+    app.press(&anna, keyboard.message_id, "t:energy").await;
+    let mark = app.fake.mark();
+    app.fake.send_text(&anna.user, &anna.chat, "/mytopics");
+    app.barrier(&anna, mark).await;
+    let notices = app.fake.requests()[mark..]
+        .iter()
+        .filter(|r| chat_of(r) == Some(anna.chat_id()) && r.text().is_some_and(|t| t.starts_with("🔏")))
+        .count();
+    assert_eq!(notices, 0);
+    let all_notices = app.fake.requests().iter().filter(|r| r.text().is_some_and(|t| t.starts_with("🔏"))).count();
+    assert_eq!(all_notices, 1, "shown once in all");
+
+    // Nothing stored, nothing to show again; a chat agreeing now agrees
+    // under version 2 and is not shown it twice.
+    let help = app.ask(&stranger, "/help").await.text.unwrap();
+    assert!(help.starts_with("How it works"), "{help}");
+    app.ask(&ben, "/subscribe strikes").await;
+    assert_eq!(app.storage().chat(ben.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    let answer = app.ask(&ben, "/mytopics").await.text.unwrap();
+    assert!(answer.starts_with("Du folgst diesen Themen"), "{answer}");
+    app.stop().await.unwrap();
+}
