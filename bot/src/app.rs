@@ -344,3 +344,19 @@ async fn lead_and_send(
 
 /// How often a standby asks for the leadership, and a leader checks it.
 const LEADERSHIP_POLL: Duration = Duration::from_secs(1);
+
+/// Resolves when the operator asks the process to stop: Ctrl-C, or SIGTERM
+/// from a service manager.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

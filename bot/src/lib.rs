@@ -7,6 +7,7 @@ pub mod config;
 pub mod http;
 pub mod maintenance;
 pub mod metrics;
+pub mod sandbox;
 pub mod telemetry;
 
 pub use app::{Application, Hooks, StartError, prepare_storage};

@@ -64,6 +64,9 @@ enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
+    /// database and a page on 127.0.0.1 to play members and an organizer.
+    Sandbox(basis::sandbox::Args),
 }
 
 #[tokio::main]
@@ -92,6 +95,7 @@ async fn main() -> ExitCode {
         }
         Command::Backup { file } => return finish(basis::maintenance::backup(&config, &file).await),
         Command::Export { to } => return finish(basis::maintenance::export(&config, &to).await),
+        Command::Sandbox(args) => return finish(basis::sandbox::run(config, args).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -215,16 +219,6 @@ async fn run(config: Config) -> Result<(), basis::StartError> {
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    basis::app::shutdown_signal().await;
     shutdown.cancel();
 }

@@ -3,17 +3,17 @@
 //! delivery, repeats only sends that were in flight when it died, and the
 //! organizer's report comes out right.
 
+mod common;
+
+use common::{basis, start};
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, now_ms};
 use basis_telegram_fake::{FakeTelegram, RecordedRequest};
 use futures::StreamExt;
-use tokio::process::{Child, Command};
 
 const CHATS: i64 = 3000;
 const FIRST_CHAT: i64 = 100_000;
@@ -35,32 +35,6 @@ fn receipts(requests: &[RecordedRequest]) -> HashMap<i64, usize> {
     counts
 }
 
-/// The `basis` binary as an operator would start it. `kill_on_drop` is the
-/// guard: a test that fails anywhere still leaves no bot process behind.
-fn basis(args: &[&str], fake: &FakeTelegram, db: &TestDatabase, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_basis"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("BASIS_TOKEN", fake.token())
-        .env("BASIS_API_URL", fake.api_url())
-        .env("BASIS_DATABASE_URL", &db.url)
-        .env("BASIS_RATE_LIMIT", "500")
-        .env("BASIS_PAID_BROADCAST", "true")
-        .env("BASIS_LOG", "warn")
-        .env("BASIS_LISTEN", "127.0.0.1:0")
-        .env_remove("BASIS_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    command
-}
-
-fn start(fake: &FakeTelegram, db: &TestDatabase, dir: &Path) -> Child {
-    basis(&["run"], fake, db, dir).spawn().expect("start basis")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_sends_in_flight() {
     for db in TestDatabase::every_engine().await {
@@ -70,7 +44,7 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
         let dir = tempfile::tempdir().expect("working directory");
 
         // `basis migrate` seeds the default topics the subscriptions need.
-        let migrated = basis(&["migrate"], &fake, &db, dir.path()).status().await.expect("run basis migrate");
+        let migrated = basis(&["migrate"], &fake, &db, dir.path(), 500).status().await.expect("run basis migrate");
         assert!(migrated.success(), "{engine:?}: basis migrate failed: {migrated}");
 
         let organizer = fake.user(ORGANIZER, "Org", Some("de"));
@@ -100,7 +74,7 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
         let (id, total) = db.storage.create_broadcast(&new, now_ms()).await.expect("queue the broadcast");
         assert_eq!(total, CHATS);
 
-        let mut bot = start(&fake, &db, dir.path());
+        let mut bot = start(&fake, &db, dir.path(), 500);
         // Counts each recorded call once, as the fake hands them over in order.
         let seen = Cell::new(0usize);
         let halfway = fake
@@ -136,7 +110,7 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
             "{engine:?}: a report before the broadcast was done"
         );
 
-        let again = start(&fake, &db, dir.path());
+        let again = start(&fake, &db, dir.path(), 500);
         let tag = format!("✅ Sendung #{id} abgeschlossen");
         let report = fake
             .wait_for_request_after(

@@ -4,15 +4,15 @@
 //! in flight at the kill), and SIGKILL of the leader hands over within
 //! seconds with nothing lost.
 
+mod common;
+
+use common::{basis, start};
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{Content, NewBroadcast, PRIORITY_NORMAL, now_ms};
 use basis_telegram_fake::{FakeTelegram, RecordedRequest};
-use tokio::process::{Child, Command};
 
 const CHATS: i64 = 2000;
 const FIRST_CHAT: i64 = 200_000;
@@ -23,30 +23,6 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 fn is_copy(r: &RecordedRequest) -> bool {
     r.is_ok() && r.method == "sendmessage" && r.text() == Some(TEXT)
-}
-
-fn basis(args: &[&str], fake: &FakeTelegram, db: &TestDatabase, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_basis"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("BASIS_TOKEN", fake.token())
-        .env("BASIS_API_URL", fake.api_url())
-        .env("BASIS_DATABASE_URL", &db.url)
-        .env("BASIS_RATE_LIMIT", RATE.to_string())
-        .env("BASIS_PAID_BROADCAST", "true")
-        .env("BASIS_LOG", "warn,basis=info")
-        .env("BASIS_LISTEN", "127.0.0.1:0")
-        .env_remove("BASIS_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    command
-}
-
-fn start(fake: &FakeTelegram, db: &TestDatabase, dir: &Path) -> Child {
-    basis(&["run"], fake, db, dir).spawn().expect("start basis")
 }
 
 /// The most sends that fell into any one-second window.
@@ -67,7 +43,7 @@ async fn two_instances_share_the_queue_and_the_rate_and_a_killed_leader_hands_ov
     let Some(db) = TestDatabase::postgres().await else { return };
     let fake = FakeTelegram::start().await;
     let dir = tempfile::tempdir().expect("working directory");
-    let migrated = basis(&["migrate"], &fake, &db, dir.path()).status().await.expect("run basis migrate");
+    let migrated = basis(&["migrate"], &fake, &db, dir.path(), RATE).status().await.expect("run basis migrate");
     assert!(migrated.success());
     let organizer = fake.user(ORGANIZER, "Org", Some("de"));
     fake.private_chat(&organizer);
@@ -75,11 +51,11 @@ async fn two_instances_share_the_queue_and_the_rate_and_a_killed_leader_hands_ov
     db.bulk_members(FIRST_CHAT, FIRST_CHAT + CHATS - 1, "strikes").await;
 
     // The first instance leads; the second waits.
-    let mut leader = start(&fake, &db, dir.path());
+    let mut leader = start(&fake, &db, dir.path(), RATE);
     let menus = |r: &RecordedRequest| r.method == "setmycommands";
     assert!(fake.wait_for_request(menus, PATIENCE).await.is_some(), "the first instance starts");
     let standby_mark = fake.mark();
-    let mut standby = start(&fake, &db, dir.path());
+    let mut standby = start(&fake, &db, dir.path(), RATE);
     assert!(
         fake.wait_for_request_after(standby_mark, menus, PATIENCE).await.is_some(),
         "the second instance starts too"

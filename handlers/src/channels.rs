@@ -135,7 +135,8 @@ mod tests {
             parse("remove strikes -1001234 17"),
             Some(Request::Unlink { topic: "strikes", chat: Recipient::Id(ChatId(-1001234)), thread: 17 })
         );
-        for bad in ["strikes", "strikes igm", "strikes @a", "strikes 1234", "strikes @x y z", "strikes -100 0", "a b c d"]
+        for bad in
+            ["strikes", "strikes igm", "strikes @a", "strikes 1234", "strikes @x y z", "strikes -100 0", "a b c d"]
         {
             assert_eq!(parse(bad), None, "{bad}");
         }

@@ -448,11 +448,15 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             let parsed = match (msg.venue(), msg.location()) {
                 (Some(venue), _) => {
                     let name = format!("{}, {}", venue.title, venue.address);
-                    Ok((name.chars().take(MAX_PLACE).collect(), Some((venue.location.latitude, venue.location.longitude))))
+                    Ok((
+                        name.chars().take(MAX_PLACE).collect(),
+                        Some((venue.location.latitude, venue.location.longitude)),
+                    ))
                 }
-                (None, Some(point)) => {
-                    Ok((format!("{:.5}, {:.5}", point.latitude, point.longitude), Some((point.latitude, point.longitude))))
-                }
+                (None, Some(point)) => Ok((
+                    format!("{:.5}, {:.5}", point.latitude, point.longitude),
+                    Some((point.latitude, point.longitude)),
+                )),
                 (None, None) => parse_place(text),
             };
             parsed.map(|(place, point)| {
@@ -629,10 +633,7 @@ async fn decide(
         reports::queued(&ctx.texts, locale, broadcast, total)
     };
     ctx.replies.note_reply();
-    match scene.bot.edit_message_text(scene.chat.id, message_id, text).await {
-        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-        Err(error) => return Err(error.into()),
-    }
+    organizer::ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
 }
 
@@ -661,10 +662,9 @@ pub(crate) async fn answer(
     ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
     ctx.replies.note_reply();
-    match scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await {
-        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-        Err(error) => return Err(error.into()),
-    }
+    organizer::ignore_unmodified(
+        scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
+    )?;
     Ok(match answer {
         "yes" => t!(ctx.texts, locale, "event-answer-yes"),
         "maybe" => t!(ctx.texts, locale, "event-answer-maybe"),
@@ -703,7 +703,8 @@ pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
             no = answers.no.to_string(),
             reached = reached.to_string()
         );
-        let cancelled = if event.is_cancelled() { t!(ctx.texts, locale, "events-cancelled-mark") } else { String::new() };
+        let cancelled =
+            if event.is_cancelled() { t!(ctx.texts, locale, "events-cancelled-mark") } else { String::new() };
         lines.push(format!("{cancelled}{line}"));
     }
     if lines.is_empty() {
@@ -715,7 +716,11 @@ pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
 
 /// The event named by `#id` at the start of `args`, which the organizer
 /// may change; `Err` holds the answer.
-async fn editable(scene: &Scene, from: Option<&User>, args: &str) -> Result<Result<(Event, String), String>, HandlerError> {
+async fn editable(
+    scene: &Scene,
+    from: Option<&User>,
+    args: &str,
+) -> Result<Result<(Event, String), String>, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(role) = roles::role_of(scene, from).await? else {
@@ -795,8 +800,7 @@ async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: i64) -> Ha
     let ctx = &scene.ctx;
     let Some(event) = ctx.storage.event(event.id).await? else { return Ok(()) };
     let now = ctx.now();
-    let queued =
-        ctx.storage.notify_invited(&event, note, actor, scene.chat.id.0, scene.locale.code(), now).await?;
+    let queued = ctx.storage.notify_invited(&event, note, actor, scene.chat.id.0, scene.locale.code(), now).await?;
     let Some(((notice, total), _)) = queued else {
         return scene.say(t!(ctx.texts, scene.locale, "event-not-sent", id = event.id.to_string())).await;
     };
@@ -833,8 +837,12 @@ mod tests {
         .unwrap();
         assert_eq!(line.ends_at, Some(at("2026-11-27 09:00")));
         assert_eq!(line.point, Some((52.4227, 10.7865)));
-        assert_eq!((line.place.as_str(), line.note.as_str(), line.reminders.as_str()), ("Tor 3", "Westen mitbringen", "120,30"));
-        let line = parse_one_line("strikes morgen 7:00 bis 28.11. 18:00 | Kongress | Halle geo:52.5,13.4", now, TZ).unwrap();
+        assert_eq!(
+            (line.place.as_str(), line.note.as_str(), line.reminders.as_str()),
+            ("Tor 3", "Westen mitbringen", "120,30")
+        );
+        let line =
+            parse_one_line("strikes morgen 7:00 bis 28.11. 18:00 | Kongress | Halle geo:52.5,13.4", now, TZ).unwrap();
         assert_eq!(line.ends_at, Some(at("2026-11-28 18:00")));
         assert_eq!(line.point, Some((52.5, 13.4)));
     }
@@ -877,7 +885,8 @@ mod tests {
         assert_eq!(event.starts_at, DateTime::parse_from_rfc3339("2026-03-29T08:00:00Z").unwrap().timestamp_millis());
         let rendered = render(&texts, TZ, &event, EventNote::Invitation, Locale::En, Some("maybe"), now);
         assert!(rendered.text.contains("Sun 29 Mar 10:00–12:00"), "{}", rendered.text);
-        let labels: Vec<String> = rendered.keyboard.unwrap().inline_keyboard[0].iter().map(|b| b.text.clone()).collect();
+        let labels: Vec<String> =
+            rendered.keyboard.unwrap().inline_keyboard[0].iter().map(|b| b.text.clone()).collect();
         assert!(labels[1].starts_with("✔️"), "{labels:?}");
     }
 

@@ -15,11 +15,13 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use dptree::HandlerDescription;
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use teloxide::dispatching::DpHandlerDescription;
 use teloxide::prelude::*;
 use teloxide::types::UpdateKind;
 
@@ -36,7 +38,7 @@ const FORGET_AFTER: Duration = Duration::from_secs(120);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sender {
     User(u64),
-    /// Updates without a user (channel posts): the chat.
+    /// Updates without a user: the chat they came from.
     Chat(i64),
 }
 
@@ -158,22 +160,28 @@ pub fn counted_sender(update: &Update) -> Option<Sender> {
     }
 }
 
-/// The filter at the root of the tree: `false` drops the update.
+/// The filter at the root of the tree: `false` drops the update. It is
+/// described as an entry, not as user code: the dispatcher asks Telegram for
+/// the update kinds the tree's description names, and user code would name
+/// every kind there is.
 pub(crate) fn filter() -> Handler {
-    dptree::filter_async(|update: Update, bot: Bot, ctx: Ctx| async move {
-        let Some(sender) = counted_sender(&update) else { return true };
-        match ctx.flood.check(sender) {
-            Verdict::Pass => true,
-            Verdict::Drop => false,
-            Verdict::Throttle => {
-                tracing::info!(update_id = update.id.0, "a sender floods the bot; throttled");
-                if let Err(error) = tell(&bot, &ctx, &update).await {
-                    tracing::warn!(%error, "could not tell a flooding sender they are throttled");
+    dptree::filter_async_with_description(
+        DpHandlerDescription::entry(),
+        |update: Update, bot: Bot, ctx: Ctx| async move {
+            let Some(sender) = counted_sender(&update) else { return true };
+            match ctx.flood.check(sender) {
+                Verdict::Pass => true,
+                Verdict::Drop => false,
+                Verdict::Throttle => {
+                    tracing::info!(update_id = update.id.0, "a sender floods the bot; throttled");
+                    if let Err(error) = tell(&bot, &ctx, &update).await {
+                        tracing::warn!(%error, "could not tell a flooding sender they are throttled");
+                    }
+                    false
                 }
-                false
             }
-        }
-    })
+        },
+    )
 }
 
 /// The one notice of an episode: a toast for a button press, a message

@@ -17,9 +17,9 @@ mod menu;
 mod organizer;
 pub mod pictures;
 mod privacy;
+pub mod reports;
 mod roles;
 pub mod stats;
-pub mod reports;
 pub mod topics;
 pub mod when;
 

@@ -8,10 +8,10 @@ use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
-use crate::topics::CatalogTopic;
-use crate::{channels, events};
 use crate::corrections::{self, Correction};
+use crate::topics::CatalogTopic;
 use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, roles, stats, t};
+use crate::{channels, events};
 
 /// Longest piece of member input echoed back in an answer.
 const ECHO_LIMIT: usize = 64;

@@ -49,7 +49,8 @@ pub(crate) async fn content_of(scene: &Scene, message: &Message) -> Result<Resul
         Err(answer) => return Ok(Err(answer)),
     };
     if message.media_group_id().is_some()
-        && let Some(message_ids) = scene.ctx.storage.album_of_message(message.chat.id.0, i64::from(message.id.0)).await?
+        && let Some(message_ids) =
+            scene.ctx.storage.album_of_message(message.chat.id.0, i64::from(message.id.0)).await?
     {
         return Ok(Ok(Content::Album { chat_id: message.chat.id.0, message_ids }));
     }
@@ -221,7 +222,10 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
     };
     let cancel = button(t!(ctx.texts, locale, "button-cancel"), PostAction::Cancel);
     let keyboard = if ctx.approval {
-        InlineKeyboardMarkup::new([vec![button(t!(ctx.texts, locale, "button-submit"), PostAction::Submit)], vec![cancel]])
+        InlineKeyboardMarkup::new([
+            vec![button(t!(ctx.texts, locale, "button-submit"), PostAction::Submit)],
+            vec![cancel],
+        ])
     } else {
         InlineKeyboardMarkup::new([
             vec![
@@ -340,7 +344,8 @@ pub(crate) async fn decide(
             t!(ctx.texts, locale, "review-submitted", id = draft_id.to_string(), asked = asked.to_string())
         }
         PostAction::Approve => {
-            let queued = ctx.storage.queue_draft(draft_id, DraftState::Review, Some(PRIORITY_NORMAL), None, now).await?;
+            let queued =
+                ctx.storage.queue_draft(draft_id, DraftState::Review, Some(PRIORITY_NORMAL), None, now).await?;
             let Some((broadcast, total)) = queued else { return handled() };
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id} by {}, {total} chats", draft.author_id);
@@ -377,7 +382,7 @@ pub(crate) async fn decide(
     Ok((t!(ctx.texts, locale, "post-done"), false))
 }
 
-fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) -> HandlerResult {
+pub(crate) fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) -> HandlerResult {
     match result {
         Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
         Err(error) => Err(error.into()),
@@ -588,7 +593,9 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
                     if ctx.storage.schedule_draft(draft.id, at, PRIORITY_NORMAL, locale.code()).await? {
                         let shown = when::format_local(at, ctx.now(), ctx.timezone, locale == Locale::De);
                         let detail = format!("at {at}");
-                        ctx.storage.audit(draft.author_id, "schedule", &draft.id.to_string(), &detail, ctx.now()).await?;
+                        ctx.storage
+                            .audit(draft.author_id, "schedule", &draft.id.to_string(), &detail, ctx.now())
+                            .await?;
                         let zone = ctx.timezone.name().to_owned();
                         t!(ctx.texts, locale, "scheduled-for", id = draft.id.to_string(), when = shown, zone = zone)
                     } else {

@@ -133,6 +133,7 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
                 "status": d.status,
                 "updated_at": iso(d.updated_at),
                 "message_id": d.message_id,
+                "error": d.error,
             })
         })
         .collect();

@@ -9,13 +9,12 @@ impl Storage {
         let _turn = self.write_turn().await;
         let first = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let seen: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM album_parts WHERE chat_id = $1 AND media_group_id = $2",
-            )
-            .bind(chat_id)
-            .bind(group)
-            .fetch_one(&mut *tx)
-            .await?;
+            let seen: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM album_parts WHERE chat_id = $1 AND media_group_id = $2")
+                    .bind(chat_id)
+                    .bind(group)
+                    .fetch_one(&mut *tx)
+                    .await?;
             sqlx::query(
                 "INSERT INTO album_parts (chat_id, media_group_id, message_id, at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (chat_id, message_id) DO NOTHING",

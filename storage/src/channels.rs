@@ -1,5 +1,6 @@
 //! Channels and forum topics linked to Basis topics.
 
+use crate::organizers::AUDIT;
 use crate::{Result, Storage, on_pool};
 
 /// One channel (or forum topic) receiving one topic's posts.
@@ -13,8 +14,6 @@ pub struct ChannelLink {
     pub linked_by: i64,
     pub linked_at: i64,
 }
-
-const AUDIT: &str = "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
 
 impl Storage {
     /// Links a channel to a topic; `false` when it was linked already.
@@ -56,15 +55,14 @@ impl Storage {
         let _turn = self.write_turn().await;
         let removed = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let removed = sqlx::query(
-                "DELETE FROM channel_links WHERE chat_id = $1 AND thread_id = $2 AND topic_key = $3",
-            )
-            .bind(chat_id)
-            .bind(thread_id)
-            .bind(topic)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let removed =
+                sqlx::query("DELETE FROM channel_links WHERE chat_id = $1 AND thread_id = $2 AND topic_key = $3")
+                    .bind(chat_id)
+                    .bind(thread_id)
+                    .bind(topic)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if removed > 0 {
                 sqlx::query(AUDIT)
                     .bind(now)

@@ -67,6 +67,24 @@ pub struct DueReminder {
     pub due_at: i64,
 }
 
+/// Binds the fields an organizer fills in, in the order both the insert and
+/// the update of an event draft name them.
+macro_rules! bind_fields {
+    ($query:expr, $event:expr) => {
+        $query
+            .bind(&$event.title)
+            .bind($event.starts_at)
+            .bind($event.ends_at)
+            .bind(&$event.place)
+            .bind($event.latitude)
+            .bind($event.longitude)
+            .bind(&$event.topics)
+            .bind(&$event.note)
+            .bind(&$event.reminders)
+            .bind(&$event.step)
+    };
+}
+
 const COLUMNS: &str = "id, author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, topics, note, \
                        reminders, status, step, invitation_id, sequence, created_at, updated_at";
 
@@ -82,22 +100,13 @@ impl Storage {
         let sql = "INSERT INTO events (author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, \
                    topics, note, reminders, status, step, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $13, $13) RETURNING id";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
-            .bind(event.author_id)
-            .bind(event.chat_id)
-            .bind(&event.title)
-            .bind(event.starts_at)
-            .bind(event.ends_at)
-            .bind(&event.place)
-            .bind(event.latitude)
-            .bind(event.longitude)
-            .bind(&event.topics)
-            .bind(&event.note)
-            .bind(&event.reminders)
-            .bind(&event.step)
-            .bind(now)
-            .fetch_one(p)
-            .await)?)
+        Ok(on_pool!(&self.pool, |p| bind_fields!(
+            sqlx::query_scalar::<_, i64>(sql).bind(event.author_id).bind(event.chat_id),
+            event
+        )
+        .bind(now)
+        .fetch_one(p)
+        .await)?)
     }
 
     /// Saves a draft's fields as the guided `/event` fills them in; `false`
@@ -107,18 +116,7 @@ impl Storage {
         let sql = "UPDATE events SET title = $2, starts_at = $3, ends_at = $4, place = $5, latitude = $6, \
                    longitude = $7, topics = $8, note = $9, reminders = $10, step = $11, updated_at = $12 \
                    WHERE id = $1 AND status = 'draft'";
-        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
-            .bind(event.id)
-            .bind(&event.title)
-            .bind(event.starts_at)
-            .bind(event.ends_at)
-            .bind(&event.place)
-            .bind(event.latitude)
-            .bind(event.longitude)
-            .bind(&event.topics)
-            .bind(&event.note)
-            .bind(&event.reminders)
-            .bind(&event.step)
+        let done = on_pool!(&self.pool, |p| bind_fields!(sqlx::query(sql).bind(event.id), event)
             .bind(now)
             .execute(p)
             .await
@@ -321,8 +319,7 @@ impl Storage {
 
     pub async fn answers(&self, event_id: i64) -> Result<Answers> {
         let sql = "SELECT answer, COUNT(*) FROM rsvps WHERE event_id = $1 GROUP BY answer";
-        let rows: Vec<(String, i64)> =
-            on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?;
+        let rows: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?;
         let mut answers = Answers::default();
         for (answer, n) in rows {
             match answer.as_str() {

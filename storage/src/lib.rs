@@ -17,6 +17,7 @@ mod members;
 mod organizers;
 mod privacy;
 mod queue;
+mod sandbox;
 mod stats;
 pub mod testing;
 mod topics;
@@ -30,14 +31,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use channels::ChannelLink;
 pub use error::StorageError;
-pub use leader::Leadership;
 pub use events::{Answers, DueReminder, Event, valid_answer};
+pub use leader::Leadership;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
 pub use members::{Chat, ChatKind, ChatStatus};
 pub use organizers::{AuditEntry, Organizer, Redeemed};
 pub use privacy::{ChatData, DeliveryRecord, RsvpRecord, SubscriptionRecord};
 pub use queue::{
-    Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, Progress, Settlement,
+    Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL,
+    PRIORITY_URGENT, Progress, Settlement,
 };
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};

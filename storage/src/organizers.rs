@@ -25,7 +25,10 @@ impl Organizer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Redeemed {
     /// The opener is an organizer now, with the invitation's topics.
-    Granted { topics: String, invited_by: i64 },
+    Granted {
+        topics: String,
+        invited_by: i64,
+    },
     /// Used before (by anyone, also the opener).
     Used,
     Expired,
@@ -43,7 +46,8 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-const AUDIT: &str = "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const AUDIT: &str =
+    "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
 
 impl Storage {
     pub async fn organizer(&self, user_id: i64) -> Result<Option<Organizer>> {
@@ -110,11 +114,10 @@ impl Storage {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((topics, invited_by)) = taken else {
-                let found: Option<(Option<i64>,)> =
-                    sqlx::query_as("SELECT used_at FROM invites WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let found: Option<(Option<i64>,)> = sqlx::query_as("SELECT used_at FROM invites WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 return Ok(match found {
                     None => Redeemed::Unknown,
                     Some((Some(_),)) => Redeemed::Used,

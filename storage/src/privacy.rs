@@ -41,6 +41,8 @@ pub struct DeliveryRecord {
     pub updated_at: i64,
     /// The message in the chat, once sent.
     pub message_id: Option<i64>,
+    /// Why it failed, for failed deliveries.
+    pub error: Option<String>,
 }
 
 /// Everything stored about one chat, and nothing about any other.
@@ -68,7 +70,7 @@ impl Storage {
         let rsvps = "SELECT r.event_id, e.title, e.starts_at, r.answer, r.at FROM rsvps r \
                      JOIN events e ON e.id = r.event_id WHERE r.chat_id = $1 ORDER BY e.starts_at, r.event_id";
         let deliveries = "SELECT d.broadcast_id, b.kind, b.created_at AS broadcast_at, d.status, d.updated_at, \
-                          d.message_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id \
+                          d.message_id, d.error FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id \
                           WHERE d.chat_id = $1 ORDER BY d.broadcast_id";
         let (subscriptions, rsvps, deliveries) = on_pool!(&self.pool, |p| {
             let subscriptions =

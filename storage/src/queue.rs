@@ -44,6 +44,16 @@ macro_rules! move_chat {
             .execute(&mut *$tx)
             .await?;
             sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
+            // Its answers to events move too, so that /stop in the new chat removes them.
+            sqlx::query(
+                "INSERT INTO rsvps (event_id, chat_id, answer, at) SELECT event_id, $2, answer, at FROM rsvps \
+         WHERE chat_id = $1 ON CONFLICT (event_id, chat_id) DO NOTHING",
+            )
+            .bind(from)
+            .bind(to)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("DELETE FROM rsvps WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
             sqlx::query("DELETE FROM chats WHERE id = $1").bind(from).execute(&mut *$tx).await?;
             // Every open delivery to the old id now goes to the new one, unless the
             // new chat already has its own delivery of that broadcast.
@@ -132,9 +142,15 @@ pub(crate) enum Fence {
     Draft(i64, DraftState),
     /// An event draft becomes active; its reminders (minutes before, due
     /// time) are written with it.
-    Event { id: i64, reminders: Vec<(i64, i64)> },
+    Event {
+        id: i64,
+        reminders: Vec<(i64, i64)>,
+    },
     /// A pending reminder is sent.
-    Reminder { event_id: i64, minutes_before: i64 },
+    Reminder {
+        event_id: i64,
+        minutes_before: i64,
+    },
 }
 
 impl Content {
@@ -210,7 +226,9 @@ impl Broadcast {
             ("delete", parts, _, _) => {
                 Some(Content::Delete { parts: parts.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1) })
             }
-            ("album", _, Some(chat_id), _) => Some(Content::Album { chat_id, message_ids: album_ids(self.album.as_deref())? }),
+            ("album", _, Some(chat_id), _) => {
+                Some(Content::Album { chat_id, message_ids: album_ids(self.album.as_deref())? })
+            }
             ("event", Some(note), _, _) => {
                 Some(Content::Event { event_id: self.event_id?, note: EventNote::parse(note)? })
             }
@@ -435,7 +453,9 @@ fn album_ids(stored: Option<&str>) -> Option<Vec<i64>> {
 /// A draft's text and source message for its content.
 fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
     match content {
-        Content::Copy { chat_id, message_id, text } => (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id)),
+        Content::Copy { chat_id, message_id, text } => {
+            (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
+        }
         Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
         Content::Delete { .. } | Content::Event { .. } => (String::new(), None, None),
         Content::Album { chat_id, message_ids } => (String::new(), Some(*chat_id), message_ids.first().copied()),

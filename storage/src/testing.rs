@@ -118,13 +118,12 @@ impl TestDatabase {
         for (table, column) in columns {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE $1");
             let pattern = format!("%{needle}%");
-            let count: i64 = crate::on_pool!(&self.storage.pool, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(
-                sql.clone()
-            ))
-            .bind(&pattern)
-            .fetch_one(p)
-            .await
-            .expect("search column"));
+            let count: i64 =
+                crate::on_pool!(&self.storage.pool, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(&pattern)
+                    .fetch_one(p)
+                    .await
+                    .expect("search column"));
             if count > 0 {
                 hits.push(format!("{table}.{column}"));
             }

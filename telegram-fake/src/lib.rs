@@ -400,6 +400,12 @@ impl FakeTelegram {
         self.member_file(from, chat, "photo", None, Bytes::from_static(b"\xFF\xD8\xFF"), caption)
     }
 
+    /// A member sends a photo with these bytes (the sandbox's uploads), so
+    /// that copies of it show the real picture.
+    pub fn send_photo_bytes(&self, from: &TgUser, chat: &TgChat, bytes: &[u8], caption: Option<&str>) -> Injected {
+        self.member_file(from, chat, "photo", None, Bytes::copy_from_slice(bytes), caption)
+    }
+
     /// A member sends a document.
     pub fn send_document(
         &self,

@@ -94,7 +94,10 @@ async fn an_invitation_collects_answers_and_gives_a_calendar_file() {
         assert_eq!(marked(&newest_with_button(&app, B, "ev:y:")), [format!("ev:m:{id}")], "the choice shows");
         assert_eq!(app.storage().rsvp(id, B).await.unwrap().as_deref(), Some("maybe"));
         let listing = app.ask(&owner, "/events").await.text.unwrap();
-        assert!(listing.contains(&format!("#{id} · ")) && listing.contains("✅ 1 · 🤔 1 · ❌ 1 · erreicht: 4"), "{listing}");
+        assert!(
+            listing.contains(&format!("#{id} · ")) && listing.contains("✅ 1 · 🤔 1 · ❌ 1 · erreicht: 4"),
+            "{listing}"
+        );
 
         // The calendar file, read back by an iCalendar parser.
         let mark = app.fake.mark();
@@ -176,7 +179,11 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
                 .fake
                 .wait_for_request_after(
                     mark,
-                    |r| r.method == "sendmessage" && chat_of(r) == Some(chat) && r.text().is_some_and(|t| t.starts_with('⚠')),
+                    |r| {
+                        r.method == "sendmessage"
+                            && chat_of(r) == Some(chat)
+                            && r.text().is_some_and(|t| t.starts_with('⚠'))
+                    },
                     WAIT,
                 )
                 .await
@@ -208,7 +215,11 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
             app.fake
                 .wait_for_request_after(
                     mark,
-                    |r| r.method == "sendmessage" && chat_of(r) == Some(chat) && r.text().is_some_and(|t| t.starts_with('❌')),
+                    |r| {
+                        r.method == "sendmessage"
+                            && chat_of(r) == Some(chat)
+                            && r.text().is_some_and(|t| t.starts_with('❌'))
+                    },
                     WAIT,
                 )
                 .await

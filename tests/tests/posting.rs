@@ -180,10 +180,9 @@ async fn follow_ups_thread_and_corrections_reach_every_copy() {
         }
 
         // Bad input changes nothing; members may not correct.
-        let unknown = format!("/edit 9999 x");
         for (command, expected) in [
             ("/edit", "To correct: /edit"),
-            (unknown.as_str(), "There is no broadcast #9999."),
+            ("/edit 9999 x", "There is no broadcast #9999."),
             ("/retract abc", "To retract a broadcast"),
             ("/followup abc", "To post a follow-up"),
         ] {
@@ -209,9 +208,10 @@ async fn a_scheduled_post_goes_out_at_its_time_also_after_a_restart() {
         let owner = app.member(OWNER, Some("de"));
         app.subscribers(42_000..42_005, &["energy"]).await;
 
-        let (draft, confirm) =
-            confirmation(&app, &owner, || drop(app.fake.send_text(&owner.user, &owner.chat, "/post energy Strompreis")))
-                .await;
+        let (draft, confirm) = confirmation(&app, &owner, || {
+            drop(app.fake.send_text(&owner.user, &owner.chat, "/post energy Strompreis"))
+        })
+        .await;
         app.press(&owner, confirm.message_id, &format!("p:t:{draft}")).await;
         let asked = app.message(OWNER, confirm.message_id).text.unwrap();
         assert!(asked.starts_with(&format!("Wann soll Entwurf #{draft} rausgehen?")), "{asked}");
@@ -366,7 +366,10 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
     app.fake.set_member_status(-100_900, bot, "member");
     app.subscribers(45_000..45_003, &["strikes"]).await;
 
-    assert_eq!(text_of(&app, &owner, "/channel").await, "No channel is linked yet. This is how: /channel <topic> <@channel>");
+    assert_eq!(
+        text_of(&app, &owner, "/channel").await,
+        "No channel is linked yet. This is how: /channel <topic> <@channel>"
+    );
     let linked = text_of(&app, &owner, "/channel strikes @igb_news").await;
     assert_eq!(linked, "Linked: posts to ✊ Strikes now appear in \"IG Beispiel News\" first.");
     let again = text_of(&app, &owner, "/channel Strikes @IGB_NEWS").await;
@@ -380,10 +383,13 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
     assert!(listing.contains("✊ Strikes → IG Beispiel News (-100777)"), "{listing}");
     assert!(listing.contains("✊ Strikes → Vertrauensleute (-100900 #17)"), "{listing}");
     let member = app.member(45_000, Some("en"));
-    assert!(text_of(&app, &member, "/channel strikes @igb_news").await.starts_with("Das dürfen nur die Verantwortlichen"));
+    assert!(
+        text_of(&app, &member, "/channel strikes @igb_news").await.starts_with("Das dürfen nur die Verantwortlichen")
+    );
 
     let (draft, confirm) =
-        confirmation(&app, &owner, || drop(app.fake.send_text(&owner.user, &owner.chat, "/post strikes Streik!"))).await;
+        confirmation(&app, &owner, || drop(app.fake.send_text(&owner.user, &owner.chat, "/post strikes Streik!")))
+            .await;
     assert!(confirm.text.as_deref().unwrap().contains("Plus 2 linked channels"), "{:?}", confirm.text);
     let mark = app.fake.mark();
     app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;

@@ -530,6 +530,7 @@ async fn a_flood_from_one_member_leaves_everyone_else_served() {
     let prompt = app.ask(&presser, "/language").await.message_id;
     sent += 1;
     let (fake, f, p) = (app.fake.clone(), flooder.clone(), presser.clone());
+    let flood_began = Instant::now();
     let flood = tokio::spawn(async move {
         for i in 0..FLOOD {
             if i >= 100 && i % 3 == 0 {
@@ -568,9 +569,20 @@ async fn a_flood_from_one_member_leaves_everyone_else_served() {
         assert!(Instant::now() < deadline, "{} of {sent} updates handled", entered.load(Ordering::SeqCst));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let flood_done = Instant::now();
+    let through = flood_began.elapsed();
     let (_db, fake) = app.stop_keeping_state().await;
     let requests = fake.requests();
+    // Flood control asks Telegram for no more kinds of updates than before.
+    let wanted = ["message", "edited_message", "callback_query", "my_chat_member"];
+    let asked: Vec<&Vec<Value>> = requests
+        .iter()
+        .filter(|r| r.method == "getupdates")
+        .filter_map(|r| r.params["allowed_updates"].as_array())
+        .collect();
+    assert!(!asked.is_empty());
+    for kinds in asked {
+        assert!(kinds.iter().all(|k| wanted.contains(&k.as_str().unwrap_or_default())), "{kinds:?}");
+    }
     let to = |chat: i64| requests.iter().filter(move |r| r.method == "sendmessage" && chat_of(r) == Some(chat));
     let notices = to(flooder.chat_id()).filter(|r| r.text().is_some_and(|t| t.starts_with(THROTTLED))).count();
     assert_eq!(notices, 1, "the flooder is told exactly once");
@@ -596,7 +608,7 @@ async fn a_flood_from_one_member_leaves_everyone_else_served() {
         "/help before the flood: {}; during a flood of {FLOOD} updates: {}; the bot was through the flood {:?} after it began",
         summary(&mut before),
         summary(&mut during),
-        flood_done.elapsed()
+        through
     );
     fake.shutdown().await;
 }

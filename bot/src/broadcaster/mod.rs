@@ -127,8 +127,8 @@ impl Broadcaster {
         let mut events: HashMap<i64, (tokio::time::Instant, Option<Arc<Event>>)> = HashMap::new();
         let mut db_trouble = 0u32;
         let mut shrunk = tokio::time::Instant::now();
-        // At a set pace the next batch is claimed while the current one is
-        // being sent, so sending never waits for the database.
+        // The next batch is claimed while the current one is being sent, so
+        // sending never waits for the database.
         let mut prefetched: Option<tokio::task::JoinHandle<Result<Vec<Claimed>, StorageError>>> = None;
 
         while !shutdown.is_cancelled() {
@@ -176,9 +176,10 @@ impl Broadcaster {
             let half = batch.len() / 2;
             let mut batch = batch.into_iter();
             while let Some(claimed) = batch.next() {
-                if self.inner.settings.rate.is_some() && prefetched.is_none() && batch.len() == half {
+                if prefetched.is_none() && batch.len() == half {
                     let storage = self.storage().clone();
-                    let (size, now, lease) = (self.ahead() as i64, self.now(), self.lease_ms());
+                    let size = self.claim_size(self.inner.settings.max_in_flight);
+                    let (now, lease) = (self.now(), self.lease_ms());
                     prefetched = Some(tokio::spawn(async move { storage.claim(size, now, lease).await }));
                 }
                 let paced = tokio::select! {
@@ -231,7 +232,8 @@ impl Broadcaster {
                             }
                         };
                         let Some(event) = event else {
-                            let _ = tx.send(settlement(&claimed, Outcome::Failed { error: "event is gone".to_owned() }));
+                            let _ =
+                                tx.send(settlement(&claimed, Outcome::Failed { error: "event is gone".to_owned() }));
                             continue;
                         };
                         self.render(&claimed, &event, *note)
@@ -280,7 +282,8 @@ impl Broadcaster {
     fn render(&self, claimed: &Claimed, event: &Event, note: EventNote) -> Outgoing {
         let ctx = &self.inner.ctx;
         let locale = claimed.locale.as_deref().and_then(Locale::parse).unwrap_or_default();
-        let rendered = events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice.as_deref(), self.now());
+        let rendered =
+            events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice.as_deref(), self.now());
         let markup = rendered.keyboard.and_then(|k| serde_json::to_value(k).ok());
         Outgoing::Rendered { text: rendered.text, markup, edit: note == EventNote::Refresh }
     }
@@ -337,7 +340,11 @@ const EVENT_FRESH: Duration = Duration::from_secs(2);
 enum Outgoing {
     Content(Arc<Content>),
     /// Rendered for this member; `edit` replaces their earlier copy.
-    Rendered { text: String, markup: Option<serde_json::Value>, edit: bool },
+    Rendered {
+        text: String,
+        markup: Option<serde_json::Value>,
+        edit: bool,
+    },
 }
 
 fn settlement(claimed: &Claimed, outcome: Outcome) -> Settlement {

@@ -32,10 +32,10 @@ pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, 
     let locale = locale_of(locale);
     tokio::spawn(async move {
         let text = reports::queued(texts(&inner), locale, id, total);
-        if let Some(message) = send_status(&inner, chat, text).await {
-            if let Err(error) = inner.ctx.storage.set_report_message(id, message).await {
-                tracing::warn!(%error, broadcast = id, "could not remember the progress message");
-            }
+        if let Some(message) = send_status(&inner, chat, text).await
+            && let Err(error) = inner.ctx.storage.set_report_message(id, message).await
+        {
+            tracing::warn!(%error, broadcast = id, "could not remember the progress message");
         }
     });
 }

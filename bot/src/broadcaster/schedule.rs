@@ -67,7 +67,13 @@ async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
         }
         if let Some((id, total)) = storage.send_reminder(&event, due.minutes_before, now).await? {
             inner.ctx.wake.notify_one();
-            tracing::info!(event = event.id, broadcast = id, total, minutes_before = due.minutes_before, "reminder queued");
+            tracing::info!(
+                event = event.id,
+                broadcast = id,
+                total,
+                minutes_before = due.minutes_before,
+                "reminder queued"
+            );
         }
     }
     Ok(())

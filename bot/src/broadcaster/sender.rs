@@ -102,7 +102,13 @@ impl Sender {
     /// Sends `content` to `chat_id`. `reference` is the chat's own copy of
     /// an earlier broadcast: a new post replies to it, a correction edits or
     /// deletes it.
-    pub async fn send(&self, chat_id: i64, content: &Content, reference: Option<i64>, thread: Option<i64>) -> SendResult {
+    pub async fn send(
+        &self,
+        chat_id: i64,
+        content: &Content,
+        reference: Option<i64>,
+        thread: Option<i64>,
+    ) -> SendResult {
         let (method, mut body) = match (content, reference) {
             (Content::Text(text), _) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
             (Content::Copy { chat_id: from, message_id, .. }, _) => {
