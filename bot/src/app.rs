@@ -227,7 +227,11 @@ impl Application {
         match webhook {
             Some(updates) => {
                 let errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
-                dispatcher.dispatch_with_listener(updates, errors).await
+                // teloxide asks getMe once more before dispatching and would
+                // panic if Telegram did not answer (see DESIGN.md).
+                if let Err(error) = dispatcher.try_dispatch_with_listener(updates, errors).await {
+                    tracing::error!(?error, "could not start handling updates: the Bot API did not answer");
+                }
             }
             // Only the leading instance polls: Telegram allows one poller.
             None => {
@@ -235,13 +239,25 @@ impl Application {
                     leading = leading_rx => leading.is_ok(),
                     _ = run.cancelled() => false,
                 };
-                if leading {
+                // teloxide asks getMe once more before polling and would panic
+                // if Telegram did not answer (see DESIGN.md): ask again until
+                // it does, or until shutdown.
+                while leading && !run.is_cancelled() {
                     let listener = Polling::builder(self.bot.clone())
                         .timeout(self.poll_timeout)
                         .allowed_updates(allowed_updates())
                         .build();
                     let errors = LoggingErrorHandler::with_custom_text("polling for updates failed");
-                    dispatcher.dispatch_with_listener(listener, errors).await
+                    match dispatcher.try_dispatch_with_listener(listener, errors).await {
+                        Ok(()) => break,
+                        Err(error) => {
+                            tracing::warn!(?error, "could not start polling: the Bot API did not answer; trying again");
+                            tokio::select! {
+                                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                                _ = run.cancelled() => {}
+                            }
+                        }
+                    }
                 }
             }
         }
