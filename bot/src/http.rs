@@ -247,8 +247,8 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     match tokio::time::timeout(DB_PATIENCE, state.storage.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {
-            tracing::debug!(error = %error_chain(&error), "readiness: the database did not answer");
-            return unready(format!("database unreachable: {}", short(&error_chain(&error))));
+            tracing::debug!(error = %crate::broadcaster::error_chain(&error), "readiness: the database did not answer");
+            return unready(format!("database unreachable: {}", short(&crate::broadcaster::error_chain(&error))));
         }
         Err(_) => return unready(format!("database did not answer within {} s", DB_PATIENCE.as_secs())),
     }
@@ -311,17 +311,6 @@ fn short(text: &str) -> String {
         out.push('…');
     }
     out
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The dispatcher's update listener in webhook mode. Stopping it closes the

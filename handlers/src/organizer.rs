@@ -542,12 +542,14 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
-    // The rights are checked again: they may be gone since the draft began.
+    // Members' chatter costs one lookup: drafts are looked for only once
+    // the rights are known (checked again, they may be gone since the draft
+    // began).
     let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
     if crate::events::input(scene, msg, from, &role).await? {
         return Ok(true);
     }
+    let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
     // Album parts arrive one by one: remember them, and answer the first.
     if let Some(group) = msg.media_group_id()
         && awaiting.is_none()

@@ -249,7 +249,8 @@ pub struct Draft {
     pub chat_id: i64,
     pub text: String,
     pub topics: String,
-    /// open, queued or cancelled.
+    /// compose → content → open (guided), open → timing → scheduled,
+    /// open → review (approval); each ends queued or cancelled.
     pub status: String,
     pub broadcast_id: Option<i64>,
     pub source_chat_id: Option<i64>,

@@ -395,7 +395,8 @@ async fn settle_loop(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Settleme
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error with its causes, `a: b: c`, for log lines.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
