@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis_handlers::{
-    Clock, Context, FloodControl, Probe, ReplyBudget, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, FloodControl, Outbound, Probe, Texts, TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -52,6 +52,9 @@ pub struct Hooks {
     pub broadcast: Option<broadcaster::Settings>,
     /// Sends as fast as the Bot API answers (benchmarks against the fake).
     pub unlimited_rate: bool,
+    /// Outbound settings other than rate and paid broadcasts, which the
+    /// configuration sets (tests shorten the replies' deadline).
+    pub outbound: Option<basis_outbound::Settings>,
     /// A listener bound already, used instead of binding `BASIS_LISTEN`
     /// (tests need the port before the webhook URL can name it).
     pub listener: Option<tokio::net::TcpListener>,
@@ -62,7 +65,7 @@ pub struct Hooks {
 pub struct Application {
     config: Config,
     poll_timeout: Duration,
-    bot: Bot,
+    bot: Outbound,
     ctx: Arc<Context>,
     broadcaster: Broadcaster,
     http: Option<Bound>,
@@ -103,7 +106,6 @@ impl Application {
             organisation: config.organisation.clone(),
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
             probe: hooks.probe,
-            replies: Arc::new(ReplyBudget::default()),
             owners: config.owners.clone(),
             wake: Arc::default(),
             invite_ttl_ms: i64::from(config.invite_hours) * 3_600_000,
@@ -113,16 +115,21 @@ impl Application {
             privacy_version: i64::from(config.privacy_version),
             privacy_contact: config.privacy_contact.clone(),
         });
-        let bot = Bot::new(token).set_api_url(api_url);
+        // Every message the bot sends goes through this one scheduler.
+        let bot = Outbound::new(
+            Bot::new(token).set_api_url(api_url),
+            basis_outbound::Settings {
+                rate: if hooks.unlimited_rate { None } else { Some(config.rate_limit) },
+                paid: config.paid_broadcast,
+                ..hooks.outbound.unwrap_or_default()
+            },
+        );
         let poll_timeout = hooks.poll_timeout.unwrap_or(Duration::from_secs(10));
-        let settings = broadcaster::Settings {
-            rate: if hooks.unlimited_rate { None } else { Some(config.rate_limit) },
-            paid: config.paid_broadcast,
-            ..hooks.broadcast.unwrap_or_default()
-        };
+        let settings = hooks.broadcast.unwrap_or_default();
         let metrics = Arc::new(Metrics::new());
+        metrics.watch(bot.scheduler().clone());
         let broadcaster =
-            Broadcaster::new(ctx.clone(), bot.clone(), &config.api_url, config.token()?, settings, metrics.clone());
+            Broadcaster::new(ctx.clone(), &bot, &config.api_url, config.token()?, settings, metrics.clone());
         let http = Bound::bind(&config, hooks.listener)
             .await
             .map_err(|e| StartError::Listen(config.listen.trim().to_owned(), e))?;
@@ -161,7 +168,9 @@ impl Application {
         self.health.bot_api_answered();
         tracing::info!(bot = %me.username(), "connected to the Bot API");
         let webhook = match &mut serving {
-            Some(serving) => serving.set_webhook(&self.bot, allowed_updates()).await.map_err(StartError::Webhook)?,
+            Some(serving) => {
+                serving.set_webhook(self.bot.inner(), allowed_updates()).await.map_err(StartError::Webhook)?
+            }
             None => None,
         };
         if webhook.is_none()
@@ -175,11 +184,17 @@ impl Application {
 
         let handler = crate::metrics::instrument(schema(), self.metrics.clone());
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), handler)
+            // A chat's updates are handled one after the other, and a reply
+            // may wait a second for its chat's limit. teloxide's default of
+            // 64 queued updates per chat would let one flooding member fill
+            // the queue and stall every chat (flood control runs inside the
+            // tree); a deep queue lets flood control drop the excess instead.
+            .worker_queue_size(CHAT_QUEUE)
             .dependencies(dptree::deps![self.ctx.clone()])
             .default_handler(|update| async move {
                 tracing::trace!(update_id = update.id.0, "update not handled");
             })
-            .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
+            .error_handler(Arc::new(HandlerErrors))
             .build();
 
         // Stops everything: the operator's shutdown, or a lost leadership.
@@ -204,12 +219,21 @@ impl Application {
                 shutdown.clone(),
             )),
             tokio::spawn(crate::http::watch_bot_api(
-                self.bot.clone(),
+                self.bot.inner().clone(),
                 self.health.clone(),
                 self.health_every,
                 shutdown.clone(),
             )),
         ];
+        // In webhook mode every instance answers members: they share the
+        // bot's budget through the database.
+        let sharing = webhook.is_some().then(|| {
+            tokio::spawn(crate::ledger::share_budget(
+                self.ctx.storage.clone(),
+                self.bot.scheduler().clone(),
+                shutdown.clone(),
+            ))
+        });
         let token = dispatcher.shutdown_token();
         let health = self.health.clone();
         let stopper = tokio::spawn(async move {
@@ -264,7 +288,7 @@ impl Application {
         stopper.abort();
         run.cancel();
         let _ = sending.await;
-        for task in background {
+        for task in background.into_iter().chain(sharing) {
             let _ = task.await;
         }
         if let Some(serving) = serving {
@@ -357,6 +381,25 @@ async fn lead_and_send(
     }
     leadership.resign().await;
 }
+
+/// Logs what a handler could not do, with its causes. A reply the outbound
+/// path dropped (no room within its deadline) is not logged here: the
+/// scheduler logs those once per burst.
+struct HandlerErrors;
+
+impl teloxide::error_handlers::ErrorHandler<basis_handlers::HandlerError> for HandlerErrors {
+    fn handle_error(self: Arc<Self>, error: basis_handlers::HandlerError) -> futures::future::BoxFuture<'static, ()> {
+        if error.is_dropped_send() {
+            tracing::debug!("a reply was dropped");
+        } else {
+            tracing::error!(error = %crate::broadcaster::error_chain(&error), "a handler failed");
+        }
+        Box::pin(async {})
+    }
+}
+
+/// Updates waiting per chat (see `worker_queue_size` above).
+const CHAT_QUEUE: usize = 8192;
 
 /// How often a standby asks for the leadership, and a leader checks it.
 const LEADERSHIP_POLL: Duration = Duration::from_secs(1);

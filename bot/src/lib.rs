@@ -5,6 +5,7 @@ pub mod app;
 pub mod broadcaster;
 pub mod config;
 pub mod http;
+mod ledger;
 pub mod maintenance;
 pub mod metrics;
 pub mod sandbox;

@@ -42,6 +42,12 @@ pub struct Metrics {
     broadcast_total: IntGaugeVec,
     broadcast_remaining: IntGaugeVec,
     last_refresh: IntGauge,
+    outbound_sent: IntCounterVec,
+    outbound_paid: IntCounter,
+    outbound_dropped: IntCounter,
+    outbound_waiting: IntGauge,
+    /// The outbound scheduler whose figures `/metrics` shows.
+    scheduler: std::sync::OnceLock<basis_outbound::Scheduler>,
     sends: Mutex<RateWindow>,
     /// Broadcast ids that have gauges now; removed once finished.
     shown: Mutex<BTreeSet<i64>>,
@@ -82,8 +88,25 @@ impl Metrics {
         let failed = counter_vec("basis_deliveries_failed_total", "Deliveries given up, by reason", "reason");
         let retried =
             counter_vec("basis_deliveries_retried_total", "Deliveries put back to be sent again, by reason", "reason");
-        let rate_limited =
-            counter("basis_telegram_429_total", "429 Too Many Requests answers to the broadcaster's sends");
+        let rate_limited = counter(
+            "basis_telegram_429_total",
+            "429 Too Many Requests answers to any request, replies and broadcasts alike (each paused all sending)",
+        );
+        let outbound_sent = counter_vec(
+            "basis_outbound_sent_total",
+            "Messages the outbound scheduler let go out, by priority (reply, background, bulk)",
+            "priority",
+        );
+        let outbound_paid =
+            counter("basis_outbound_paid_total", "Of those, sent with allow_paid_broadcast (beyond the free 30/s)");
+        let outbound_dropped = counter(
+            "basis_outbound_dropped_total",
+            "Replies dropped because Telegram's limits left no room for them within their deadline",
+        );
+        let outbound_waiting =
+            IntGauge::new("basis_outbound_waiting", "Replies and status messages waiting for their turn")
+                .expect("valid metric");
+        registry.register(Box::new(outbound_waiting.clone())).expect("unique metric");
         let webhook_refused =
             counter("basis_webhook_refused_total", "Webhook requests refused for a missing or wrong secret token");
         let queue_depth = gauge_vec(
@@ -115,6 +138,9 @@ impl Metrics {
         for priority in ["normal", "urgent"] {
             queue_depth.with_label_values(&[priority]);
         }
+        for priority in ["reply", "background", "bulk"] {
+            outbound_sent.with_label_values(&[priority]);
+        }
         Metrics {
             registry,
             updates,
@@ -130,6 +156,11 @@ impl Metrics {
             broadcast_total,
             broadcast_remaining,
             last_refresh,
+            outbound_sent,
+            outbound_paid,
+            outbound_dropped,
+            outbound_waiting,
+            scheduler: std::sync::OnceLock::new(),
             sends: Mutex::new(RateWindow::new()),
             shown: Mutex::new(BTreeSet::new()),
         }
@@ -145,9 +176,6 @@ impl Metrics {
     /// becomes an [`Outcome`].
     pub fn delivery(&self, result: &SendResult, outcome: &Outcome) {
         lock(&self.sends).record(Instant::now());
-        if matches!(result, SendResult::RetryAfter { .. }) {
-            self.rate_limited.inc();
-        }
         match outcome {
             Outcome::Sent { .. } => self.sent.inc(),
             Outcome::Failed { .. } | Outcome::Blocked { .. } => {
@@ -194,9 +222,31 @@ impl Metrics {
         Ok(())
     }
 
+    /// Shows `scheduler`'s figures: what went out, what was dropped, 429s.
+    pub fn watch(&self, scheduler: basis_outbound::Scheduler) {
+        let _ = self.scheduler.set(scheduler);
+    }
+
     /// Everything in Prometheus' text format.
     pub fn render(&self) -> String {
         self.send_rate.set(lock(&self.sends).per_second(Instant::now()));
+        if let Some(scheduler) = self.scheduler.get() {
+            use std::sync::atomic::Ordering::Relaxed;
+            let stats = scheduler.stats();
+            // The scheduler counts; the counters catch up to it.
+            let catch_up = |counter: &IntCounter, to: u64| counter.inc_by(to.saturating_sub(counter.get()));
+            catch_up(&self.rate_limited, stats.retry_after.load(Relaxed));
+            catch_up(&self.outbound_paid, stats.granted_paid.load(Relaxed));
+            catch_up(&self.outbound_dropped, stats.dropped.load(Relaxed));
+            for (label, count) in [
+                ("reply", &stats.granted_replies),
+                ("background", &stats.granted_background),
+                ("bulk", &stats.granted_bulk),
+            ] {
+                catch_up(&self.outbound_sent.with_label_values(&[label]), count.load(Relaxed));
+            }
+            self.outbound_waiting.set(stats.waiting.load(Relaxed) as i64);
+        }
         let mut out = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
             tracing::warn!(%error, "could not encode the metrics");
@@ -329,7 +379,6 @@ mod tests {
         let text = m.render();
         for line in [
             "basis_deliveries_sent_total 1",
-            "basis_telegram_429_total 1",
             "basis_deliveries_retried_total{reason=\"rate_limited\"} 1",
             "basis_deliveries_retried_total{reason=\"network\"} 1",
             "basis_deliveries_retried_total{reason=\"moved\"} 1",
@@ -340,6 +389,33 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_outbound_schedulers_figures_are_shown() {
+        use basis_outbound::{ChatKey, Priority, Scheduler, Settings};
+        let m = Metrics::new();
+        let scheduler = Scheduler::new(Settings { rate: Some(1000), ..Settings::default() });
+        m.watch(scheduler.clone());
+        for chat in 1..=3 {
+            scheduler.acquire(ChatKey::of(chat), Priority::Reply).await.unwrap();
+        }
+        scheduler.acquire(ChatKey::of(4), Priority::Bulk).await.unwrap();
+        scheduler.pause_for(Duration::from_millis(1));
+        let text = m.render();
+        for line in [
+            "basis_outbound_sent_total{priority=\"reply\"} 3",
+            "basis_outbound_sent_total{priority=\"bulk\"} 1",
+            "basis_outbound_sent_total{priority=\"background\"} 0",
+            "basis_outbound_dropped_total 0",
+            "basis_outbound_paid_total 0",
+            "basis_outbound_waiting 0",
+            "basis_telegram_429_total 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        }
+        // Rendering again counts nothing twice.
+        assert!(m.render().lines().any(|l| l == "basis_telegram_429_total 1"));
     }
 
     #[test]

@@ -511,7 +511,6 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
     let locale = scene.locale;
     let Some(event) = ctx.storage.event(id).await? else { return Ok(()) };
     let preview = render(&ctx.texts, ctx.timezone, &event, EventNote::Invitation, locale, None, ctx.now());
-    ctx.replies.note_reply();
     let mut request = scene.bot.send_message(scene.chat.id, preview.text);
     if let Some(keyboard) = preview.keyboard {
         request = request.reply_markup(keyboard);
@@ -571,7 +570,6 @@ pub(crate) async fn press(
         EventAction::Calendar => {
             let file = InputFile::memory(ics(&event, &ctx.organisation).into_bytes())
                 .file_name(format!("event-{event_id}.ics"));
-            ctx.replies.note_reply();
             scene.bot.send_document(scene.chat.id, file).await?;
             Ok((t!(ctx.texts, locale, "event-calendar-sent"), false))
         }
@@ -579,7 +577,6 @@ pub(crate) async fn press(
             let Some((lat, lon)) = event.point() else {
                 return Ok((t!(ctx.texts, locale, "button-stale"), false));
             };
-            ctx.replies.note_reply();
             scene.bot.send_venue(scene.chat.id, lat, lon, event.title.clone(), event.place.clone()).await?;
             Ok((t!(ctx.texts, locale, "post-done"), false))
         }
@@ -632,7 +629,6 @@ async fn decide(
         tracing::info!(event = event.id, broadcast, total, "event invitation queued");
         reports::queued(&ctx.texts, locale, broadcast, total)
     };
-    ctx.replies.note_reply();
     organizer::ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
 }
@@ -661,7 +657,6 @@ pub(crate) async fn answer(
     }
     ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
-    ctx.replies.note_reply();
     organizer::ignore_unmodified(
         scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
     )?;

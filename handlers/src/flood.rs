@@ -25,7 +25,7 @@ use teloxide::dispatching::DpHandlerDescription;
 use teloxide::prelude::*;
 use teloxide::types::UpdateKind;
 
-use crate::{Ctx, Handler, HandlerError, Locale, t};
+use crate::{Ctx, Handler, HandlerError, Locale, Outbound, t};
 
 /// How often idle senders are forgotten, so memory stays bounded by the
 /// senders of the last minute or two.
@@ -167,7 +167,7 @@ pub fn counted_sender(update: &Update) -> Option<Sender> {
 pub(crate) fn filter() -> Handler {
     dptree::filter_async_with_description(
         DpHandlerDescription::entry(),
-        |update: Update, bot: Bot, ctx: Ctx| async move {
+        |update: Update, bot: Outbound, ctx: Ctx| async move {
             let Some(sender) = counted_sender(&update) else { return true };
             match ctx.flood.check(sender) {
                 Verdict::Pass => true,
@@ -186,7 +186,7 @@ pub(crate) fn filter() -> Handler {
 
 /// The one notice of an episode: a toast for a button press, a message
 /// otherwise.
-async fn tell(bot: &Bot, ctx: &Ctx, update: &Update) -> Result<(), HandlerError> {
+async fn tell(bot: &Outbound, ctx: &Ctx, update: &Update) -> Result<(), HandlerError> {
     let chat = update.chat();
     let stored = match chat {
         Some(chat) => ctx.storage.chat(chat.id.0).await?.and_then(|c| Locale::parse(&c.locale)),
@@ -195,7 +195,6 @@ async fn tell(bot: &Bot, ctx: &Ctx, update: &Update) -> Result<(), HandlerError>
     let locale =
         stored.unwrap_or_else(|| Locale::from_telegram(update.from().and_then(|u| u.language_code.as_deref())));
     let text = t!(ctx.texts, locale, "flood-throttled");
-    ctx.replies.note_reply();
     match (&update.kind, chat) {
         (UpdateKind::CallbackQuery(query), _) => {
             bot.answer_callback_query(query.id.clone()).text(text).show_alert(true).await?;

@@ -13,14 +13,14 @@ use futures::FutureExt;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::prelude::*;
 
-use crate::{Ctx, Handler, HandlerResult, Locale, t};
+use crate::{Ctx, Handler, HandlerResult, Locale, Outbound, t};
 
 pub(crate) fn panic_guard() -> Handler {
     from_fn_with_description(
         DpHandlerDescription::entry(),
         |deps: DependencyMap, cont: Cont<'static, HandlerResult>| async move {
             let update: Option<Arc<Update>> = deps.try_get();
-            let bot: Option<Arc<Bot>> = deps.try_get();
+            let bot: Option<Arc<Outbound>> = deps.try_get();
             let ctx: Option<Arc<Ctx>> = deps.try_get();
             let probe = ctx.as_ref().and_then(|c| c.probe.clone()).zip(update.clone());
             let guarded = async move {
@@ -51,7 +51,7 @@ pub(crate) fn panic_guard() -> Handler {
     )
 }
 
-async fn apologise(bot: &Bot, ctx: &Ctx, update: &Update) {
+async fn apologise(bot: &Outbound, ctx: &Ctx, update: &Update) {
     let Some(chat) = update.chat() else { return };
     let locale = Locale::from_telegram(update.from().and_then(|u| u.language_code.as_deref()));
     if let Err(error) = bot.send_message(chat.id, t!(ctx.texts, locale, "error-generic")).await {

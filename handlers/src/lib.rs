@@ -30,6 +30,7 @@ use teloxide::dispatching::{DpHandlerDescription, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
+pub use basis_outbound::Outbound;
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
@@ -43,6 +44,14 @@ pub enum HandlerError {
     Storage(#[from] StorageError),
     #[error("Telegram request failed")]
     Telegram(#[from] teloxide::RequestError),
+}
+
+impl HandlerError {
+    /// A send the outbound path dropped: Telegram's limits left no room for
+    /// it within its deadline (the scheduler counts and logs those).
+    pub fn is_dropped_send(&self) -> bool {
+        matches!(self, HandlerError::Telegram(error) if basis_outbound::is_dropped(error))
+    }
 }
 
 pub type HandlerResult = Result<(), HandlerError>;
@@ -63,9 +72,6 @@ pub struct Context {
     pub organisation: String,
     pub clock: Clock,
     pub probe: Option<Probe>,
-    /// Replies count against Telegram's global limit too: the broadcaster
-    /// pays them back from its own budget.
-    pub replies: Arc<ReplyBudget>,
     /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
     pub owners: Vec<i64>,
     /// Wakes the broadcaster when a post is queued.
@@ -85,25 +91,6 @@ pub struct Context {
     /// How to reach the controller (e.g. `datenschutz@example.org`), named
     /// in every privacy notice with the organisation; may be empty.
     pub privacy_contact: String,
-}
-
-/// Messages the bot sent outside broadcasts, still to be paid for by the
-/// broadcaster's pace. Replies never wait; broadcasts slow down instead.
-#[derive(Default, Debug)]
-pub struct ReplyBudget {
-    owed: std::sync::atomic::AtomicU64,
-}
-
-impl ReplyBudget {
-    pub fn note_reply(&self) {
-        self.owed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Takes one owed reply, if any.
-    pub fn take(&self) -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.owed.fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1)).is_ok()
-    }
 }
 
 impl Context {

@@ -10,7 +10,7 @@ use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::corrections::{self, Correction};
 use crate::topics::CatalogTopic;
-use crate::{Ctx, HandlerError, HandlerResult, Locale, keyboards, organizer, roles, stats, t};
+use crate::{Ctx, HandlerError, HandlerResult, Locale, Outbound, keyboards, organizer, roles, stats, t};
 use crate::{channels, events};
 
 /// Longest piece of member input echoed back in an answer.
@@ -30,7 +30,7 @@ pub(crate) fn chat_kind(chat: &Chat) -> ChatKind {
 
 /// The chat an update is about, with what is known of it.
 pub(crate) struct Scene {
-    pub(crate) bot: Bot,
+    pub(crate) bot: Outbound,
     pub(crate) ctx: Ctx,
     pub(crate) chat: Chat,
     pub(crate) kind: ChatKind,
@@ -41,7 +41,7 @@ pub(crate) struct Scene {
 }
 
 impl Scene {
-    async fn new(bot: Bot, ctx: Ctx, chat: &Chat, user: Option<&User>) -> Result<Scene, HandlerError> {
+    async fn new(bot: Outbound, ctx: Ctx, chat: &Chat, user: Option<&User>) -> Result<Scene, HandlerError> {
         let stored = ctx.storage.chat(chat.id.0).await?;
         let locale = stored
             .as_ref()
@@ -57,13 +57,11 @@ impl Scene {
     }
 
     pub(crate) async fn say(&self, text: String) -> HandlerResult {
-        self.ctx.replies.note_reply();
         self.bot.send_message(self.chat.id, text).await?;
         Ok(())
     }
 
     pub(crate) async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> HandlerResult {
-        self.ctx.replies.note_reply();
         self.bot.send_message(self.chat.id, text).reply_markup(keyboard).await?;
         Ok(())
     }
@@ -140,7 +138,7 @@ enum Permission {
     Unknown,
 }
 
-pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> HandlerResult {
+pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) -> HandlerResult {
     let private = msg.chat.is_private();
     if msg.chat.is_channel() {
         return Ok(());
@@ -167,8 +165,12 @@ pub(crate) async fn on_message(bot: Bot, ctx: Ctx, me: Me, msg: Message) -> Hand
             Err(error) => Err(error),
         },
     };
-    if outcome.is_err() {
-        // The error handler logs the cause; the member learns it failed.
+    // The error handler logs the cause; the member learns it failed. A reply
+    // the outbound path dropped is not followed by an apology: it would find
+    // no more room than the reply did.
+    if let Err(error) = &outcome
+        && !error.is_dropped_send()
+    {
         let _ = scene.say(t!(scene.ctx.texts, scene.locale, "error-generic")).await;
     }
     outcome
@@ -352,7 +354,7 @@ fn format_time(ms: i64, locale: Locale) -> String {
     }
 }
 
-pub(crate) async fn on_callback(bot: Bot, ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+pub(crate) async fn on_callback(bot: Outbound, ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     let Some(message) = query.regular_message() else {
         let locale = Locale::from_telegram(query.from.language_code.as_deref());
         bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, locale, "button-stale")).await?;

@@ -3,7 +3,7 @@
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
 
-use crate::{Locale, Texts, t};
+use crate::{Locale, Outbound, Texts, t};
 
 pub fn commands(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
     vec![
@@ -21,7 +21,7 @@ pub fn commands(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
 }
 
 /// Registers the menu for every language, and German for all others.
-pub async fn register_commands(bot: &Bot, texts: &Texts) -> Result<(), teloxide::RequestError> {
+pub async fn register_commands(bot: &Outbound, texts: &Texts) -> Result<(), teloxide::RequestError> {
     for locale in Locale::ALL {
         bot.set_my_commands(commands(texts, locale)).language_code(locale.code()).await?;
     }

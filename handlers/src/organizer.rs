@@ -240,7 +240,6 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
 
 /// The post as members will get it, sent to `chat`.
 async fn preview(scene: &Scene, chat: ChatId, draft: &Draft) -> HandlerResult {
-    scene.ctx.replies.note_reply();
     match draft.content() {
         Content::Copy { chat_id, message_id, .. } => {
             scene.bot.copy_message(chat, ChatId(chat_id), MessageId(message_id as i32)).await?;
@@ -330,7 +329,6 @@ pub(crate) async fn decide(
                 t!(ctx.texts, locale, "button-cancel"),
                 cancel,
             )]]);
-            ctx.replies.note_reply();
             let edited = scene.bot.edit_message_text(scene.chat.id, message_id, text).reply_markup(keyboard).await;
             ignore_unmodified(edited)?;
             return Ok((t!(ctx.texts, locale, "post-done"), false));
@@ -354,7 +352,6 @@ pub(crate) async fn decide(
             // The drafter follows the progress in their own chat.
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
             let status = reports::queued(&ctx.texts, author_locale, broadcast, total);
-            ctx.replies.note_reply();
             if let Ok(message) = scene.bot.send_message(ChatId(draft.chat_id), status).await {
                 ctx.storage.set_report_message(broadcast, i64::from(message.id.0)).await?;
             }
@@ -368,7 +365,6 @@ pub(crate) async fn decide(
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
             let name: String = from.full_name().chars().take(64).collect();
             let notice = t!(ctx.texts, author_locale, "review-rejected-notice", id = draft_id.to_string(), name = name);
-            ctx.replies.note_reply();
             if let Err(error) = scene.bot.send_message(ChatId(draft.chat_id), notice).await {
                 tracing::warn!(%error, "could not tell the drafter about the rejection");
             }
@@ -377,7 +373,6 @@ pub(crate) async fn decide(
     };
     // The buttons go; the message says what happened (and becomes the
     // progress report of a sent post).
-    ctx.replies.note_reply();
     ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
 }
@@ -430,7 +425,6 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
         if preview(scene, ChatId(approver), draft).await.is_err() {
             continue;
         }
-        ctx.replies.note_reply();
         if scene.bot.send_message(ChatId(approver), text).reply_markup(keyboard).await.is_ok() {
             asked += 1;
         }
@@ -515,7 +509,6 @@ pub(crate) async fn compose(
                 return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
             }
             let keyboard = compose_keyboard(scene, &role, draft_id, &chosen);
-            ctx.replies.note_reply();
             let edited = scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await;
             ignore_unmodified(edited)?;
             let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
@@ -528,7 +521,6 @@ pub(crate) async fn compose(
             }
             let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
             let text = t!(ctx.texts, locale, "guided-content", id = draft_id.to_string(), topics = labels);
-            ctx.replies.note_reply();
             ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
             Ok((t!(ctx.texts, locale, "post-done"), false))
         }
@@ -678,7 +670,6 @@ pub(crate) async fn report_status(
 ) -> HandlerResult {
     let ctx = &scene.ctx;
     let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, of);
-    ctx.replies.note_reply();
     let message = scene.bot.send_message(scene.chat.id, status).await?;
     ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
     Ok(())

@@ -82,7 +82,6 @@ pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
         });
     }
     let bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
-    ctx.replies.note_reply();
     let file = InputFile::memory(bytes).file_name(MYDATA_FILE);
     scene.bot.send_document(scene.chat.id, file).caption(t!(ctx.texts, scene.locale, "mydata-caption")).await?;
     Ok(())

@@ -301,7 +301,6 @@ pub(crate) async fn stats(scene: &Scene, from: Option<&User>) -> HandlerResult {
     scene.say(report(&view).await?).await?;
     match chart(&view).await {
         Ok(png) => {
-            ctx.replies.note_reply();
             scene.bot.send_photo(scene.chat.id, InputFile::memory(png).file_name("stats.png")).await?;
             Ok(())
         }
@@ -399,7 +398,6 @@ pub(crate) async fn qr(scene: &Scene, from: Option<&User>, me: &Me, args: &str) 
         }
     };
     let name = format!("qr-{}.png", payload(&target.topic.key, target.campaign.as_ref()));
-    scene.ctx.replies.note_reply();
     scene.bot.send_document(scene.chat.id, InputFile::memory(png).file_name(name)).caption(link).await?;
     Ok(())
 }

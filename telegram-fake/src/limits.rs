@@ -38,13 +38,39 @@ impl Window {
     }
 }
 
+/// A chat's bucket: `burst` messages at once, refilled at the per-chat rate.
+#[derive(Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self, rate: u32, burst: u32, now: Instant) {
+        let gained = now.saturating_duration_since(self.at).as_secs_f64() * f64::from(rate);
+        self.tokens = (self.tokens + gained).min(f64::from(burst.max(1)));
+        self.at = now;
+    }
+
+    /// Time until one more message fits, or zero when it fits now.
+    fn wait(&self, rate: u32, burst: u32, now: Instant) -> Duration {
+        let mut b = *self;
+        b.refill(rate, burst, now);
+        if b.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - b.tokens) / f64::from(rate.max(1)))
+        }
+    }
+}
+
 pub(crate) struct Limiter {
     pub limits: Option<Limits>,
     /// Send times within the last second (sliding log: the global limit is
     /// the one broadcasters tune against, so it should not allow 2x bursts at
     /// window edges).
     global: VecDeque<Instant>,
-    per_chat: HashMap<i64, Window>,
+    per_chat: HashMap<i64, Bucket>,
     per_group: HashMap<i64, Window>,
     prune_at: usize,
     pub count_429: usize,
@@ -92,8 +118,8 @@ impl Limiter {
                 }
             }
         }
-        if let (Some(c), Some(w)) = (l.per_chat_per_sec, self.per_chat.get(&chat)) {
-            wait = wait.max(w.wait(c, SECOND, now));
+        if let (Some(c), Some(b)) = (l.per_chat_per_sec, self.per_chat.get(&chat)) {
+            wait = wait.max(b.wait(c, l.per_chat_burst, now));
         }
         if is_group && let (Some(c), Some(w)) = (l.per_group_per_min, self.per_group.get(&chat)) {
             wait = wait.max(w.wait(c, MINUTE, now));
@@ -115,15 +141,21 @@ impl Limiter {
             self.global.push_back(now);
         }
         let fresh = Window { start: now, count: 0 };
-        if l.per_chat_per_sec.is_some() {
-            self.per_chat.entry(chat).or_insert(fresh).add(SECOND, now);
+        if let Some(rate) = l.per_chat_per_sec {
+            let full = Bucket { tokens: f64::from(l.per_chat_burst.max(1)), at: now };
+            let bucket = self.per_chat.entry(chat).or_insert(full);
+            bucket.refill(rate, l.per_chat_burst, now);
+            bucket.tokens -= 1.0;
         }
         if is_group && l.per_group_per_min.is_some() {
             self.per_group.entry(chat).or_insert(fresh).add(MINUTE, now);
         }
         if self.per_chat.len() >= self.prune_at {
-            // Windows older than their length carry no information.
-            self.per_chat.retain(|_, w| now.saturating_duration_since(w.start) < SECOND);
+            // Full buckets and windows older than their length carry no
+            // information.
+            let rate = f64::from(l.per_chat_per_sec.unwrap_or(1).max(1));
+            let full_after = Duration::from_secs_f64(f64::from(l.per_chat_burst.max(1)) / rate);
+            self.per_chat.retain(|_, b| now.saturating_duration_since(b.at) < full_after);
             self.per_group.retain(|_, w| now.saturating_duration_since(w.start) < MINUTE);
             self.prune_at = (self.per_chat.len() * 2).max(65_536);
         }
@@ -177,6 +209,20 @@ mod tests {
         assert!(l.check(2, false, false, t).is_ok());
         assert!(l.check(1, false, false, t + SECOND).is_ok());
         assert_eq!(l.count_429, 1);
+    }
+
+    #[test]
+    fn a_short_burst_to_one_chat_passes_then_the_rate_applies() {
+        let mut l = Limiter::default();
+        l.set(Limits { per_chat_per_sec: Some(1), per_chat_burst: 3, ..Limits::default() });
+        let t = Instant::now();
+        for _ in 0..3 {
+            assert!(l.check(1, false, false, t).is_ok());
+            l.commit(1, false, t);
+        }
+        assert_eq!(l.check(1, false, false, t), Err(1));
+        assert!(l.check(1, false, false, t + Duration::from_millis(999)).is_err());
+        assert!(l.check(1, false, false, t + SECOND).is_ok());
     }
 
     #[test]

@@ -223,6 +223,9 @@ pub struct Limits {
     pub global_per_sec: Option<u32>,
     /// Messages per second to one chat (Telegram: about 1).
     pub per_chat_per_sec: Option<u32>,
+    /// How many messages one chat may get at once before the per-chat rate
+    /// applies (Telegram lets short bursts pass); 0 or 1: none.
+    pub per_chat_burst: u32,
     /// Messages per minute to one group or supergroup (Telegram: 20).
     pub per_group_per_min: Option<u32>,
     /// `retry_after` of a 429; 0 means "the real time until the window
@@ -233,14 +236,26 @@ pub struct Limits {
 impl Default for Limits {
     /// No limits at all.
     fn default() -> Self {
-        Limits { global_per_sec: None, per_chat_per_sec: None, per_group_per_min: None, retry_after_secs: 0 }
+        Limits {
+            global_per_sec: None,
+            per_chat_per_sec: None,
+            per_chat_burst: 1,
+            per_group_per_min: None,
+            retry_after_secs: 0,
+        }
     }
 }
 
 impl Limits {
     /// The limits Telegram documents for bots.
     pub fn telegram() -> Self {
-        Limits { global_per_sec: Some(30), per_chat_per_sec: Some(1), per_group_per_min: Some(20), retry_after_secs: 0 }
+        Limits {
+            global_per_sec: Some(30),
+            per_chat_per_sec: Some(1),
+            per_chat_burst: 3,
+            per_group_per_min: Some(20),
+            retry_after_secs: 0,
+        }
     }
 }
 

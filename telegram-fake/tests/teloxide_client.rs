@@ -364,6 +364,7 @@ async fn flood_limits_answer_retry_after() {
     tg.set_limits(Limits {
         global_per_sec: Some(30),
         per_chat_per_sec: Some(1),
+        per_chat_burst: 1,
         per_group_per_min: Some(20),
         retry_after_secs: 3,
     });

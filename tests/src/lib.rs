@@ -51,6 +51,17 @@ pub fn quick_broadcasts() -> broadcaster::Settings {
     }
 }
 
+/// Outbound settings for conversation tests: production's, but with no
+/// per-chat limit on replies (broadcasts keep theirs).
+pub fn conversation_outbound() -> basis_outbound::Settings {
+    basis_outbound::Settings { chat_burst: 10_000, group_burst: 10_000, ..basis_outbound::Settings::default() }
+}
+
+/// Outbound settings as in production.
+pub fn production_outbound() -> basis_outbound::Settings {
+    basis_outbound::Settings::default()
+}
+
 pub fn config_for(fake: &FakeTelegram, db: &TestDatabase) -> Config {
     Config {
         token: Some(fake.token().to_owned().into()),
@@ -89,6 +100,12 @@ impl TestApp {
         hooks.poll_timeout.get_or_insert(Duration::from_secs(1));
         // Quick progress reports and retries, so tests finish in seconds.
         hooks.broadcast.get_or_insert_with(quick_broadcasts);
+        // A conversation test sends a chat dozens of answers in a row; at
+        // Telegram's pace for one chat (a burst of 3, then one per 1.1 s)
+        // the authorization matrix alone would take ten minutes. Tests of
+        // the limits (outbound.rs, broadcast.rs, the scheduler's own) keep
+        // them; the rest lift the per-chat limit for replies.
+        hooks.outbound.get_or_insert_with(conversation_outbound);
         let fake = match fake {
             Some(fake) => fake,
             None => FakeTelegram::start().await,

@@ -8,7 +8,6 @@
 //! can only come from a send that was in flight (or sent but not yet settled)
 //! when the process died.
 
-mod limits;
 mod progress;
 mod schedule;
 mod sender;
@@ -17,23 +16,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use basis_handlers::{Context, Locale, ReplyBudget, events};
+use basis_handlers::{Context, Locale, Outbound, events};
+use basis_outbound::{ChatKey, Priority, Refusal, Scheduler};
 use basis_storage::{Claimed, Content, Event, EventNote, NewBroadcast, Outcome, Settlement, Storage, StorageError};
 use rand::Rng;
 use secrecy::SecretString;
-use teloxide::Bot;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-pub use limits::Limits;
 pub use sender::{SendResult, Sender};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Messages per second for everything the bot sends; `None`: unlimited.
-    pub rate: Option<u32>,
-    /// Sets `allow_paid_broadcast` (above 30/s Telegram charges Stars).
-    pub paid: bool,
     /// Sends in flight at once, so latency never caps the rate.
     pub max_in_flight: usize,
     pub lease: Duration,
@@ -51,8 +45,6 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            rate: Some(30),
-            paid: false,
             max_in_flight: 128,
             lease: Duration::from_secs(60),
             send_timeout: Duration::from_secs(20),
@@ -67,11 +59,16 @@ impl Default for Settings {
 
 struct Inner {
     ctx: Arc<Context>,
-    bot: Bot,
+    /// Status and report messages: they queue behind members' replies.
+    bot: Outbound,
     sender: Sender,
-    limits: Limits,
+    /// The one budget every send draws on; the broadcast gets what replies
+    /// leave.
+    scheduler: Scheduler,
     settings: Settings,
     metrics: Arc<crate::metrics::Metrics>,
+    /// Broadcasts whose progress message is still on its way.
+    posting: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 /// Cheap to clone; every clone drives the same queue.
@@ -83,16 +80,17 @@ pub struct Broadcaster {
 impl Broadcaster {
     pub fn new(
         ctx: Arc<Context>,
-        bot: Bot,
+        bot: &Outbound,
         api_url: &str,
         token: &SecretString,
         settings: Settings,
         metrics: Arc<crate::metrics::Metrics>,
     ) -> Broadcaster {
-        let sender = Sender::new(api_url, token, settings.paid, settings.send_timeout);
-        let replies: Arc<ReplyBudget> = ctx.replies.clone();
-        let limits = Limits::new(settings.rate, replies);
-        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, limits, settings, metrics }) }
+        let sender = Sender::new(api_url, token, settings.send_timeout);
+        let scheduler = bot.scheduler().clone();
+        let bot = bot.background();
+        let posting = Default::default();
+        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, scheduler, settings, metrics, posting }) }
     }
 
     fn storage(&self) -> &Storage {
@@ -133,7 +131,7 @@ impl Broadcaster {
 
         while !shutdown.is_cancelled() {
             if shrunk.elapsed() > Duration::from_secs(60) {
-                self.inner.limits.shrink();
+                self.inner.scheduler.shrink();
                 shrunk = tokio::time::Instant::now();
             }
             // Claim in useful batches: waiting for a quarter of the slots to
@@ -182,33 +180,43 @@ impl Broadcaster {
                     let (now, lease) = (self.now(), self.lease_ms());
                     prefetched = Some(tokio::spawn(async move { storage.claim(size, now, lease).await }));
                 }
-                let paced = tokio::select! {
-                    _ = self.inner.limits.until_global_ready() => true,
-                    _ = shutdown.cancelled() => false,
+                let grant = tokio::select! {
+                    grant = self.inner.scheduler.acquire(ChatKey::of(claimed.chat_id), Priority::Bulk) => grant,
+                    _ = shutdown.cancelled() => Err(Refusal::Closed),
                 };
-                if !paced {
-                    // Give back what this worker will not send.
-                    for claimed in std::iter::once(claimed).chain(batch.by_ref()) {
-                        let _ = tx.send(self.requeue(&claimed, self.now(), "shutdown"));
+                let paid = match grant {
+                    Ok(grant) => grant.paid,
+                    Err(Refusal::ChatLimited(wait)) => {
+                        let _ = tx.send(self.requeue(&claimed, self.now() + wait.as_millis() as i64, "chat limit"));
+                        continue;
                     }
-                    break;
-                }
-                if let Some(wait) = self.inner.limits.chat_wait(claimed.chat_id) {
-                    let _ = tx.send(self.requeue(&claimed, self.now() + wait.as_millis() as i64, "chat limit"));
-                    continue;
-                }
+                    Err(Refusal::Dropped | Refusal::Closed) => {
+                        // Give back what this worker will not send.
+                        for claimed in std::iter::once(claimed).chain(batch.by_ref()) {
+                            let _ = tx.send(self.requeue(&claimed, self.now(), "shutdown"));
+                        }
+                        break;
+                    }
+                };
                 let content = match contents.get(&claimed.broadcast_id) {
                     Some(content) => content.clone(),
-                    None => {
-                        // Finished broadcasts are not needed again.
-                        if contents.len() >= 256 {
-                            contents.clear();
+                    None => match self.storage().broadcast(claimed.broadcast_id).await {
+                        Ok(loaded) => {
+                            // Finished broadcasts are not needed again.
+                            if contents.len() >= 256 {
+                                contents.clear();
+                            }
+                            let content = loaded.and_then(|b| b.content()).map(Arc::new);
+                            contents.insert(claimed.broadcast_id, content.clone());
+                            content
                         }
-                        let loaded = self.storage().broadcast(claimed.broadcast_id).await.ok().flatten();
-                        let content = loaded.and_then(|b| b.content()).map(Arc::new);
-                        contents.insert(claimed.broadcast_id, content.clone());
-                        content
-                    }
+                        // A storage error says nothing about the broadcast:
+                        // the delivery waits and nothing is remembered.
+                        Err(error) => {
+                            let _ = tx.send(self.storage_trouble(&claimed, &error));
+                            continue;
+                        }
+                    },
                 };
                 let Some(content) = content else {
                     let outcome = Outcome::Failed { error: "broadcast has no content".to_owned() };
@@ -222,14 +230,20 @@ impl Broadcaster {
                         let fresh = events.get(&claimed.broadcast_id).filter(|(at, _)| at.elapsed() < EVENT_FRESH);
                         let event = match fresh {
                             Some((_, event)) => event.clone(),
-                            None => {
-                                if events.len() >= 256 {
-                                    events.clear();
+                            None => match self.storage().event(*event_id).await {
+                                Ok(loaded) => {
+                                    if events.len() >= 256 {
+                                        events.clear();
+                                    }
+                                    let loaded = loaded.map(Arc::new);
+                                    events.insert(claimed.broadcast_id, (tokio::time::Instant::now(), loaded.clone()));
+                                    loaded
                                 }
-                                let loaded = self.storage().event(*event_id).await.ok().flatten().map(Arc::new);
-                                events.insert(claimed.broadcast_id, (tokio::time::Instant::now(), loaded.clone()));
-                                loaded
-                            }
+                                Err(error) => {
+                                    let _ = tx.send(self.storage_trouble(&claimed, &error));
+                                    continue;
+                                }
+                            },
                         };
                         let Some(event) = event else {
                             let _ =
@@ -249,9 +263,11 @@ impl Broadcaster {
                     let sender = &this.inner.sender;
                     let (chat, reference) = (claimed.chat_id, claimed.ref_message_id);
                     let result = match outgoing {
-                        Outgoing::Content(content) => sender.send(chat, &content, reference, claimed.thread_id).await,
+                        Outgoing::Content(content) => {
+                            sender.send(chat, &content, reference, claimed.thread_id, paid).await
+                        }
                         Outgoing::Rendered { text, markup, edit } => {
-                            sender.send_rendered(chat, &text, markup, reference, edit).await
+                            sender.send_rendered(chat, &text, markup, reference, edit, paid).await
                         }
                     };
                     let outcome = this.decide(&claimed, result.clone());
@@ -291,7 +307,7 @@ impl Broadcaster {
     /// At a set pace, claim about two seconds of work: an urgent broadcast
     /// overtakes soon, and no lease runs out while rows wait their turn.
     fn ahead(&self) -> usize {
-        self.inner.settings.rate.map_or(usize::MAX, |rate| (rate as usize * 2).max(1))
+        self.inner.scheduler.settings().rate.map_or(usize::MAX, |rate| (rate as usize * 2).max(1))
     }
 
     fn claim_size(&self, free: usize) -> i64 {
@@ -300,6 +316,13 @@ impl Broadcaster {
 
     fn lease_ms(&self) -> i64 {
         self.inner.settings.lease.as_millis() as i64
+    }
+
+    /// The database failed while the delivery was prepared: it is tried
+    /// again a little later, without counting an attempt.
+    fn storage_trouble(&self, claimed: &Claimed, error: &StorageError) -> Settlement {
+        tracing::warn!(error = %error_chain(error), broadcast = claimed.broadcast_id, "could not read what to send; trying again");
+        self.requeue(claimed, self.now() + STORAGE_RETRY_MS, "storage")
     }
 
     fn requeue(&self, claimed: &Claimed, due_at: i64, why: &str) -> Settlement {
@@ -313,7 +336,7 @@ impl Broadcaster {
             SendResult::Sent { message_id } => Outcome::Sent { message_id },
             SendResult::RetryAfter { seconds } => {
                 let wait = Duration::from_secs(seconds.max(1));
-                self.inner.limits.pause_for(wait);
+                self.inner.scheduler.pause_for(wait);
                 tracing::warn!(retry_after = seconds, "Telegram asked to slow down; all sending pauses");
                 Outcome::Retry { due_at: now + wait.as_millis() as i64, error: "429".to_owned(), counts: false }
             }
@@ -331,6 +354,9 @@ impl Broadcaster {
         }
     }
 }
+
+/// How long a delivery waits after the database failed to say what to send.
+const STORAGE_RETRY_MS: i64 = 1_000;
 
 /// How long an event's row is reused for rendering one broadcast before it
 /// is read again (a change shows up in copies sent after it).

@@ -12,10 +12,15 @@ use basis_storage::{Broadcast, Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 use teloxide::{ApiError, RequestError};
+
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Inner;
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or_default()
@@ -25,11 +30,14 @@ fn texts(inner: &Inner) -> &Texts {
     &inner.ctx.texts
 }
 
-/// Posts the status message in the background: it waits its turn under the
-/// organizer chat's own limit (two posts in one second would draw a 429) and
-/// tries again when Telegram asks to slow down.
+/// Posts the status message in the background; the outbound path keeps it
+/// within the chat's limits and sends it again after a 429.
 pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, total: i64) {
     let locale = locale_of(locale);
+    // Until it is out, the final report waits for it: it may queue behind
+    // replies to the organizer for a second or two, longer than a small
+    // broadcast takes.
+    lock(&inner.posting).insert(id);
     tokio::spawn(async move {
         let text = reports::queued(texts(&inner), locale, id, total);
         if let Some(message) = send_status(&inner, chat, text).await
@@ -37,25 +45,18 @@ pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, 
         {
             tracing::warn!(%error, broadcast = id, "could not remember the progress message");
         }
+        lock(&inner.posting).remove(&id);
     });
 }
 
 async fn send_status(inner: &Inner, chat: i64, text: String) -> Option<i64> {
-    for _ in 0..5 {
-        while let Some(wait) = inner.limits.chat_wait(chat) {
-            tokio::time::sleep(wait).await;
-        }
-        inner.ctx.replies.note_reply();
-        match inner.bot.send_message(ChatId(chat), text.clone()).await {
-            Ok(message) => return Some(i64::from(message.id.0)),
-            Err(RequestError::RetryAfter(wait)) => tokio::time::sleep(wait.duration()).await,
-            Err(error) => {
-                tracing::warn!(%error, "could not post a status message");
-                return None;
-            }
+    match inner.bot.send_message(ChatId(chat), text).await {
+        Ok(message) => Some(i64::from(message.id.0)),
+        Err(error) => {
+            tracing::warn!(%error, "could not post a status message");
+            None
         }
     }
-    None
 }
 
 pub(super) async fn report_loop(inner: Arc<Inner>, shutdown: CancellationToken) {
@@ -106,6 +107,9 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
     // that a crash between finishing and reporting cannot lose the report
     // and two instances cannot both send it.
     for id in storage.unreported_broadcasts().await? {
+        if lock(&inner.posting).contains(&id) {
+            continue;
+        }
         if !storage.claim_report(id, inner.ctx.now(), REPORT_LEASE_MS).await? {
             continue;
         }
@@ -144,7 +148,6 @@ fn figures(broadcast: &Broadcast, progress: &Progress) -> Figures {
 
 /// Edits the status message; `true` when it shows `text` now.
 async fn edit_status(inner: &Inner, chat: i64, message: i64, text: String) -> bool {
-    inner.ctx.replies.note_reply();
     match inner.bot.edit_message_text(ChatId(chat), MessageId(message as i32), text).await {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => true,
         Err(error) => {

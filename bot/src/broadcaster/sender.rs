@@ -84,11 +84,10 @@ pub struct Sender {
     client: reqwest::Client,
     /// `<api>/bot<token>/`: secret, never logged.
     base: SecretString,
-    paid: bool,
 }
 
 impl Sender {
-    pub fn new(api_url: &str, token: &SecretString, paid: bool, timeout: Duration) -> Sender {
+    pub fn new(api_url: &str, token: &SecretString, timeout: Duration) -> Sender {
         let api = api_url.trim_end_matches('/');
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -96,18 +95,19 @@ impl Sender {
             .tcp_nodelay(true)
             .build()
             .unwrap_or_default();
-        Sender { client, base: format!("{api}/bot{}/", token.expose_secret()).into(), paid }
+        Sender { client, base: format!("{api}/bot{}/", token.expose_secret()).into() }
     }
 
     /// Sends `content` to `chat_id`. `reference` is the chat's own copy of
     /// an earlier broadcast: a new post replies to it, a correction edits or
-    /// deletes it.
+    /// deletes it. `paid`: the scheduler found no room in the free budget.
     pub async fn send(
         &self,
         chat_id: i64,
         content: &Content,
         reference: Option<i64>,
         thread: Option<i64>,
+        paid: bool,
     ) -> SendResult {
         let (method, mut body) = match (content, reference) {
             (Content::Text(text), _) => ("sendMessage", json!({ "chat_id": chat_id, "text": text })),
@@ -139,7 +139,8 @@ impl Sender {
             // Nothing new is sent: no paid broadcast, no reply.
             return corrected(self.call(method, &body).await, reference.unwrap_or(0));
         }
-        if self.paid {
+        // copyMessages has no such flag.
+        if paid && !matches!(content, Content::Album { .. }) {
             body["allow_paid_broadcast"] = json!(true);
         }
         if let Some(thread) = thread {
@@ -164,6 +165,7 @@ impl Sender {
         markup: Option<serde_json::Value>,
         reference: Option<i64>,
         edit: bool,
+        paid: bool,
     ) -> SendResult {
         let mut body = json!({ "chat_id": chat_id, "text": text });
         if let Some(markup) = markup {
@@ -176,7 +178,7 @@ impl Sender {
             body["message_id"] = json!(target);
             return corrected(self.call("editMessageText", &body).await, target);
         }
-        if self.paid {
+        if paid {
             body["allow_paid_broadcast"] = json!(true);
         }
         if let Some(reply_to) = reference {

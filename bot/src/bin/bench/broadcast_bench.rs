@@ -45,7 +45,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn database(engine: &str) -> anyhow::Result<Option<TestDatabase>> {
+pub(crate) async fn database(engine: &str) -> anyhow::Result<Option<TestDatabase>> {
     Ok(match engine {
         "sqlite" => Some(TestDatabase::sqlite().await),
         "postgres" => {

@@ -12,8 +12,12 @@
 //! delivery with limits off (against bare sends with the same concurrency),
 //! delivery at 30/s and 1000/s against a fake that enforces Telegram's
 //! limits, and the time from confirm to the first delivery.
+//!
+//! `crowd` — N members open a deep link within a second, then a post while
+//! others write: every answer and the post on Telegram's one budget.
 
 mod broadcast_bench;
+mod crowd_bench;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -34,6 +38,9 @@ enum Cli {
     Members(Args),
     /// The broadcaster: fan-out, delivery rates, limits, first delivery.
     Broadcast(broadcast_bench::Args),
+    /// A crowd joins at once, then a post while others write: replies and
+    /// the broadcast on one budget.
+    Crowd(crowd_bench::Args),
 }
 
 #[derive(clap::Args)]
@@ -71,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse() {
         Cli::Members(args) => members(args).await,
         Cli::Broadcast(args) => broadcast_bench::run(args).await,
+        Cli::Crowd(args) => crowd_bench::run(args).await,
     }
 }
 

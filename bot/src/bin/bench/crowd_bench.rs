@@ -1,0 +1,178 @@
+//! `basis-bench crowd`: what a deployment lives through when a poster's QR
+//! code is scanned at a rally. N members open the topic's deep link within
+//! a second, the whole application (polling, handlers, storage, the one
+//! outbound path) answers them against a fake that enforces Telegram's
+//! limits on every send; then the organizer posts, and while the post runs
+//! a tenth as many members write `/help`. Optionally on two instances
+//! sharing one PostgreSQL database.
+//!
+//! Printed: the share of members answered, the time to the last answer
+//! against the ideal N / limit, 429s during the burst and the broadcast, the
+//! broadcast's share of the limit, and how long the members who wrote during
+//! the broadcast waited.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use basis::{Application, Config, Hooks};
+use basis_storage::testing::TestDatabase;
+use basis_storage::{Content, NewBroadcast, PRIORITY_NORMAL};
+use basis_telegram_fake::{FakeTelegram, Limits};
+use tokio_util::sync::CancellationToken;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Members joining at once at the free 30/s.
+    #[arg(long, default_value_t = 1000)]
+    free: i64,
+    /// Members joining at once with paid broadcasts at 1000/s.
+    #[arg(long, default_value_t = 5000)]
+    paid: i64,
+    /// Instances sharing the database (PostgreSQL only; SQLite runs one).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    engines: Vec<String>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    for engine in &args.engines {
+        for (n, rate, paid) in [(args.free, 30, false), (args.paid, 1000, true)] {
+            let Some(db) = super::broadcast_bench::database(engine).await? else { continue };
+            let instances = if engine == "postgres" { args.instances.max(1) } else { 1 };
+            crowd(db, engine, n, rate, paid, instances).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the fake has delivered `count` messages in all; `None` when
+/// that did not happen within `patience`.
+async fn delivered(fake: &FakeTelegram, count: usize, patience: Duration) -> Option<Instant> {
+    let start = Instant::now();
+    while fake.delivery_count() < count {
+        if start.elapsed() > patience {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Some(Instant::now())
+}
+
+async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, instances: usize) -> anyhow::Result<()> {
+    let fake = FakeTelegram::start().await;
+    fake.set_keep_history(false);
+    fake.set_limits(Limits::telegram());
+    let config = Config { rate_limit: rate, paid_broadcast: paid, ..super::bench_config(&fake, &db) };
+    let stop = CancellationToken::new();
+    let mut running = Vec::new();
+    let mut broadcaster = None;
+    for _ in 0..instances {
+        let hooks = Hooks { poll_timeout: Some(Duration::from_secs(1)), ..Hooks::default() };
+        let app = Application::build(config.clone(), hooks).await?;
+        broadcaster.get_or_insert_with(|| app.broadcaster());
+        running.push(tokio::spawn(app.run(stop.clone())));
+    }
+    let menus = |r: &basis_telegram_fake::RecordedRequest| {
+        r.method == "setmycommands" && r.params.get("language_code").is_none()
+    };
+    fake.wait_for_request(menus, super::WAIT).await.ok_or_else(|| anyhow::anyhow!("bot did not start"))?;
+    // The leader polls; wait until it does, so the crowd meets a bot that
+    // is there.
+    fake.wait_for_request(|r| r.method == "getupdates", super::WAIT).await;
+    let members: Vec<_> = (1..=n)
+        .map(|id| {
+            let user = fake.user(20_000_000 + id, "Member", Some("de"));
+            let chat = fake.private_chat(&user);
+            (user, chat)
+        })
+        .collect();
+    // Others, not subscribed, who write while the post runs.
+    let writers: Vec<_> = (1..=(n / 10).max(1))
+        .map(|id| {
+            let user = fake.user(30_000_000 + id, "Writer", Some("de"));
+            let chat = fake.private_chat(&user);
+            (user, chat)
+        })
+        .collect();
+    let limit = f64::from(rate);
+    let ideal = Duration::from_secs_f64(n as f64 / limit);
+    let patience = ideal * 3 + Duration::from_secs(60);
+
+    // The crowd.
+    let started = Instant::now();
+    for (user, chat) in &members {
+        fake.send_text(user, chat, "/start strikes");
+    }
+    let joined = started.elapsed();
+    let last = delivered(&fake, n as usize, patience).await;
+    let answered: HashSet<i64> = fake.deliveries().iter().map(|(chat, _, _)| *chat).collect();
+    let burst_429 = fake.too_many_429s();
+    let took = last.map(|at| at.duration_since(started));
+
+    // The post, and members writing while it runs.
+    let before = fake.delivery_count();
+    let post = NewBroadcast {
+        author_id: 1,
+        content: Content::Text("Warnstreik morgen ab 6 Uhr".into()),
+        topics: vec!["strikes".into()],
+        priority: PRIORITY_NORMAL,
+        report_chat_id: None,
+        report_locale: "de".into(),
+        ref_broadcast_id: None,
+    };
+    let broadcaster = broadcaster.ok_or_else(|| anyhow::anyhow!("no instance"))?;
+    broadcaster.enqueue(post).await?;
+    delivered(&fake, before + (n as usize / 3), patience).await;
+    let asked = Instant::now();
+    for (user, chat) in &writers {
+        fake.send_text(user, chat, "/help");
+    }
+    let done = delivered(&fake, before + n as usize + writers.len(), patience).await;
+    let deliveries = fake.deliveries();
+    let writer_ids: HashSet<i64> = writers.iter().map(|(_, chat)| chat.id).collect();
+    let mut waits = Vec::new();
+    let mut post_times = Vec::new();
+    for (chat, _, at) in &deliveries[before..] {
+        if writer_ids.contains(chat) {
+            waits.push(at.duration_since(asked));
+        } else {
+            post_times.push(*at);
+        }
+    }
+    let writers = writers.len();
+    post_times.sort();
+    let span = post_times.last().zip(post_times.first()).map(|(l, f)| l.duration_since(*f).as_secs_f64());
+    let pace = span.filter(|s| *s > 0.0).map(|s| (post_times.len() - 1) as f64 / s).unwrap_or(0.0);
+    waits.sort();
+    let quantile = |q: f64| waits.get(((waits.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |d| d.as_secs_f64());
+
+    println!(
+        "{engine} × {instances}, {n} join at {rate}/s{}: joined in {:.2} s; answered {}/{n} = {:.1} %; last answer after {} \
+         (ideal N/limit {:.1} s → ratio {}); 429s in the burst {burst_429}",
+        if paid { " (paid)" } else { "" },
+        joined.as_secs_f64(),
+        answered.len(),
+        100.0 * answered.len() as f64 / n as f64,
+        took.map_or("—".to_owned(), |t| format!("{:.1} s", t.as_secs_f64())),
+        ideal.as_secs_f64(),
+        took.map_or("—".to_owned(), |t| format!("{:.2}", t.as_secs_f64() / ideal.as_secs_f64())),
+    );
+    println!(
+        "    then the post: {} deliveries at {pace:.1}/s = {:.1} % of the limit{}; 429s during it {}; {writers} members \
+         writing meanwhile answered after p50 {:.2} s, max {:.2} s | goals: 100 % answered, ratio ≤ 1.1, 0 × 429, \
+         post ≥ 97 %",
+        post_times.len(),
+        100.0 * pace / limit,
+        if done.is_none() { " (not finished)" } else { "" },
+        fake.too_many_429s() - burst_429,
+        quantile(0.5),
+        quantile(1.0),
+    );
+    stop.cancel();
+    for task in running {
+        let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+    }
+    fake.shutdown().await;
+    Ok(())
+}
