@@ -13,3 +13,9 @@ pub mod telemetry;
 
 pub use app::{Application, Hooks, StartError, prepare_storage};
 pub use config::Config;
+
+/// A mutex's guard; a panic elsewhere while it was held leaves data that is
+/// still fine to use (counters, sets of ids).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -20,6 +20,7 @@ use teloxide::dispatching::UpdateHandler;
 use tokio_util::sync::CancellationToken;
 
 use crate::broadcaster::SendResult;
+use crate::lock;
 
 /// Why a delivery failed or is tried again: the `reason` label.
 pub const REASONS: &[&str] = &["blocked", "rate_limited", "server_error", "network", "rejected", "moved"];
@@ -253,10 +254,6 @@ impl Metrics {
         }
         String::from_utf8(out).unwrap_or_default()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn priority_label(priority: i64) -> String {

@@ -12,15 +12,11 @@ use basis_storage::{Broadcast, Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 use teloxide::{ApiError, RequestError};
-
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Inner;
-
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use crate::lock;
 
 fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or_default()
