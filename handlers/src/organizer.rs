@@ -311,12 +311,17 @@ pub(crate) async fn decide(
             let queued =
                 ctx.storage.queue_draft(draft_id, DraftState::Open, Some(priority), Some(locale.code()), now).await?;
             let Some((broadcast, total)) = queued else { return handled() };
-            ctx.wake.notify_one();
+            // The confirmation shows "queued" before it becomes the progress
+            // report: edited afterwards, it could overwrite the final report
+            // of a broadcast that finished first.
+            let status = reports::queued(&ctx.texts, locale, broadcast, total);
+            ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, status).await)?;
             ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
+            ctx.wake.notify_one();
             let detail = format!("draft {draft_id}, {total} chats");
             ctx.storage.audit(actor, "post", &broadcast.to_string(), &detail, now).await?;
             tracing::info!(broadcast, total, draft = draft_id, "post confirmed");
-            reports::queued(&ctx.texts, locale, broadcast, total)
+            return Ok((t!(ctx.texts, locale, "post-done"), false));
         }
         PostAction::Schedule => {
             if !ctx.storage.move_draft(draft_id, DraftState::Open, DraftState::Timing).await? {

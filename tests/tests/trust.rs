@@ -510,7 +510,16 @@ async fn a_flood_from_one_member_leaves_everyone_else_served() {
         })),
         ..Hooks::default()
     };
-    let app = TestApp::spawn_configured(TestDatabase::sqlite().await, hooks, |c| c.flood_per_minute = 30).await;
+    // Room in the global budget (paid, 1000/s): flood control is what is
+    // tested. At 30/s its 70 answers would take over two seconds, and the
+    // limiter (one update per two seconds after the burst) would let a 31st
+    // update of the flooder's through.
+    let app = TestApp::spawn_configured(TestDatabase::sqlite().await, hooks, |c| {
+        c.flood_per_minute = 30;
+        c.rate_limit = 1000;
+        c.paid_broadcast = true;
+    })
+    .await;
     let flooder = app.member(1_001, Some("en"));
     let presser = app.member(1_002, Some("en"));
     let others = [app.member(1_003, Some("en")), app.member(1_004, Some("en"))];
