@@ -18,6 +18,8 @@ fn limited() -> Hooks {
     Hooks { outbound: Some(basis_tests::production_outbound()), ..Hooks::default() }
 }
 
+static CROWDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const WELCOME: &str = "✅ Du bekommst jetzt Neuigkeiten zu ✊ Streiks.";
 
 /// Waits until the fake has delivered `count` new messages in all (checked
@@ -60,6 +62,8 @@ fn pace(times: &mut [Instant]) -> f64 {
 /// crowd's replies leave no debt behind that would stall the post (before
 /// the one outbound path it ran at 38 % after a crowd, or not at all).
 async fn crowd_then_post(app: &TestApp, n: i64, limit: f64, at_least: f64, engine: Engine) {
+    // One crowd at a time: two on two cores measure each other.
+    let _turn = CROWDS.lock().await;
     let organizer = app.member(1, Some("de"));
     let crowd: Vec<Member> = (100_000..100_000 + n).map(|id| app.member(id, Some("de"))).collect();
     let chats: HashSet<i64> = crowd.iter().map(Member::chat_id).collect();
@@ -82,12 +86,14 @@ async fn crowd_then_post(app: &TestApp, n: i64, limit: f64, at_least: f64, engin
     assert_eq!(per_chat.len(), n as usize, "{engine:?}: every member is answered");
     assert!(per_chat.values().all(|k| *k == 1), "{engine:?}: nobody is answered twice");
     assert_eq!(app.fake.too_many_429s(), 0, "{engine:?}: the crowd's answers draw no 429");
-    // In arrival order within the budget: an answer comes at most three
+    // In arrival order within the budget: an answer comes at most five
     // seconds' worth of answers before or after its place in the crowd (the
-    // handlers' database work before the answer takes varying time).
+    // handlers' database work before the answer takes varying time,
+    // PostgreSQL's most). Answered in random order, most would be hundreds
+    // of places off.
     let mut order = got.clone();
     order.sort_by_key(|(_, at)| *at);
-    let slack = 3 * limit as usize + 16;
+    let slack = 5 * limit as usize + 16;
     for (rank, (chat, _)) in order.iter().enumerate() {
         let arrived = (*chat - 100_000) as usize;
         assert!(rank.abs_diff(arrived) <= slack, "{engine:?}: member #{arrived} was answered #{rank}");
