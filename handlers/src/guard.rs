@@ -30,7 +30,9 @@ pub(crate) fn panic_guard() -> Handler {
                 }
                 cont(deps).await
             };
-            match AssertUnwindSafe(guarded).catch_unwind().await {
+            // Its replies take their turn by the update's arrival.
+            let order = update.as_ref().map_or(0, |u| u64::from(u.id.0));
+            match AssertUnwindSafe(basis_outbound::answering(order, guarded)).catch_unwind().await {
                 Ok(flow) => flow,
                 Err(panic) => {
                     let reason = panic

@@ -75,6 +75,16 @@ impl Scene {
         self.ask(intro, keyboard).await
     }
 
+    /// The chat's row as its first choice stores it.
+    fn new_chat(&self) -> basis_storage::NewChat<'static> {
+        basis_storage::NewChat {
+            id: self.chat.id.0,
+            kind: self.kind,
+            locale: self.locale.code(),
+            privacy_version: self.ctx.privacy_version,
+        }
+    }
+
     /// Creates the chat's row: the member has made a choice.
     async fn remember(&self) -> HandlerResult {
         if !self.stored {
@@ -210,10 +220,15 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
             let target = valid_payload(&payload).then(|| stats::deep_link_target(&ctx.topics, &payload)).flatten();
             match target {
                 Some((topic, campaign)) => {
-                    scene.remember().await?;
+                    // Written with the joins arriving at the same time: a
+                    // crowd scanning the poster's QR code at once is
+                    // answered as fast as Telegram allows.
                     let source = basis_storage::link_source(&campaign);
-                    ctx.storage.subscribe_via(scene.chat.id.0, topic.key.as_str(), &source, ctx.now()).await?;
-                    scene.send_topics(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale))).await
+                    let topics = ctx.storage.join_via(scene.new_chat(), topic.key.as_str(), &source, ctx.now()).await?;
+                    let keyboard = keyboards::topics(ctx, locale, &topics);
+                    scene
+                        .ask(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale)), keyboard)
+                        .await
                 }
                 None => {
                     let welcome = t!(ctx.texts, locale, "welcome", org = ctx.organisation.clone());

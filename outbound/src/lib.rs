@@ -19,7 +19,7 @@ use teloxide::Bot;
 use teloxide::types::{ChatId, Recipient};
 
 pub use request::{Dropped, Paced, is_dropped};
-pub use scheduler::{ChatKey, Grant, Priority, Refusal, Scheduler, Stats};
+pub use scheduler::{ChatKey, Grant, Priority, Refusal, Scheduler, Stats, answering};
 pub use settings::{FREE_PER_SEC, Settings};
 
 /// The bot every part of Basis sends with: a `Requester` whose

@@ -11,6 +11,7 @@ mod albums;
 mod channels;
 mod error;
 mod events;
+mod joins;
 mod leader;
 mod ledger;
 mod maintenance;
@@ -36,7 +37,7 @@ pub use events::{Answers, DueReminder, Event, valid_answer};
 pub use leader::Leadership;
 pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
-pub use members::{Chat, ChatKind, ChatStatus};
+pub use members::{Chat, ChatKind, ChatStatus, NewChat};
 pub use organizers::{AuditEntry, Organizer, Redeemed};
 pub use privacy::{ChatData, DeliveryRecord, RsvpRecord, SubscriptionRecord};
 pub use queue::{
@@ -85,6 +86,8 @@ pub struct Storage {
     /// leases last a minute, so looking once a second is plenty and saves
     /// a statement per claim.
     pub(crate) leases_checked: Arc<std::sync::atomic::AtomicI64>,
+    /// Deep-link joins waiting for their batch.
+    joins: Arc<joins::JoinQueue>,
 }
 
 impl Storage {
@@ -99,7 +102,12 @@ impl Storage {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Self { pool: Pool::Postgres(pool), writer: Arc::default(), leases_checked: Arc::default() })
+            Ok(Self {
+                pool: Pool::Postgres(pool),
+                writer: Arc::default(),
+                leases_checked: Arc::default(),
+                joins: Arc::default(),
+            })
         } else {
             Err(StorageError::UnsupportedUrl)
         }
@@ -127,7 +135,12 @@ impl Storage {
         if !in_memory {
             restrict_to_owner(options.get_filename());
         }
-        Ok(Self { pool: Pool::Sqlite(pool), writer: Arc::default(), leases_checked: Arc::default() })
+        Ok(Self {
+            pool: Pool::Sqlite(pool),
+            writer: Arc::default(),
+            leases_checked: Arc::default(),
+            joins: Arc::default(),
+        })
     }
 
     /// This process's turn to write, on SQLite; PostgreSQL needs none.
@@ -188,4 +201,10 @@ fn restrict_to_owner(_path: &std::path::Path) {}
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// A std mutex's guard, also when a panicking holder poisoned it: what is
+/// guarded here stays consistent between statements.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

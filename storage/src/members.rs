@@ -96,7 +96,31 @@ pub struct Chat {
 }
 
 /// A statistics event: topic, time, +1 / -1, source. No chat id, by design.
-const EVENT: &str = "INSERT INTO subscription_events (topic_key, at, delta, source) VALUES ($1, $2, $3, $4)";
+pub(crate) const EVENT: &str = "INSERT INTO subscription_events (topic_key, at, delta, source) VALUES ($1, $2, $3, $4)";
+
+/// A subscription to a current topic; nothing for a retired or unknown one.
+pub(crate) const SUBSCRIBE: &str = "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
+                         SELECT $1, $2, $3 WHERE EXISTS \
+                           (SELECT 1 FROM topics WHERE key = $2 AND NOT retired) \
+                         ON CONFLICT (chat_id, topic_key) DO NOTHING";
+
+/// A chat's first row; an existing one stays as it is.
+pub(crate) const INSERT_CHAT: &str = "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at, privacy_version) \
+                           VALUES ($1, $2, $3, 'active', $4, $4, $5) ON CONFLICT (id) DO NOTHING";
+
+/// A chat's topic keys in the configured order.
+pub(crate) const SUBSCRIPTIONS: &str = "SELECT s.topic_key FROM subscriptions s JOIN topics t ON t.key = s.topic_key \
+                             WHERE s.chat_id = $1 ORDER BY t.position, t.key";
+
+/// A chat as it is first stored: on its first choice, which is its consent
+/// to the privacy notice of `privacy_version`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewChat<'a> {
+    pub id: i64,
+    pub kind: ChatKind,
+    pub locale: &'a str,
+    pub privacy_version: i64,
+}
 
 macro_rules! select_chat {
     () => {
@@ -161,13 +185,10 @@ impl Storage {
     /// (which names no chat) are written in one transaction.
     pub async fn subscribe_via(&self, chat_id: i64, topic: &str, source: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
-        let sql = "INSERT INTO subscriptions (chat_id, topic_key, created_at) \
-                   SELECT $1, $2, $3 WHERE EXISTS \
-                     (SELECT 1 FROM topics WHERE key = $2 AND NOT retired) \
-                   ON CONFLICT (chat_id, topic_key) DO NOTHING";
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let done = sqlx::query(sql).bind(chat_id).bind(topic).bind(now).execute(&mut *tx).await?.rows_affected();
+            let done =
+                sqlx::query(SUBSCRIBE).bind(chat_id).bind(topic).bind(now).execute(&mut *tx).await?.rows_affected();
             if done > 0 {
                 sqlx::query(EVENT).bind(topic).bind(now).bind(1_i64).bind(source).execute(&mut *tx).await?;
             }
@@ -212,9 +233,7 @@ impl Storage {
 
     /// The chat's topic keys in the configured order.
     pub async fn subscriptions(&self, chat_id: i64) -> Result<Vec<String>> {
-        let sql = "SELECT s.topic_key FROM subscriptions s JOIN topics t ON t.key = s.topic_key \
-                   WHERE s.chat_id = $1 ORDER BY t.position, t.key";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(sql).bind(chat_id).fetch_all(p).await)?)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(SUBSCRIPTIONS).bind(chat_id).fetch_all(p).await)?)
     }
 
     /// Forgets the chat: its row and everything hanging off it. Returns

@@ -3,8 +3,8 @@
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
-    ChatKind, ChatStatus, Content, DAY_MS, LinkJoins, NewBroadcast, Outcome, PRIORITY_NORMAL, Settlement, Storage,
-    TopicSeed, TopicStats, TopicText, day_start,
+    ChatKind, ChatStatus, Content, DAY_MS, LinkJoins, NewBroadcast, NewChat, Outcome, PRIORITY_NORMAL, Settlement,
+    Storage, TopicSeed, TopicStats, TopicText, day_start,
 };
 
 async fn seeded(s: &Storage) {
@@ -251,5 +251,81 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
         assert_eq!(recent[1].created_at, NOW - 10);
         assert_eq!(recent[0].topic_keys(), ["europe", "energy"]);
         assert_eq!(s.recent_broadcasts(1).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_join_through_a_link_stores_the_chat_the_subscription_and_the_count_at_once() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        let engine = db.engine();
+        seeded(s).await;
+        let chat = NewChat { id: 987_650_002, kind: ChatKind::Private, locale: "en", privacy_version: 3 };
+        let topics = s.join_via(chat, "strikes", "link:gate", NOW).await.unwrap();
+        assert_eq!(topics, ["strikes"], "{engine:?}");
+        let stored = s.chat(chat.id).await.unwrap().expect("the chat is stored");
+        assert_eq!((stored.locale.as_str(), stored.consent_at, stored.privacy_version), ("en", NOW, 3), "{engine:?}");
+
+        // A second link: the row stays as it was (first consent, language),
+        // the keyboard shows both topics in the configured order.
+        let later = NewChat { locale: "de", privacy_version: 4, ..chat };
+        let topics = s.join_via(later, "energy", "link:", NOW + 1000).await.unwrap();
+        assert_eq!(topics, ["energy", "strikes"], "{engine:?}");
+        let stored = s.chat(chat.id).await.unwrap().unwrap();
+        assert_eq!((stored.locale.as_str(), stored.consent_at, stored.privacy_version), ("en", NOW, 3), "{engine:?}");
+
+        // The same link again, and a topic that does not exist: no join counted.
+        assert_eq!(s.join_via(chat, "strikes", "link:gate", NOW + 2000).await.unwrap(), ["energy", "strikes"]);
+        assert_eq!(s.join_via(chat, "nonsense", "link:gate", NOW + 2000).await.unwrap(), ["energy", "strikes"]);
+        let joins = s.link_joins().await.unwrap();
+        assert_eq!(
+            joins,
+            vec![
+                LinkJoins { topic_key: "energy".into(), campaign: String::new(), joins: 1 },
+                LinkJoins { topic_key: "strikes".into(), campaign: "gate".into(), joins: 1 },
+            ],
+            "{engine:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_joining_at_once_is_written_in_batches_each_join_with_its_own_answer() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        let engine = db.engine();
+        seeded(s).await;
+        // Some already follow energy; a few open a link to a topic that is
+        // not there.
+        for id in 1..=50 {
+            let chat = NewChat { id, kind: ChatKind::Private, locale: "de", privacy_version: 1 };
+            s.join_via(chat, "energy", "link:", NOW).await.unwrap();
+        }
+        let crowd: Vec<_> = (1..=600_i64)
+            .map(|id| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let topic = if id % 100 == 0 { "nonsense" } else { "strikes" };
+                    let chat = NewChat { id, kind: ChatKind::Private, locale: "en", privacy_version: 2 };
+                    (id, s.join_via(chat, topic, "link:gate", NOW + id).await.unwrap())
+                })
+            })
+            .collect();
+        for task in crowd {
+            let (id, topics) = task.await.unwrap();
+            let expected: &[&str] = match (id <= 50, id % 100 == 0) {
+                (true, _) => &["energy", "strikes"],
+                (false, true) => &[],
+                (false, false) => &["strikes"],
+            };
+            assert_eq!(topics, expected, "{engine:?}: chat {id}");
+            let stored = s.chat(id).await.unwrap().expect("every chat is stored");
+            let first = if id <= 50 { ("de", NOW, 1) } else { ("en", NOW + id, 2) };
+            assert_eq!((stored.locale.as_str(), stored.consent_at, stored.privacy_version), first, "{engine:?}: {id}");
+        }
+        let joins = s.link_joins().await.unwrap();
+        let gate = joins.iter().find(|j| j.campaign == "gate").expect("the gate's link");
+        assert_eq!((gate.topic_key.as_str(), gate.joins), ("strikes", 594), "{engine:?}");
+        assert_eq!(stats_of(&s.topic_stats(NOW + 1000).await.unwrap(), "strikes").subscribers, 594, "{engine:?}");
     }
 }

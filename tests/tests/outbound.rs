@@ -86,18 +86,22 @@ async fn crowd_then_post(app: &TestApp, n: i64, limit: f64, at_least: f64, engin
     assert_eq!(per_chat.len(), n as usize, "{engine:?}: every member is answered");
     assert!(per_chat.values().all(|k| *k == 1), "{engine:?}: nobody is answered twice");
     assert_eq!(app.fake.too_many_429s(), 0, "{engine:?}: the crowd's answers draw no 429");
-    // In arrival order within the budget: an answer comes at most five
-    // seconds' worth of answers before or after its place in the crowd (the
-    // handlers' database work before the answer takes varying time,
-    // PostgreSQL's most). Answered in random order, most would be hundreds
-    // of places off.
+    // In arrival order within the budget: replies take their turn by their
+    // update's arrival, whatever order the handlers finish their database
+    // work in (joins written in one batch resume together). An answer
+    // comes at most two seconds' worth of answers from its place: only
+    // those granted before an earlier member's handler asked can be ahead
+    // of it. Answered in random order, most would be hundreds of places off.
     let mut order = got.clone();
     order.sort_by_key(|(_, at)| *at);
-    let slack = 5 * limit as usize + 16;
+    let slack = 2 * limit as usize + 16;
+    let mut furthest = 0;
     for (rank, (chat, _)) in order.iter().enumerate() {
         let arrived = (*chat - 100_000) as usize;
+        furthest = furthest.max(rank.abs_diff(arrived));
         assert!(rank.abs_diff(arrived) <= slack, "{engine:?}: member #{arrived} was answered #{rank}");
     }
+    eprintln!("{engine:?}: {n} answered, at most {furthest} places from their place in the crowd");
     for member in crowd.iter().step_by(97) {
         assert_eq!(app.subscriptions(member.chat_id()).await, ["strikes"]);
     }

@@ -116,7 +116,12 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     }
     let joined = started.elapsed();
     let last = delivered(&fake, n as usize, patience).await;
-    let answered: HashSet<i64> = fake.deliveries().iter().map(|(chat, _, _)| *chat).collect();
+    let answers = fake.deliveries();
+    let answered: HashSet<i64> = answers.iter().map(|(chat, _, _)| *chat).collect();
+    let mut answer_times: Vec<Instant> = answers.iter().map(|(_, _, at)| *at).collect();
+    answer_times.sort();
+    let first_answer = answer_times.first().map(|at| at.duration_since(started));
+    let answer_pace = pace_of(&answer_times);
     let burst_429 = fake.too_many_429s();
     let took = last.map(|at| at.duration_since(started));
 
@@ -164,7 +169,8 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
 
     println!(
         "{engine} × {instances}, {n} join at {rate}/s{}: joined in {:.2} s; answered {}/{n} = {:.1} %; last answer after {} \
-         (ideal N/limit {:.1} s → ratio {}); 429s in the burst {burst_429}",
+         (ideal N/limit {:.1} s → ratio {}); 429s in the burst {burst_429}; the first answer after {}, then \
+         {answer_pace:.1}/s",
         if paid { " (paid)" } else { "" },
         joined.as_secs_f64(),
         answered.len(),
@@ -172,6 +178,7 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
         took.map_or("—".to_owned(), |t| format!("{:.1} s", t.as_secs_f64())),
         ideal.as_secs_f64(),
         took.map_or("—".to_owned(), |t| format!("{:.2}", t.as_secs_f64() / ideal.as_secs_f64())),
+        first_answer.map_or("—".to_owned(), |t| format!("{:.2} s", t.as_secs_f64())),
     );
     println!(
         "    then the post: {} deliveries{}; alone {alone:.1}/s = {:.1} % of the limit; with {writers} members writing \
