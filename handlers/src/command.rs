@@ -85,66 +85,11 @@ pub enum Command {
 }
 
 impl Command {
-    /// Commands for organizers and owners: they work in private chats only.
-    pub fn is_for_organizers(&self) -> bool {
-        matches!(
-            self,
-            Command::Post(_)
-                | Command::Invite(_)
-                | Command::Organizers
-                | Command::Revoke(_)
-                | Command::Audit
-                | Command::FollowUp(_)
-                | Command::Edit(_)
-                | Command::Retract(_)
-                | Command::Scheduled
-                | Command::Stats
-                | Command::Link(_)
-                | Command::Qr(_)
-                | Command::Channel(_)
-                | Command::Event(_)
-                | Command::Events
-                | Command::EventChange(_)
-                | Command::EventCancel(_)
-        )
-    }
-}
-
-impl Command {
-    /// Commands that take no argument ignore trailing words, as Telegram
-    /// clients sometimes append them.
+    /// The command `text` names, its arguments read by its declaration
+    /// ([`crate::registry`]). Commands that take no argument ignore trailing
+    /// words, as Telegram clients sometimes append them.
     pub fn from_text(text: &CommandText<'_>) -> Option<Command> {
-        let args = text.args.to_owned();
-        Some(match text.name.as_str() {
-            "start" => Command::Start(args),
-            "topics" | "themen" => Command::Topics,
-            "subscribe" => Command::Subscribe(args),
-            "unsubscribe" => Command::Unsubscribe(args),
-            "mytopics" => Command::MyTopics,
-            "privacy" | "datenschutz" => Command::Privacy,
-            "mydata" | "meinedaten" => Command::MyData,
-            "stop" => Command::Stop,
-            "language" | "sprache" => Command::Language(args),
-            "help" | "hilfe" => Command::Help,
-            "post" => Command::Post(args),
-            "invite" | "einladen" => Command::Invite(args),
-            "organizers" | "organisatoren" => Command::Organizers,
-            "revoke" | "entziehen" => Command::Revoke(args),
-            "audit" | "protokoll" => Command::Audit,
-            "followup" | "nachtrag" => Command::FollowUp(args),
-            "edit" | "korrigieren" => Command::Edit(args),
-            "retract" | "zurueckziehen" => Command::Retract(args),
-            "scheduled" | "geplant" => Command::Scheduled,
-            "stats" | "statistik" => Command::Stats,
-            "link" => Command::Link(args),
-            "qr" => Command::Qr(args),
-            "channel" | "kanal" => Command::Channel(args),
-            "event" | "termin" => Command::Event(args),
-            "events" | "termine" => Command::Events,
-            "eventchange" | "terminaendern" => Command::EventChange(args),
-            "eventcancel" | "terminabsagen" => Command::EventCancel(args),
-            _ => return None,
-        })
+        crate::registry::find(&text.name).map(|declaration| (declaration.parse)(text.args.to_owned()))
     }
 }
 

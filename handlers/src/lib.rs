@@ -17,6 +17,7 @@ mod menu;
 mod organizer;
 pub mod pictures;
 mod privacy;
+pub mod registry;
 pub mod reports;
 mod roles;
 pub mod stats;

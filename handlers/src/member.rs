@@ -9,6 +9,7 @@ use teloxide::types::{Chat, InlineKeyboardMarkup, Me, MessageId, User};
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::corrections::{self, Correction};
+use crate::registry::{self, Audience, Declaration, Place};
 use crate::topics::CatalogTopic;
 use crate::{Ctx, HandlerError, HandlerResult, Locale, Outbound, keyboards, organizer, roles, stats, t};
 use crate::{channels, events};
@@ -140,6 +141,21 @@ impl Scene {
     }
 }
 
+/// `/help`: the commands the asker may use. Organizers' commands work in
+/// private chats only, so only there are they listed for organizers.
+async fn help(scene: &Scene, from: Option<&User>) -> HandlerResult {
+    let audience = if scene.chat.is_private() {
+        match roles::role_of(scene, from).await? {
+            Some(role) if role.is_owner() => Audience::Owner,
+            Some(_) => Audience::Organizer,
+            None => Audience::Member,
+        }
+    } else {
+        Audience::Member
+    };
+    scene.say(registry::help(&scene.ctx.texts, scene.locale, audience)).await
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Permission {
     Allowed,
@@ -156,14 +172,17 @@ pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) ->
     let command = msg.text().and_then(CommandText::split);
     let command = match command {
         Some(c) if !c.is_for(me.username()) => return Ok(()),
-        Some(c) => Some((Command::from_text(&c), c.mention.is_some())),
+        Some(c) => {
+            let declared = registry::find(&c.name).map(|d| (d, (d.parse)(c.args.to_owned())));
+            Some((declared, c.mention.is_some()))
+        }
         // In groups the bot hears only commands; chatter there is not for it.
         None if !private => return Ok(()),
         None => None,
     };
     let scene = Scene::new(bot, ctx, &msg.chat, msg.from.as_ref()).await?;
     let outcome = match command {
-        Some((Some(command), _)) => run(&scene, command, &msg, &me).await,
+        Some((Some((declaration, command)), _)) => run(&scene, declaration, command, &msg, &me).await,
         Some((None, addressed)) if private || addressed => {
             scene.say(t!(scene.ctx.texts, scene.locale, "unknown-command")).await
         }
@@ -186,13 +205,13 @@ pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) ->
     outcome
 }
 
-async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> HandlerResult {
+async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &Message, me: &Me) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let changes_topics =
         matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
             || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
-    if command.is_for_organizers() && !scene.chat.is_private() {
+    if declaration.place == Place::Private && !scene.chat.is_private() {
         return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
     }
     if changes_topics {
@@ -296,7 +315,7 @@ async fn run(scene: &Scene, command: Command, msg: &Message, me: &Me) -> Handler
             }
             None => scene.say(t!(ctx.texts, locale, "language-unknown")).await,
         },
-        Command::Help => scene.say(t!(ctx.texts, locale, "help")).await,
+        Command::Help => help(scene, msg.from.as_ref()).await,
         Command::Post(args) => organizer::post(scene, msg, &args).await,
         Command::FollowUp(args) => organizer::follow_up(scene, msg, &args).await,
         Command::Edit(args) => corrections::correct(scene, msg, &args, Correction::Edit).await,

@@ -53,17 +53,6 @@ language-set = Die Sprache ist jetzt Deutsch.
 language-unknown = Diese Sprache gibt es nicht. Verfügbar: de (Deutsch), en (English).
 language-name = Deutsch
 
-help =
-    So funktioniert es:
-    /topics – Themen wählen
-    /subscribe <Thema> – ein Thema abonnieren
-    /unsubscribe <Thema> – ein Thema abbestellen
-    /mytopics – deine Themen
-    /language – Sprache wählen
-    /privacy – was über dich gespeichert ist
-    /mydata – alles davon als Datei
-    /stop – abmelden und alle Daten löschen
-    /help – diese Hilfe
 
 unknown-command = Diesen Befehl kenne ich nicht. Mit /help siehst du, was geht.
 not-a-command = Ich verstehe nur Befehle. Mit /help siehst du, was geht, mit /topics wählst du deine Themen.
@@ -335,3 +324,38 @@ privacy-changed = 🔏 Unser Datenschutzhinweis hat sich geändert (Version { $v
 mydata-caption = Alles, was über diesen Chat gespeichert ist (JSON). Mit /stop löschst du alles.
 cmd-mydata = Alle deine Daten als Datei
 mydata-admins-only = Die Daten dieser Gruppe bekommen nur ihre Admins.
+
+## /help und das Befehlsmenü, aus den Befehlsdeklarationen
+## (handlers/src/registry.rs): eine Beschreibung je Befehl und die
+## Argumente, die /help nennt.
+help-intro = So funktioniert es:
+help-organizers = Für Organisator*innen:
+help-owners = Für Verantwortliche:
+cmd-post = An die Mitglieder von Themen senden
+cmd-followup = Ein Nachtrag zu einem früheren Beitrag
+cmd-edit = Einen Beitrag in allen Chats korrigieren
+cmd-retract = Einen Beitrag aus allen Chats zurückziehen
+cmd-scheduled = Beiträge, die auf ihre Zeit warten
+cmd-event = Eine Versammlung einberufen
+cmd-events = Kommende Versammlungen und ihre Antworten
+cmd-eventchange = Zeit oder Ort einer Versammlung ändern
+cmd-eventcancel = Eine Versammlung absagen
+cmd-stats = Abonnent*innen, Wachstum, letzte Beiträge
+cmd-link = Der Link eines Themas für Flyer und Webseiten
+cmd-qr = Der Link als QR-Code für den Druck
+cmd-invite = Eine*n Organisator*in einladen
+cmd-organizers = Verantwortliche und Organisator*innen
+cmd-revoke = Organisationsrechte entziehen
+cmd-audit = Die letzten Aktionen der Organisator*innen
+cmd-channel = Einen Kanal oder ein Forenthema mit einem Thema verbinden
+usage-topic = <Thema>
+usage-post = <Themen> <Text>
+usage-followup = <Nummer> <Text>
+usage-edit = <Nummer> <neuer Text>
+usage-id = <Nummer>
+usage-event = <Themen> <Wann> | <Titel> | <Ort>
+usage-eventchange = <Nummer> zeit|ort <neuer Wert>
+usage-link = <Thema> [Kampagne]
+usage-invite = [Themen]
+usage-revoke = <ID>
+usage-channel = [remove] <Thema> <@Kanal | ID> [Thread]

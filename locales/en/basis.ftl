@@ -53,17 +53,6 @@ language-set = The language is now English.
 language-unknown = There is no such language. Available: de (Deutsch), en (English).
 language-name = English
 
-help =
-    How it works:
-    /topics – choose topics
-    /subscribe <topic> – follow a topic
-    /unsubscribe <topic> – stop following a topic
-    /mytopics – your topics
-    /language – choose your language
-    /privacy – what is stored about you
-    /mydata – all of it as a file
-    /stop – leave and delete all data
-    /help – this help
 
 unknown-command = I don't know that command. /help shows what I can do.
 not-a-command = I only understand commands. /help shows what I can do, /topics lets you choose your topics.
@@ -335,3 +324,38 @@ privacy-changed = 🔏 Our privacy notice has changed (version { $version }). He
 mydata-caption = Everything stored about this chat (JSON). /stop deletes all of it.
 cmd-mydata = All your data as a file
 mydata-admins-only = Only this group's admins can get the group's data.
+
+## /help and the command menu, made from the command declarations
+## (handlers/src/registry.rs): one description per command, and the
+## argument hints /help shows.
+help-intro = How it works:
+help-organizers = For organizers:
+help-owners = For owners:
+cmd-post = Post to the members of topics
+cmd-followup = A follow-up to an earlier post
+cmd-edit = Correct a post in every chat
+cmd-retract = Withdraw a post from every chat
+cmd-scheduled = Posts waiting for their time
+cmd-event = Call an assembly
+cmd-events = Upcoming assemblies and their answers
+cmd-eventchange = Change an assembly's time or place
+cmd-eventcancel = Cancel an assembly
+cmd-stats = Subscribers, growth, latest posts
+cmd-link = A topic's link for flyers and websites
+cmd-qr = The link as a QR code for print
+cmd-invite = Invite an organizer
+cmd-organizers = Owners and organizers
+cmd-revoke = Take organizer rights away
+cmd-audit = The latest organizer actions
+cmd-channel = Link a channel or forum topic to a topic
+usage-topic = <topic>
+usage-post = <topics> <text>
+usage-followup = <number> <text>
+usage-edit = <number> <new text>
+usage-id = <number>
+usage-event = <topics> <when> | <title> | <place>
+usage-eventchange = <number> time|place <new value>
+usage-link = <topic> [campaign]
+usage-invite = [topics]
+usage-revoke = <id>
+usage-channel = [remove] <topic> <@channel | id> [thread]

@@ -171,6 +171,31 @@ const MATRIX: &[Row] = &[
     },
 ];
 
+/// The matrix is checked against the command declarations: every command
+/// for organizers or owners has its row, works in private chats only, and
+/// its row expects what its audience says (owners' commands refuse the
+/// organizer, organizers' commands serve them).
+#[test]
+fn the_matrix_has_a_row_for_every_declared_organizer_command() {
+    use basis_handlers::registry::{Audience, COMMANDS, Place};
+    let rows: Vec<&str> = MATRIX.iter().filter_map(|r| r.act.strip_prefix('/')).collect();
+    for d in COMMANDS.iter().filter(|d| d.audience > Audience::Member) {
+        let row = MATRIX.iter().find(|r| r.act.strip_prefix('/') == Some(d.name));
+        let row = row.unwrap_or_else(|| panic!("/{} is declared for organizers but has no row in the matrix", d.name));
+        assert_eq!(d.place, Place::Private, "/{}", d.name);
+        assert!(row.group.iter().all(|e| matches!(e, Refused(PRIVATE_ONLY))), "/{}: refused in groups", d.name);
+        let organizer = row.private[2];
+        match d.audience {
+            Audience::Owner => assert!(matches!(organizer, Refused(OWNERS_ONLY)), "/{}", d.name),
+            _ => assert!(matches!(organizer, Done(_)), "/{}", d.name),
+        }
+        assert!(matches!(row.private[0], Refused(_)), "/{}: a member is refused", d.name);
+    }
+    for name in rows {
+        assert!(COMMANDS.iter().any(|d| d.name == name), "the matrix tests /{name}, which is not declared");
+    }
+}
+
 /// A second connection to the bot's database, to see that a refusal
 /// changed nothing: every table's row count, and the state of every draft,
 /// event and organizer.
