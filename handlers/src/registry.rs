@@ -140,9 +140,17 @@ pub static COMMANDS: &[Declaration] = &[
     // Owners.
     Declaration { about: "cmd-invite", usage: Some("usage-invite"), ..owner("invite", &["einladen"], Command::Invite) },
     Declaration { about: "cmd-organizers", ..owner("organizers", &["organisatoren"], |_| Command::Organizers) },
-    Declaration { about: "cmd-revoke", usage: Some("usage-revoke"), ..owner("revoke", &["entziehen"], Command::Revoke) },
+    Declaration {
+        about: "cmd-revoke",
+        usage: Some("usage-revoke"),
+        ..owner("revoke", &["entziehen"], Command::Revoke)
+    },
     Declaration { about: "cmd-audit", ..owner("audit", &["protokoll"], |_| Command::Audit) },
-    Declaration { about: "cmd-channel", usage: Some("usage-channel"), ..owner("channel", &["kanal"], Command::Channel) },
+    Declaration {
+        about: "cmd-channel",
+        usage: Some("usage-channel"),
+        ..owner("channel", &["kanal"], Command::Channel)
+    },
 ];
 
 /// The declaration `name` (lower-cased, without the slash) belongs to.

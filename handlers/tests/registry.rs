@@ -65,9 +65,8 @@ fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
             let help = registry::help(&texts, locale, audience);
             COMMANDS.iter().filter(|d| help.contains(&format!("\n/{} ", d.name))).map(|d| d.name).collect::<Vec<_>>()
         };
-        let of = |max: Audience| {
-            COMMANDS.iter().filter(|d| d.help && d.audience <= max).map(|d| d.name).collect::<Vec<_>>()
-        };
+        let of =
+            |max: Audience| COMMANDS.iter().filter(|d| d.help && d.audience <= max).map(|d| d.name).collect::<Vec<_>>();
         assert_eq!(listed(Audience::Member), of(Audience::Member), "{locale:?}");
         assert_eq!(listed(Audience::Organizer), of(Audience::Organizer), "{locale:?}");
         assert_eq!(listed(Audience::Owner), of(Audience::Owner), "{locale:?}");
