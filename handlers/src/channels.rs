@@ -7,8 +7,8 @@ use basis_storage::ChannelLink;
 use teloxide::prelude::*;
 use teloxide::types::{Me, Recipient, User};
 
-use crate::member::Scene;
 use crate::roles::{self, Role};
+use crate::scene::Scene;
 use crate::{HandlerResult, t};
 
 /// What `/channel` was asked to do.

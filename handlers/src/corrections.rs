@@ -8,9 +8,9 @@
 use basis_storage::{Broadcast, Content, NewBroadcast, PRIORITY_URGENT};
 use teloxide::prelude::*;
 
-use crate::member::Scene;
 use crate::organizer::{self, MAX_TEXT, parse_broadcast_id};
 use crate::roles;
+use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, t};
 
 /// Telegram lets bots delete their messages for 48 hours.

@@ -13,9 +13,9 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, User};
 
 use crate::callback::{CallbackData, EventAction};
-use crate::member::Scene;
 use crate::organizer::{self, out_of_scope, parse_broadcast_id};
 use crate::roles::{self, Role};
+use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, Locale, Texts, reports, t, when};
 
 pub const MAX_TITLE: usize = 120;

@@ -20,6 +20,7 @@ mod privacy;
 pub mod registry;
 pub mod reports;
 mod roles;
+mod scene;
 pub mod stats;
 pub mod topics;
 pub mod when;

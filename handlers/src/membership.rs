@@ -5,7 +5,7 @@
 use basis_storage::{ChatKind, ChatStatus};
 use teloxide::types::{ChatMemberKind, ChatMemberUpdated};
 
-use crate::member::chat_kind;
+use crate::scene::chat_kind;
 use crate::{Ctx, HandlerResult, Locale};
 
 pub(crate) async fn on_my_chat_member(ctx: Ctx, update: ChatMemberUpdated) -> HandlerResult {

@@ -16,8 +16,8 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
 
 use crate::callback::{CallbackData, PostAction};
-use crate::member::Scene;
 use crate::roles::{self, Role};
+use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, Locale, reports, t, when};
 
 /// Telegram's limit for a message text…

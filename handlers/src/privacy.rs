@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
 
-use crate::member::Scene;
+use crate::scene::Scene;
 use crate::{Context, HandlerResult, Locale, t};
 
 /// The file `/mydata` sends.

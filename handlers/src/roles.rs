@@ -7,7 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use teloxide::types::{Me, User};
 
-use crate::member::Scene;
+use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, t};
 
 /// Prefix of an invitation's deep-link payload: `inv_<token>`.

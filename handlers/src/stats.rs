@@ -18,9 +18,9 @@ use chrono_tz::Tz;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, Me, User};
 
-use crate::member::Scene;
 use crate::pictures::{self, PictureError, Series};
 use crate::roles::{self, Role};
+use crate::scene::Scene;
 use crate::topics::CatalogTopic;
 use crate::{HandlerResult, Locale, Texts, TopicCatalog, TopicKey, t};
 
