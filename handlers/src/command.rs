@@ -89,7 +89,7 @@ impl Command {
     /// ([`crate::registry`]). Commands that take no argument ignore trailing
     /// words, as Telegram clients sometimes append them.
     pub fn from_text(text: &CommandText<'_>) -> Option<Command> {
-        crate::registry::find(&text.name).map(|declaration| (declaration.parse)(text.args.to_owned()))
+        crate::registry::parse(text).map(|(_, command)| command)
     }
 }
 

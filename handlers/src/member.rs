@@ -37,10 +37,7 @@ pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) ->
     let command = msg.text().and_then(CommandText::split);
     let command = match command {
         Some(c) if !c.is_for(me.username()) => return Ok(()),
-        Some(c) => {
-            let declared = registry::find(&c.name).map(|d| (d, (d.parse)(c.args.to_owned())));
-            Some((declared, c.mention.is_some()))
-        }
+        Some(c) => Some((registry::parse(&c), c.mention.is_some())),
         // In groups the bot hears only commands; chatter there is not for it.
         None if !private => return Ok(()),
         None => None,

@@ -158,6 +158,12 @@ pub fn find(name: &str) -> Option<&'static Declaration> {
     COMMANDS.iter().find(|d| d.answers_to(name))
 }
 
+/// The command `text` names, with its declaration; its arguments read by
+/// the declaration's reader.
+pub fn parse(text: &crate::command::CommandText<'_>) -> Option<(&'static Declaration, Command)> {
+    find(&text.name).map(|declaration| (declaration, (declaration.parse)(text.args.to_owned())))
+}
+
 /// The command menu Telegram shows next to the text field.
 pub fn menu(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
     let loader = texts.get(locale);

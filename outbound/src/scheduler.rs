@@ -5,9 +5,9 @@
 //! permit — replies first, then background messages, then the broadcast —
 //! and keeps the per-chat and per-group limits for all of them, so that no
 //! send goes out into a certain 429. Replies wait in memory, in the order
-//! their updates arrived, per priority, bounded and with a deadline; the broadcast waits in the
-//! database and asks for one permit at a time, so it only ever gets what
-//! replies leave. A 429 on any request pauses everyone.
+//! their updates arrived, per priority, bounded and with a deadline; the
+//! broadcast waits in the database and asks for one permit at a time, so it
+//! only ever gets what replies leave. A 429 on any request pauses everyone.
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
