@@ -58,7 +58,8 @@ pub enum Priority {
 /// The right to send one message now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant {
-    /// The free 30/s had no room: the send must carry `allow_paid_broadcast`.
+    /// Paid broadcasts are on and the pace may pass the free 30/s: the send
+    /// carries `allow_paid_broadcast`.
     pub paid: bool,
 }
 
@@ -80,7 +81,8 @@ pub struct Stats {
     pub granted_replies: AtomicU64,
     pub granted_background: AtomicU64,
     pub granted_bulk: AtomicU64,
-    /// Of the above, sent with `allow_paid_broadcast`.
+    /// Of the above, sent when the last second held the free 30 already:
+    /// what Telegram charges 0.1 Stars for.
     pub granted_paid: AtomicU64,
     pub dropped: AtomicU64,
     /// 429 answers to any request.
@@ -126,8 +128,8 @@ pub(crate) struct Shared {
     per_group: DefaultKeyedRateLimiter<ChatKey>,
     /// Made once: creating a clock calibrates it, far too slow per send.
     clock: DefaultClock,
-    /// Every permit's time within the last window: whether the free budget
-    /// has room (Telegram counts free and paid messages in one window).
+    /// Every permit's time within the last second: how many sends went
+    /// beyond the free 30 (Telegram counts free and paid in one window).
     window: Mutex<VecDeque<Instant>>,
     /// Messages other instances sent lately, still to be paid for from this
     /// pace, and when the last were charged.
@@ -157,14 +159,8 @@ fn quota(period: Duration, burst: u32) -> Quota {
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
 }
 
-/// The window the free budget is counted in, with a margin for requests
-/// that reach Telegram later than they left.
-const FREE_WINDOW: Duration = Duration::from_millis(1100);
-/// Unmarked sends stay this far below the free 30 in any window.
-const FREE_MARGIN: usize = 2;
-/// How long a send may be on its way: sends granted this shortly before an
-/// unmarked one may still overtake it.
-const IN_FLIGHT: Duration = Duration::from_millis(100);
+/// The window Telegram counts the free 30 in.
+const FREE_WINDOW: Duration = Duration::from_secs(1);
 
 /// How long another instance's sends are paid for.
 const DEBT_KEPT: Duration = Duration::from_secs(1);
@@ -326,21 +322,21 @@ impl Shared {
         self.check_chat(key).map_err(Refusal::ChatLimited)
     }
 
-    /// Books a permit: whether it fits the free budget decides whether the
-    /// send must be marked as paid.
+    /// Books a permit. With paid broadcasts on, every limited send is marked
+    /// as paid: Telegram charges only for the messages beyond the free 30 in
+    /// a second, and an unmarked send is refused whenever 30 others reached
+    /// Telegram in the second before it, which at 1000/s no sender can rule
+    /// out (sends granted after it may overtake it on the way).
     fn granted(&self, priority: Priority, limited: bool) -> Grant {
-        let paid = limited && self.settings.paid && self.settings.rate.is_some_and(|r| r > FREE_PER_SEC) && {
+        let paid = limited && self.settings.paid && self.settings.rate.is_some_and(|r| r > FREE_PER_SEC);
+        let charged = paid && {
             let now = Instant::now();
             let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
             while window.front().is_some_and(|t| now.duration_since(*t) >= FREE_WINDOW) {
                 window.pop_front();
             }
-            // Sends granted just before this one may reach Telegram after
-            // it: at a high pace they are counted twice, so that an unmarked
-            // send never arrives when the window holds 30 already.
-            let in_flight = window.iter().rev().take_while(|t| now.duration_since(**t) < IN_FLIGHT).count();
             window.push_back(now);
-            window.len() + in_flight > FREE_PER_SEC as usize - FREE_MARGIN
+            window.len() > FREE_PER_SEC as usize
         };
         let counter = match priority {
             Priority::Reply => &self.stats.granted_replies,
@@ -348,7 +344,7 @@ impl Shared {
             Priority::Bulk => &self.stats.granted_bulk,
         };
         counter.fetch_add(1, Relaxed);
-        if paid {
+        if charged {
             self.stats.granted_paid.fetch_add(1, Relaxed);
         }
         Grant { paid }
