@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis_handlers::{
-    Clock, Context, FloodControl, Outbound, Probe, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Probe, Registry, Texts,
+    TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -38,6 +39,61 @@ pub enum StartError {
     Webhook(#[source] RequestError),
     #[error("lost the leadership: the database connection holding it broke; restart to stand by again")]
     LostLeadership,
+    #[error("the plugins do not fit together")]
+    Plugin(#[from] PluginError),
+}
+
+/// A bot built on Basis: its configuration and its plugins.
+///
+/// ```ignore
+/// basis::App::builder(config).plugins(basis::DefaultPlugins::default()).plugin(MyUnion).run().await
+/// ```
+pub struct App {
+    config: Config,
+    hooks: Hooks,
+    plugins: Vec<Arc<dyn Plugin>>,
+}
+
+impl App {
+    /// An application with no plugins yet: add [`DefaultPlugins`] for
+    /// everything `basis` does.
+    pub fn builder(config: Config) -> App {
+        App { config, hooks: Hooks::default(), plugins: Vec::new() }
+    }
+
+    /// Adds a plugin, or a group of them.
+    pub fn plugins(mut self, plugins: impl PluginGroup) -> App {
+        self.plugins.extend(plugins.into_plugins());
+        self
+    }
+
+    /// Adds one plugin (the same as [`App::plugins`]).
+    pub fn plugin(self, plugin: impl Plugin) -> App {
+        self.plugins(plugin)
+    }
+
+    /// Test and benchmark seams.
+    pub fn hooks(mut self, hooks: Hooks) -> App {
+        self.hooks = hooks;
+        self
+    }
+
+    /// Checks the plugins, connects and migrates.
+    pub async fn build(self) -> Result<Application, StartError> {
+        Application::build_with(self.config, self.hooks, &self.plugins).await
+    }
+
+    /// Runs until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> Result<(), StartError> {
+        let app = self.build().await?;
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stop.cancel();
+        });
+        app.run(shutdown).await
+    }
 }
 
 /// Test and benchmark seams; production uses the defaults.
@@ -76,9 +132,18 @@ pub struct Application {
 
 /// Connects, migrates and seeds the topics: what `basis migrate` does.
 pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
+    prepare_storage_with(config, &Registry::default()).await
+}
+
+/// Connects, applies Basis's migrations and the plugins', and seeds the
+/// topics.
+pub async fn prepare_storage_with(config: &Config, registry: &Registry) -> Result<Storage, StartError> {
     let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
     let storage = Storage::connect(&config.database_url).await.map_err(db_error)?;
     storage.migrate().await.map_err(db_error)?;
+    for (plugin, migrations) in &registry.migrations {
+        storage.migrate_plugin(plugin, migrations.sqlite, migrations.postgres).await.map_err(db_error)?;
+    }
     let report = storage.seed_topics(&config.topic_seeds(), basis_storage::now_ms()).await.map_err(db_error)?;
     if !report.added.is_empty() {
         tracing::info!(added = ?report.added, "new topics");
@@ -93,15 +158,25 @@ pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
 }
 
 impl Application {
+    /// Everything `basis` does: [`DefaultPlugins`].
     pub async fn build(config: Config, hooks: Hooks) -> Result<Application, StartError> {
+        Application::build_with(config, hooks, &DefaultPlugins::default().into_plugins()).await
+    }
+
+    pub async fn build_with(
+        config: Config,
+        hooks: Hooks,
+        plugins: &[Arc<dyn Plugin>],
+    ) -> Result<Application, StartError> {
+        let registry = Registry::build(plugins)?;
         let token = config.token()?.expose_secret().to_owned();
         crate::telemetry::hide(&token);
         let api_url = url::Url::parse(&config.api_url).map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
-        let storage = prepare_storage(&config).await?;
+        let storage = prepare_storage_with(&config, &registry).await?;
         let stored = storage.topics().await.map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
         let ctx = Arc::new(Context {
             storage,
-            texts: Texts::load(),
+            texts: Texts::load_with(&registry.texts),
             topics: TopicCatalog::from_stored(&stored),
             organisation: config.organisation.clone(),
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
@@ -114,6 +189,7 @@ impl Application {
             flood: FloodControl::per_minute(config.flood_per_minute),
             privacy_version: i64::from(config.privacy_version),
             privacy_contact: config.privacy_contact.clone(),
+            registry,
         });
         // Every message the bot sends goes through this one scheduler.
         let bot = Outbound::new(
@@ -178,11 +254,13 @@ impl Application {
         {
             tracing::warn!(%error, "could not remove a webhook");
         }
-        if let Err(error) = register_commands(&self.bot, &self.ctx.texts).await {
+        if let Err(error) = register_commands(&self.bot, &self.ctx.texts, &self.ctx.registry.commands).await {
             tracing::warn!(%error, "could not register the command menus");
         }
 
-        let handler = crate::metrics::instrument(schema(), self.metrics.clone());
+        let handler = crate::metrics::instrument(schema(&self.ctx.registry), self.metrics.clone());
+        let mut deps = dptree::deps![self.ctx.clone()];
+        self.ctx.registry.inject(&mut deps);
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), handler)
             // A chat's updates are handled one after the other, and a reply
             // may wait a second for its chat's limit. teloxide's default of
@@ -190,7 +268,7 @@ impl Application {
             // the queue and stall every chat (flood control runs inside the
             // tree); a deep queue lets flood control drop the excess instead.
             .worker_queue_size(CHAT_QUEUE)
-            .dependencies(dptree::deps![self.ctx.clone()])
+            .dependencies(deps)
             .default_handler(|update| async move {
                 tracing::trace!(update_id = update.id.0, "update not handled");
             })

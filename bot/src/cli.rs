@@ -1,14 +1,17 @@
-//! `basis`: a Telegram newsletter for parties and unions.
+//! The command line of `basis`, and of every bot built on Basis: `run`,
+//! `migrate`, `stats`, `qr`, `backup`, `export` and `sandbox`, with the
+//! plugins the bot was built with.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
-use basis::{Application, Config, Hooks, prepare_storage, telemetry};
 use basis_handlers::stats::{self, Campaign, StatsView};
-use basis_handlers::{Locale, Texts, TopicCatalog};
-use clap::{Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
+use basis_handlers::{Locale, Plugin, PluginGroup, Registry, Texts, TopicCatalog};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::{App, Config, prepare_storage, prepare_storage_with, telemetry};
 
 #[derive(Parser)]
 #[command(name = "basis", version, about = "Members choose topics, organizers post, Basis delivers — on Telegram.")]
@@ -66,16 +69,22 @@ enum Command {
     },
     /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
     /// database and a page on 127.0.0.1 to play members and an organizer.
-    Sandbox(basis::sandbox::Args),
+    Sandbox(crate::sandbox::Args),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Parses the command line and does what it says, as the binary `name`
+/// with `plugins` (`basis` is [`crate::DefaultPlugins`] and nothing else).
+pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
+    let plugins: Vec<Arc<dyn Plugin>> = plugins.into_plugins();
+    let matches = Cli::command().name(name).bin_name(name).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let config = match Config::load(&cli.config) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("basis: {error}");
+            eprintln!("{name}: {error}");
             return ExitCode::from(2);
         }
     };
@@ -83,19 +92,24 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Migrate => {
             tracing::info!(config = %config.redacted(), "starting");
-            prepare_storage(&config).await.map(|_| tracing::info!("database is up to date"))
+            match Registry::build(&plugins) {
+                Ok(registry) => {
+                    prepare_storage_with(&config, &registry).await.map(|_| tracing::info!("database is up to date"))
+                }
+                Err(error) => Err(error.into()),
+            }
         }
         Command::Run => {
             tracing::info!(config = %config.redacted(), "starting");
-            run(config).await
+            App::builder(config).plugins(plugins).run().await
         }
-        Command::Stats { lang, chart } => return finish(stats(&config, &lang, chart.as_deref()).await),
+        Command::Stats { lang, chart } => return finish(name, stats(&config, &lang, chart.as_deref()).await),
         Command::Qr { topic, campaign, out, bot_username } => {
-            return finish(qr(&config, &topic, campaign.as_deref(), &out, bot_username.as_deref()).await);
+            return finish(name, qr(&config, &topic, campaign.as_deref(), &out, bot_username.as_deref()).await);
         }
-        Command::Backup { file } => return finish(basis::maintenance::backup(&config, &file).await),
-        Command::Export { to } => return finish(basis::maintenance::export(&config, &to).await),
-        Command::Sandbox(args) => return finish(basis::sandbox::run(config, args).await),
+        Command::Backup { file } => return finish(name, crate::maintenance::backup(&config, &file).await),
+        Command::Export { to } => return finish(name, crate::maintenance::export(&config, &to).await),
+        Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -115,11 +129,11 @@ async fn main() -> ExitCode {
 
 /// The end of `basis stats` and `basis qr`: their output went to stdout,
 /// a failure goes to stderr in one line.
-fn finish(result: anyhow::Result<()>) -> ExitCode {
+fn finish(name: &str, result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("basis: {error:#}");
+            eprintln!("{name}: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -209,16 +223,4 @@ async fn bot_username_from_telegram(config: &Config) -> anyhow::Result<String> {
     let bot = teloxide::Bot::new(token.expose_secret()).set_api_url(api);
     let me = bot.get_me().await.context("cannot ask Telegram for the bot's username (getMe); give --bot-username")?;
     Ok(me.username().to_owned())
-}
-
-async fn run(config: Config) -> Result<(), basis::StartError> {
-    let app = Application::build(config, Hooks::default()).await?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(stop_on_signal(shutdown.clone()));
-    app.run(shutdown).await
-}
-
-async fn stop_on_signal(shutdown: CancellationToken) {
-    basis::app::shutdown_signal().await;
-    shutdown.cancel();
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod broadcaster;
+pub mod cli;
 pub mod config;
 pub mod http;
 mod ledger;
@@ -11,8 +12,16 @@ pub mod metrics;
 pub mod sandbox;
 pub mod telemetry;
 
-pub use app::{Application, Hooks, StartError, prepare_storage};
+pub use app::{App, Application, Hooks, StartError, prepare_storage, prepare_storage_with};
+pub use basis_handlers::plugin::{button, callback_data};
+pub use basis_handlers::{
+    Audience, Basis, Call, Declaration, DefaultPlugins, DomainEvent, Extensions, HandlerError, HandlerResult, Locale,
+    Migrations, Notice, Place, Plugin, PluginGroup, Press,
+};
+pub use basis_storage::{MigrationStep, PluginPool, sqlx};
 pub use config::Config;
+/// The Telegram client Basis is built on, for plugins (the same version).
+pub use teloxide;
 
 /// A mutex's guard; a panic elsewhere while it was held leaves data that is
 /// still fine to use (counters, sets of ids).

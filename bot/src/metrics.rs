@@ -98,8 +98,10 @@ impl Metrics {
             "Messages the outbound scheduler let go out, by priority (reply, background, bulk)",
             "priority",
         );
-        let outbound_paid =
-            counter("basis_outbound_paid_total", "Of those, sent beyond the free 30 in a second (Telegram charges these 0.1 Stars each)");
+        let outbound_paid = counter(
+            "basis_outbound_paid_total",
+            "Of those, sent beyond the free 30 in a second (Telegram charges these 0.1 Stars each)",
+        );
         let outbound_dropped = counter(
             "basis_outbound_dropped_total",
             "Replies dropped because Telegram's limits left no room for them within their deadline",

@@ -7,7 +7,6 @@ use basis_storage::ChannelLink;
 use teloxide::prelude::*;
 use teloxide::types::{Me, Recipient, User};
 
-use crate::roles::{self, Role};
 use crate::scene::Scene;
 use crate::{HandlerResult, t};
 
@@ -46,9 +45,6 @@ fn parse(args: &str) -> Option<Request<'_>> {
 pub(crate) async fn channel(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(Role::Owner) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "owners-only")).await;
-    };
     let by = from.map_or(0, |u| u.id.0 as i64);
     let request = match parse(args) {
         Some(request) => request,

@@ -89,7 +89,10 @@ impl Command {
     /// ([`crate::registry`]). Commands that take no argument ignore trailing
     /// words, as Telegram clients sometimes append them.
     pub fn from_text(text: &CommandText<'_>) -> Option<Command> {
-        crate::registry::parse(text).map(|(_, command)| command)
+        match crate::registry::find(&text.name)?.action {
+            crate::registry::Action::Basis(parse) => Some(parse(text.args.to_owned())),
+            crate::registry::Action::Plugin(_) => None,
+        }
     }
 }
 

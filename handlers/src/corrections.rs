@@ -9,7 +9,7 @@ use basis_storage::{Broadcast, Content, NewBroadcast, PRIORITY_URGENT};
 use teloxide::prelude::*;
 
 use crate::organizer::{self, MAX_TEXT, parse_broadcast_id};
-use crate::roles;
+use crate::roles::Role;
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, t};
 
@@ -58,20 +58,17 @@ async fn target<'a>(
     }
 }
 
-pub(crate) async fn correct(scene: &Scene, msg: &Message, args: &str, kind: Correction) -> HandlerResult {
+pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &str, kind: Correction) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let (broadcast, rest) = match target(scene, msg, args, kind).await? {
         Ok(found) => found,
         Err(answer) => return scene.say(answer).await,
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
     if !role.covers(&topics) {
-        return scene.say(organizer::out_of_scope(scene, &role)).await;
+        return scene.say(organizer::out_of_scope(scene, role)).await;
     }
     let now = ctx.now();
     let id = broadcast.id.to_string();

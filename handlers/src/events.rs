@@ -378,13 +378,10 @@ fn blank_event(author: i64, chat: i64) -> Event {
 }
 
 /// `/event …`: the one-liner, or the guided flow without arguments.
-pub(crate) async fn create(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let author = from.map_or(0, |u| u.id.0 as i64);
     let mut event = blank_event(author, scene.chat.id.0);
     if args.is_empty() {
@@ -402,7 +399,7 @@ pub(crate) async fn create(scene: &Scene, msg: &Message, args: &str) -> HandlerR
         Err(answer) => return scene.say(answer).await,
     };
     if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, &role)).await;
+        return scene.say(out_of_scope(scene, role)).await;
     }
     event.topics = topics.join(",");
     event.starts_at = line.starts_at;
@@ -656,6 +653,8 @@ pub(crate) async fn answer(
         return Ok(t!(ctx.texts, locale, "event-answer-over"));
     }
     ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
+    let (event_id, chat) = (event.id, scene.chat.id.0);
+    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat, answer: answer.to_owned() });
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
     organizer::ignore_unmodified(
         scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
@@ -668,12 +667,9 @@ pub(crate) async fn answer(
 }
 
 /// `/events`: upcoming events with their answers and reach.
-pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
+pub(crate) async fn list(scene: &Scene, role: &Role) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let now = ctx.now();
     let mut lines = Vec::new();
     for event in ctx.storage.upcoming_events(now).await? {
@@ -711,16 +707,9 @@ pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
 
 /// The event named by `#id` at the start of `args`, which the organizer
 /// may change; `Err` holds the answer.
-async fn editable(
-    scene: &Scene,
-    from: Option<&User>,
-    args: &str,
-) -> Result<Result<(Event, String), String>, HandlerError> {
+async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Event, String), String>, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return Ok(Err(t!(ctx.texts, locale, "post-not-allowed")));
-    };
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
     let Some(id) = parse_broadcast_id(first) else {
         return Ok(Err(t!(ctx.texts, locale, "event-change-usage")));
@@ -729,7 +718,7 @@ async fn editable(
         return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
     };
     if !role.covers(&event.topic_keys()) {
-        return Ok(Err(out_of_scope(scene, &role)));
+        return Ok(Err(out_of_scope(scene, role)));
     }
     if event.is_cancelled() {
         return Ok(Err(t!(ctx.texts, locale, "event-already-cancelled", id = id.to_string())));
@@ -738,10 +727,10 @@ async fn editable(
 }
 
 /// `/eventchange <id> time <when>` or `/eventchange <id> place <place>`.
-pub(crate) async fn change(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+pub(crate) async fn change(scene: &Scene, role: &Role, msg: &Message, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let (mut event, rest) = match editable(scene, msg.from.as_ref(), args).await? {
+    let (mut event, rest) = match editable(scene, role, args).await? {
         Ok(found) => found,
         Err(answer) => return scene.say(answer).await,
     };
@@ -774,9 +763,9 @@ pub(crate) async fn change(scene: &Scene, msg: &Message, args: &str) -> HandlerR
 }
 
 /// `/eventcancel <id>`.
-pub(crate) async fn cancel(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+pub(crate) async fn cancel(scene: &Scene, role: &Role, msg: &Message, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
-    let (event, _) = match editable(scene, msg.from.as_ref(), args).await? {
+    let (event, _) = match editable(scene, role, args).await? {
         Ok(found) => found,
         Err(answer) => return scene.say(answer).await,
     };

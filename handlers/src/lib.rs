@@ -6,6 +6,7 @@ pub mod callback;
 mod channels;
 pub mod command;
 mod corrections;
+pub mod domain;
 pub mod events;
 pub mod flood;
 mod guard;
@@ -16,6 +17,8 @@ mod membership;
 mod menu;
 mod organizer;
 pub mod pictures;
+pub mod plugin;
+pub mod plugins;
 mod privacy;
 pub mod registry;
 pub mod reports;
@@ -33,9 +36,13 @@ use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
 pub use basis_outbound::Outbound;
+pub use domain::{DomainEvent, Notice};
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
+pub use plugin::{Basis, Call, Extensions, Migrations, Plugin, PluginError, PluginGroup, Press, Registry};
+pub use plugins::DefaultPlugins;
+pub use registry::{Audience, Declaration, Place};
 pub use topics::{TopicCatalog, TopicKey};
 
 /// Errors a handler reports to the dispatcher's error handler (which logs
@@ -93,6 +100,8 @@ pub struct Context {
     /// How to reach the controller (e.g. `datenschutz@example.org`), named
     /// in every privacy notice with the organisation; may be empty.
     pub privacy_contact: String,
+    /// What the plugins added: commands, buttons, texts, listeners.
+    pub registry: Registry,
 }
 
 impl Context {
@@ -115,11 +124,15 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
 
 /// The whole tree. Edited messages and unknown kinds fall through to the
 /// dispatcher's default handler and are deliberately ignored.
-pub fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
-    guard::panic_guard()
+pub fn schema(registry: &Registry) -> teloxide::dispatching::UpdateHandler<HandlerError> {
+    let mut tree = guard::panic_guard()
         // Before anything else: a flooding sender costs nothing further.
-        .chain(flood::filter())
-        .branch(Update::filter_message().endpoint(member::on_message))
+        .chain(flood::filter());
+    // The plugins' raw branches come before Basis's own handlers.
+    for branch in registry.branches() {
+        tree = tree.branch(branch.clone());
+    }
+    tree.branch(Update::filter_message().endpoint(member::on_message))
         .branch(Update::filter_callback_query().endpoint(member::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))
 }

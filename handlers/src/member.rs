@@ -9,7 +9,10 @@ use teloxide::types::{Me, MessageId, User};
 use crate::callback::CallbackData;
 use crate::command::{Command, CommandText, valid_payload};
 use crate::corrections::{self, Correction};
-use crate::registry::{self, Audience, Declaration, Place};
+use crate::domain::DomainEvent;
+use crate::plugin::{Basis, Call, CommandFn, Press};
+use crate::registry::{Action, Audience, Declaration};
+use crate::roles::Role;
 use crate::scene::{Permission, Scene};
 use crate::{Ctx, HandlerError, HandlerResult, Locale, Outbound, keyboards, organizer, roles, stats, t};
 use crate::{channels, events};
@@ -26,7 +29,7 @@ async fn help(scene: &Scene, from: Option<&User>) -> HandlerResult {
     } else {
         Audience::Member
     };
-    scene.say(registry::help(&scene.ctx.texts, scene.locale, audience)).await
+    scene.say(scene.ctx.registry.commands.help(&scene.ctx.texts, scene.locale, audience)).await
 }
 
 pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) -> HandlerResult {
@@ -37,14 +40,23 @@ pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) ->
     let command = msg.text().and_then(CommandText::split);
     let command = match command {
         Some(c) if !c.is_for(me.username()) => return Ok(()),
-        Some(c) => Some((registry::parse(&c), c.mention.is_some())),
+        Some(c) => {
+            let declaration = ctx.registry.commands.find(&c.name).cloned();
+            Some((declaration.map(|d| (d, c.args.to_owned())), c.mention.is_some()))
+        }
         // In groups the bot hears only commands; chatter there is not for it.
         None if !private => return Ok(()),
         None => None,
     };
     let scene = Scene::new(bot, ctx, &msg.chat, msg.from.as_ref()).await?;
     let outcome = match command {
-        Some((Some((declaration, command)), _)) => run(&scene, declaration, command, &msg, &me).await,
+        Some((Some((declaration, args)), _)) => match declaration.action {
+            Action::Basis(parse) => run(&scene, &declaration, parse(args), &msg, &me).await,
+            Action::Plugin(index) => match scene.ctx.registry.commands.handler(index) {
+                Some(handler) => call_plugin(&scene, &declaration, handler, args, &msg).await,
+                None => Ok(()),
+            },
+        },
         Some((None, addressed)) if private || addressed => {
             scene.say(t!(scene.ctx.texts, scene.locale, "unknown-command")).await
         }
@@ -67,14 +79,39 @@ pub(crate) async fn on_message(bot: Outbound, ctx: Ctx, me: Me, msg: Message) ->
     outcome
 }
 
+/// A plugin's command, behind the gate its declaration asks for.
+async fn call_plugin(
+    scene: &Scene,
+    declaration: &Declaration,
+    handler: CommandFn,
+    args: String,
+    msg: &Message,
+) -> HandlerResult {
+    if let Err(refusal) = crate::registry::gate(scene, declaration, msg.from.as_ref()).await? {
+        return scene.say(refusal.text(declaration, &scene.ctx.texts, scene.locale)).await;
+    }
+    handler(Call {
+        basis: Basis::new(scene.bot.clone(), scene.ctx.clone()),
+        chat: scene.chat.id,
+        user: msg.from.as_ref().map(|u| u.id),
+        locale: scene.locale,
+        args,
+    })
+    .await
+}
+
 async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &Message, me: &Me) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let changes_topics =
         matches!(command, Command::Subscribe(_) | Command::Unsubscribe(_) | Command::Stop | Command::Language(_))
             || matches!(&command, Command::Start(p) if stats::deep_link_target(&ctx.topics, p).is_some());
-    if declaration.place == Place::Private && !scene.chat.is_private() {
-        return scene.say(t!(ctx.texts, locale, "organizers-private-only")).await;
+    // The gate: where the command works, and the role its audience needs,
+    // looked up now (a revoked organizer is refused at once).
+    match crate::registry::gate(scene, declaration, msg.from.as_ref()).await? {
+        Err(refusal) => return scene.say(refusal.text(declaration, &ctx.texts, locale)).await,
+        Ok(Some(role)) => return organizer_command(scene, &role, command, msg, me).await,
+        Ok(None) => {}
     }
     if changes_topics {
         let permission = scene.permission(msg.from.as_ref(), msg.sender_chat.as_ref()).await;
@@ -106,6 +143,9 @@ async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &M
                     // answered as fast as Telegram allows.
                     let source = basis_storage::link_source(&campaign);
                     let topics = ctx.storage.join_via(scene.new_chat(), topic.key.as_str(), &source, ctx.now()).await?;
+                    let (chat, key) = (scene.chat.id.0, topic.key.as_str().to_owned());
+                    scene.emit(DomainEvent::JoinedViaLink { chat, locale, topic: key.clone(), source });
+                    scene.emit(DomainEvent::Subscribed { chat, locale, topic: key });
                     let keyboard = keyboards::topics(ctx, locale, &topics);
                     scene
                         .ask(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale)), keyboard)
@@ -127,6 +167,8 @@ async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &M
             scene.remember().await?;
             let label = topic.label(locale);
             let text = if ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
+                let topic = topic.key.as_str().to_owned();
+                scene.emit(DomainEvent::Subscribed { chat: scene.chat.id.0, locale, topic });
                 t!(ctx.texts, locale, "subscribed", topic = label)
             } else {
                 t!(ctx.texts, locale, "already-subscribed", topic = label)
@@ -142,6 +184,7 @@ async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &M
             };
             let label = topic.label(locale);
             let text = if ctx.storage.unsubscribe_at(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
+                scene.emit(DomainEvent::Unsubscribed { chat: scene.chat.id.0, topic: topic.key.as_str().to_owned() });
                 t!(ctx.texts, locale, "unsubscribed", topic = label)
             } else {
                 t!(ctx.texts, locale, "not-subscribed", topic = label)
@@ -178,23 +221,35 @@ async fn run(scene: &Scene, declaration: &Declaration, command: Command, msg: &M
             None => scene.say(t!(ctx.texts, locale, "language-unknown")).await,
         },
         Command::Help => help(scene, msg.from.as_ref()).await,
-        Command::Post(args) => organizer::post(scene, msg, &args).await,
-        Command::FollowUp(args) => organizer::follow_up(scene, msg, &args).await,
-        Command::Edit(args) => corrections::correct(scene, msg, &args, Correction::Edit).await,
-        Command::Retract(args) => corrections::correct(scene, msg, &args, Correction::Retract).await,
-        Command::Scheduled => organizer::scheduled(scene, msg.from.as_ref()).await,
-        Command::Stats => stats::stats(scene, msg.from.as_ref()).await,
-        Command::Link(args) => stats::link(scene, msg.from.as_ref(), me, &args).await,
-        Command::Qr(args) => stats::qr(scene, msg.from.as_ref(), me, &args).await,
-        Command::Channel(args) => channels::channel(scene, msg.from.as_ref(), me, &args).await,
-        Command::Event(args) => events::create(scene, msg, &args).await,
-        Command::Events => events::list(scene, msg.from.as_ref()).await,
-        Command::EventChange(args) => events::change(scene, msg, &args).await,
-        Command::EventCancel(args) => events::cancel(scene, msg, &args).await,
-        Command::Invite(args) => roles::invite(scene, msg.from.as_ref(), me, &args).await,
-        Command::Organizers => roles::list(scene, msg.from.as_ref()).await,
-        Command::Revoke(args) => roles::revoke(scene, msg.from.as_ref(), &args).await,
-        Command::Audit => roles::audit(scene, msg.from.as_ref()).await,
+        // Organizers' and owners' commands passed the gate above.
+        _ => Ok(()),
+    }
+}
+
+/// An organizer's or owner's command, once the gate let `role` through.
+async fn organizer_command(scene: &Scene, role: &Role, command: Command, msg: &Message, me: &Me) -> HandlerResult {
+    let from = msg.from.as_ref();
+    match command {
+        Command::Post(args) => organizer::post(scene, role, msg, &args).await,
+        Command::FollowUp(args) => organizer::follow_up(scene, role, msg, &args).await,
+        Command::Edit(args) => corrections::correct(scene, role, msg, &args, Correction::Edit).await,
+        Command::Retract(args) => corrections::correct(scene, role, msg, &args, Correction::Retract).await,
+        Command::Scheduled => organizer::scheduled(scene, role, from).await,
+        Command::Stats => stats::stats(scene, role).await,
+        Command::Link(args) => stats::link(scene, role, me, &args).await,
+        Command::Qr(args) => stats::qr(scene, role, me, &args).await,
+        Command::Event(args) => events::create(scene, role, msg, &args).await,
+        Command::Events => events::list(scene, role).await,
+        Command::EventChange(args) => events::change(scene, role, msg, &args).await,
+        Command::EventCancel(args) => events::cancel(scene, role, msg, &args).await,
+        // Owners only (the gate checked it).
+        Command::Channel(args) => channels::channel(scene, from, me, &args).await,
+        Command::Invite(args) => roles::invite(scene, from, me, &args).await,
+        Command::Organizers => roles::list(scene).await,
+        Command::Revoke(args) => roles::revoke(scene, from, &args).await,
+        Command::Audit => roles::audit(scene).await,
+        // Members' commands never reach here.
+        _ => Ok(()),
     }
 }
 
@@ -274,6 +329,25 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         other => other,
     };
     let Some(data) = data else {
+        // A plugin's button, in its own namespace.
+        if let Some((handler, rest)) = query.data.as_deref().and_then(|d| ctx.registry.press_handler(d)) {
+            let answered = std::sync::Arc::default();
+            let press = Press {
+                basis: Basis::new(bot.clone(), ctx.clone()),
+                chat: scene.chat.id,
+                user: query.from.id,
+                message: message_id,
+                locale: scene.locale,
+                data: rest,
+                query: query.id.clone(),
+                answered: std::sync::Arc::clone(&answered),
+            };
+            handler(press).await?;
+            if !answered.load(std::sync::atomic::Ordering::Relaxed) {
+                bot.answer_callback_query(query.id.clone()).await?;
+            }
+            return Ok(());
+        }
         bot.answer_callback_query(query.id.clone()).text(t!(ctx.texts, scene.locale, "button-stale")).await?;
         return Ok(());
     };
@@ -305,6 +379,11 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         CallbackData::Toggle(key) => {
             scene.remember().await?;
             let on = ctx.storage.toggle(chat_id.0, key.as_str(), ctx.now()).await?;
+            let topic = key.as_str().to_owned();
+            scene.emit(match on {
+                true => DomainEvent::Subscribed { chat: chat_id.0, locale, topic },
+                false => DomainEvent::Unsubscribed { chat: chat_id.0, topic },
+            });
             let keyboard = keyboards::topics(ctx, locale, &scene.subscribed().await?);
             ignore_stale_edit(bot.edit_message_reply_markup(chat_id, message_id).reply_markup(keyboard).await)?;
             let topic = ctx.topics.get(key.as_str()).map(|t| t.label(locale)).unwrap_or_default();
@@ -316,6 +395,7 @@ async fn press(scene: &Scene, query: &CallbackQuery, message_id: MessageId) -> H
         }
         CallbackData::Stop { confirmed: true } => {
             let text = if ctx.storage.delete_chat_at(chat_id.0, ctx.now()).await? {
+                scene.emit(DomainEvent::Left { chat: chat_id.0 });
                 t!(ctx.texts, locale, "stop-done")
             } else {
                 t!(ctx.texts, locale, "stop-nothing")

@@ -96,17 +96,14 @@ fn single_content_of(scene: &Scene, message: &Message) -> Result<Content, String
 }
 
 /// `/post …` in all its forms.
-pub(crate) async fn post(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let author = from.map_or(0, user_id);
     let reply = msg.reply_to_message();
     if args.is_empty() && reply.is_none() {
-        return guided_start(scene, &role, author).await;
+        return guided_start(scene, role, author).await;
     }
     let (topic_list, text) = match args.split_once(char::is_whitespace) {
         Some((topics, text)) => (topics, text.trim()),
@@ -132,7 +129,7 @@ pub(crate) async fn post(scene: &Scene, msg: &Message, args: &str) -> HandlerRes
         Err(answer) => return scene.say(answer).await,
     };
     if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, &role)).await;
+        return scene.say(out_of_scope(scene, role)).await;
     }
     let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
@@ -142,13 +139,10 @@ pub(crate) async fn post(scene: &Scene, msg: &Message, args: &str) -> HandlerRes
 
 /// `/followup <id> <text>`, or `/followup <id>` as a reply to a message:
 /// each member's copy replies to their own copy of broadcast `<id>`.
-pub(crate) async fn follow_up(scene: &Scene, msg: &Message, args: &str) -> HandlerResult {
+pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let (id, text) = match args.split_once(char::is_whitespace) {
         Some((id, text)) => (id, text.trim()),
         None => (args, ""),
@@ -162,7 +156,7 @@ pub(crate) async fn follow_up(scene: &Scene, msg: &Message, args: &str) -> Handl
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
     if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, &role)).await;
+        return scene.say(out_of_scope(scene, role)).await;
     }
     let content = match (msg.reply_to_message(), text.is_empty()) {
         (Some(original), true) => match content_of(scene, original).await? {
@@ -621,12 +615,9 @@ pub(crate) fn when_error(scene: &Scene, error: when::WhenError) -> String {
 
 /// `/scheduled`: drafts waiting for their time, with a Cancel button each.
 /// Owners see everyone's; organizers their own.
-pub(crate) async fn scheduled(scene: &Scene, from: Option<&User>) -> HandlerResult {
+pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "post-not-allowed")).await;
-    };
     let me = from.map_or(0, user_id);
     let mut drafts = ctx.storage.scheduled_drafts(None).await?;
     drafts.retain(|d| role.is_owner() || d.author_id == me);

@@ -9,6 +9,8 @@
 use teloxide::types::BotCommand;
 
 use crate::command::Command;
+use crate::plugin::CommandFn;
+use crate::roles::Role;
 use crate::{Locale, Texts};
 
 /// Who a command is for. The handler checks the role again when it runs
@@ -33,8 +35,18 @@ pub enum Place {
     Private,
 }
 
+/// What a command does.
+#[derive(Clone, Copy, Debug)]
+pub enum Action {
+    /// One of Basis's own: its arguments are read into a [`Command`].
+    Basis(fn(String) -> Command),
+    /// A plugin's: its handler (the n-th of [`Commands`]) gets the
+    /// arguments as they were typed.
+    Plugin(usize),
+}
+
 /// One command.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Declaration {
     /// The name in the menu, without the slash.
     pub name: &'static str,
@@ -50,11 +62,49 @@ pub struct Declaration {
     pub about: &'static str,
     /// Fluent id of the argument hint in `/help`, e.g. `<topic>`.
     pub usage: Option<&'static str>,
-    /// Reads the arguments (everything after the name).
-    pub parse: fn(String) -> Command,
+    /// Reads the arguments (everything after the name), or handles them.
+    pub action: Action,
+    /// Fluent id of the refusal for someone without the role its audience
+    /// needs (`organizers-only` or `owners-only` if none).
+    pub denied: Option<&'static str>,
 }
 
 impl Declaration {
+    /// A plugin's command for everyone, in the menu and in `/help`, with
+    /// `about` as the Fluent id of its description. The plugin's handler
+    /// is added by [`crate::plugin::Extensions::command`].
+    pub fn new(name: &'static str, about: &'static str) -> Declaration {
+        Declaration { about, ..member(name, &[], |_| Command::Help) }
+    }
+
+    /// Other names it answers to (the German ones).
+    pub fn aliases(self, aliases: &'static [&'static str]) -> Declaration {
+        Declaration { aliases, ..self }
+    }
+
+    /// For organizers (in private chats, out of the menu) or owners.
+    pub fn for_audience(self, audience: Audience) -> Declaration {
+        match audience {
+            Audience::Member => Declaration { audience, ..self },
+            _ => Declaration { audience, place: Place::Private, menu: false, ..self },
+        }
+    }
+
+    /// Works in private chats only.
+    pub fn private(self) -> Declaration {
+        Declaration { place: Place::Private, ..self }
+    }
+
+    /// Fluent id of the refusal for someone without the role.
+    pub fn denied(self, denied: &'static str) -> Declaration {
+        Declaration { denied: Some(denied), ..self }
+    }
+
+    /// Fluent id of the argument hint in `/help`.
+    pub fn usage(self, usage: &'static str) -> Declaration {
+        Declaration { usage: Some(usage), ..self }
+    }
+
     /// Whether `name` (lower-cased, without the slash) names this command.
     pub fn answers_to(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
@@ -78,16 +128,29 @@ const fn member(name: &'static str, aliases: &'static [&'static str], parse: fn(
         help: true,
         about: "",
         usage: None,
-        parse,
+        action: Action::Basis(parse),
+        denied: None,
     }
 }
 
+/// Organizers' commands; who is not one is told "Only organizers may post."
 const fn organizer(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration { audience: Audience::Organizer, place: Place::Private, menu: false, ..member(name, aliases, parse) }
+    Declaration {
+        audience: Audience::Organizer,
+        place: Place::Private,
+        menu: false,
+        denied: Some("post-not-allowed"),
+        ..member(name, aliases, parse)
+    }
+}
+
+/// Statistics and links, for organizers.
+const fn analyst(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
+    Declaration { denied: Some("stats-not-allowed"), ..organizer(name, aliases, parse) }
 }
 
 const fn owner(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration { audience: Audience::Owner, ..organizer(name, aliases, parse) }
+    Declaration { audience: Audience::Owner, denied: None, ..organizer(name, aliases, parse) }
 }
 
 /// Basis's own commands, in the order of the menu and `/help`.
@@ -134,9 +197,9 @@ pub static COMMANDS: &[Declaration] = &[
         ..organizer("eventcancel", &["terminabsagen"], Command::EventCancel)
     },
     // Organizers: statistics and links.
-    Declaration { about: "cmd-stats", ..organizer("stats", &["statistik"], |_| Command::Stats) },
-    Declaration { about: "cmd-link", usage: Some("usage-link"), ..organizer("link", &[], Command::Link) },
-    Declaration { about: "cmd-qr", usage: Some("usage-link"), ..organizer("qr", &[], Command::Qr) },
+    Declaration { about: "cmd-stats", ..analyst("stats", &["statistik"], |_| Command::Stats) },
+    Declaration { about: "cmd-link", usage: Some("usage-link"), ..analyst("link", &[], Command::Link) },
+    Declaration { about: "cmd-qr", usage: Some("usage-link"), ..analyst("qr", &[], Command::Qr) },
     // Owners.
     Declaration { about: "cmd-invite", usage: Some("usage-invite"), ..owner("invite", &["einladen"], Command::Invite) },
     Declaration { about: "cmd-organizers", ..owner("organizers", &["organisatoren"], |_| Command::Organizers) },
@@ -153,44 +216,152 @@ pub static COMMANDS: &[Declaration] = &[
     },
 ];
 
-/// The declaration `name` (lower-cased, without the slash) belongs to.
+/// Why the gate in front of a command refused it: a typed value, rendered
+/// in the asker's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The command works in private chats only.
+    PrivateOnly,
+    /// For organizers and owners.
+    OrganizersOnly,
+    /// For owners (`BASIS_OWNERS`).
+    OwnersOnly,
+}
+
+impl Refusal {
+    /// The refusal as `declaration`'s asker reads it.
+    pub fn text(self, declaration: &Declaration, texts: &Texts, locale: Locale) -> String {
+        texts.get(locale).get(match self {
+            Refusal::PrivateOnly if declaration.audience > Audience::Member => "organizers-private-only",
+            Refusal::PrivateOnly => "private-only",
+            Refusal::OrganizersOnly => declaration.denied.unwrap_or("organizers-only"),
+            Refusal::OwnersOnly => "owners-only",
+        })
+    }
+}
+
+/// The gate in front of every command: where it works and who may use it,
+/// the role looked up at the moment it is used (a revoked organizer is
+/// refused at once). Passes organizers' and owners' commands with the
+/// asker's role, members' commands with none.
+pub(crate) async fn gate(
+    scene: &crate::scene::Scene,
+    declaration: &Declaration,
+    from: Option<&teloxide::types::User>,
+) -> Result<Result<Option<Role>, Refusal>, crate::HandlerError> {
+    if declaration.place == Place::Private && !scene.chat.is_private() {
+        return Ok(Err(Refusal::PrivateOnly));
+    }
+    let role = match declaration.audience {
+        Audience::Member => return Ok(Ok(None)),
+        _ => crate::roles::role_of(scene, from).await?,
+    };
+    Ok(match (declaration.audience, role) {
+        (Audience::Owner, Some(role)) if role.is_owner() => Ok(Some(role)),
+        (Audience::Owner, _) => Err(Refusal::OwnersOnly),
+        (_, Some(role)) => Ok(Some(role)),
+        (_, None) => Err(Refusal::OrganizersOnly),
+    })
+}
+
+/// The declaration of Basis's own commands that `name` (lower-cased,
+/// without the slash) belongs to.
 pub fn find(name: &str) -> Option<&'static Declaration> {
     COMMANDS.iter().find(|d| d.answers_to(name))
 }
 
-/// The command `text` names, with its declaration; its arguments read by
-/// the declaration's reader.
-pub fn parse(text: &crate::command::CommandText<'_>) -> Option<(&'static Declaration, Command)> {
-    find(&text.name).map(|declaration| (declaration, (declaration.parse)(text.args.to_owned())))
-}
-
-/// The command menu Telegram shows next to the text field.
-pub fn menu(texts: &Texts, locale: Locale) -> Vec<BotCommand> {
-    let loader = texts.get(locale);
-    COMMANDS.iter().filter(|d| d.menu).map(|d| BotCommand::new(d.name, loader.get(d.about))).collect()
-}
-
-/// `/help` for someone who may use the commands of `audience` and below:
-/// members see theirs; organizers and owners also see the commands their
-/// role allows.
-pub fn help(texts: &Texts, locale: Locale, audience: Audience) -> String {
-    let loader = texts.get(locale);
-    let mut out = loader.get("help-intro");
-    let lines = |of: Audience| COMMANDS.iter().filter(move |d| d.help && d.audience == of);
-    for d in lines(Audience::Member) {
-        out.push('\n');
-        out.push_str(&d.help_line(texts, locale));
+/// Which plugin of [`crate::plugins::DefaultPlugins`] each of Basis's
+/// commands belongs to.
+pub fn plugin_of(name: &str) -> &'static str {
+    match name {
+        "privacy" | "mydata" | "stop" => "privacy",
+        "post" | "scheduled" => "posting",
+        "followup" | "edit" | "retract" => "corrections",
+        "event" | "events" | "eventchange" | "eventcancel" => "assemblies",
+        "stats" | "link" | "qr" => "statistics",
+        "invite" | "organizers" | "revoke" | "audit" => "roles",
+        "channel" => "channels",
+        _ => "members",
     }
-    for (of, heading) in [(Audience::Organizer, "help-organizers"), (Audience::Owner, "help-owners")] {
-        if audience < of {
-            break;
-        }
-        out.push_str("\n\n");
-        out.push_str(&loader.get(heading));
-        for d in lines(of) {
+}
+
+/// The commands a bot answers to: Basis's own that its plugins added, then
+/// the other plugins' commands, in the order they were added.
+#[derive(Clone, Default)]
+pub struct Commands {
+    list: Vec<Declaration>,
+    handlers: Vec<CommandFn>,
+}
+
+impl std::fmt::Debug for Commands {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.list.iter().map(|d| d.name)).finish()
+    }
+}
+
+impl Commands {
+    /// Every one of Basis's own commands.
+    pub fn basis() -> Commands {
+        Commands { list: COMMANDS.to_vec(), handlers: Vec::new() }
+    }
+
+    /// A plugin's handler, for [`Action::Plugin`].
+    pub(crate) fn add_handler(&mut self, handler: CommandFn) -> Action {
+        self.handlers.push(handler);
+        Action::Plugin(self.handlers.len() - 1)
+    }
+
+    pub(crate) fn handler(&self, index: usize) -> Option<CommandFn> {
+        self.handlers.get(index).cloned()
+    }
+
+    pub(crate) fn push(&mut self, declaration: Declaration) {
+        self.list.push(declaration);
+        // Basis's own keep the order of `COMMANDS`; the rest follow.
+        let rank = |d: &Declaration| match d.action {
+            Action::Basis(_) => COMMANDS.iter().position(|c| c.name == d.name).unwrap_or(usize::MAX),
+            Action::Plugin(_) => usize::MAX,
+        };
+        self.list.sort_by_key(rank);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Declaration> {
+        self.list.iter()
+    }
+
+    /// The declaration `name` (lower-cased, without the slash) belongs to.
+    pub fn find(&self, name: &str) -> Option<&Declaration> {
+        self.list.iter().find(|d| d.answers_to(name))
+    }
+
+    /// The command menu Telegram shows next to the text field.
+    pub fn menu(&self, texts: &Texts, locale: Locale) -> Vec<BotCommand> {
+        let loader = texts.get(locale);
+        self.list.iter().filter(|d| d.menu).map(|d| BotCommand::new(d.name, loader.get(d.about))).collect()
+    }
+
+    /// `/help` for someone who may use the commands of `audience` and
+    /// below: members see theirs; organizers and owners also see the
+    /// commands their role allows.
+    pub fn help(&self, texts: &Texts, locale: Locale, audience: Audience) -> String {
+        let loader = texts.get(locale);
+        let mut out = loader.get("help-intro");
+        let lines = |of: Audience| self.list.iter().filter(move |d| d.help && d.audience == of);
+        for d in lines(Audience::Member) {
             out.push('\n');
             out.push_str(&d.help_line(texts, locale));
         }
+        for (of, heading) in [(Audience::Organizer, "help-organizers"), (Audience::Owner, "help-owners")] {
+            if audience < of {
+                break;
+            }
+            out.push_str("\n\n");
+            out.push_str(&loader.get(heading));
+            for d in lines(of) {
+                out.push('\n');
+                out.push_str(&d.help_line(texts, locale));
+            }
+        }
+        out
     }
-    out
 }

@@ -111,9 +111,6 @@ fn scope_label(scene: &Scene, topics: &str) -> String {
 pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(Role::Owner) = role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "owners-only")).await;
-    };
     let topics = match topic_list(scene, args) {
         Ok(topics) => topics.join(","),
         Err(answer) => return scene.say(answer).await,
@@ -145,6 +142,7 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
     let answer = match ctx.storage.redeem_invite(&token_hash(token), id, &name, ctx.now()).await? {
         Redeemed::Granted { topics, invited_by } => {
             tracing::info!(user = id, invited_by, topics, "organizer granted");
+            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: id });
             t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics))
         }
         Redeemed::Used => t!(ctx.texts, locale, "invite-used"),
@@ -155,12 +153,9 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
 }
 
 /// `/organizers`: owners only.
-pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
+pub(crate) async fn list(scene: &Scene) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(Role::Owner) = role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "owners-only")).await;
-    };
     let owners = ctx.owners.iter().map(|id| format!("• {id}")).collect::<Vec<_>>().join("\n");
     let organizers = ctx.storage.organizers().await?;
     let organizers = if organizers.is_empty() {
@@ -179,9 +174,6 @@ pub(crate) async fn list(scene: &Scene, from: Option<&User>) -> HandlerResult {
 pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(Role::Owner) = role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "owners-only")).await;
-    };
     let Some(target) = args.parse::<i64>().ok().filter(|id| *id > 0) else {
         return scene.say(t!(ctx.texts, locale, "revoke-usage")).await;
     };
@@ -191,6 +183,7 @@ pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> Ha
     let by = from.map_or(0, |u| u.id.0 as i64);
     let answer = if ctx.storage.revoke_organizer(target, by, ctx.now()).await? {
         tracing::info!(user = target, by, "organizer revoked");
+        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: target });
         t!(ctx.texts, locale, "revoked", id = target.to_string())
     } else {
         t!(ctx.texts, locale, "revoke-unknown", id = target.to_string())
@@ -199,12 +192,9 @@ pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> Ha
 }
 
 /// `/audit`: the latest organizer actions, owners only.
-pub(crate) async fn audit(scene: &Scene, from: Option<&User>) -> HandlerResult {
+pub(crate) async fn audit(scene: &Scene) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(Role::Owner) = role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, locale, "owners-only")).await;
-    };
     let entries = ctx.storage.audit_entries(AUDIT_SHOWN).await?;
     if entries.is_empty() {
         return scene.say(t!(ctx.texts, locale, "audit-empty")).await;

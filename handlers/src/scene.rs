@@ -54,6 +54,13 @@ impl Scene {
         Ok(scene)
     }
 
+    /// Tells the plugins' listeners; the cause is committed already.
+    pub(crate) fn emit(&self, event: crate::domain::DomainEvent) {
+        if !self.ctx.registry.listeners().is_empty() {
+            crate::plugin::Basis::new(self.bot.clone(), self.ctx.clone()).emit(event);
+        }
+    }
+
     pub(crate) async fn say(&self, text: String) -> HandlerResult {
         self.bot.send_message(self.chat.id, text).await?;
         Ok(())

@@ -16,10 +16,10 @@
 use basis_storage::{BroadcastStats, LinkJoins, Storage, StorageError, TopicStats};
 use chrono_tz::Tz;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, Me, User};
+use teloxide::types::{InputFile, Me};
 
 use crate::pictures::{self, PictureError, Series};
-use crate::roles::{self, Role};
+use crate::roles::Role;
 use crate::scene::Scene;
 use crate::topics::CatalogTopic;
 use crate::{HandlerResult, Locale, Texts, TopicCatalog, TopicKey, t};
@@ -284,11 +284,8 @@ fn scope_of(role: &Role) -> Option<Vec<String>> {
 }
 
 /// `/stats`: owners and organizers.
-pub(crate) async fn stats(scene: &Scene, from: Option<&User>) -> HandlerResult {
+pub(crate) async fn stats(scene: &Scene, role: &Role) -> HandlerResult {
     let ctx = &scene.ctx;
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return scene.say(t!(ctx.texts, scene.locale, "stats-not-allowed")).await;
-    };
     let view = StatsView {
         storage: &ctx.storage,
         texts: &ctx.texts,
@@ -296,7 +293,7 @@ pub(crate) async fn stats(scene: &Scene, from: Option<&User>) -> HandlerResult {
         locale: scene.locale,
         timezone: ctx.timezone,
         now: ctx.now(),
-        scope: scope_of(&role),
+        scope: scope_of(role),
     };
     scene.say(report(&view).await?).await?;
     match chart(&view).await {
@@ -318,17 +315,14 @@ struct LinkTarget<'a> {
     campaign: Option<Campaign>,
 }
 
-/// Checks the role and reads `<topic> [campaign]`; `Err` is the answer.
+/// Reads `<topic> [campaign]` and checks the role covers it; `Err` is the answer.
 async fn link_target<'a>(
     scene: &'a Scene,
-    from: Option<&User>,
+    role: &Role,
     args: &str,
 ) -> Result<Result<LinkTarget<'a>, String>, crate::HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(role) = roles::role_of(scene, from).await? else {
-        return Ok(Err(t!(ctx.texts, locale, "stats-not-allowed")));
-    };
     let (topic, campaign) = match args.split_once(char::is_whitespace) {
         Some((topic, campaign)) => (topic, campaign.trim()),
         None => (args, ""),
@@ -343,7 +337,7 @@ async fn link_target<'a>(
         return Ok(Err(t!(ctx.texts, locale, "post-unknown-topic", input = input, topics = topics)));
     };
     if !role.covers(&[found.key.as_str().to_owned()]) {
-        let allowed = scope_of(&role).unwrap_or_default();
+        let allowed = scope_of(role).unwrap_or_default();
         let labels = ctx.topics.labels_of(&allowed, locale).join(", ");
         return Ok(Err(t!(ctx.texts, locale, "link-out-of-scope", topics = labels)));
     }
@@ -364,8 +358,8 @@ async fn link_target<'a>(
 }
 
 /// `/link <topic> [campaign]`: the deep link.
-pub(crate) async fn link(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
-    let target = match link_target(scene, from, args).await? {
+pub(crate) async fn link(scene: &Scene, role: &Role, me: &Me, args: &str) -> HandlerResult {
+    let target = match link_target(scene, role, args).await? {
         Ok(target) => target,
         Err(answer) => return scene.say(answer).await,
     };
@@ -383,8 +377,8 @@ pub(crate) async fn link(scene: &Scene, from: Option<&User>, me: &Me, args: &str
 
 /// `/qr <topic> [campaign]`: the deep link as a QR code, sent as a document
 /// so that Telegram does not recompress it, with the link as caption.
-pub(crate) async fn qr(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
-    let target = match link_target(scene, from, args).await? {
+pub(crate) async fn qr(scene: &Scene, role: &Role, me: &Me, args: &str) -> HandlerResult {
+    let target = match link_target(scene, role, args).await? {
         Ok(target) => target,
         Err(answer) => return scene.say(answer).await,
     };

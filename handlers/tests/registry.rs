@@ -5,8 +5,13 @@
 use std::collections::BTreeSet;
 
 use basis_handlers::command::{Command, CommandText};
-use basis_handlers::registry::{self, Audience, COMMANDS, Place};
-use basis_handlers::{Locale, Texts};
+use basis_handlers::registry::{Action, Audience, COMMANDS, Commands, Place};
+use basis_handlers::{DefaultPlugins, Locale, PluginGroup, Registry, Texts};
+
+/// The commands of a bot made of Basis's default plugins.
+fn default_commands() -> Commands {
+    Registry::build(&DefaultPlugins::default().into_plugins()).expect("the default plugins fit").commands
+}
 
 #[test]
 fn every_declared_text_exists_in_every_language() {
@@ -36,7 +41,8 @@ fn names_and_aliases_are_unique_and_valid_for_telegram() {
                 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             assert!(valid, "/{name} is not a name Telegram's menu accepts");
             let parsed = Command::from_text(&CommandText::split(&format!("/{name} x")).unwrap());
-            assert_eq!(parsed, Some((d.parse)("x".into())), "/{name} reads as its declaration says");
+            let Action::Basis(parse) = d.action else { panic!("/{name} is Basis's own") };
+            assert_eq!(parsed, Some(parse("x".into())), "/{name} reads as its declaration says");
         }
     }
     // What is not declared is not a command.
@@ -56,13 +62,17 @@ fn organizer_commands_work_in_private_chats_only_and_stay_out_of_the_members_men
 #[test]
 fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
     let texts = Texts::load();
+    let registry = default_commands();
+    let names: Vec<&str> = registry.iter().map(|d| d.name).collect();
+    let all: Vec<&str> = COMMANDS.iter().map(|d| d.name).collect();
+    assert_eq!(names, all, "the default plugins add every command, in the table's order");
     for locale in Locale::ALL {
-        let menu: Vec<String> = registry::menu(&texts, locale).into_iter().map(|c| c.command).collect();
+        let menu: Vec<String> = registry.menu(&texts, locale).into_iter().map(|c| c.command).collect();
         let declared: Vec<&str> = COMMANDS.iter().filter(|d| d.menu).map(|d| d.name).collect();
         assert_eq!(menu, declared, "{locale:?}");
 
         let listed = |audience| {
-            let help = registry::help(&texts, locale, audience);
+            let help = registry.help(&texts, locale, audience);
             COMMANDS.iter().filter(|d| help.contains(&format!("\n/{} ", d.name))).map(|d| d.name).collect::<Vec<_>>()
         };
         let of =
@@ -74,8 +84,8 @@ fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
         assert!(!listed(Audience::Member).contains(&"post"), "members are not shown organizers' commands");
         assert!(!listed(Audience::Organizer).contains(&"invite"), "organizers are not shown owners' commands");
     }
-    let en = registry::help(&texts, Locale::En, Audience::Member);
+    let en = registry.help(&texts, Locale::En, Audience::Member);
     assert!(en.starts_with("How it works:\n/topics – Choose topics\n/subscribe <topic> – Follow a topic"), "{en}");
-    let de = registry::help(&texts, Locale::De, Audience::Organizer);
+    let de = registry.help(&texts, Locale::De, Audience::Organizer);
     assert!(de.contains("Für Organisator*innen:\n/post <Themen> <Text> – An die Mitglieder von Themen senden"), "{de}");
 }

@@ -111,6 +111,8 @@ post-already-handled = Dieser Entwurf wurde schon gesendet oder verworfen.
 post-done = Erledigt.
 
 organizers-private-only = Befehle für Organisator*innen gehen nur im privaten Chat mit mir.
+private-only = Das geht nur im privaten Chat mit mir.
+organizers-only = Das dürfen nur Organisator*innen.
 owners-only = Das dürfen nur die Verantwortlichen dieses Bots (BASIS_OWNERS).
 post-out-of-scope = Du darfst nur zu diesen Themen posten: { $topics }
 scope-all = alle Themen

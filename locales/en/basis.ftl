@@ -111,6 +111,8 @@ post-already-handled = This draft was sent or discarded already.
 post-done = Done.
 
 organizers-private-only = Organizer commands only work in the private chat with me.
+private-only = That only works in the private chat with me.
+organizers-only = Only organizers may do that.
 owners-only = Only this bot's owners (BASIS_OWNERS) may do that.
 post-out-of-scope = You may only post to these topics: { $topics }
 scope-all = all topics

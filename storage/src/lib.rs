@@ -17,6 +17,7 @@ mod ledger;
 mod maintenance;
 mod members;
 mod organizers;
+mod plugins;
 mod privacy;
 mod queue;
 mod sandbox;
@@ -39,11 +40,14 @@ pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
 pub use members::{Chat, ChatKind, ChatStatus, NewChat};
 pub use organizers::{AuditEntry, Organizer, Redeemed};
+pub use plugins::{MigrationStep, PluginPool};
 pub use privacy::{ChatData, DeliveryRecord, RsvpRecord, SubscriptionRecord};
 pub use queue::{
     Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL,
     PRIORITY_URGENT, Progress, Settlement,
 };
+/// The database driver, for plugins' own queries (the same version Basis uses).
+pub use sqlx;
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 

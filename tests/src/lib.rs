@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis::broadcaster::{self, Broadcaster};
-use basis::{Application, Config, Hooks, StartError};
+use basis::{Application, Config, Hooks, PluginGroup, StartError};
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, Progress};
 use basis_telegram_fake::{FakeTelegram, RecordedRequest, TgChat, TgMessageState, TgUser};
@@ -93,8 +93,19 @@ impl TestApp {
     pub async fn spawn_full(
         db: TestDatabase,
         fake: Option<FakeTelegram>,
+        hooks: Hooks,
+        change: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::spawn_plugins(db, fake, hooks, change, basis::DefaultPlugins::default().into_plugins()).await
+    }
+
+    /// Starts a bot made of `plugins` (a deployment built on Basis).
+    pub async fn spawn_plugins(
+        db: TestDatabase,
+        fake: Option<FakeTelegram>,
         mut hooks: Hooks,
         change: impl FnOnce(&mut Config),
+        plugins: Vec<Arc<dyn basis::Plugin>>,
     ) -> TestApp {
         // Short long-polls keep shutdown quick; the bot still long-polls.
         hooks.poll_timeout.get_or_insert(Duration::from_secs(1));
@@ -113,7 +124,7 @@ impl TestApp {
         let mark = fake.mark();
         let mut config = config_for(&fake, &db);
         change(&mut config);
-        let app = Application::build(config, hooks).await.expect("application builds");
+        let app = Application::build_with(config, hooks, &plugins).await.expect("application builds");
         let broadcaster = app.broadcaster();
         let http = app.http_addr();
         let shutdown = CancellationToken::new();

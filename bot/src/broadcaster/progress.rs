@@ -83,6 +83,8 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
             if storage.finish_if_complete(id, inner.ctx.now()).await? {
                 let (sent, blocked, failed) = (progress.sent, progress.blocked, progress.failed);
                 tracing::info!(broadcast = id, sent, blocked, failed, "broadcast finished");
+                let event = basis_handlers::DomainEvent::BroadcastFinished { broadcast: id, delivered: sent, failed };
+                basis_handlers::Basis::new(inner.bot.clone(), inner.ctx.clone()).emit(event);
             }
             continue;
         }

@@ -1,0 +1,497 @@
+//! The extension API: what a party or union adds to Basis without forking
+//! it. A [`Plugin`] adds commands, buttons in a callback namespace of its
+//! own, raw dptree branches, shared state, Fluent texts for every language
+//! Basis speaks, migrations for both engines and listeners for domain
+//! events. Basis's own features are plugins too
+//! ([`crate::plugins::DefaultPlugins`]).
+//!
+//! ```ignore
+//! struct StrikePay;
+//!
+//! impl Plugin for StrikePay {
+//!     fn name(&self) -> &'static str { "strikepay" }
+//!     fn build(&self, app: &mut Extensions) {
+//!         app.texts(Locale::De, "strikepay-about = Streikgeld pro Tag\n…");
+//!         app.texts(Locale::En, "strikepay-about = Strike pay per day\n…");
+//!         app.command(Declaration::new("strikepay", "strikepay-about").aliases(&["streikgeld"]), |call: Call| async move {
+//!             call.say(call.basis.text(call.locale, "strikepay-answer")).await
+//!         });
+//!     }
+//! }
+//! ```
+
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+
+use basis_storage::{MigrationStep, Storage};
+use futures::future::BoxFuture;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, UserId};
+
+use crate::domain::{DomainEvent, Notice};
+use crate::registry::{Commands, Declaration};
+use crate::{Ctx, HandlerError, HandlerResult, Locale, Outbound, TopicCatalog};
+
+/// A piece of a bot built on Basis.
+pub trait Plugin: Send + Sync + 'static {
+    /// Unique among the plugins of one bot: 1–32 of `a-z 0-9 _`, starting
+    /// with a letter. It names the plugin's migrations table.
+    fn name(&self) -> &'static str;
+
+    /// Adds what the plugin brings.
+    fn build(&self, app: &mut Extensions);
+}
+
+/// Plugins added together, such as [`crate::plugins::DefaultPlugins`].
+pub trait PluginGroup {
+    fn into_plugins(self) -> Vec<Arc<dyn Plugin>>;
+}
+
+impl<P: Plugin> PluginGroup for P {
+    fn into_plugins(self) -> Vec<Arc<dyn Plugin>> {
+        vec![Arc::new(self)]
+    }
+}
+
+impl PluginGroup for Vec<Arc<dyn Plugin>> {
+    fn into_plugins(self) -> Vec<Arc<dyn Plugin>> {
+        self
+    }
+}
+
+/// A plugin's command handler.
+pub type CommandFn = Arc<dyn Fn(Call) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+/// A plugin's button handler.
+pub type PressFn = Arc<dyn Fn(Press) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+/// A plugin's listener for domain events.
+pub type ListenerFn = Arc<dyn Fn(Notice) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+
+/// Puts one piece of shared state into the dispatcher's dependencies.
+type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
+
+/// A plugin's migrations, one list per engine. Versions only grow; an
+/// applied migration is never changed (its checksum is kept).
+#[derive(Clone, Copy, Debug)]
+pub struct Migrations {
+    pub sqlite: &'static [MigrationStep],
+    pub postgres: &'static [MigrationStep],
+}
+
+/// What is wrong with a set of plugins; the bot does not start.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PluginError {
+    #[error("plugin name `{0}` must be 1–32 of a-z, 0-9 and _, starting with a letter")]
+    BadName(String),
+    #[error("two plugins are called `{0}`")]
+    DuplicateName(String),
+    #[error("plugin `{plugin}`: command `/{command}` is declared twice")]
+    DuplicateCommand { plugin: String, command: String },
+    #[error("plugin `{plugin}`: command name `{command}` must be 1–32 of a-z, 0-9 and _")]
+    BadCommand { plugin: String, command: String },
+    #[error("plugin `{plugin}`: callback namespace `{namespace}` is taken or not 1–8 of a-z and 0-9")]
+    BadNamespace { plugin: String, namespace: String },
+    #[error("plugin `{plugin}`: its {locale} texts do not parse: {error}")]
+    BadTexts { plugin: String, locale: &'static str, error: String },
+    #[error("plugin `{plugin}`: text `{id}` is missing in {locale}")]
+    MissingText { plugin: String, id: String, locale: &'static str },
+    #[error("plugin `{plugin}`: text `{id}` is Basis's own or another plugin's")]
+    DuplicateText { plugin: String, id: String },
+}
+
+/// Where a plugin adds what it brings; given to [`Plugin::build`].
+pub struct Extensions {
+    plugin: &'static str,
+    commands: Commands,
+    presses: Vec<(&'static str, PressFn)>,
+    branches: Vec<UpdateHandler<HandlerError>>,
+    state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    inject: Vec<Inject>,
+    texts: Vec<PluginTexts>,
+    migrations: Vec<(&'static str, Migrations)>,
+    listeners: Vec<ListenerFn>,
+    errors: Vec<PluginError>,
+}
+
+/// One plugin's Fluent source for one language.
+#[derive(Clone, Debug)]
+pub struct PluginTexts {
+    pub plugin: &'static str,
+    pub locale: Locale,
+    pub source: String,
+}
+
+/// Callback namespaces Basis's own buttons use.
+const RESERVED_NAMESPACES: &[&str] = &["t", "stop", "lang", "p", "g", "gn", "ev"];
+
+impl Extensions {
+    /// Adds a command; `declaration` says who may use it and where, and the
+    /// gate checks that before `handler` runs.
+    pub fn command<F, Fut>(&mut self, declaration: Declaration, handler: F) -> &mut Self
+    where
+        F: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        let handler: CommandFn = Arc::new(move |call| Box::pin(handler(call)));
+        let action = self.commands.add_handler(handler);
+        self.declare(Declaration { action, ..declaration })
+    }
+
+    /// Adds one of Basis's own declarations (for the default plugins).
+    pub(crate) fn declare(&mut self, declaration: Declaration) -> &mut Self {
+        let plugin = self.plugin.to_owned();
+        let valid = |name: &str| {
+            (1..=32).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        for name in std::iter::once(declaration.name).chain(declaration.aliases.iter().copied()) {
+            if !valid(name) {
+                self.errors.push(PluginError::BadCommand { plugin: plugin.clone(), command: name.to_owned() });
+            } else if self.commands.find(name).is_some() {
+                self.errors.push(PluginError::DuplicateCommand { plugin: plugin.clone(), command: name.to_owned() });
+            }
+        }
+        self.commands.push(declaration);
+        self
+    }
+
+    /// Handles presses of buttons whose callback data starts with
+    /// `namespace:` (made with [`callback_data`]). The handler gets the rest.
+    pub fn callbacks<F, Fut>(&mut self, namespace: &'static str, handler: F) -> &mut Self
+    where
+        F: Fn(Press) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        let valid = (1..=8).contains(&namespace.len())
+            && namespace.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && !RESERVED_NAMESPACES.contains(&namespace)
+            && !self.presses.iter().any(|(n, _)| *n == namespace);
+        if !valid {
+            self.errors.push(PluginError::BadNamespace { plugin: self.plugin.to_owned(), namespace: namespace.into() });
+        }
+        self.presses.push((namespace, Arc::new(move |press| Box::pin(handler(press)))));
+        self
+    }
+
+    /// A raw dptree branch, tried after flood control and before Basis's
+    /// own handlers: an escape hatch for what commands and buttons do not
+    /// cover. A branch that handles an update ends it there.
+    pub fn branch(&mut self, branch: UpdateHandler<HandlerError>) -> &mut Self {
+        self.branches.push(branch);
+        self
+    }
+
+    /// Shared state: handlers get it with [`Basis::state`], raw branches as
+    /// an `Arc<T>` dependency.
+    pub fn state<T: Send + Sync + 'static>(&mut self, value: T) -> &mut Self {
+        let value = Arc::new(value);
+        self.state.insert(TypeId::of::<T>(), value.clone());
+        self.inject.push(Arc::new(move |deps: &mut DependencyMap| {
+            deps.insert(value.clone());
+        }));
+        self
+    }
+
+    /// The plugin's Fluent texts in `locale`. Every language Basis speaks
+    /// must get the same message ids, none of them Basis's own.
+    pub fn texts(&mut self, locale: Locale, source: impl Into<String>) -> &mut Self {
+        self.texts.push(PluginTexts { plugin: self.plugin, locale, source: source.into() });
+        self
+    }
+
+    /// The plugin's own tables, applied by `basis migrate` and at start.
+    pub fn migrations(&mut self, migrations: Migrations) -> &mut Self {
+        self.migrations.push((self.plugin, migrations));
+        self
+    }
+
+    /// Called after each domain event, once what caused it is committed.
+    pub fn on_event<F, Fut>(&mut self, listener: F) -> &mut Self
+    where
+        F: Fn(Notice) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        self.listeners.push(Arc::new(move |notice| Box::pin(listener(notice))));
+        self
+    }
+}
+
+/// Everything the plugins of one bot added, checked.
+#[derive(Clone, Default)]
+pub struct Registry {
+    pub commands: Commands,
+    presses: Vec<(&'static str, PressFn)>,
+    branches: Vec<UpdateHandler<HandlerError>>,
+    state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    inject: Vec<Inject>,
+    pub texts: Vec<PluginTexts>,
+    pub migrations: Vec<(&'static str, Migrations)>,
+    listeners: Vec<ListenerFn>,
+    /// The plugins, by name, in the order they were added.
+    pub plugins: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("plugins", &self.plugins).field("commands", &self.commands).finish()
+    }
+}
+
+impl Registry {
+    /// Builds every plugin and checks what they added together.
+    pub fn build(plugins: &[Arc<dyn Plugin>]) -> Result<Registry, PluginError> {
+        let mut ext = Extensions {
+            plugin: "",
+            commands: Commands::default(),
+            presses: Vec::new(),
+            branches: Vec::new(),
+            state: HashMap::new(),
+            inject: Vec::new(),
+            texts: Vec::new(),
+            migrations: Vec::new(),
+            listeners: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut names = Vec::new();
+        for plugin in plugins {
+            let name = plugin.name();
+            let valid = (1..=32).contains(&name.len())
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(PluginError::BadName(name.into()));
+            }
+            if names.contains(&name) {
+                return Err(PluginError::DuplicateName(name.into()));
+            }
+            names.push(name);
+            ext.plugin = name;
+            plugin.build(&mut ext);
+        }
+        if let Some(error) = ext.errors.into_iter().next() {
+            return Err(error);
+        }
+        check_texts(&ext.texts)?;
+        Ok(Registry {
+            commands: ext.commands,
+            presses: ext.presses,
+            branches: ext.branches,
+            state: ext.state,
+            inject: ext.inject,
+            texts: ext.texts,
+            migrations: ext.migrations,
+            listeners: ext.listeners,
+            plugins: names,
+        })
+    }
+
+    /// Puts the plugins' shared state into the dispatcher's dependencies.
+    pub fn inject(&self, deps: &mut DependencyMap) {
+        for inject in &self.inject {
+            inject(deps);
+        }
+    }
+
+    pub(crate) fn branches(&self) -> &[UpdateHandler<HandlerError>] {
+        &self.branches
+    }
+
+    pub(crate) fn press_handler(&self, data: &str) -> Option<(&PressFn, String)> {
+        let (namespace, rest) = data.split_once(':')?;
+        self.presses.iter().find(|(n, _)| *n == namespace).map(|(_, handler)| (handler, rest.to_owned()))
+    }
+
+    pub(crate) fn listeners(&self) -> &[ListenerFn] {
+        &self.listeners
+    }
+
+    fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.state.get(&TypeId::of::<T>()).cloned().and_then(|value| value.downcast::<T>().ok())
+    }
+}
+
+/// Every plugin gives every language the same message ids, and none is
+/// Basis's own or another plugin's.
+fn check_texts(texts: &[PluginTexts]) -> Result<(), PluginError> {
+    let basis = crate::i18n::basis_ids();
+    let mut by_plugin: HashMap<&str, HashMap<Locale, HashSet<String>>> = HashMap::new();
+    for text in texts {
+        let ids = crate::i18n::message_ids(&text.source).map_err(|error| PluginError::BadTexts {
+            plugin: text.plugin.into(),
+            locale: text.locale.code(),
+            error,
+        })?;
+        by_plugin.entry(text.plugin).or_default().entry(text.locale).or_default().extend(ids);
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    for (plugin, locales) in &by_plugin {
+        let all: HashSet<&String> = locales.values().flatten().collect();
+        for id in &all {
+            if basis.contains(id.as_str()) || seen.contains(id.as_str()) {
+                return Err(PluginError::DuplicateText { plugin: (*plugin).into(), id: (*id).clone() });
+            }
+            for locale in Locale::ALL {
+                if !locales.get(&locale).is_some_and(|ids| ids.contains(*id)) {
+                    return Err(PluginError::MissingText {
+                        plugin: (*plugin).into(),
+                        id: (*id).clone(),
+                        locale: locale.code(),
+                    });
+                }
+            }
+        }
+        seen.extend(all.into_iter().cloned());
+    }
+    Ok(())
+}
+
+/// Callback data for a plugin's button: `namespace:payload`, at most 64
+/// bytes as Telegram allows.
+pub fn callback_data(namespace: &str, payload: &str) -> Option<String> {
+    let data = format!("{namespace}:{payload}");
+    (data.len() <= 64).then_some(data)
+}
+
+/// What a plugin's handlers and listeners may use of the bot.
+#[derive(Clone)]
+pub struct Basis {
+    pub(crate) bot: Outbound,
+    pub(crate) ctx: Ctx,
+}
+
+impl Basis {
+    pub fn new(bot: Outbound, ctx: Ctx) -> Basis {
+        Basis { bot, ctx }
+    }
+
+    /// The bot, behind the one outbound path: every send is paced.
+    pub fn bot(&self) -> &Outbound {
+        &self.bot
+    }
+
+    /// The database; plugins keep their rows in their own tables.
+    pub fn storage(&self) -> &Storage {
+        &self.ctx.storage
+    }
+
+    pub fn topics(&self) -> &TopicCatalog {
+        &self.ctx.topics
+    }
+
+    /// The organisation's name as members see it.
+    pub fn organisation(&self) -> &str {
+        &self.ctx.organisation
+    }
+
+    /// Milliseconds since the Unix epoch (the clock tests control).
+    pub fn now(&self) -> i64 {
+        self.ctx.now()
+    }
+
+    /// A plugin's shared state, added with [`Extensions::state`].
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.ctx.registry.state::<T>()
+    }
+
+    /// The text `id` in `locale` (a plugin's texts or Basis's own).
+    pub fn text(&self, locale: Locale, id: &str) -> String {
+        self.ctx.texts.get(locale).get(id)
+    }
+
+    /// The text `id` in `locale` with its arguments.
+    pub fn text_with(&self, locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
+        let args: HashMap<&str, &str> = args.iter().copied().collect();
+        self.ctx.texts.get(locale).get_args(id, args)
+    }
+
+    /// Sends `text` to `chat`, with buttons if given.
+    pub async fn send(&self, chat: i64, text: String, keyboard: Option<InlineKeyboardMarkup>) -> HandlerResult {
+        let request = self.bot.send_message(ChatId(chat), text);
+        match keyboard {
+            Some(keyboard) => request.reply_markup(keyboard).await?,
+            None => request.await?,
+        };
+        Ok(())
+    }
+
+    /// Tells every listener, each in a task of its own, so that a slow
+    /// listener delays no answer. Called once the cause is committed.
+    pub fn emit(&self, event: DomainEvent) {
+        for listener in self.ctx.registry.listeners() {
+            let notice = Notice { basis: self.clone(), event: event.clone() };
+            let run = listener(notice);
+            let kind = event.kind();
+            tokio::spawn(async move {
+                if let Err(error) = run.await {
+                    tracing::warn!(event = kind, error = ?error, "an event listener failed");
+                }
+            });
+        }
+    }
+}
+
+/// A plugin command, as a member or organizer sent it.
+#[derive(Clone)]
+pub struct Call {
+    pub basis: Basis,
+    pub chat: ChatId,
+    pub user: Option<UserId>,
+    /// The chat's language.
+    pub locale: Locale,
+    /// Everything after the command's name, trimmed.
+    pub args: String,
+}
+
+impl Call {
+    /// Answers in the chat the command came from.
+    pub async fn say(&self, text: String) -> HandlerResult {
+        self.basis.send(self.chat.0, text, None).await
+    }
+
+    /// Answers with buttons.
+    pub async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> HandlerResult {
+        self.basis.send(self.chat.0, text, Some(keyboard)).await
+    }
+
+    /// The text `id` in the chat's language.
+    pub fn text(&self, id: &str) -> String {
+        self.basis.text(self.locale, id)
+    }
+}
+
+/// A press of one of a plugin's buttons.
+#[derive(Clone)]
+pub struct Press {
+    pub basis: Basis,
+    pub chat: ChatId,
+    pub user: UserId,
+    pub message: MessageId,
+    /// The chat's language.
+    pub locale: Locale,
+    /// The callback data after `namespace:`.
+    pub data: String,
+    pub(crate) query: teloxide::types::CallbackQueryId,
+    pub(crate) answered: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Press {
+    /// Answers the press with a short notice over the chat (every press
+    /// must be answered once; Basis answers it if the handler did not).
+    pub async fn answer(&self, text: String) -> HandlerResult {
+        self.answered.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.basis.bot.answer_callback_query(self.query.clone()).text(text).await?;
+        Ok(())
+    }
+
+    /// The text `id` in the chat's language.
+    pub fn text(&self, id: &str) -> String {
+        self.basis.text(self.locale, id)
+    }
+}
+
+/// One button with a plugin's callback data.
+pub fn button(label: String, namespace: &str, payload: &str) -> Option<InlineKeyboardButton> {
+    callback_data(namespace, payload).map(|data| InlineKeyboardButton::callback(label, data))
+}
