@@ -2,6 +2,7 @@
 //! and write storage and answer; they never loop over the Bot API, never
 //! sleep, and a failure or panic in one update cannot stop the bot.
 
+mod buttons;
 pub mod callback;
 mod channels;
 pub mod command;
@@ -133,7 +134,7 @@ pub fn schema(registry: &Registry) -> teloxide::dispatching::UpdateHandler<Handl
         tree = tree.branch(branch.clone());
     }
     tree.branch(Update::filter_message().endpoint(member::on_message))
-        .branch(Update::filter_callback_query().endpoint(member::on_callback))
+        .branch(Update::filter_callback_query().endpoint(buttons::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))
 }
 

@@ -10,7 +10,7 @@ use teloxide::prelude::*;
 use teloxide::types::InputFile;
 
 use crate::scene::Scene;
-use crate::{Context, HandlerResult, Locale, t};
+use crate::{Context, HandlerError, HandlerResult, Locale, t};
 
 /// The file `/mydata` sends.
 pub const MYDATA_FILE: &str = "basis-mydata.json";
@@ -155,5 +155,46 @@ fn iso(ms: i64) -> Value {
     match DateTime::from_timestamp_millis(ms) {
         Some(time) => Value::String(time.to_rfc3339_opts(SecondsFormat::Secs, true)),
         None => json!(ms),
+    }
+}
+
+/// Exactly what is stored about this chat.
+pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let Some(chat) = ctx.storage.chat(scene.chat.id.0).await? else {
+        let nothing = t!(ctx.texts, locale, "privacy-nothing");
+        return Ok(format!("{nothing}\n\n{}", crate::privacy::controller(ctx, locale)));
+    };
+    let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
+    let topics = if labels.is_empty() { t!(ctx.texts, locale, "privacy-no-topics") } else { labels.join(", ") };
+    let kind = match chat.kind {
+        ChatKind::Private => t!(ctx.texts, locale, "kind-private"),
+        ChatKind::Group => t!(ctx.texts, locale, "kind-group"),
+        ChatKind::Supergroup => t!(ctx.texts, locale, "kind-supergroup"),
+        ChatKind::Channel => t!(ctx.texts, locale, "kind-channel"),
+    };
+    let language =
+        Locale::parse(&chat.locale).map(|l| t!(ctx.texts, l, "language-name")).unwrap_or(chat.locale.clone());
+    let stored = t!(
+        ctx.texts,
+        locale,
+        "privacy-stored",
+        chat = chat.id.to_string(),
+        kind = kind,
+        language = language,
+        since = format_time(chat.consent_at, locale),
+        topics = topics
+    );
+    Ok(format!("{stored}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
+}
+
+fn format_time(ms: i64, locale: Locale) -> String {
+    let Some(time) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    match locale {
+        Locale::De => time.format("%d.%m.%Y %H:%M UTC").to_string(),
+        Locale::En => time.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }

@@ -7,16 +7,22 @@
 //! renders each message in the member's language with their current answer.
 
 use basis_storage::{Event, EventNote, PRIORITY_NORMAL, valid_answer};
-use chrono::{DateTime, NaiveTime, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, User};
+use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
 
-use crate::callback::{CallbackData, EventAction};
+use crate::callback::EventAction;
 use crate::organizer::{self, out_of_scope, parse_broadcast_id};
 use crate::roles::{self, Role};
 use crate::scene::Scene;
-use crate::{HandlerError, HandlerResult, Locale, Texts, reports, t, when};
+use crate::{HandlerError, HandlerResult, reports, t, when};
+
+mod parse;
+mod render;
+
+pub use parse::*;
+use parse::{check_note, check_title};
+pub use render::*;
+use render::{answer_keyboard, button};
 
 pub const MAX_TITLE: usize = 120;
 pub const MAX_PLACE: usize = 200;
@@ -25,334 +31,6 @@ pub const MAX_NOTE: usize = 1000;
 pub const DEFAULT_REMINDERS: &str = "1440,60";
 /// Answers are taken until this long after the start when no end is given.
 const OPEN_AFTER_START_MS: i64 = 3 * 3_600_000;
-
-/// A message for a member: its text and buttons.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rendered {
-    pub text: String,
-    pub keyboard: Option<InlineKeyboardMarkup>,
-}
-
-/// `Fr 27.11. 06:00–09:00` in the deployment's time zone.
-pub fn when_text(event: &Event, tz: Tz, locale: Locale, now: i64) -> String {
-    let start = when::format_local(event.starts_at, now, tz, locale == Locale::De);
-    match event.ends_at {
-        Some(end) if same_local_day(event.starts_at, end, tz) => format!("{start}–{}", clock_time(end, tz)),
-        Some(end) => format!("{start} – {}", when::format_local(end, now, tz, locale == Locale::De)),
-        None => start,
-    }
-}
-
-fn local(ms: i64, tz: Tz) -> Option<chrono::DateTime<Tz>> {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz))
-}
-
-fn same_local_day(a: i64, b: i64, tz: Tz) -> bool {
-    matches!((local(a, tz), local(b, tz)), (Some(a), Some(b)) if a.date_naive() == b.date_naive())
-}
-
-fn clock_time(ms: i64, tz: Tz) -> String {
-    local(ms, tz).map_or_else(|| "?".to_owned(), |t| format!("{:02}:{:02}", t.hour(), t.minute()))
-}
-
-/// Where: the place's text, and the map point when there is one.
-fn place_text(event: &Event) -> String {
-    event.place.clone()
-}
-
-/// The message members get for `note`, in `locale`, showing `choice`.
-pub fn render(
-    texts: &Texts,
-    tz: Tz,
-    event: &Event,
-    note: EventNote,
-    locale: Locale,
-    choice: Option<&str>,
-    now: i64,
-) -> Rendered {
-    let title = event.title.clone();
-    let when = when_text(event, tz, locale, now);
-    let place = place_text(event);
-    let note_text = if event.note.is_empty() { String::new() } else { format!("\n\n{}", event.note) };
-    match note {
-        EventNote::Invitation | EventNote::Refresh if event.is_cancelled() => Rendered {
-            text: t!(texts, locale, "event-invitation-cancelled", title = title, when = when, place = place),
-            keyboard: None,
-        },
-        EventNote::Invitation | EventNote::Refresh => Rendered {
-            text: t!(texts, locale, "event-invitation", title = title, when = when, place = place, note = note_text),
-            keyboard: Some(answer_keyboard(texts, event, locale, choice)),
-        },
-        EventNote::Reminder => Rendered {
-            text: t!(texts, locale, "event-reminder", title = title, when = when, place = place),
-            keyboard: Some(answer_keyboard(texts, event, locale, choice)),
-        },
-        EventNote::Change => Rendered {
-            text: t!(texts, locale, "event-changed", title = title, when = when, place = place),
-            keyboard: Some(extras_keyboard(texts, event, locale)),
-        },
-        EventNote::Cancel => {
-            Rendered { text: t!(texts, locale, "event-cancelled", title = title, when = when), keyboard: None }
-        }
-    }
-}
-
-fn button(label: String, event: i64, action: EventAction) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(label, CallbackData::Event { event, action }.encode())
-}
-
-/// I'm coming / Maybe / Can't come, the chosen one marked; then the
-/// calendar file and the map.
-fn answer_keyboard(texts: &Texts, event: &Event, locale: Locale, choice: Option<&str>) -> InlineKeyboardMarkup {
-    let mark = |label: String, answer: &str| if choice == Some(answer) { format!("✔️ {label}") } else { label };
-    let answers = vec![
-        button(mark(t!(texts, locale, "event-yes"), "yes"), event.id, EventAction::Yes),
-        button(mark(t!(texts, locale, "event-maybe"), "maybe"), event.id, EventAction::Maybe),
-        button(mark(t!(texts, locale, "event-no"), "no"), event.id, EventAction::No),
-    ];
-    let mut rows = vec![answers];
-    rows.extend(extras_keyboard(texts, event, locale).inline_keyboard);
-    InlineKeyboardMarkup::new(rows)
-}
-
-fn extras_keyboard(texts: &Texts, event: &Event, locale: Locale) -> InlineKeyboardMarkup {
-    let mut extras = vec![button(t!(texts, locale, "event-calendar"), event.id, EventAction::Calendar)];
-    if event.point().is_some() {
-        extras.push(button(t!(texts, locale, "event-map"), event.id, EventAction::Map));
-    }
-    InlineKeyboardMarkup::new([extras])
-}
-
-/// The event as an iCalendar file. Times are written in UTC, which every
-/// calendar shows in its own zone; a change bumps SEQUENCE so calendars
-/// replace the earlier copy, and a cancellation says STATUS:CANCELLED.
-pub fn ics(event: &Event, organisation: &str) -> String {
-    use icalendar::{Calendar, Component, EventLike, EventStatus};
-    let mut entry = icalendar::Event::new();
-    entry
-        .uid(&format!("basis-event-{}-{}@{}", event.id, event.created_at, slug(organisation)))
-        .summary(&event.title)
-        .location(&event.place)
-        .sequence(event.sequence.clamp(0, i64::from(u32::MAX)) as u32)
-        .timestamp(DateTime::<Utc>::from_timestamp_millis(event.updated_at).unwrap_or_default());
-    if let Some(start) = DateTime::<Utc>::from_timestamp_millis(event.starts_at) {
-        entry.starts(start);
-    }
-    if let Some(end) = event.ends_at.and_then(DateTime::<Utc>::from_timestamp_millis) {
-        entry.ends(end);
-    }
-    if !event.note.is_empty() {
-        entry.description(&event.note);
-    }
-    if let Some((lat, lon)) = event.point() {
-        entry.add_property("GEO", format!("{lat};{lon}"));
-    }
-    entry.status(if event.is_cancelled() { EventStatus::Cancelled } else { EventStatus::Confirmed });
-    let mut calendar = Calendar::new();
-    calendar.name(organisation).push(entry.done());
-    calendar.done().to_string()
-}
-
-fn slug(name: &str) -> String {
-    let slug: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
-    if slug.is_empty() { "basis".to_owned() } else { slug.to_ascii_lowercase() }
-}
-
-/// What went wrong with an organizer's input about an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventError {
-    Usage,
-    When(when::WhenError),
-    EndBeforeStart,
-    EmptyTitle,
-    TitleTooLong,
-    EmptyPlace,
-    PlaceTooLong,
-    NoteTooLong,
-    BadPoint,
-    BadReminders,
-}
-
-pub(crate) fn error_text(scene: &Scene, error: EventError) -> String {
-    let (texts, locale) = (&scene.ctx.texts, scene.locale);
-    match error {
-        EventError::Usage => t!(texts, locale, "event-usage"),
-        EventError::When(error) => organizer::when_error(scene, error),
-        EventError::EndBeforeStart => t!(texts, locale, "event-end-before-start"),
-        EventError::EmptyTitle => t!(texts, locale, "event-empty-title"),
-        EventError::TitleTooLong => t!(texts, locale, "event-title-too-long", max = MAX_TITLE.to_string()),
-        EventError::EmptyPlace => t!(texts, locale, "event-empty-place"),
-        EventError::PlaceTooLong => t!(texts, locale, "event-place-too-long", max = MAX_PLACE.to_string()),
-        EventError::NoteTooLong => t!(texts, locale, "event-note-too-long", max = MAX_NOTE.to_string()),
-        EventError::BadPoint => t!(texts, locale, "event-bad-point"),
-        EventError::BadReminders => t!(texts, locale, "event-bad-reminders"),
-    }
-}
-
-/// `06:00`, `6:00`, `6.00`: a time of day.
-fn time_of_day(input: &str) -> Option<NaiveTime> {
-    let input = input.trim().trim_end_matches(" Uhr").trim_end_matches("Uhr").trim();
-    let (h, m) = input.split_once([':', '.'])?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
-}
-
-/// Start and optional end: `27.11. 06:00`, `27.11. 06:00-09:00`,
-/// `morgen 6:00 bis 9:00`, `27.11. 06:00 – 28.11. 18:00`.
-pub fn parse_span(input: &str, now: i64, tz: Tz) -> Result<(i64, Option<i64>), EventError> {
-    let input = input.trim();
-    let mut split = None;
-    for separator in [" – ", "–", " - ", " bis ", " to ", " until "] {
-        if let Some((a, b)) = input.split_once(separator) {
-            split = Some((a, b));
-            break;
-        }
-    }
-    // A plain `-` before a time of day: `06:00-09:00` (ISO dates keep theirs).
-    if split.is_none()
-        && let Some((a, b)) = input.rsplit_once('-')
-        && time_of_day(b).is_some()
-    {
-        split = Some((a, b));
-    }
-    let Some((start, end)) = split else {
-        return Ok((when::parse_when(input, now, tz).map_err(EventError::When)?, None));
-    };
-    let start = when::parse_when(start, now, tz).map_err(EventError::When)?;
-    let end = match time_of_day(end) {
-        // A time alone ends the event on the day it starts.
-        Some(time) => {
-            let day = local(start, tz).ok_or(EventError::When(when::WhenError::Unreadable))?.date_naive();
-            let at = tz.from_local_datetime(&day.and_time(time)).earliest();
-            at.ok_or(EventError::When(when::WhenError::NonExistent))?.timestamp_millis()
-        }
-        None => when::parse_when(end, now, tz).map_err(EventError::When)?,
-    };
-    if end <= start {
-        return Err(EventError::EndBeforeStart);
-    }
-    Ok((start, Some(end)))
-}
-
-/// The place, with an optional map point: `Werkstraße 1, Wolfsburg
-/// (52.4227, 10.7865)` or `… geo:52.4227,10.7865`.
-pub fn parse_place(input: &str) -> Result<(String, Option<(f64, f64)>), EventError> {
-    let input = input.trim();
-    let (text, point) = if let Some((text, geo)) = input.rsplit_once("geo:") {
-        (text.trim(), Some(geo.trim()))
-    } else if input.ends_with(')')
-        && let Some((text, inner)) = input[..input.len() - 1].rsplit_once('(')
-        && inner.contains(',')
-        && inner.chars().all(|c| c.is_ascii_digit() || ".,- ".contains(c))
-    {
-        (text.trim(), Some(inner))
-    } else {
-        (input, None)
-    };
-    let point = match point {
-        None => None,
-        Some(point) => {
-            let (lat, lon) = point.split_once(',').ok_or(EventError::BadPoint)?;
-            let lat: f64 = lat.trim().parse().map_err(|_| EventError::BadPoint)?;
-            let lon: f64 = lon.trim().parse().map_err(|_| EventError::BadPoint)?;
-            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                return Err(EventError::BadPoint);
-            }
-            Some((lat, lon))
-        }
-    };
-    if text.is_empty() {
-        return Err(EventError::EmptyPlace);
-    }
-    if text.chars().count() > MAX_PLACE {
-        return Err(EventError::PlaceTooLong);
-    }
-    Ok((text.to_owned(), point))
-}
-
-/// `24h, 1h`, `30m`, `2d`: minutes before the start, at most five, at most
-/// 14 days; `none`/`keine` for no reminders.
-pub fn parse_reminders(input: &str) -> Result<String, EventError> {
-    let input = input.trim();
-    if matches!(input.to_lowercase().as_str(), "none" | "keine" | "-") {
-        return Ok(String::new());
-    }
-    let mut minutes: Vec<i64> = Vec::new();
-    for part in input.split([',', ' ']).filter(|p| !p.is_empty()) {
-        let (number, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit()).unwrap_or(part.len()));
-        let n: i64 = number.parse().map_err(|_| EventError::BadReminders)?;
-        let factor = match unit {
-            "m" | "min" => 1,
-            "h" | "std" => 60,
-            "d" | "t" => 1440,
-            _ => return Err(EventError::BadReminders),
-        };
-        let m = n.checked_mul(factor).filter(|m| (1..=14 * 1440).contains(m)).ok_or(EventError::BadReminders)?;
-        if !minutes.contains(&m) {
-            minutes.push(m);
-        }
-    }
-    if minutes.is_empty() || minutes.len() > 5 {
-        return Err(EventError::BadReminders);
-    }
-    minutes.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(minutes.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-}
-
-fn check_title(title: &str) -> Result<String, EventError> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(EventError::EmptyTitle);
-    }
-    if title.chars().count() > MAX_TITLE {
-        return Err(EventError::TitleTooLong);
-    }
-    Ok(title.to_owned())
-}
-
-fn check_note(note: &str) -> Result<String, EventError> {
-    let note = note.trim();
-    if note.chars().count() > MAX_NOTE {
-        return Err(EventError::NoteTooLong);
-    }
-    Ok(if note == "-" { String::new() } else { note.to_owned() })
-}
-
-/// What `/event <topics> <when> | <title> | <place> [| <note>] [| reminders: 24h,1h]` says.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OneLine {
-    pub topics: String,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
-    pub title: String,
-    pub place: String,
-    pub point: Option<(f64, f64)>,
-    pub note: String,
-    pub reminders: String,
-}
-
-pub fn parse_one_line(input: &str, now: i64, tz: Tz) -> Result<OneLine, EventError> {
-    let parts: Vec<&str> = input.split('|').map(str::trim).collect();
-    if parts.len() < 3 {
-        return Err(EventError::Usage);
-    }
-    let (topics, span) = parts[0].split_once(char::is_whitespace).ok_or(EventError::Usage)?;
-    let (starts_at, ends_at) = parse_span(span, now, tz)?;
-    let title = check_title(parts[1])?;
-    let (place, point) = parse_place(parts[2])?;
-    let mut note = String::new();
-    let mut reminders = DEFAULT_REMINDERS.to_owned();
-    for extra in &parts[3..] {
-        let lower = extra.to_lowercase();
-        match ["reminders:", "erinnerungen:", "erinnerung:", "⏰"].iter().find(|p| lower.starts_with(*p)) {
-            Some(prefix) => reminders = parse_reminders(&extra[prefix.len()..])?,
-            None => note = check_note(extra)?,
-        }
-    }
-    Ok(OneLine { topics: topics.to_owned(), starts_at, ends_at, title, place, point, note, reminders })
-}
 
 fn blank_event(author: i64, chat: i64) -> Event {
     Event {
@@ -796,6 +474,9 @@ async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: i64) -> Ha
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Locale, Texts};
+    use chrono::{DateTime, TimeZone};
+    use chrono_tz::Tz;
 
     const TZ: Tz = chrono_tz::Europe::Berlin;
 

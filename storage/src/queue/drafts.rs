@@ -1,0 +1,255 @@
+//! Organizers' drafts: kept until they are sent, scheduled, submitted for
+//! approval or cancelled; each move between states is checked in SQL.
+
+use super::*;
+
+/// An organizer's post awaiting confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Draft {
+    pub id: i64,
+    pub author_id: i64,
+    pub chat_id: i64,
+    pub text: String,
+    pub topics: String,
+    /// compose → content → open (guided), open → timing → scheduled,
+    /// open → review (approval); each ends queued or cancelled.
+    pub status: String,
+    pub broadcast_id: Option<i64>,
+    pub source_chat_id: Option<i64>,
+    pub source_message_id: Option<i64>,
+    pub follow_up_of: Option<i64>,
+    pub scheduled_at: Option<i64>,
+    pub priority: i64,
+    pub report_locale: String,
+    pub created_at: i64,
+    pub album: Option<String>,
+}
+
+impl Draft {
+    pub fn content(&self) -> Content {
+        if let (Some(chat_id), Some(message_ids)) = (self.source_chat_id, album_ids(self.album.as_deref())) {
+            return Content::Album { chat_id, message_ids };
+        }
+        match (self.source_chat_id, self.source_message_id) {
+            (Some(chat_id), Some(message_id)) => {
+                Content::Copy { chat_id, message_id, text: Some(self.text.clone()).filter(|t| !t.is_empty()) }
+            }
+            _ => Content::Text(self.text.clone()),
+        }
+    }
+
+    pub fn topic_keys(&self) -> Vec<String> {
+        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+/// What an organizer composed, before preview.
+#[derive(Clone, Debug)]
+pub struct NewDraft {
+    pub author_id: i64,
+    /// The organizer's chat, where preview and report go.
+    pub chat_id: i64,
+    pub content: Content,
+    pub topics: Vec<String>,
+    pub follow_up_of: Option<i64>,
+}
+
+/// Where a draft is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftState {
+    /// Guided `/post`: topics being chosen on a keyboard.
+    Compose,
+    /// Guided `/post`: waiting for the organizer to send the content.
+    Content,
+    /// Previewed, waiting for Send / Urgent / Schedule / Cancel.
+    Open,
+    /// Schedule was pressed: waiting for the organizer to type a time.
+    Timing,
+    /// Waiting for its time.
+    Scheduled,
+    /// Waiting for a second organizer's approval.
+    Review,
+}
+
+impl DraftState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            DraftState::Compose => "compose",
+            DraftState::Content => "content",
+            DraftState::Open => "open",
+            DraftState::Timing => "timing",
+            DraftState::Scheduled => "scheduled",
+            DraftState::Review => "review",
+        }
+    }
+}
+
+/// A draft's text and source message for its content.
+fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
+    match content {
+        Content::Copy { chat_id, message_id, text } => {
+            (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
+        }
+        Content::Text(text) | Content::Edit(text) => (text.clone(), None, None),
+        Content::Delete { .. } | Content::Event { .. } => (String::new(), None, None),
+        Content::Album { chat_id, message_ids } => (String::new(), Some(*chat_id), message_ids.first().copied()),
+    }
+}
+
+const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broadcast_id, source_chat_id, \
+                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at, album";
+
+impl Storage {
+    /// Keeps an organizer's post until it is confirmed or cancelled.
+    pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<i64> {
+        let _turn = self.write_turn().await;
+        let (text, source_chat, source_message) = draft_fields(&new.content);
+        let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at, source_chat_id, \
+                   source_message_id, follow_up_of, album) \
+                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10) RETURNING id";
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
+            .bind(new.author_id)
+            .bind(new.chat_id)
+            .bind(&text)
+            .bind(new.topics.join(","))
+            .bind(now)
+            .bind(source_chat)
+            .bind(source_message)
+            .bind(new.follow_up_of)
+            .bind(state.as_str())
+            .bind(album_of(&new.content))
+            .fetch_one(p)
+            .await)?)
+    }
+
+    pub async fn draft(&self, id: i64) -> Result<Option<Draft>> {
+        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Moves a draft from `from` to `to`; `false` when it was not in `from`
+    /// (handled already).
+    pub async fn move_draft(&self, id: i64, from: DraftState, to: DraftState) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = $3 WHERE id = $1 AND status = $2";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// `false` when the draft was queued or cancelled already. Open,
+    /// scheduled and drafts in review can be cancelled.
+    pub async fn cancel_draft(&self, id: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'cancelled' WHERE id = $1 \
+                   AND status IN ('compose', 'content', 'open', 'timing', 'scheduled', 'review')";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Schedules a draft waiting for its time for `at`; `false` when it was
+    /// handled already.
+    pub async fn schedule_draft(&self, id: i64, at: i64, priority: i64, report_locale: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'scheduled', scheduled_at = $2, priority = $3, report_locale = $4 \
+                   WHERE id = $1 AND status = 'timing'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(at)
+            .bind(priority)
+            .bind(report_locale)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Hands an open draft to review, remembering the drafter's language
+    /// for the report; `false` when it was handled already.
+    pub async fn submit_for_review(&self, id: i64, report_locale: &str) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET status = 'review', report_locale = $2 WHERE id = $1 AND status = 'open'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(report_locale)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Guided `/post`: the topics chosen so far.
+    pub async fn set_draft_topics(&self, id: i64, topics: &[String]) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET topics = $2 WHERE id = $1 AND status = 'compose'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(topics.join(","))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Guided `/post`: the content arrived; the draft is open for preview.
+    pub async fn fill_draft(&self, id: i64, content: &Content) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let (text, source_chat, source_message) = draft_fields(content);
+        let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4, \
+                   album = $5 WHERE id = $1 AND status = 'content'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(&text)
+            .bind(source_chat)
+            .bind(source_message)
+            .bind(album_of(content))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// The newest draft in `chat_id` waiting for the organizer to type
+    /// something (content or a time).
+    pub async fn awaiting_input(&self, chat_id: i64) -> Result<Option<Draft>> {
+        let sql = format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE chat_id = $1 AND status IN ('content', 'timing') \
+             ORDER BY id DESC LIMIT 1"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(chat_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// The broadcast whose progress report is message `message_id` in `chat_id`.
+    pub async fn broadcast_by_report(&self, chat_id: i64, message_id: i64) -> Result<Option<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE report_chat_id = $1 AND report_message_id = $2"
+        )
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Scheduled drafts, soonest first; with `due_by`, only those due by then.
+    pub async fn scheduled_drafts(&self, due_by: Option<i64>) -> Result<Vec<Draft>> {
+        let sql = format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = 'scheduled' AND scheduled_at <= $1 \
+             ORDER BY scheduled_at, id"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(due_by.unwrap_or(i64::MAX))
+            .fetch_all(p)
+            .await)?)
+    }
+}

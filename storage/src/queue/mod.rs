@@ -1,0 +1,477 @@
+//! The durable delivery queue. A broadcast is written together with one
+//! delivery row per receiving chat; workers claim due rows under a lease and
+//! settle them with the lease's token, so a worker whose lease expired cannot
+//! change a row that another worker has claimed since (fencing).
+
+use crate::{Pool, Result, Storage, on_pool};
+
+mod claims;
+mod drafts;
+mod reports;
+
+pub use claims::*;
+pub use drafts::*;
+pub use reports::*;
+
+/// What members receive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Text composed by the bot, sent with sendMessage.
+    Text(String),
+    /// An organizer's message, copied with copyMessage (media travel by id).
+    /// `text` is the message's text when it is a text message: what an edit
+    /// may replace.
+    Copy { chat_id: i64, message_id: i64, text: Option<String> },
+    /// A correction: every delivered copy of the referenced broadcast gets
+    /// this text (editMessageText).
+    Edit(String),
+    /// A retraction: every delivered copy of the referenced broadcast is
+    /// deleted (deleteMessage; an album's `parts` with deleteMessages).
+    Delete { parts: i64 },
+    /// An organizer's album, copied whole with copyMessages.
+    Album { chat_id: i64, message_ids: Vec<i64> },
+    /// About an assembly; rendered for each member in their language.
+    Event { event_id: i64, note: EventNote },
+}
+
+/// What an event broadcast tells its members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventNote {
+    /// To the topics' subscribers, with RSVP buttons.
+    Invitation,
+    /// To those who said yes or maybe, as a reply to their invitation.
+    Reminder,
+    /// Time or place changed: urgent, to everyone invited.
+    Change,
+    /// Called off: urgent, to everyone invited.
+    Cancel,
+    /// Every invitation copy is edited to show the event as it is now.
+    Refresh,
+}
+
+impl EventNote {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventNote::Invitation => "invitation",
+            EventNote::Reminder => "reminder",
+            EventNote::Change => "change",
+            EventNote::Cancel => "cancel",
+            EventNote::Refresh => "refresh",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventNote> {
+        [EventNote::Invitation, EventNote::Reminder, EventNote::Change, EventNote::Cancel, EventNote::Refresh]
+            .into_iter()
+            .find(|n| n.as_str() == text)
+    }
+}
+
+/// What must still hold when a broadcast is written, checked in its
+/// transaction: the thing it comes from is taken exactly once.
+#[derive(Clone, Debug)]
+pub(crate) enum Fence {
+    None,
+    /// A draft in this state becomes the broadcast.
+    Draft(i64, DraftState),
+    /// An event draft becomes active; its reminders (minutes before, due
+    /// time) are written with it.
+    Event {
+        id: i64,
+        reminders: Vec<(i64, i64)>,
+    },
+    /// A pending reminder is sent.
+    Reminder {
+        event_id: i64,
+        minutes_before: i64,
+    },
+}
+
+impl Content {
+    fn kind(&self) -> &'static str {
+        match self {
+            Content::Text(_) => "text",
+            Content::Copy { .. } => "copy",
+            Content::Edit(_) => "edit",
+            Content::Delete { .. } => "delete",
+            Content::Album { .. } => "album",
+            Content::Event { .. } => "event",
+        }
+    }
+
+    /// Edits and deletions act on earlier messages instead of sending.
+    pub fn is_correction(&self) -> bool {
+        matches!(self, Content::Edit(_) | Content::Delete { .. })
+    }
+}
+
+pub const PRIORITY_NORMAL: i64 = 0;
+/// Overtakes the queue of normal broadcasts (a changed assembly time).
+pub const PRIORITY_URGENT: i64 = 10;
+/// Added for the organisation's own channels: published before members.
+pub const PRIORITY_CHANNEL: i64 = 100;
+
+#[derive(Clone, Debug)]
+pub struct NewBroadcast {
+    pub author_id: i64,
+    pub content: Content,
+    pub topics: Vec<String>,
+    pub priority: i64,
+    /// The organizer's chat that gets the progress message…
+    pub report_chat_id: Option<i64>,
+    /// …in the organizer's language.
+    pub report_locale: String,
+    /// A follow-up replies to each chat's copy of this broadcast; an edit or
+    /// deletion acts on its copies.
+    pub ref_broadcast_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Broadcast {
+    pub id: i64,
+    pub author_id: i64,
+    pub kind: String,
+    pub text: Option<String>,
+    pub source_chat_id: Option<i64>,
+    pub source_message_id: Option<i64>,
+    pub topics: String,
+    pub priority: i64,
+    pub status: String,
+    pub report_chat_id: Option<i64>,
+    pub report_locale: String,
+    pub report_message_id: Option<i64>,
+    pub total: i64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    pub ref_broadcast_id: Option<i64>,
+    pub event_id: Option<i64>,
+    /// An album's message ids, comma-separated.
+    pub album: Option<String>,
+}
+
+impl Broadcast {
+    pub fn content(&self) -> Option<Content> {
+        match (self.kind.as_str(), &self.text, self.source_chat_id, self.source_message_id) {
+            ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
+            ("copy", text, Some(chat_id), Some(message_id)) => {
+                Some(Content::Copy { chat_id, message_id, text: text.clone() })
+            }
+            ("edit", Some(text), _, _) => Some(Content::Edit(text.clone())),
+            ("delete", parts, _, _) => {
+                Some(Content::Delete { parts: parts.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1) })
+            }
+            ("album", _, Some(chat_id), _) => {
+                Some(Content::Album { chat_id, message_ids: album_ids(self.album.as_deref())? })
+            }
+            ("event", Some(note), _, _) => {
+                Some(Content::Event { event_id: self.event_id?, note: EventNote::parse(note)? })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.status == "done"
+    }
+}
+
+/// Who an event broadcast reaches: `$1` broadcast, `$2` priority, `$3` now,
+/// `$4` topics, `$5` the invitation broadcast. Every row carries the
+/// member's language; a refresh also their current answer.
+fn event_fan_out(note: EventNote) -> &'static str {
+    match note {
+        EventNote::Invitation => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale) \
+             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, c.locale \
+             FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+             WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+             AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        }
+        EventNote::Reminder => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id) \
+             SELECT $1, r.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id \
+             FROM rsvps r JOIN chats c ON c.id = r.chat_id \
+             LEFT JOIN deliveries i ON i.broadcast_id = $5 AND i.chat_id = r.chat_id AND i.status = 'sent' \
+             WHERE r.event_id = (SELECT event_id FROM broadcasts WHERE id = $1) AND r.answer IN ('yes', 'maybe') \
+             AND c.status = 'active' AND $4 = $4"
+        }
+        EventNote::Change | EventNote::Cancel => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id) \
+             SELECT $1, i.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id \
+             FROM deliveries i JOIN chats c ON c.id = i.chat_id \
+             WHERE i.broadcast_id = $5 AND i.status = 'sent' AND c.status = 'active' AND $4 = $4"
+        }
+        EventNote::Refresh => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id, choice) \
+             SELECT $1, i.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id, r.answer \
+             FROM deliveries i JOIN chats c ON c.id = i.chat_id \
+             LEFT JOIN rsvps r ON r.chat_id = i.chat_id \
+               AND r.event_id = (SELECT event_id FROM broadcasts WHERE id = $1) \
+             WHERE i.broadcast_id = $5 AND i.status = 'sent' AND i.message_id IS NOT NULL \
+             AND c.status = 'active' AND $4 = $4"
+        }
+    }
+}
+
+/// An album's message ids as stored: comma-separated.
+fn album_of(content: &Content) -> Option<String> {
+    match content {
+        Content::Album { message_ids, .. } => {
+            Some(message_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        }
+        _ => None,
+    }
+}
+
+fn album_ids(stored: Option<&str>) -> Option<Vec<i64>> {
+    let ids: Vec<i64> = stored?.split(',').filter_map(|id| id.parse().ok()).collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+impl Storage {
+    /// Writes the broadcast and fans it out to every active chat following
+    /// any of its topics — each chat once — in one transaction. Returns the
+    /// broadcast's id and its number of deliveries. A correction (edit,
+    /// delete) fans out to the chats that got the referenced broadcast.
+    pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
+        let created = self.create_broadcast_from(new, Fence::None, now).await?;
+        Ok(created.expect("without a draft there is nothing to have been queued before"))
+    }
+
+    /// Queues a draft that is in state `from` as a broadcast, in one
+    /// transaction with the fan-out; `None` when the draft has left that
+    /// state before (a double press, Telegram delivering the same update
+    /// again, or a cancellation). `priority` and `report_locale` default to
+    /// what the draft stored (a scheduled draft keeps them).
+    pub async fn queue_draft(
+        &self,
+        draft_id: i64,
+        from: DraftState,
+        priority: Option<i64>,
+        report_locale: Option<&str>,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let Some(draft) = self.draft(draft_id).await? else { return Ok(None) };
+        let new = NewBroadcast {
+            author_id: draft.author_id,
+            content: draft.content(),
+            topics: draft.topic_keys(),
+            priority: priority.unwrap_or(draft.priority),
+            report_chat_id: Some(draft.chat_id),
+            report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
+            ref_broadcast_id: draft.follow_up_of,
+        };
+        self.create_broadcast_from(&new, Fence::Draft(draft_id, from), now).await
+    }
+
+    pub(crate) async fn create_broadcast_from(
+        &self,
+        new: &NewBroadcast,
+        fence: Fence,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let _turn = self.write_turn().await;
+        let (text, source_chat, source_message) = match &new.content {
+            Content::Text(text) | Content::Edit(text) => (Some(text.clone()), None, None),
+            Content::Copy { chat_id, message_id, text } => (text.clone(), Some(*chat_id), Some(*message_id)),
+            Content::Delete { parts } => (Some(parts.to_string()), None, None),
+            Content::Album { chat_id, message_ids } => (None, Some(*chat_id), message_ids.first().copied()),
+            Content::Event { note, .. } => (Some(note.as_str().to_owned()), None, None),
+        };
+        let album = album_of(&new.content);
+        let event_id = match &new.content {
+            Content::Event { event_id, .. } => Some(*event_id),
+            _ => None,
+        };
+        let topics = new.topics.join(",");
+        // The topic list is bound as one comma-joined text: no dynamic SQL.
+        let fan_out = match (&new.content, new.ref_broadcast_id) {
+            (Content::Event { note, .. }, _) => event_fan_out(*note),
+            (content, _) if content.is_correction() => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+                 ref_message_id) \
+                 SELECT $1, chat_id, $2, 'pending', 0, $3, $3, message_id FROM deliveries \
+                 WHERE broadcast_id = $5 AND status = 'sent' AND message_id IS NOT NULL AND $4 = $4"
+            }
+            // A follow-up replies to each chat's own copy of the earlier post;
+            // chats that did not get it receive it as a message of its own.
+            (_, Some(_)) => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+                 ref_message_id) \
+                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, o.message_id \
+                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+                 LEFT JOIN deliveries o ON o.broadcast_id = $5 AND o.chat_id = s.chat_id AND o.status = 'sent' \
+                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+                 ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+            }
+            (_, None) => {
+                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
+                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
+                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
+                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+                 AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+            }
+        };
+        // The organisation's channels get the post first: a higher priority
+        // puts them at the head of the queue. A chat linked several times
+        // (forum topics) gets it once, in its first topic.
+        let to_channels = !new.content.is_correction() && !matches!(new.content, Content::Event { .. });
+        let channels = to_channels.then_some(
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+             ref_message_id, thread_id) \
+             SELECT $1, l.chat_id, $2, 'pending', 0, $3, $3, \
+               (SELECT o.message_id FROM deliveries o WHERE o.broadcast_id = $5 AND o.chat_id = l.chat_id \
+                AND o.status = 'sent'), \
+               CASE WHEN MIN(l.thread_id) = 0 THEN NULL ELSE MIN(l.thread_id) END \
+             FROM channel_links l WHERE (',' || $4 || ',') LIKE ('%,' || l.topic_key || ',%') \
+             GROUP BY l.chat_id \
+             ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
+        );
+        let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
+                      priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id, \
+                      album) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12, $13) RETURNING id";
+        on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let taken = match &fence {
+                Fence::None => 1,
+                Fence::Draft(draft, from) => sqlx::query("UPDATE drafts SET status = 'queued' WHERE id = $1 AND status = $2")
+                    .bind(draft)
+                    .bind(from.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+                Fence::Event { id, .. } => sqlx::query(
+                    "UPDATE events SET status = 'active', step = NULL, updated_at = $2 WHERE id = $1 AND status = 'draft'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Fence::Reminder { event_id, minutes_before } => sqlx::query(
+                    "UPDATE event_reminders SET status = 'sent' \
+                     WHERE event_id = $1 AND minutes_before = $2 AND status = 'pending'",
+                )
+                .bind(event_id)
+                .bind(minutes_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            };
+            if taken == 0 {
+                return Ok(None);
+            }
+            let id: i64 = sqlx::query_scalar(insert)
+                .bind(new.author_id)
+                .bind(new.content.kind())
+                .bind(text)
+                .bind(source_chat)
+                .bind(source_message)
+                .bind(&topics)
+                .bind(new.priority)
+                .bind(new.report_chat_id)
+                .bind(now)
+                .bind(&new.report_locale)
+                .bind(new.ref_broadcast_id)
+                .bind(event_id)
+                .bind(&album)
+                .fetch_one(&mut *tx)
+                .await?;
+            // A retraction stops what of the post has not gone out yet.
+            if let (Content::Delete { .. }, Some(target)) = (&new.content, new.ref_broadcast_id) {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', error = 'retracted', updated_at = $2 \
+                     WHERE broadcast_id = $1 AND status = 'pending'",
+                )
+                .bind(target)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut total = 0;
+            if let Some(channels) = channels {
+                total += sqlx::query(channels)
+                    .bind(id)
+                    .bind(new.priority + PRIORITY_CHANNEL)
+                    .bind(now)
+                    .bind(&topics)
+                    .bind(new.ref_broadcast_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+            }
+            total += sqlx::query(fan_out)
+                .bind(id)
+                .bind(new.priority)
+                .bind(now)
+                .bind(&topics)
+                .bind(new.ref_broadcast_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+            sqlx::query(
+                "UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
+                         finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1",
+            )
+            .bind(id)
+            .bind(total)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            // An edit changes what the broadcast says from now on, also for
+            // its statistics and later follow-ups.
+            if let (Content::Edit(text), Some(target)) = (&new.content, new.ref_broadcast_id) {
+                sqlx::query("UPDATE broadcasts SET text = $2 WHERE id = $1 AND kind IN ('text', 'copy')")
+                    .bind(target)
+                    .bind(text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            match &fence {
+                Fence::None => {}
+                Fence::Draft(draft, _) => {
+                    sqlx::query("UPDATE drafts SET broadcast_id = $2 WHERE id = $1")
+                        .bind(draft)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Fence::Event { id: event, reminders } => {
+                    sqlx::query("UPDATE events SET invitation_id = $2 WHERE id = $1")
+                        .bind(event)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for (minutes, due) in reminders {
+                        let status = if *due > now { "pending" } else { "skipped" };
+                        sqlx::query(
+                            "INSERT INTO event_reminders (event_id, minutes_before, due_at, status) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, minutes_before) DO NOTHING",
+                        )
+                        .bind(event)
+                        .bind(minutes)
+                        .bind(due)
+                        .bind(status)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                Fence::Reminder { event_id, minutes_before } => {
+                    sqlx::query("UPDATE event_reminders SET broadcast_id = $3 WHERE event_id = $1 AND minutes_before = $2")
+                        .bind(event_id)
+                        .bind(minutes_before)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some((id, total)))
+        })
+        .map_err(Into::into)
+    }
+}

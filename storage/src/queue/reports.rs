@@ -1,0 +1,157 @@
+//! A broadcast's progress and its final report, claimed once so that a
+//! crash cannot lose it and two instances cannot both send it.
+
+use super::*;
+
+/// Counts of a broadcast's deliveries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub total: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub blocked: i64,
+    /// Pending or being sent.
+    pub remaining: i64,
+    /// Being sent: claimed under a lease.
+    pub leased: i64,
+    /// Reasons of failed deliveries with their counts, most frequent first.
+    pub errors: Vec<(String, i64)>,
+}
+
+impl Progress {
+    pub fn done(&self) -> i64 {
+        self.sent + self.failed + self.blocked
+    }
+}
+
+impl Storage {
+    pub async fn broadcast(&self, id: i64) -> Result<Option<Broadcast>> {
+        Ok(on_pool!(&self.pool, |p| {
+            sqlx::query_as::<_, Broadcast>(
+                "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
+             report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id, \
+             event_id, album FROM broadcasts WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await
+        })?)
+    }
+
+    /// Broadcasts still being delivered, oldest first.
+    pub async fn unfinished_broadcasts(&self) -> Result<Vec<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE status = 'sending' ORDER BY id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
+        let counts: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
+            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
+        )
+        .bind(broadcast_id)
+        .fetch_all(p)
+        .await)?;
+        let mut progress = Progress::default();
+        for (status, n) in counts {
+            progress.total += n;
+            match status.as_str() {
+                "sent" => progress.sent = n,
+                "failed" => progress.failed = n,
+                "blocked" => progress.blocked = n,
+                "sending" => {
+                    progress.leased = n;
+                    progress.remaining += n;
+                }
+                _ => progress.remaining += n,
+            }
+        }
+        if progress.failed > 0 {
+            progress.errors = on_pool!(&self.pool, |p| {
+                sqlx::query_as(
+                    "SELECT COALESCE(error, ''), COUNT(*) AS n FROM deliveries \
+                 WHERE broadcast_id = $1 AND status = 'failed' GROUP BY error ORDER BY n DESC LIMIT 5",
+                )
+                .bind(broadcast_id)
+                .fetch_all(p)
+                .await
+            })?;
+        }
+        Ok(progress)
+    }
+
+    pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
+        self.set_broadcast_field("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1", broadcast_id, message_id)
+            .await
+    }
+
+    /// One integer column of one broadcast; `sql` binds the id as `$1`.
+    async fn set_broadcast_field(&self, sql: &'static str, broadcast_id: i64, value: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| sqlx::query(sql).bind(broadcast_id).bind(value).execute(p).await.map(drop))?;
+        Ok(())
+    }
+
+    /// Marks the broadcast done once nothing is left to send; returns whether
+    /// this call finished it (so exactly one instance sends the final report).
+    pub async fn finish_if_complete(&self, broadcast_id: i64, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let done = on_pool!(&self.pool, |p| {
+            sqlx::query(
+                "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending' \
+             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status IN ('pending', 'sending'))",
+            )
+            .bind(broadcast_id)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(done > 0)
+    }
+
+    /// Finished broadcasts whose organizer has not had the final report.
+    pub async fn unreported_broadcasts(&self) -> Result<Vec<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM broadcasts WHERE status = 'done' AND reported_at IS NULL \
+             AND report_chat_id IS NOT NULL ORDER BY id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Takes the final report of a broadcast on; `false` when another
+    /// instance has it (for `lease_ms`) or it was sent already.
+    pub async fn claim_report(&self, broadcast_id: i64, now: i64, lease_ms: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let done = on_pool!(&self.pool, |p| sqlx::query(
+            "UPDATE broadcasts SET report_claimed_at = $2 WHERE id = $1 AND reported_at IS NULL \
+             AND (report_claimed_at IS NULL OR report_claimed_at < $3)"
+        )
+        .bind(broadcast_id)
+        .bind(now)
+        .bind(now - lease_ms)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    pub async fn mark_reported(&self, broadcast_id: i64, now: i64) -> Result<()> {
+        self.set_broadcast_field("UPDATE broadcasts SET reported_at = $2 WHERE id = $1", broadcast_id, now).await
+    }
+
+    /// The message id a chat received for a broadcast, if it was sent.
+    pub async fn delivered_message(&self, broadcast_id: i64, chat_id: i64) -> Result<Option<i64>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT message_id FROM deliveries WHERE broadcast_id = $1 AND chat_id = $2 AND status = 'sent'"
+        )
+        .bind(broadcast_id)
+        .bind(chat_id)
+        .fetch_optional(p)
+        .await)?
+        .flatten())
+    }
+}
