@@ -65,11 +65,11 @@ impl EventAction {
     }
 
     /// The stored RSVP answer, for the three answer buttons.
-    pub fn answer(self) -> Option<&'static str> {
+    pub fn answer(self) -> Option<basis_core::RsvpAnswer> {
         match self {
-            EventAction::Yes => Some("yes"),
-            EventAction::Maybe => Some("maybe"),
-            EventAction::No => Some("no"),
+            EventAction::Yes => Some(basis_core::RsvpAnswer::Yes),
+            EventAction::Maybe => Some(basis_core::RsvpAnswer::Maybe),
+            EventAction::No => Some(basis_core::RsvpAnswer::No),
             _ => None,
         }
     }

@@ -24,8 +24,8 @@ pub enum DomainEvent {
     Left { chat: i64 },
     /// A broadcast reached every chat it could.
     BroadcastFinished { broadcast: i64, delivered: i64, failed: i64 },
-    /// A chat answered an assembly's invitation (`yes`, `maybe`, `no`).
-    RsvpChanged { event: i64, chat: i64, answer: String },
+    /// A chat answered an assembly's invitation.
+    RsvpChanged { event: i64, chat: i64, answer: basis_core::RsvpAnswer },
     /// A Telegram user became an organizer.
     OrganizerGranted { user: i64 },
     /// An organizer's rights were revoked.

@@ -15,43 +15,7 @@ use unic_langid::LanguageIdentifier;
 #[folder = "../locales"]
 struct Localizations;
 
-/// The languages Basis speaks; German is the default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Locale {
-    #[default]
-    De,
-    En,
-}
-
-impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::De, Locale::En];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Locale::De => "de",
-            Locale::En => "en",
-        }
-    }
-
-    /// Accepts `de`, `EN`, `en-GB`, `de_AT`; nothing else.
-    pub fn parse(code: &str) -> Option<Locale> {
-        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "de" => Some(Locale::De),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-
-    /// What a member sees before choosing: English where Telegram says the
-    /// app speaks English, German otherwise.
-    pub fn from_telegram(language_code: Option<&str>) -> Locale {
-        match language_code.and_then(Locale::parse) {
-            Some(Locale::En) => Locale::En,
-            _ => Locale::De,
-        }
-    }
-}
+pub use basis_core::Locale;
 
 /// One loaded Fluent bundle per language.
 pub struct Texts {

@@ -488,7 +488,8 @@ pub(crate) async fn compose(
     };
     let actor = user_id(from);
     let draft = ctx.storage.draft(draft_id).await?;
-    let Some(draft) = draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor && d.status == "compose")
+    let Some(draft) =
+        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor && d.status == DraftState::Compose)
     else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
@@ -560,8 +561,8 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
         scene.say(out_of_scope(scene, &role)).await?;
         return Ok(true);
     }
-    match draft.status.as_str() {
-        "content" => {
+    match draft.status {
+        DraftState::Content => {
             if msg.media_group_id().is_some() {
                 scene.say(t!(ctx.texts, locale, "guided-album-hint")).await?;
                 return Ok(true);

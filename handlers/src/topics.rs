@@ -5,25 +5,7 @@ use basis_storage::Topic;
 
 use crate::i18n::Locale;
 
-/// A topic key as used in deep links and callback data: 1–32 characters of
-/// `a-z 0-9 _ -`, so `t:<key>` stays far below Telegram's 64-byte limit.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicKey(String);
-
-impl TopicKey {
-    pub const MAX_LEN: usize = 32;
-
-    pub fn parse(input: &str) -> Option<TopicKey> {
-        let valid = !input.is_empty()
-            && input.len() <= Self::MAX_LEN
-            && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        valid.then(|| TopicKey(input.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use basis_core::TopicKey;
 
 #[derive(Clone, Debug)]
 pub struct CatalogTopic {

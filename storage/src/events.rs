@@ -4,6 +4,7 @@
 
 use crate::queue::{Content, EventNote, Fence, NewBroadcast};
 use crate::{Result, Storage, on_pool};
+pub use basis_core::{EventStatus, EventStep, RsvpAnswer};
 
 /// An event as stored. Times are Unix milliseconds.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -22,10 +23,9 @@ pub struct Event {
     pub note: String,
     /// Minutes before the start, comma-separated.
     pub reminders: String,
-    /// draft, active or cancelled.
-    pub status: String,
+    pub status: EventStatus,
     /// The guided `/event`'s next question.
-    pub step: Option<String>,
+    pub step: Option<EventStep>,
     pub invitation_id: Option<i64>,
     pub sequence: i64,
     pub created_at: i64,
@@ -42,7 +42,7 @@ impl Event {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.status == "cancelled"
+        self.status == EventStatus::Cancelled
     }
 
     /// Where the event takes place as a map point, when known.
@@ -87,11 +87,6 @@ macro_rules! bind_fields {
 
 const COLUMNS: &str = "id, author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, topics, note, \
                        reminders, status, step, invitation_id, sequence, created_at, updated_at";
-
-/// A valid RSVP answer.
-pub fn valid_answer(answer: &str) -> bool {
-    matches!(answer, "yes" | "maybe" | "no")
-}
 
 impl Storage {
     /// Stores a new event draft (status `draft`) and returns its id.
@@ -292,7 +287,7 @@ impl Storage {
     }
 
     /// Records a chat's answer; `false` when it was the answer already.
-    pub async fn set_rsvp(&self, event_id: i64, chat_id: i64, answer: &str, now: i64) -> Result<bool> {
+    pub async fn set_rsvp(&self, event_id: i64, chat_id: i64, answer: RsvpAnswer, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO rsvps (event_id, chat_id, answer, at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (event_id, chat_id) DO UPDATE SET answer = excluded.answer, at = excluded.at \
@@ -308,9 +303,9 @@ impl Storage {
         Ok(done > 0)
     }
 
-    pub async fn rsvp(&self, event_id: i64, chat_id: i64) -> Result<Option<String>> {
+    pub async fn rsvp(&self, event_id: i64, chat_id: i64) -> Result<Option<RsvpAnswer>> {
         let sql = "SELECT answer FROM rsvps WHERE event_id = $1 AND chat_id = $2";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(sql)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RsvpAnswer>(sql)
             .bind(event_id)
             .bind(chat_id)
             .fetch_optional(p)

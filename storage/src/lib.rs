@@ -32,9 +32,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use basis_core::{Locale, RsvpAnswer, TopicKey};
 pub use channels::ChannelLink;
 pub use error::StorageError;
-pub use events::{Answers, DueReminder, Event, valid_answer};
+pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};
 pub use leader::Leadership;
 pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};

@@ -1,82 +1,8 @@
 //! Chats (private members, groups, channels) and their subscriptions.
 
-use std::fmt;
-
 use crate::{Result, Storage, on_pool};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChatKind {
-    Private,
-    Group,
-    Supergroup,
-    Channel,
-}
-
-impl ChatKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChatKind::Private => "private",
-            ChatKind::Group => "group",
-            ChatKind::Supergroup => "supergroup",
-            ChatKind::Channel => "channel",
-        }
-    }
-
-    pub fn is_group(self) -> bool {
-        matches!(self, ChatKind::Group | ChatKind::Supergroup)
-    }
-}
-
-impl TryFrom<String> for ChatKind {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        Ok(match value.as_str() {
-            "private" => ChatKind::Private,
-            "group" => ChatKind::Group,
-            "supergroup" => ChatKind::Supergroup,
-            "channel" => ChatKind::Channel,
-            _ => return Err(format!("unknown chat kind `{value}`")),
-        })
-    }
-}
-
-/// Whether later posts reach the chat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChatStatus {
-    Active,
-    /// The member blocked the bot (or the account is gone).
-    Blocked,
-    /// The bot was removed from the group or channel.
-    Left,
-}
-
-impl ChatStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChatStatus::Active => "active",
-            ChatStatus::Blocked => "blocked",
-            ChatStatus::Left => "left",
-        }
-    }
-}
-
-impl fmt::Display for ChatStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for ChatStatus {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        Ok(match value.as_str() {
-            "active" => ChatStatus::Active,
-            "blocked" => ChatStatus::Blocked,
-            "left" => ChatStatus::Left,
-            _ => return Err(format!("unknown chat status `{value}`")),
-        })
-    }
-}
+pub use basis_core::{ChatKind, ChatStatus};
 
 /// Everything Basis stores about a chat, besides its topics.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

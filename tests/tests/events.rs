@@ -92,7 +92,7 @@ async fn an_invitation_collects_answers_and_gives_a_calendar_file() {
         assert_eq!(answer(&app, B, id, 'm').await.as_deref(), Some("Noted: maybe."));
         assert_eq!(answer(&app, C, id, 'n').await.as_deref(), Some("Schade – notiert."));
         assert_eq!(marked(&newest_with_button(&app, B, "ev:y:")), [format!("ev:m:{id}")], "the choice shows");
-        assert_eq!(app.storage().rsvp(id, B).await.unwrap().as_deref(), Some("maybe"));
+        assert_eq!(app.storage().rsvp(id, B).await.unwrap(), Some(basis_storage::RsvpAnswer::Maybe));
         let listing = app.ask(&owner, "/events").await.text.unwrap();
         assert!(
             listing.contains(&format!("#{id} · ")) && listing.contains("✅ 1 · 🤔 1 · ❌ 1 · erreicht: 4"),
@@ -312,7 +312,7 @@ async fn the_guided_event_asks_step_by_step_and_bad_input_changes_nothing() {
     let toast = app.press(&member, app.ask(&member, "/topics").await.message_id, &send).await;
     assert_eq!(toast.as_deref(), Some("Posten dürfen nur Organisatorinnen und Organisatoren."));
     let id: i64 = send.trim_start_matches("ev:s:").parse().unwrap();
-    assert_eq!(app.storage().event(id).await.unwrap().unwrap().status, "draft");
+    assert_eq!(app.storage().event(id).await.unwrap().unwrap().status, basis_storage::EventStatus::Draft);
 
     // One-liners with mistakes get the reason, and create nothing.
     for (line, expected) in [

@@ -86,7 +86,11 @@ async fn members_cannot_post_or_press_an_organizers_buttons() {
     let forged = basis_tests::Member { user: member.user.clone(), chat: owner.chat.clone() };
     let toast = app.press(&forged, confirm.message_id, &format!("p:u:{draft}")).await;
     assert_eq!(toast.as_deref(), Some("Only organizers may post."));
-    assert_eq!(app.storage().draft(draft).await.unwrap().unwrap().status, "open", "nothing was queued");
+    assert_eq!(
+        app.storage().draft(draft).await.unwrap().unwrap().status,
+        basis_storage::DraftState::Open,
+        "nothing was queued"
+    );
     assert_eq!(copies(&app, "Real news"), 1, "only the preview");
 
     // The owner discards it; Send afterwards does nothing.

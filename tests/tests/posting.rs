@@ -222,7 +222,7 @@ async fn a_scheduled_post_goes_out_at_its_time_also_after_a_restart() {
         assert!(answer.starts_with(&format!("🕒 Entwurf #{draft} geht am ")), "{answer}");
         assert!(answer.contains(" 07:00 raus (Europe/Berlin)"), "{answer}");
         let stored = app.storage().draft(draft).await.unwrap().unwrap();
-        assert_eq!(stored.status, "scheduled");
+        assert_eq!(stored.status, basis_storage::DraftState::Scheduled);
         let due = stored.scheduled_at.unwrap();
         assert!(due > clock.now() && due < clock.now() + 36 * 3_600_000);
 
@@ -251,7 +251,7 @@ async fn a_scheduled_post_goes_out_at_its_time_also_after_a_restart() {
         let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
         let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
         assert_eq!(progress.sent, 5);
-        assert_eq!(app.storage().draft(other).await.unwrap().unwrap().status, "cancelled");
+        assert_eq!(app.storage().draft(other).await.unwrap().unwrap().status, basis_storage::DraftState::Cancelled);
         assert!(copy_of(&app, 42_000, "Abgesagt").is_none());
         app.stop().await.unwrap();
     }

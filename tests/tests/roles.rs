@@ -81,7 +81,7 @@ async fn an_invitation_makes_one_organizer_with_its_topics_once() {
         let toast = app.press(&local, confirm.message_id, &send).await;
         assert_eq!(toast.as_deref(), Some("Only organizers may post."));
         let draft: i64 = send.trim_start_matches("p:s:").parse().unwrap();
-        assert_eq!(app.storage().draft(draft).await.unwrap().unwrap().status, "open");
+        assert_eq!(app.storage().draft(draft).await.unwrap().unwrap().status, basis_storage::DraftState::Open);
 
         let audit = text_of(&app, &owner, "/audit").await;
         let actions: Vec<&str> =

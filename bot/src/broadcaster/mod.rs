@@ -298,8 +298,7 @@ impl Broadcaster {
     fn render(&self, claimed: &Claimed, event: &Event, note: EventNote) -> Outgoing {
         let ctx = &self.inner.ctx;
         let locale = claimed.locale.as_deref().and_then(Locale::parse).unwrap_or_default();
-        let rendered =
-            events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice.as_deref(), self.now());
+        let rendered = events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice, self.now());
         let markup = rendered.keyboard.and_then(|k| serde_json::to_value(k).ok());
         Outgoing::Rendered { text: rendered.text, markup, edit: note == EventNote::Refresh }
     }

@@ -49,7 +49,7 @@ async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
     let now = inner.ctx.now();
     for due in storage.due_reminders(now).await? {
         let event = storage.event(due.event_id).await?;
-        let Some(event) = event.filter(|e| e.status == "active") else {
+        let Some(event) = event.filter(|e| e.status == basis_storage::EventStatus::Active) else {
             storage.drop_reminder(due.event_id, due.minutes_before, "cancelled").await?;
             continue;
         };

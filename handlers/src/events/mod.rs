@@ -6,7 +6,7 @@
 //! Everything members get goes through the broadcast queue; this module
 //! renders each message in the member's language with their current answer.
 
-use basis_storage::{Event, EventNote, PRIORITY_NORMAL, valid_answer};
+use basis_storage::{Event, EventNote, EventStatus, EventStep, PRIORITY_NORMAL, RsvpAnswer};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
 
@@ -46,7 +46,7 @@ fn blank_event(author: i64, chat: i64) -> Event {
         topics: String::new(),
         note: String::new(),
         reminders: DEFAULT_REMINDERS.to_owned(),
-        status: "draft".to_owned(),
+        status: EventStatus::Draft,
         step: None,
         invitation_id: None,
         sequence: 0,
@@ -63,7 +63,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     let author = from.map_or(0, |u| u.id.0 as i64);
     let mut event = blank_event(author, scene.chat.id.0);
     if args.is_empty() {
-        event.step = Some("title".to_owned());
+        event.step = Some(EventStep::Title);
         let id = ctx.storage.create_event(&event, ctx.now()).await?;
         return ask(scene, id, t!(ctx.texts, locale, "event-ask-title", id = id.to_string())).await;
     }
@@ -109,17 +109,16 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
     let text = msg.text().unwrap_or_default();
     let now = ctx.now();
     let id = event.id.to_string();
-    let step = event.step.clone().unwrap_or_default();
-    let outcome: Result<(Option<&str>, Option<String>), EventError> = match step.as_str() {
-        "title" => check_title(text).map(|title| {
+    let outcome: Result<(Option<EventStep>, Option<String>), EventError> = match event.step.unwrap_or(EventStep::Note) {
+        EventStep::Title => check_title(text).map(|title| {
             event.title = title;
-            (Some("when"), Some(t!(ctx.texts, locale, "event-ask-when", zone = ctx.timezone.name().to_owned())))
+            (Some(EventStep::When), Some(t!(ctx.texts, locale, "event-ask-when", zone = ctx.timezone.name().to_owned())))
         }),
-        "when" => parse_span(text, now, ctx.timezone).map(|(start, end)| {
+        EventStep::When => parse_span(text, now, ctx.timezone).map(|(start, end)| {
             (event.starts_at, event.ends_at) = (start, end);
-            (Some("place"), Some(t!(ctx.texts, locale, "event-ask-place")))
+            (Some(EventStep::Place), Some(t!(ctx.texts, locale, "event-ask-place")))
         }),
-        "place" => {
+        EventStep::Place => {
             let parsed = match (msg.venue(), msg.location()) {
                 (Some(venue), _) => {
                     let name = format!("{}, {}", venue.title, venue.address);
@@ -137,10 +136,10 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             parsed.map(|(place, point)| {
                 event.place = place;
                 (event.latitude, event.longitude) = (point.map(|p| p.0), point.map(|p| p.1));
-                (Some("topics"), Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))))
+                (Some(EventStep::Topics), Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))))
             })
         }
-        "topics" => match roles::topic_list(scene, text) {
+        EventStep::Topics => match roles::topic_list(scene, text) {
             Ok(topics) if topics.is_empty() => Err(EventError::Usage),
             Ok(topics) if !role.covers(&topics) => {
                 scene.say(out_of_scope(scene, role)).await?;
@@ -148,14 +147,14 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             }
             Ok(topics) => {
                 event.topics = topics.join(",");
-                Ok((Some("note"), Some(t!(ctx.texts, locale, "event-ask-note"))))
+                Ok((Some(EventStep::Note), Some(t!(ctx.texts, locale, "event-ask-note"))))
             }
             Err(answer) => {
                 scene.say(answer).await?;
                 return Ok(true);
             }
         },
-        _ => check_note(text).map(|note| {
+        EventStep::Note => check_note(text).map(|note| {
             event.note = note;
             (None, None)
         }),
@@ -164,7 +163,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
         Err(EventError::Usage) => scene.say(t!(ctx.texts, locale, "event-ask-topics-again")).await?,
         Err(error) => scene.say(error_text(scene, error)).await?,
         Ok((next, question)) => {
-            event.step = next.map(str::to_owned);
+            event.step = next;
             if !ctx.storage.save_event_draft(&event, now).await? {
                 return Ok(false);
             }
@@ -317,10 +316,10 @@ pub(crate) async fn answer(
 ) -> Result<String, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(answer) = action.answer().filter(|a| valid_answer(a)) else {
+    let Some(answer) = action.answer() else {
         return Ok(t!(ctx.texts, locale, "button-stale"));
     };
-    let Some(event) = ctx.storage.event(event_id).await?.filter(|e| e.status != "draft") else {
+    let Some(event) = ctx.storage.event(event_id).await?.filter(|e| e.status != EventStatus::Draft) else {
         return Ok(t!(ctx.texts, locale, "event-preview-only"));
     };
     if event.is_cancelled() {
@@ -332,15 +331,15 @@ pub(crate) async fn answer(
     }
     ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
     let (event_id, chat) = (event.id, scene.chat.id.0);
-    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat, answer: answer.to_owned() });
+    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat, answer });
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
     organizer::ignore_unmodified(
         scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
     )?;
     Ok(match answer {
-        "yes" => t!(ctx.texts, locale, "event-answer-yes"),
-        "maybe" => t!(ctx.texts, locale, "event-answer-maybe"),
-        _ => t!(ctx.texts, locale, "event-answer-no"),
+        RsvpAnswer::Yes => t!(ctx.texts, locale, "event-answer-yes"),
+        RsvpAnswer::Maybe => t!(ctx.texts, locale, "event-answer-maybe"),
+        RsvpAnswer::No => t!(ctx.texts, locale, "event-answer-no"),
     })
 }
 
@@ -392,7 +391,7 @@ async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Even
     let Some(id) = parse_broadcast_id(first) else {
         return Ok(Err(t!(ctx.texts, locale, "event-change-usage")));
     };
-    let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != "draft") else {
+    let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != EventStatus::Draft) else {
         return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
     };
     if !role.covers(&event.topic_keys()) {
@@ -548,7 +547,7 @@ mod tests {
         assert_eq!(when_text(&event, TZ, Locale::De, now), "So 29.03. 10:00–12:00");
         // 10:00 summer time is 08:00 UTC; the day before, 10:00 was 09:00 UTC.
         assert_eq!(event.starts_at, DateTime::parse_from_rfc3339("2026-03-29T08:00:00Z").unwrap().timestamp_millis());
-        let rendered = render(&texts, TZ, &event, EventNote::Invitation, Locale::En, Some("maybe"), now);
+        let rendered = render(&texts, TZ, &event, EventNote::Invitation, Locale::En, Some(RsvpAnswer::Maybe), now);
         assert!(rendered.text.contains("Sun 29 Mar 10:00–12:00"), "{}", rendered.text);
         let labels: Vec<String> =
             rendered.keyboard.unwrap().inline_keyboard[0].iter().map(|b| b.text.clone()).collect();

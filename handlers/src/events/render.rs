@@ -2,7 +2,7 @@
 //! the deployment's time zone, the invitation with its answer buttons, and
 //! the calendar file.
 
-use basis_storage::{Event, EventNote};
+use basis_storage::{Event, EventNote, RsvpAnswer};
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -51,7 +51,7 @@ pub fn render(
     event: &Event,
     note: EventNote,
     locale: Locale,
-    choice: Option<&str>,
+    choice: Option<RsvpAnswer>,
     now: i64,
 ) -> Rendered {
     let title = event.title.clone();
@@ -91,13 +91,13 @@ pub(super) fn answer_keyboard(
     texts: &Texts,
     event: &Event,
     locale: Locale,
-    choice: Option<&str>,
+    choice: Option<RsvpAnswer>,
 ) -> InlineKeyboardMarkup {
-    let mark = |label: String, answer: &str| if choice == Some(answer) { format!("✔️ {label}") } else { label };
+    let mark = |label: String, answer| if choice == Some(answer) { format!("✔️ {label}") } else { label };
     let answers = vec![
-        button(mark(t!(texts, locale, "event-yes"), "yes"), event.id, EventAction::Yes),
-        button(mark(t!(texts, locale, "event-maybe"), "maybe"), event.id, EventAction::Maybe),
-        button(mark(t!(texts, locale, "event-no"), "no"), event.id, EventAction::No),
+        button(mark(t!(texts, locale, "event-yes"), RsvpAnswer::Yes), event.id, EventAction::Yes),
+        button(mark(t!(texts, locale, "event-maybe"), RsvpAnswer::Maybe), event.id, EventAction::Maybe),
+        button(mark(t!(texts, locale, "event-no"), RsvpAnswer::No), event.id, EventAction::No),
     ];
     let mut rows = vec![answers];
     rows.extend(extras_keyboard(texts, event, locale).inline_keyboard);

@@ -2,6 +2,7 @@
 //! lease's token (fencing): what the broadcaster's workers do.
 
 use super::*;
+use basis_core::RsvpAnswer;
 
 /// A group became a supergroup: the chat (with its topics) takes the new id,
 /// and the delivery goes back to the queue under it. If the new id is known
@@ -91,7 +92,7 @@ pub struct Claimed {
     pub thread_id: Option<i64>,
     /// The member's language and answer, for event broadcasts.
     pub locale: Option<String>,
-    pub choice: Option<String>,
+    pub choice: Option<RsvpAnswer>,
 }
 
 /// How one send ended.

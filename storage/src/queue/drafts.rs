@@ -13,7 +13,7 @@ pub struct Draft {
     pub topics: String,
     /// compose → content → open (guided), open → timing → scheduled,
     /// open → review (approval); each ends queued or cancelled.
-    pub status: String,
+    pub status: DraftState,
     pub broadcast_id: Option<i64>,
     pub source_chat_id: Option<i64>,
     pub source_message_id: Option<i64>,
@@ -54,35 +54,7 @@ pub struct NewDraft {
     pub follow_up_of: Option<i64>,
 }
 
-/// Where a draft is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DraftState {
-    /// Guided `/post`: topics being chosen on a keyboard.
-    Compose,
-    /// Guided `/post`: waiting for the organizer to send the content.
-    Content,
-    /// Previewed, waiting for Send / Urgent / Schedule / Cancel.
-    Open,
-    /// Schedule was pressed: waiting for the organizer to type a time.
-    Timing,
-    /// Waiting for its time.
-    Scheduled,
-    /// Waiting for a second organizer's approval.
-    Review,
-}
-
-impl DraftState {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            DraftState::Compose => "compose",
-            DraftState::Content => "content",
-            DraftState::Open => "open",
-            DraftState::Timing => "timing",
-            DraftState::Scheduled => "scheduled",
-            DraftState::Review => "review",
-        }
-    }
-}
+pub use basis_core::DraftState;
 
 /// A draft's text and source message for its content.
 fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {

@@ -1,0 +1,88 @@
+//! Every state Basis stores goes through one codec: each value is written
+//! and read back as itself on both engines, and a text that names no value
+//! is refused when it is read, with the text in the error.
+
+use basis_storage::testing::TestDatabase;
+use basis_storage::{ChatKind, ChatStatus, DraftState, EventStatus, EventStep, PluginPool, RsvpAnswer};
+
+/// Writes `value` into a scratch table and reads it back through the codec.
+async fn round_trip<T>(pool: PluginPool<'_>, value: T) -> T
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Sqlite>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Sync
+        + Clone
+        + Unpin
+        + 'static,
+{
+    match pool {
+        PluginPool::Sqlite(p) => {
+            sqlx::query("DELETE FROM scratch").execute(p).await.unwrap();
+            sqlx::query("INSERT INTO scratch (state) VALUES ($1)").bind(value.clone()).execute(p).await.unwrap();
+            sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap()
+        }
+        PluginPool::Postgres(p) => {
+            sqlx::query("DELETE FROM scratch").execute(p).await.unwrap();
+            sqlx::query("INSERT INTO scratch (state) VALUES ($1)").bind(value.clone()).execute(p).await.unwrap();
+            sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap()
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_state_is_written_and_read_as_itself_and_unknown_text_is_refused() {
+    for db in TestDatabase::every_engine().await {
+        let pool = db.storage.plugin_pool();
+        match pool {
+            PluginPool::Sqlite(p) => {
+                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
+            }
+            PluginPool::Postgres(p) => {
+                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
+            }
+        }
+        .unwrap();
+        for &v in ChatKind::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in ChatStatus::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in DraftState::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in EventStatus::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in EventStep::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in RsvpAnswer::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+            assert_eq!(RsvpAnswer::parse(v.as_str()), Some(v));
+        }
+        // Stored as plain text: what SQL compares against.
+        let text: String = match pool {
+            PluginPool::Sqlite(p) => sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap(),
+            PluginPool::Postgres(p) => sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap(),
+        };
+        assert_eq!(text, "no");
+        // A text that names no value is refused, and says which.
+        let error = match pool {
+            PluginPool::Sqlite(p) => {
+                sqlx::query("UPDATE scratch SET state = 'perhaps'").execute(p).await.unwrap();
+                sqlx::query_scalar::<_, RsvpAnswer>("SELECT state FROM scratch").fetch_one(p).await.unwrap_err()
+            }
+            PluginPool::Postgres(p) => {
+                sqlx::query("UPDATE scratch SET state = 'perhaps'").execute(p).await.unwrap();
+                sqlx::query_scalar::<_, RsvpAnswer>("SELECT state FROM scratch").fetch_one(p).await.unwrap_err()
+            }
+        };
+        assert!(error.to_string().contains("unknown RsvpAnswer `perhaps`"), "{error}");
+    }
+}
