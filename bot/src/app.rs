@@ -21,24 +21,34 @@ use crate::config::{Config, ConfigError, redact_url};
 use crate::http::{Bound, Health};
 use crate::metrics::Metrics;
 
+/// Why the bot did not start, or stopped; the message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The configuration is not valid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The database cannot be reached or migrated (its URL, redacted).
     #[error("cannot open the database at {0}")]
     Database(String, #[source] basis_storage::StorageError),
+    /// Telegram does not know the token.
     #[error("Telegram rejected the bot token (check BASIS_TOKEN)")]
     BadToken,
+    /// The Bot API did not answer (its URL, redacted).
     #[error("cannot reach the Bot API at {0}")]
     Unreachable(String, #[source] RequestError),
+    /// `BASIS_API_URL` is no URL.
     #[error("invalid BASIS_API_URL `{0}`")]
     ApiUrl(String),
+    /// The HTTP listener cannot bind its address.
     #[error("cannot listen on {0} (set BASIS_LISTEN to a free address, or `off`)")]
     Listen(String, #[source] std::io::Error),
+    /// Telegram refused the webhook.
     #[error("Telegram refused the webhook (check BASIS_WEBHOOK_URL: public HTTPS on port 443, 80, 88 or 8443)")]
     Webhook(#[source] RequestError),
+    /// Another instance leads now.
     #[error("lost the leadership: the database connection holding it broke; restart to stand by again")]
     LostLeadership,
+    /// The plugins do not fit together.
     #[error("the plugins do not fit together")]
     Plugin(#[from] PluginError),
 }
@@ -99,7 +109,9 @@ impl App {
 /// Test and benchmark seams; production uses the defaults.
 #[derive(Default)]
 pub struct Hooks {
+    /// The time now (tests set it).
     pub clock: Option<Clock>,
+    /// Called with every update before it is handled (tests make handlers fail).
     pub probe: Option<Probe>,
     /// How long one getUpdates call may wait (default 10 s); shutdown waits
     /// for the call in flight.
@@ -118,6 +130,7 @@ pub struct Hooks {
     pub health_every: Option<Duration>,
 }
 
+/// A bot built and connected, ready to [`Application::run`].
 pub struct Application {
     config: Config,
     poll_timeout: Duration,
@@ -163,6 +176,7 @@ impl Application {
         Application::build_with(config, hooks, &DefaultPlugins::default().into_plugins()).await
     }
 
+    /// The bot made of `plugins`: checks them, connects and migrates.
     pub async fn build_with(
         config: Config,
         hooks: Hooks,
@@ -219,6 +233,7 @@ impl Application {
         self.http.as_ref().map(Bound::addr)
     }
 
+    /// The database it runs on.
     pub fn storage(&self) -> &Storage {
         &self.ctx.storage
     }

@@ -14,19 +14,27 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::telemetry::LogFormat;
 
+/// Telegram's own Bot API server, the default `BASIS_API_URL`.
 pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
 
+/// One `[[topics]]` entry of `basis.toml`: a topic members can follow.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct TopicConfig {
+    /// The topic's stable id: 1–32 characters of `a-z`, `0-9`, `_` and `-`.
     pub key: String,
+    /// Shown before the topic's name; may be empty.
     #[serde(default)]
     pub emoji: String,
     /// Name per language code (`de`, `en`).
     pub name: BTreeMap<String, String>,
+    /// The topic's description per language code; may be left out.
     #[serde(default)]
     pub description: BTreeMap<String, String>,
 }
 
+/// The effective configuration: defaults, then `basis.toml`, then `BASIS_*`
+/// variables. Each field is the `basis.toml` key of the same name and, all
+/// but `topics`, the variable `BASIS_<NAME>` (see README, *Configuration*).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Config {
     /// The bot token from @BotFather. Required for `basis run`.
@@ -34,6 +42,7 @@ pub struct Config {
     pub token: Option<SecretString>,
     /// Bot API base URL; requests go to `<api_url>/bot<token>/<method>`.
     pub api_url: String,
+    /// `sqlite://file` (created when missing) or `postgres://user@host/db`.
     pub database_url: String,
     /// Telegram user ids with every organizer right.
     #[serde(deserialize_with = "id_list")]
@@ -46,6 +55,7 @@ pub struct Config {
     pub log: String,
     /// The organisation's name as members see it.
     pub organisation: String,
+    /// The topics members can follow; they seed the database on every start.
     pub topics: Vec<TopicConfig>,
     /// Hours an organizer invitation stays valid.
     pub invite_hours: u32,
@@ -62,6 +72,7 @@ pub struct Config {
     /// Sent by Telegram with every webhook request; random when unset.
     #[serde(default, skip_serializing, deserialize_with = "lenient_secret")]
     pub webhook_secret: Option<SecretString>,
+    /// `text` or `json` (one object per line).
     pub log_format: LogFormat,
     /// Days the delivery rows of finished broadcasts are kept; 0: forever.
     pub retention_days: u32,
@@ -101,43 +112,62 @@ impl Default for Config {
     }
 }
 
+/// Why the configuration was refused, with a message for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration is invalid: {0}")]
+    /// The file or a variable could not be read or has the wrong type.
     Load(#[from] Box<figment::Error>),
     #[error(
         "BASIS_TOKEN is not set. Ask @BotFather in Telegram for a token (/newbot) and start with BASIS_TOKEN=<token> basis run"
     )]
+    /// No bot token, or an empty one.
     MissingToken,
     #[error("topic key `{0}` is invalid: use 1–32 characters of a-z, 0-9, _ and -")]
+    /// A topic key outside 1–32 characters of `a-z`, `0-9`, `_` and `-`.
     InvalidTopicKey(String),
     #[error("topic `{0}` is listed twice")]
+    /// Two topics with the same key.
     DuplicateTopic(String),
     #[error("topic `{0}` needs a name")]
+    /// A topic without a name in any language.
     UnnamedTopic(String),
     #[error("topic `{0}` has a name in unknown language `{1}` (known: de, en)")]
+    /// A topic's name or description in a language Basis has no texts for
+    /// (topic key, language code).
     UnknownLanguage(String, String),
     #[error("BASIS_TIMEZONE `{0}` is not a time zone name like Europe/Berlin")]
+    /// `timezone` is not an IANA time zone name.
     Timezone(String),
     #[error("BASIS_INVITE_HOURS must be between 1 and 720, not {0}")]
+    /// `invite_hours` outside 1–720.
     InviteHours(u32),
     #[error("no topics configured")]
+    /// The topic list is empty.
     NoTopics,
     #[error("BASIS_RATE_LIMIT must be between 1 and 1000, not {0}")]
+    /// `rate_limit` outside 1–1000.
     RateLimit(u32),
     #[error(
         "BASIS_RATE_LIMIT={0} is above Telegram's free 30/s: set BASIS_PAID_BROADCAST=true (each message above 30/s costs 0.1 Stars)"
     )]
+    /// `rate_limit` above 30/s without `paid_broadcast`.
     UnpaidRate(u32),
     #[error("BASIS_LISTEN `{0}` is not an address like 127.0.0.1:8080 (or `off`)")]
+    /// `listen` is neither a socket address nor `off` or empty.
     Listen(String),
     #[error("BASIS_WEBHOOK_URL `{0}` is not an http(s) URL outside /healthz, /readyz and /metrics")]
+    /// `webhook_url` is not an http(s) URL with a host, or its path is one
+    /// of the listener's own (password redacted).
     WebhookUrl(String),
     #[error("BASIS_WEBHOOK_URL needs the listener: set BASIS_LISTEN to the address the webhook is forwarded to")]
+    /// `webhook_url` is set while the listener is off.
     WebhookWithoutListener,
     #[error("BASIS_WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and -")]
+    /// `webhook_secret` is not 1–256 characters of `A-Z a-z 0-9 _ -`.
     WebhookSecret,
     #[error("BASIS_RETENTION_DAYS must be at most 36500, not {0}")]
+    /// `retention_days` above 36500.
     RetentionDays(u32),
 }
 
@@ -147,6 +177,8 @@ impl Config {
         Self::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)).merge(env()))
     }
 
+    /// Extracts and checks a configuration from already merged sources
+    /// (tests build their own).
     pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
         let config: Config = figment.extract().map_err(Box::new)?;
         config.validate()?;
@@ -225,14 +257,18 @@ impl Config {
         self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()).and_then(|u| url::Url::parse(u.trim()).ok())
     }
 
+    /// The configured time zone (Europe/Berlin should it not parse).
     pub fn tz(&self) -> chrono_tz::Tz {
         self.timezone.parse().unwrap_or(chrono_tz::Europe::Berlin)
     }
 
+    /// The bot token; [`ConfigError::MissingToken`] when unset or empty.
     pub fn token(&self) -> Result<&SecretString, ConfigError> {
         self.token.as_ref().filter(|t| !t.expose_secret().trim().is_empty()).ok_or(ConfigError::MissingToken)
     }
 
+    /// The configured topics as the database seeds them, with names and
+    /// descriptions per known language.
     pub fn topic_seeds(&self) -> Vec<TopicSeed> {
         self.topics
             .iter()

@@ -61,6 +61,7 @@ pub struct Health {
 }
 
 impl Health {
+    /// Records a successful Bot API check (getMe answered).
     pub fn bot_api_answered(&self) {
         *self.bot_api.lock().unwrap_or_else(|p| p.into_inner()) = Some(Ok(Instant::now()));
     }
@@ -73,6 +74,7 @@ impl Health {
         was_fine
     }
 
+    /// Shutdown has begun: `/readyz` answers 503 from now on.
     pub fn stopping(&self) {
         self.stopping.store(true, Ordering::SeqCst);
     }
@@ -116,6 +118,8 @@ impl Bound {
         Ok(Some(Bound { listener, addr, webhook }))
     }
 
+    /// The address actually bound (the real port when `BASIS_LISTEN` asked
+    /// for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `basis` application: configuration, start-up and the wiring of
 //! dispatcher and storage. `main.rs` only parses the command line.
 

@@ -28,6 +28,8 @@ pub const REASONS: &[&str] = &["blocked", "rate_limited", "server_error", "netwo
 /// The window the send rate is measured over.
 const RATE_WINDOW_SECS: u64 = 5;
 
+/// This instance's counters and gauges, rendered in the Prometheus text
+/// format for `/metrics`.
 pub struct Metrics {
     registry: Registry,
     updates: IntCounter,
@@ -61,6 +63,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// All metrics at zero, in a registry of their own.
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let counter = |name: &str, help: &str| {

@@ -52,6 +52,9 @@ pub fn hide(secret: &str) {
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
+/// Installs the global logger: `filter` as in `BASIS_LOG` (`info` if it does
+/// not parse), lines in `format` on stderr, coloured on a terminal. A second
+/// call changes nothing.
 pub fn init(filter: &str, format: LogFormat) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = io::stderr().is_terminal();

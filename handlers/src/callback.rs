@@ -4,42 +4,59 @@
 use crate::i18n::Locale;
 use crate::topics::TopicKey;
 
+/// What an inline button asks for, as carried in its callback data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallbackData {
     /// Switch one topic on or off for the chat the keyboard is in.
     Toggle(TopicKey),
     /// Answer to "really delete everything?".
     Stop {
+        /// Yes, delete everything (`false`: keep it all).
         confirmed: bool,
     },
+    /// Switch the chat to this language.
     Language(Locale),
     /// An organizer's answer to a post preview.
     Post {
+        /// The draft the preview shows.
         draft: i64,
+        /// What to do with it.
         action: PostAction,
     },
     /// Guided `/post`: switch a topic of the draft on or off (`Some`), or go
     /// on to the content (`None`).
     Compose {
+        /// The draft being composed.
         draft: i64,
+        /// The topic to switch, or `None` to go on.
         topic: Option<TopicKey>,
     },
     /// A button under an event: a member's answer, the calendar file, the
     /// map, or the organizer's Send / Discard of the invitation.
     Event {
+        /// The event the button is under.
         event: i64,
+        /// Which button was pressed.
         action: EventAction,
     },
 }
 
+/// A button under an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventAction {
+    /// The member will come.
     Yes,
+    /// The member might come.
     Maybe,
+    /// The member will not come.
     No,
+    /// Send the event as a calendar file.
     Calendar,
+    /// Send the event's place as a map location.
     Map,
+    /// The organizer sends the invitation to the members of its topics.
     Send,
+    /// The organizer throws the invitation away unsent.
     Discard,
 }
 
@@ -75,10 +92,14 @@ impl EventAction {
     }
 }
 
+/// An organizer's answer to a post preview.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PostAction {
+    /// Send it now.
     Send,
+    /// Send it now, ahead of other queued posts.
     Urgent,
+    /// Throw the draft away.
     Cancel,
     /// Ask for a time, then send then.
     Schedule,
@@ -124,6 +145,7 @@ impl CallbackData {
     /// Telegram accepts 1–64 bytes.
     pub const MAX_LEN: usize = 64;
 
+    /// The value as callback data, at most [`Self::MAX_LEN`] bytes.
     pub fn encode(&self) -> String {
         match self {
             CallbackData::Toggle(key) => format!("t:{}", key.as_str()),
@@ -137,6 +159,7 @@ impl CallbackData {
         }
     }
 
+    /// The value `data` encodes, or `None` if it is stale or forged.
     pub fn parse(data: &str) -> Option<CallbackData> {
         let (kind, value) = data.split_once(':')?;
         match (kind, value) {

@@ -14,6 +14,9 @@ pub struct CommandText<'a> {
 }
 
 impl<'a> CommandText<'a> {
+    /// The command `text` starts with, or `None` if it is not a command: no
+    /// leading `/`, or a name that is empty, longer than 32 characters or not
+    /// made of `A-Z a-z 0-9 _`.
     pub fn split(text: &'a str) -> Option<CommandText<'a>> {
         let rest = text.strip_prefix('/')?;
         let (head, args) = match rest.find(char::is_whitespace) {
@@ -36,27 +39,39 @@ impl<'a> CommandText<'a> {
     }
 }
 
+/// A Basis command with its arguments as typed; plugins' commands are not
+/// among them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// `/start` with the deep-link payload, if any.
     Start(String),
+    /// `/topics`: the topic keyboard.
     Topics,
+    /// `/subscribe <topic>`: follow a topic.
     Subscribe(String),
+    /// `/unsubscribe <topic>`: stop following a topic.
     Unsubscribe(String),
+    /// `/mytopics`: the topics the chat follows.
     MyTopics,
+    /// `/privacy`: exactly what is stored about the chat.
     Privacy,
     /// `/mydata`: everything stored about the chat, as a JSON file.
     MyData,
+    /// `/stop`: leave and delete all data, once confirmed.
     Stop,
+    /// `/language [code]`: switch language, or choose on a keyboard.
     Language(String),
+    /// `/help`: the commands the sender may use.
     Help,
     /// `/post <topics> <text>`: organizers only.
     Post(String),
     /// `/invite [topics]`: owners only.
     Invite(String),
+    /// `/organizers`: owners and organizers; owners only.
     Organizers,
     /// `/revoke <user id>`: owners only.
     Revoke(String),
+    /// `/audit`: the latest organizer actions; owners only.
     Audit,
     /// `/followup <id> <text>`: a post replying to each member's copy of an earlier one.
     FollowUp(String),

@@ -11,25 +11,71 @@ use crate::plugin::Basis;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DomainEvent {
-    /// A chat now follows `topic` (a command, a button or a deep link).
-    Subscribed { chat: i64, locale: Locale, topic: String },
+    /// A chat now follows `topic` (a command, a button or a deep link). A
+    /// deep link says it again for a chat that followed the topic already
+    /// (a second scan of the poster): listeners must tolerate repeats.
+    Subscribed {
+        /// The chat: a member's private chat, or a group.
+        chat: i64,
+        /// The chat's language, for a listener that writes to it.
+        locale: Locale,
+        /// The topic's key.
+        topic: String,
+    },
     /// A chat no longer follows `topic`.
-    Unsubscribed { chat: i64, topic: String },
+    Unsubscribed {
+        /// The chat.
+        chat: i64,
+        /// The topic's key.
+        topic: String,
+    },
     /// A chat joined through a deep link to `topic` (a QR code, a landing
-    /// page); `source` is the link's campaign, if it had one. `Subscribed`
-    /// follows when the join added the topic.
-    JoinedViaLink { chat: i64, locale: Locale, topic: String, source: String },
+    /// page). `Subscribed` follows.
+    JoinedViaLink {
+        /// The chat.
+        chat: i64,
+        /// The chat's language.
+        locale: Locale,
+        /// The topic's key.
+        topic: String,
+        /// The link's source as statistics count it (`link`, or the
+        /// campaign's name).
+        source: String,
+    },
     /// A chat asked to be forgotten (`/stop`): its rows are deleted.
     /// Plugins delete theirs.
-    Left { chat: i64 },
+    Left {
+        /// The chat whose rows are gone.
+        chat: i64,
+    },
     /// A broadcast reached every chat it could.
-    BroadcastFinished { broadcast: i64, delivered: i64, failed: i64 },
+    BroadcastFinished {
+        /// The broadcast's number.
+        broadcast: i64,
+        /// Chats it reached.
+        delivered: i64,
+        /// Chats it could not reach (besides those that blocked the bot).
+        failed: i64,
+    },
     /// A chat answered an assembly's invitation.
-    RsvpChanged { event: i64, chat: i64, answer: basis_core::RsvpAnswer },
+    RsvpChanged {
+        /// The assembly's number.
+        event: i64,
+        /// The chat that answered.
+        chat: i64,
+        /// Its answer now.
+        answer: basis_core::RsvpAnswer,
+    },
     /// A Telegram user became an organizer.
-    OrganizerGranted { user: i64 },
+    OrganizerGranted {
+        /// Their Telegram user id.
+        user: i64,
+    },
     /// An organizer's rights were revoked.
-    OrganizerRevoked { user: i64 },
+    OrganizerRevoked {
+        /// Their Telegram user id.
+        user: i64,
+    },
 }
 
 impl DomainEvent {
@@ -51,6 +97,8 @@ impl DomainEvent {
 /// A domain event, as a listener gets it.
 #[derive(Clone)]
 pub struct Notice {
+    /// The bot, its storage, texts and the plugins' state.
     pub basis: Basis,
+    /// What happened.
     pub event: DomainEvent,
 }

@@ -37,6 +37,7 @@ const FORGET_AFTER: Duration = Duration::from_secs(120);
 /// Who is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sender {
+    /// The Telegram user who sent the update.
     User(u64),
     /// Updates without a user: the chat they came from.
     Chat(i64),
@@ -45,6 +46,7 @@ pub enum Sender {
 /// What to do with one update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
+    /// Under the limit: handle it.
     Pass,
     /// Over the limit for the first time in this episode: say so, once.
     Throttle,
@@ -77,6 +79,8 @@ impl FloodControl {
 }
 
 impl<C: Clock + Clone> FloodControl<C> {
+    /// Like [`FloodControl::per_minute`], timed by `clock` (tests use a fake
+    /// one).
     pub fn with_clock(limit: u32, clock: C) -> FloodControl<C> {
         let limiter = NonZeroU32::new(limit)
             .map(|n| RateLimiter::new(Quota::per_minute(n), DefaultKeyedStateStore::default(), clock.clone()));
@@ -90,6 +94,7 @@ impl<C: Clock + Clone> FloodControl<C> {
         }
     }
 
+    /// Counts one update from `sender` and says what to do with it.
     pub fn check(&self, sender: Sender) -> Verdict {
         let Some(limiter) = &self.limiter else { return Verdict::Pass };
         let now = self.clock.now();

@@ -24,6 +24,7 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// Basis's own texts, without any plugin's.
     pub fn load() -> Texts {
         Texts::load_with(&[])
     }
@@ -42,6 +43,7 @@ impl Texts {
         Texts { de: load(Locale::De, &assets(Locale::De)), en: load(Locale::En, &assets(Locale::En)) }
     }
 
+    /// The texts of one language.
     pub fn get(&self, locale: Locale) -> &FluentLanguageLoader {
         match locale {
             Locale::De => &self.de,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Basis handlers: the dptree tree that answers members. Handlers only read
 //! and write storage and answer; they never loop over the Bot API, never
 //! sleep, and a failure or panic in one update cannot stop the bot.
@@ -50,8 +51,10 @@ pub use topics::{TopicCatalog, TopicKey};
 /// them); the member gets a localized apology instead.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
+    /// The database failed.
     #[error("storage failed")]
     Storage(#[from] StorageError),
+    /// A Bot API request failed (after the outbound path's retries).
     #[error("Telegram request failed")]
     Telegram(#[from] teloxide::RequestError),
 }
@@ -64,6 +67,7 @@ impl HandlerError {
     }
 }
 
+/// What a handler returns.
 pub type HandlerResult = Result<(), HandlerError>;
 
 /// Milliseconds since the Unix epoch; injected so tests control time.
@@ -75,12 +79,17 @@ pub type Probe = Arc<dyn Fn(&Update) + Send + Sync>;
 
 /// What every handler needs, given to the dispatcher once.
 pub struct Context {
+    /// The database.
     pub storage: Storage,
+    /// Every text in every language, Basis's and the plugins'.
     pub texts: Texts,
+    /// The topics members can choose.
     pub topics: TopicCatalog,
     /// The organisation's name as members see it.
     pub organisation: String,
+    /// The time now (tests set it).
     pub clock: Clock,
+    /// Tests only: called with every update before it is handled.
     pub probe: Option<Probe>,
     /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
     pub owners: Vec<i64>,
@@ -106,11 +115,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// Milliseconds since the Unix epoch, by the context's clock.
     pub fn now(&self) -> i64 {
         (self.clock)()
     }
 }
 
+/// The context as handlers get it.
 pub type Ctx = Arc<Context>;
 
 /// The update kinds Basis asks Telegram for; everything else is never sent.

@@ -47,6 +47,7 @@ pub trait Plugin: Send + Sync + 'static {
 
 /// Plugins added together, such as [`crate::plugins::DefaultPlugins`].
 pub trait PluginGroup {
+    /// The plugins, in the order they are built.
     fn into_plugins(self) -> Vec<Arc<dyn Plugin>>;
 }
 
@@ -76,27 +77,39 @@ type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
 /// applied migration is never changed (its checksum is kept).
 #[derive(Clone, Copy, Debug)]
 pub struct Migrations {
+    /// For SQLite.
     pub sqlite: &'static [MigrationStep],
+    /// For PostgreSQL.
     pub postgres: &'static [MigrationStep],
 }
 
-/// What is wrong with a set of plugins; the bot does not start.
+/// What is wrong with a set of plugins; the bot does not start. `plugin`
+/// names the plugin at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[allow(missing_docs)] // the fields are named for what they hold
 pub enum PluginError {
+    /// A name that cannot name a migrations table.
     #[error("plugin name `{0}` must be 1–32 of a-z, 0-9 and _, starting with a letter")]
     BadName(String),
+    /// Two plugins of one name.
     #[error("two plugins are called `{0}`")]
     DuplicateName(String),
+    /// A command or alias that another declaration has already.
     #[error("plugin `{plugin}`: command `/{command}` is declared twice")]
     DuplicateCommand { plugin: String, command: String },
+    /// A name Telegram's menu does not accept.
     #[error("plugin `{plugin}`: command name `{command}` must be 1–32 of a-z, 0-9 and _")]
     BadCommand { plugin: String, command: String },
+    /// A callback namespace that is Basis's, another plugin's, or invalid.
     #[error("plugin `{plugin}`: callback namespace `{namespace}` is taken or not 1–8 of a-z and 0-9")]
     BadNamespace { plugin: String, namespace: String },
+    /// Fluent source that does not parse.
     #[error("plugin `{plugin}`: its {locale} texts do not parse: {error}")]
     BadTexts { plugin: String, locale: &'static str, error: String },
+    /// A text one language has and another lacks.
     #[error("plugin `{plugin}`: text `{id}` is missing in {locale}")]
     MissingText { plugin: String, id: String, locale: &'static str },
+    /// A text id that is Basis's own or another plugin's.
     #[error("plugin `{plugin}`: text `{id}` is Basis's own or another plugin's")]
     DuplicateText { plugin: String, id: String },
 }
@@ -118,8 +131,11 @@ pub struct Extensions {
 /// One plugin's Fluent source for one language.
 #[derive(Clone, Debug)]
 pub struct PluginTexts {
+    /// The plugin's name.
     pub plugin: &'static str,
+    /// The language.
     pub locale: Locale,
+    /// The Fluent source.
     pub source: String,
 }
 
@@ -221,12 +237,15 @@ impl Extensions {
 /// Everything the plugins of one bot added, checked.
 #[derive(Clone, Default)]
 pub struct Registry {
+    /// Every command, Basis's and the plugins'.
     pub commands: Commands,
     presses: Vec<(&'static str, PressFn)>,
     branches: Vec<UpdateHandler<HandlerError>>,
     state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     inject: Vec<Inject>,
+    /// The plugins' texts, checked.
     pub texts: Vec<PluginTexts>,
+    /// The plugins' migrations, by plugin.
     pub migrations: Vec<(&'static str, Migrations)>,
     listeners: Vec<ListenerFn>,
     /// The plugins, by name, in the order they were added.
@@ -362,6 +381,7 @@ pub struct Basis {
 }
 
 impl Basis {
+    /// The bot and its context, as plugins see them.
     pub fn new(bot: Outbound, ctx: Ctx) -> Basis {
         Basis { bot, ctx }
     }
@@ -376,6 +396,7 @@ impl Basis {
         &self.ctx.storage
     }
 
+    /// The topics members can choose.
     pub fn topics(&self) -> &TopicCatalog {
         &self.ctx.topics
     }
@@ -435,8 +456,11 @@ impl Basis {
 /// A plugin command, as a member or organizer sent it.
 #[derive(Clone)]
 pub struct Call {
+    /// The bot, its storage, texts and the plugins' state.
     pub basis: Basis,
+    /// The chat the command came from.
     pub chat: ChatId,
+    /// Who sent it (none for a channel or an anonymous admin).
     pub user: Option<UserId>,
     /// The chat's language.
     pub locale: Locale,
@@ -464,9 +488,13 @@ impl Call {
 /// A press of one of a plugin's buttons.
 #[derive(Clone)]
 pub struct Press {
+    /// The bot, its storage, texts and the plugins' state.
     pub basis: Basis,
+    /// The chat the button is in.
     pub chat: ChatId,
+    /// Who pressed it.
     pub user: UserId,
+    /// The message the button is under.
     pub message: MessageId,
     /// The chat's language.
     pub locale: Locale,

@@ -52,7 +52,9 @@ pub struct Declaration {
     pub name: &'static str,
     /// Other names it answers to (the German ones).
     pub aliases: &'static [&'static str],
+    /// Who may use it.
     pub audience: Audience,
+    /// Where it works.
     pub place: Place,
     /// Shown in Telegram's command menu.
     pub menu: bool,
@@ -325,6 +327,7 @@ impl Commands {
         self.list.sort_by_key(rank);
     }
 
+    /// Every command, in the menu's order.
     pub fn iter(&self) -> impl Iterator<Item = &Declaration> {
         self.list.iter()
     }

@@ -18,6 +18,7 @@ pub enum Job {
 }
 
 impl Job {
+    /// What a broadcast with this content does.
     pub fn of(content: &Content) -> Job {
         match content {
             Content::Edit(_) => Job::Edit,
@@ -36,16 +37,24 @@ impl Job {
     }
 }
 
+/// A broadcast's counts, as the progress message and final report show them.
 #[derive(Clone, Debug, Default)]
 pub struct Figures {
+    /// What the broadcast does.
     pub job: Job,
     /// The broadcast a correction acts on.
     pub of: Option<i64>,
+    /// The broadcast's number.
     pub id: i64,
+    /// All of its deliveries.
     pub total: i64,
+    /// Delivered.
     pub sent: i64,
+    /// Given up on.
     pub failed: i64,
+    /// The chat blocked the bot or removed it.
     pub blocked: i64,
+    /// Pending or being sent.
     pub remaining: i64,
     /// Seconds left at the current pace, when known.
     pub eta_secs: Option<u64>,
@@ -53,10 +62,14 @@ pub struct Figures {
     pub reasons: Vec<(String, i64)>,
 }
 
+/// "Broadcast #`id` to `total` chats is starting": the status message of a
+/// new post before its progress is reported.
 pub fn queued(texts: &Texts, locale: Locale, id: i64, total: i64) -> String {
     queued_job(texts, locale, Job::Post, id, total, None)
 }
 
+/// Like [`queued`] for any job; `of` is the broadcast an edit or retraction
+/// acts on.
 pub fn queued_job(texts: &Texts, locale: Locale, job: Job, id: i64, total: i64, of: Option<i64>) -> String {
     let (id, total, of) = (id.to_string(), total.to_string(), of.unwrap_or_default().to_string());
     match job {
@@ -66,6 +79,8 @@ pub fn queued_job(texts: &Texts, locale: Locale, job: Job, id: i64, total: i64, 
     }
 }
 
+/// The status message while a broadcast runs: a progress bar, the counts and
+/// the time left.
 pub fn progress(texts: &Texts, locale: Locale, f: &Figures) -> String {
     let done = f.sent + f.failed + f.blocked;
     let percent = if f.total > 0 { done * 100 / f.total } else { 100 };
@@ -89,6 +104,8 @@ pub fn progress(texts: &Texts, locale: Locale, f: &Figures) -> String {
     )
 }
 
+/// The status message once a broadcast is done: the counts and why
+/// deliveries failed.
 pub fn final_report(texts: &Texts, locale: Locale, f: &Figures) -> String {
     let reasons: String = f.reasons.iter().map(|(why, n)| format!("\n• {n}× {}", shorten(why))).collect();
     let (id, total, sent) = (f.id.to_string(), f.total.to_string(), f.sent.to_string());

@@ -47,10 +47,17 @@ pub struct Campaign(String);
 /// Why a campaign name cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CampaignError {
+    /// It is empty or has characters other than `a-z 0-9 _ -`.
     #[error("a campaign name may only contain a-z, 0-9, _ and -")]
     Characters,
+    /// It does not fit into the payload with its topic.
     #[error("the campaign name is {length} characters long; at most {max} fit into the link")]
-    TooLong { length: usize, max: usize },
+    TooLong {
+        /// The name's length, in characters.
+        length: usize,
+        /// The longest that fits.
+        max: usize,
+    },
 }
 
 impl Campaign {
@@ -59,6 +66,8 @@ impl Campaign {
         MAX_PAYLOAD - CAMPAIGN_SEPARATOR.len() - topic.as_str().len()
     }
 
+    /// The campaign `input` names for a link to `topic`, trimmed and in
+    /// lower case.
     pub fn parse(input: &str, topic: &TopicKey) -> Result<Campaign, CampaignError> {
         let name = input.trim().to_ascii_lowercase();
         let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-';
@@ -72,6 +81,7 @@ impl Campaign {
         Ok(Campaign(name))
     }
 
+    /// The name, in lower case.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -111,11 +121,17 @@ pub fn deep_link_target<'a>(catalog: &'a TopicCatalog, payload: &str) -> Option<
 
 /// Everything the report needs; the bot and `basis stats` fill it in.
 pub struct StatsView<'a> {
+    /// The database the figures come from.
     pub storage: &'a Storage,
+    /// The texts the report is written in.
     pub texts: &'a Texts,
+    /// The topics, in the order the report lists them.
     pub topics: &'a TopicCatalog,
+    /// The reader's language.
     pub locale: Locale,
+    /// The time zone times are shown in.
     pub timezone: Tz,
+    /// The time now, in milliseconds since the Unix epoch.
     pub now: i64,
     /// The topic keys the reader may see; `None` for all.
     pub scope: Option<Vec<String>>,
@@ -124,8 +140,10 @@ pub struct StatsView<'a> {
 /// Why the chart could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
+    /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The chart could not be drawn.
     #[error(transparent)]
     Picture(#[from] PictureError),
 }

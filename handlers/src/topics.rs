@@ -7,18 +7,24 @@ use crate::i18n::Locale;
 
 pub use basis_core::TopicKey;
 
+/// A topic as members see it, with its name and description in every
+/// language.
 #[derive(Clone, Debug)]
 pub struct CatalogTopic {
+    /// The stable key, as in `/subscribe energy`.
     pub key: TopicKey,
+    /// Shown before the name; may be empty.
     pub emoji: String,
     names: [(String, String); 2],
 }
 
 impl CatalogTopic {
+    /// `Energie & Klima`: the name in `locale`, without the emoji.
     pub fn name(&self, locale: Locale) -> &str {
         &self.names[locale as usize].0
     }
 
+    /// What the topic is about, in `locale`; may be empty.
     pub fn description(&self, locale: Locale) -> &str {
         &self.names[locale as usize].1
     }
@@ -33,6 +39,7 @@ impl CatalogTopic {
     }
 }
 
+/// Every topic members can choose, in the configured order.
 #[derive(Clone, Debug, Default)]
 pub struct TopicCatalog {
     topics: Vec<CatalogTopic>,
@@ -59,10 +66,12 @@ impl TopicCatalog {
         TopicCatalog { topics }
     }
 
+    /// Every topic, in the configured order.
     pub fn all(&self) -> &[CatalogTopic] {
         &self.topics
     }
 
+    /// The topic with exactly this key.
     pub fn get(&self, key: &str) -> Option<&CatalogTopic> {
         self.topics.iter().find(|t| t.key.as_str() == key)
     }

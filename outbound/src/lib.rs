@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The one outbound path. Every message Basis sends — replies, keyboards,
 //! apologies, progress and report messages, notices to organizers, the
 //! broadcast itself — draws on one budget kept by one [`Scheduler`].
@@ -46,6 +47,7 @@ impl Outbound {
         Outbound { priority: Priority::Background, ..self.clone() }
     }
 
+    /// The scheduler every clone shares.
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }

@@ -31,6 +31,8 @@ pub struct ChatKey {
 }
 
 impl ChatKey {
+    /// The chat with Telegram id `id`; negative ids are groups, supergroups
+    /// and channels.
     pub fn of(id: i64) -> ChatKey {
         ChatKey { id, group: id < 0 }
     }
@@ -78,12 +80,17 @@ pub enum Refusal {
 /// Figures for `/metrics`: counters since start, and the queue now.
 #[derive(Default, Debug)]
 pub struct Stats {
+    /// Permits given to replies.
     pub granted_replies: AtomicU64,
+    /// Permits given to background messages.
     pub granted_background: AtomicU64,
+    /// Permits given to broadcast messages.
     pub granted_bulk: AtomicU64,
     /// Of the above, sent when the last second held the free 30 already:
     /// what Telegram charges 0.1 Stars for.
     pub granted_paid: AtomicU64,
+    /// Replies and background messages dropped: their deadline passed, or
+    /// their queue was full.
     pub dropped: AtomicU64,
     /// 429 answers to any request.
     pub retry_after: AtomicU64,
@@ -195,10 +202,12 @@ impl Scheduler {
         Scheduler { tx, shared }
     }
 
+    /// The settings it was started with.
     pub fn settings(&self) -> &Settings {
         &self.shared.settings
     }
 
+    /// Its counters, for `/metrics`.
     pub fn stats(&self) -> &Stats {
         &self.shared.stats
     }
@@ -241,6 +250,7 @@ impl Scheduler {
         }
     }
 
+    /// When the pause after a 429 ends; `None` when no pause is in force.
     pub fn paused_until(&self) -> Option<Instant> {
         self.shared.paused_until()
     }

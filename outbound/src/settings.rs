@@ -6,6 +6,7 @@ use std::time::Duration;
 /// `allow_paid_broadcast`.
 pub const FREE_PER_SEC: u32 = 30;
 
+/// How fast the bot may send, and how long replies may wait for their turn.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Messages a second for everything the bot sends (`BASIS_RATE_LIMIT`);
@@ -21,10 +22,12 @@ pub struct Settings {
     pub queue_limit: usize,
     /// Per chat: a short burst, then one message per `chat_period`.
     pub chat_burst: u32,
+    /// After the burst, one message to a chat per this much.
     pub chat_period: Duration,
     /// Per group: a burst, then one per `group_period`, so that no minute
     /// holds more than Telegram's 20.
     pub group_burst: u32,
+    /// After the burst, one message to a group per this much.
     pub group_period: Duration,
     /// Broadcast messages to one chat are spaced by this much, without burst.
     pub bulk_chat_period: Duration,

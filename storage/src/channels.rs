@@ -6,12 +6,17 @@ use crate::{Result, Storage, on_pool};
 /// One channel (or forum topic) receiving one topic's posts.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ChannelLink {
+    /// The channel or group (a Telegram chat id).
     pub chat_id: i64,
     /// 0 for a channel or a group without topics.
     pub thread_id: i64,
+    /// The Basis topic whose posts it receives.
     pub topic_key: String,
+    /// The channel's title when it was linked, for listings.
     pub title: String,
+    /// The organizer who linked it.
     pub linked_by: i64,
+    /// When it was linked (Unix ms).
     pub linked_at: i64,
 }
 
@@ -79,6 +84,7 @@ impl Storage {
         Ok(removed)
     }
 
+    /// Every link, by topic, then chat and forum topic.
     pub async fn channel_links(&self) -> Result<Vec<ChannelLink>> {
         let sql = "SELECT chat_id, thread_id, topic_key, title, linked_by, linked_at FROM channel_links \
                    ORDER BY topic_key, chat_id, thread_id";

@@ -1,11 +1,15 @@
 //! The storage boundary's one error type.
 
+/// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// The URL names neither `sqlite:` nor `postgres:`.
     #[error("database URL must start with sqlite: or postgres:")]
     UnsupportedUrl,
+    /// No topic has this key.
     #[error("unknown topic `{0}`")]
     UnknownTopic(String),
+    /// The database refused or could not be reached.
     #[error("database error")]
     Database(#[from] sqlx::Error),
     /// A write done together with others (joins in one transaction) failed.
@@ -14,6 +18,7 @@ pub enum StorageError {
     /// The task writing a batch ended before it answered (shutdown).
     #[error("storage was interrupted")]
     Interrupted,
+    /// The schema could not be brought up to date.
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -9,38 +9,57 @@ pub use basis_core::{EventStatus, EventStep, RsvpAnswer};
 /// An event as stored. Times are Unix milliseconds.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Event {
+    /// The event's id.
     pub id: i64,
+    /// The organizer who made it.
     pub author_id: i64,
+    /// The organizer's chat: preview, confirmation and reports go there.
     pub chat_id: i64,
+    /// What it is called.
     pub title: String,
+    /// When it starts.
     pub starts_at: i64,
+    /// When it ends, if given.
     pub ends_at: Option<i64>,
+    /// Where it takes place, in words.
     pub place: String,
+    /// The place's latitude, when known.
     pub latitude: Option<f64>,
+    /// The place's longitude, when known.
     pub longitude: Option<f64>,
     /// Comma-separated topic keys.
     pub topics: String,
+    /// The organizer's note to members; may be empty.
     pub note: String,
     /// Minutes before the start, comma-separated.
     pub reminders: String,
+    /// Draft, active or cancelled.
     pub status: EventStatus,
     /// The guided `/event`'s next question.
     pub step: Option<EventStep>,
+    /// The invitation broadcast, once sent; changes reply to its copies.
     pub invitation_id: Option<i64>,
+    /// The iCalendar `SEQUENCE`: raised by every change.
     pub sequence: i64,
+    /// When the draft was started.
     pub created_at: i64,
+    /// When it last changed.
     pub updated_at: i64,
 }
 
 impl Event {
+    /// The topic keys of `topics`.
     pub fn topic_keys(&self) -> Vec<String> {
         self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
     }
 
+    /// The reminders as minutes before the start, leaving out what does not
+    /// parse or is not positive.
     pub fn reminder_minutes(&self) -> Vec<i64> {
         self.reminders.split(',').filter_map(|m| m.trim().parse().ok()).filter(|m| *m > 0).collect()
     }
 
+    /// Whether the event was called off.
     pub fn is_cancelled(&self) -> bool {
         self.status == EventStatus::Cancelled
     }
@@ -54,16 +73,22 @@ impl Event {
 /// Counts of members' answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Answers {
+    /// Members who said they come.
     pub yes: i64,
+    /// Members who said maybe.
     pub maybe: i64,
+    /// Members who said they do not come.
     pub no: i64,
 }
 
 /// A reminder whose time has come.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct DueReminder {
+    /// The event it reminds of.
     pub event_id: i64,
+    /// How long before the start it goes out, in minutes.
     pub minutes_before: i64,
+    /// When it goes out (Unix ms).
     pub due_at: i64,
 }
 
@@ -119,6 +144,7 @@ impl Storage {
         Ok(done > 0)
     }
 
+    /// The event with this id, in any status.
     pub async fn event(&self, id: i64) -> Result<Option<Event>> {
         let sql = format!("SELECT {COLUMNS} FROM events WHERE id = $1");
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
@@ -303,6 +329,7 @@ impl Storage {
         Ok(done > 0)
     }
 
+    /// A chat's answer to an event's invitation, if it gave one.
     pub async fn rsvp(&self, event_id: i64, chat_id: i64) -> Result<Option<RsvpAnswer>> {
         let sql = "SELECT answer FROM rsvps WHERE event_id = $1 AND chat_id = $2";
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RsvpAnswer>(sql)
@@ -312,6 +339,7 @@ impl Storage {
             .await)?)
     }
 
+    /// How many chats gave each answer to an event's invitation.
     pub async fn answers(&self, event_id: i64) -> Result<Answers> {
         let sql = "SELECT answer, COUNT(*) FROM rsvps WHERE event_id = $1 GROUP BY answer";
         let rows: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?;

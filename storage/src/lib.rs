@@ -1,8 +1,9 @@
+#![warn(missing_docs)]
 //! Basis storage: members, topics and subscriptions on SQLite (the embedded
 //! default) or PostgreSQL (several instances sharing one database).
 //!
 //! Every query is written once in SQL that both engines accept (`$1`
-//! placeholders work in SQLite too) and runs through [`on_pool!`], which
+//! placeholders work in SQLite too) and runs through `on_pool!`, which
 //! type-checks the same body against each driver. Where the dialects differ
 //! the engine is named explicitly. Times are Unix milliseconds (`i64`), handed
 //! in by the caller so that tests control the clock.
@@ -22,6 +23,7 @@ mod privacy;
 mod queue;
 mod sandbox;
 mod stats;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod topics;
 
@@ -52,12 +54,15 @@ pub use sqlx;
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
+/// A storage result; the error is a `StorageError` unless named.
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Which database engine a [`Storage`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
+    /// The embedded database in one file (`sqlite://`).
     Sqlite,
+    /// A PostgreSQL server (`postgres://`), shared by several instances.
     Postgres,
 }
 
@@ -156,6 +161,7 @@ impl Storage {
         }
     }
 
+    /// Which engine this handle talks to.
     pub fn engine(&self) -> Engine {
         match self.pool {
             Pool::Sqlite(_) => Engine::Sqlite,
@@ -179,6 +185,7 @@ impl Storage {
         Ok(())
     }
 
+    /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         on_pool!(&self.pool, |p| p.close().await)
     }

@@ -42,11 +42,13 @@ const PURGE_BATCH: i64 = 5_000;
 /// Why a backup or an export did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum MaintenanceError {
+    /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// Refused before anything was changed, with the reason for the operator.
     #[error("{0}")]
     Refused(String),
+    /// The file could not be written.
     #[error("cannot write {0}")]
     Io(PathBuf, #[source] std::io::Error),
 }
@@ -69,9 +71,11 @@ pub struct QueueDepth {
 /// A broadcast being delivered, for the metrics.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunningBroadcast {
+    /// The broadcast's id.
     pub id: i64,
     /// Receiving chats at fan-out.
     pub total: i64,
+    /// Delivered so far.
     pub sent: i64,
     /// Pending or being sent.
     pub remaining: i64,
@@ -80,10 +84,15 @@ pub struct RunningBroadcast {
 /// How far an export is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportProgress {
+    /// The table being copied.
     pub table: &'static str,
+    /// Rows in that table.
     pub table_rows: u64,
+    /// Of those, copied so far.
     pub table_done: u64,
+    /// Rows in all tables.
     pub all_rows: u64,
+    /// Of those, copied so far.
     pub all_done: u64,
 }
 

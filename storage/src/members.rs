@@ -7,14 +7,19 @@ pub use basis_core::{ChatKind, ChatStatus};
 /// Everything Basis stores about a chat, besides its topics.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Chat {
+    /// The Telegram chat id.
     pub id: i64,
+    /// Private chat, group, supergroup or channel.
     #[sqlx(try_from = "String")]
     pub kind: ChatKind,
+    /// The chat's language, such as `de`.
     pub locale: String,
+    /// Whether later posts reach the chat.
     #[sqlx(try_from = "String")]
     pub status: ChatStatus,
     /// When the chat first chose to receive posts (Unix ms).
     pub consent_at: i64,
+    /// When the row last changed (Unix ms).
     pub updated_at: i64,
     /// The privacy notice's version in force when the chat agreed, or the
     /// newer one it was shown since.
@@ -42,9 +47,13 @@ pub(crate) const SUBSCRIPTIONS: &str = "SELECT s.topic_key FROM subscriptions s 
 /// to the privacy notice of `privacy_version`.
 #[derive(Clone, Copy, Debug)]
 pub struct NewChat<'a> {
+    /// The Telegram chat id.
     pub id: i64,
+    /// Private chat, group, supergroup or channel.
     pub kind: ChatKind,
+    /// The chat's language, such as `de`.
     pub locale: &'a str,
+    /// The privacy notice's version the chat agreed to.
     pub privacy_version: i64,
 }
 
@@ -55,6 +64,7 @@ macro_rules! select_chat {
 }
 
 impl Storage {
+    /// The stored chat, if any.
     pub async fn chat(&self, id: i64) -> Result<Option<Chat>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Chat>(select_chat!()).bind(id).fetch_optional(p).await)?)
     }
@@ -71,6 +81,7 @@ impl Storage {
         })?)
     }
 
+    /// Sets the chat's language; `false` for an unknown chat.
     pub async fn set_locale(&self, id: i64, locale: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET locale = $2, updated_at = $3 WHERE id = $1";

@@ -6,11 +6,15 @@ use crate::{Result, Storage, on_pool};
 /// An organizer granted from inside the bot.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Organizer {
+    /// The organizer's Telegram user id.
     pub user_id: i64,
+    /// How the organizer is shown in `/organizers` and the audit log.
     pub name: String,
     /// Comma-separated topic keys; empty means every topic.
     pub topics: String,
+    /// Who granted the rights: the invitation's author.
     pub granted_by: i64,
+    /// When the rights were granted (Unix ms).
     pub granted_at: i64,
 }
 
@@ -26,23 +30,34 @@ impl Organizer {
 pub enum Redeemed {
     /// The opener is an organizer now, with the invitation's topics.
     Granted {
+        /// The topic keys the organizer may post to, comma-separated; empty
+        /// means all.
         topics: String,
+        /// Who created the invitation.
         invited_by: i64,
     },
     /// Used before (by anyone, also the opener).
     Used,
+    /// Its time ran out before it was used.
     Expired,
+    /// No invitation has this token.
     Unknown,
 }
 
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
+    /// Its number; later entries have higher ones.
     pub id: i64,
+    /// When it happened (Unix ms).
     pub at: i64,
+    /// Who did it (a Telegram user id).
     pub actor_id: i64,
+    /// What was done, such as `grant`, `revoke`, `invite` or `channel`.
     pub action: String,
+    /// What it was done to, such as a user id; may be empty.
     pub subject: String,
+    /// More about it, such as topics; may be empty.
     pub detail: String,
 }
 
@@ -50,6 +65,7 @@ pub(crate) const AUDIT: &str =
     "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
 
 impl Storage {
+    /// The organizer with this user id, if granted.
     pub async fn organizer(&self, user_id: i64) -> Result<Option<Organizer>> {
         let sql = "SELECT user_id, name, topics, granted_by, granted_at FROM organizers WHERE user_id = $1";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).bind(user_id).fetch_optional(p).await)?)

@@ -13,8 +13,11 @@ use crate::{Pool, Result, Storage};
 /// and its SQL.
 #[derive(Clone, Copy, Debug)]
 pub struct MigrationStep {
+    /// Its place in the order; every step's version is higher than the last.
     pub version: i64,
+    /// What it does, for the migrations table.
     pub description: &'static str,
+    /// The statements, for one engine.
     pub sql: &'static str,
 }
 
@@ -22,7 +25,9 @@ pub struct MigrationStep {
 /// engine, as their migrations are.
 #[derive(Clone, Copy, Debug)]
 pub enum PluginPool<'a> {
+    /// The SQLite pool.
     Sqlite(&'a SqlitePool),
+    /// The PostgreSQL pool.
     Postgres(&'a PgPool),
 }
 

@@ -11,6 +11,7 @@ use crate::{Result, Storage, on_pool};
 /// One topic the chat follows.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SubscriptionRecord {
+    /// The topic's key.
     pub topic_key: String,
     /// When the chat chose it (Unix ms).
     pub created_at: i64,
@@ -19,17 +20,22 @@ pub struct SubscriptionRecord {
 /// The chat's answer to an event's invitation.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RsvpRecord {
+    /// The event answered.
     pub event_id: i64,
+    /// The event's title.
     pub title: String,
+    /// When the event starts (Unix ms).
     pub starts_at: i64,
     /// yes | maybe | no
     pub answer: String,
+    /// When the chat answered (Unix ms).
     pub at: i64,
 }
 
 /// One delivery of a broadcast to the chat.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeliveryRecord {
+    /// The broadcast delivered.
     pub broadcast_id: i64,
     /// text, copy, album, edit, delete or event.
     pub kind: String,
@@ -48,13 +54,18 @@ pub struct DeliveryRecord {
 /// Everything stored about one chat, and nothing about any other.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChatData {
+    /// The chat's row, if stored.
     pub chat: Option<Chat>,
+    /// The topics it follows.
     pub subscriptions: Vec<SubscriptionRecord>,
+    /// Its answers to invitations.
     pub rsvps: Vec<RsvpRecord>,
+    /// Deliveries of broadcasts to it, not yet purged.
     pub deliveries: Vec<DeliveryRecord>,
 }
 
 impl ChatData {
+    /// Whether nothing at all is stored about the chat.
     pub fn is_empty(&self) -> bool {
         self.chat.is_none() && self.subscriptions.is_empty() && self.rsvps.is_empty() && self.deliveries.is_empty()
     }

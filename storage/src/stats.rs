@@ -15,21 +15,25 @@ pub const DAY_MS: i64 = 86_400_000;
 /// One topic's figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TopicStats {
+    /// The topic's key.
     pub topic_key: String,
     /// Active chats following the topic now (blocked chats and groups that
     /// removed the bot are not counted).
     pub subscribers: i64,
     /// Subscriptions gained and lost in the last 7 days.
     pub new_7d: i64,
+    /// Subscriptions lost in the last 7 days.
     pub lost_7d: i64,
     /// Subscriptions gained and lost in the last 30 days.
     pub new_30d: i64,
+    /// Subscriptions lost in the last 30 days.
     pub lost_30d: i64,
 }
 
 /// Joins of one topic through one deep link.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct LinkJoins {
+    /// The topic's key.
     pub topic_key: String,
     /// The campaign named in the link; empty for the plain topic link.
     pub campaign: String,
@@ -40,6 +44,7 @@ pub struct LinkJoins {
 /// A topic's subscribers day by day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DailySeries {
+    /// The topic's key.
     pub topic_key: String,
     /// `(start of the day in Unix ms, UTC; subscribers at the end of that
     /// day)`, oldest first; the last day's figure is the one of now.
@@ -49,18 +54,24 @@ pub struct DailySeries {
 /// How one broadcast went.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BroadcastStats {
+    /// The broadcast's id.
     pub id: i64,
+    /// When it was made (Unix ms).
     pub created_at: i64,
     /// Comma-separated topic keys.
     pub topics: String,
     /// Receiving chats at fan-out.
     pub total: i64,
+    /// Delivered.
     pub sent: i64,
+    /// Not delivered because the chat blocked the bot or removed it.
     pub blocked: i64,
+    /// Not delivered for another reason.
     pub failed: i64,
 }
 
 impl BroadcastStats {
+    /// The topic keys of `topics`.
     pub fn topic_keys(&self) -> Vec<String> {
         self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
     }

@@ -7,6 +7,7 @@ use crate::{Engine, Storage};
 
 /// A migrated, empty database that is removed again when dropped.
 pub struct TestDatabase {
+    /// The connected handle, migrated and empty.
     pub storage: Storage,
     /// The URL a separate process (the bot under test) connects with.
     pub url: String,
@@ -15,6 +16,7 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A fresh SQLite file in a temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("basis.db").display());
@@ -136,6 +138,7 @@ impl TestDatabase {
         !self.columns_mentioning(needle).await.is_empty()
     }
 
+    /// Which engine the database runs on.
     pub fn engine(&self) -> Engine {
         self.storage.engine()
     }

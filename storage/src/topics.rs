@@ -4,37 +4,50 @@ use std::collections::BTreeMap;
 
 use crate::{Result, Storage, on_pool};
 
+/// A topic's name and description in one language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicText {
+    /// The language, such as `de`.
     pub locale: String,
+    /// The topic's name, as members see it.
     pub name: String,
+    /// What the topic is about.
     pub description: String,
 }
 
 /// A topic as the configuration declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicSeed {
+    /// The topic's key, the same in every language.
     pub key: String,
+    /// The emoji shown before its name.
     pub emoji: String,
+    /// Its name and description per language.
     pub texts: Vec<TopicText>,
 }
 
 /// A topic as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topic {
+    /// The topic's key.
     pub key: String,
+    /// The emoji shown before its name.
     pub emoji: String,
+    /// Its place in the configured order, from 0.
     pub position: i64,
     /// No longer in the configuration: kept with its subscriptions, hidden
     /// from members, until an operator removes it on purpose.
     pub retired: bool,
+    /// Its name and description per language.
     pub texts: Vec<TopicText>,
 }
 
 /// What seeding changed, for the start-up log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
+    /// Keys of topics that were new.
     pub added: Vec<String>,
+    /// Keys of topics the configuration no longer lists.
     pub retired: Vec<String>,
 }
 

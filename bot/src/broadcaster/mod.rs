@@ -26,19 +26,29 @@ use tokio_util::sync::CancellationToken;
 
 pub use sender::{SendResult, Sender};
 
+/// How the broadcaster sends, claims and retries; the defaults suit
+/// production (tests and the sandbox shorten some).
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Sends in flight at once, so latency never caps the rate.
     pub max_in_flight: usize,
+    /// How long a claimed delivery stays with this instance; after a crash
+    /// it returns to the queue once this has passed.
     pub lease: Duration,
+    /// How long one Bot API request may take before it counts as a
+    /// transient failure.
     pub send_timeout: Duration,
     /// Tries before a delivery that keeps failing transiently is given up.
     pub max_attempts: i64,
+    /// The first retry's wait; it doubles with every further attempt
+    /// (jittered), also while claiming fails.
     pub backoff_base: Duration,
+    /// The longest wait between two tries.
     pub backoff_cap: Duration,
     /// How often an idle broadcaster looks for work queued by another
     /// instance (a local enqueue wakes it at once).
     pub idle_poll: Duration,
+    /// How often organizers' progress messages are updated.
     pub progress_every: Duration,
 }
 
@@ -78,6 +88,9 @@ pub struct Broadcaster {
 }
 
 impl Broadcaster {
+    /// A broadcaster sending through its own client to `api_url` with
+    /// `token`, paced by `bot`'s scheduler; status messages go out through
+    /// `bot`. Deliveries go out only while [`Broadcaster::run`] runs.
     pub fn new(
         ctx: Arc<Context>,
         bot: &Outbound,

@@ -13,27 +13,34 @@ use serde_json::json;
 /// What Telegram answered, reduced to what the queue needs to know.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendResult {
+    /// Delivered (or corrected): the chat's copy.
     Sent {
+        /// The copy's message id in that chat (an album's first).
         message_id: i64,
     },
     /// 429: nobody may send before this many seconds have passed.
     RetryAfter {
+        /// Telegram's `retry_after`.
         seconds: u64,
     },
     /// The group became a supergroup with this id.
     Migrated {
+        /// The supergroup's chat id, to send to from now on.
         to_chat_id: i64,
     },
     /// The chat cannot be reached any more (blocked, deactivated, kicked…).
     Unreachable {
+        /// Telegram's description of the error, or what went wrong.
         reason: String,
     },
     /// Telegram refused this message for good (e.g. a copy of a deleted one).
     Rejected {
+        /// Telegram's description of the error, or what went wrong.
         reason: String,
     },
     /// 5xx, time-out or network trouble: worth another try.
     Transient {
+        /// Telegram's description of the error, or what went wrong.
         reason: String,
     },
     /// Telegram answered `true` (deleteMessage): done, no message id.
@@ -79,6 +86,7 @@ struct Parameters {
     migrate_to_chat_id: Option<i64>,
 }
 
+/// Sends broadcasts and corrections straight to the Bot API; cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
@@ -87,6 +95,8 @@ pub struct Sender {
 }
 
 impl Sender {
+    /// A client for `<api_url>/bot<token>/`; each request gives up after
+    /// `timeout`.
     pub fn new(api_url: &str, token: &SecretString, timeout: Duration) -> Sender {
         let api = api_url.trim_end_matches('/');
         let client = reqwest::Client::builder()

@@ -85,12 +85,19 @@ impl Default for Args {
 /// Someone the person at the page can play.
 #[derive(Clone, Debug)]
 pub struct Persona {
+    /// Names the persona in the page's API routes (`anna`, `owner`, `group`).
     pub key: &'static str,
+    /// The name shown on the page: the user's, or the group's.
     pub name: &'static str,
     /// What the persona's Telegram app reports.
     pub language: &'static str,
+    /// What the persona is for the bot (`member`, `owner`, a group and its
+    /// admin), shown on the page.
     pub role: &'static str,
+    /// The Telegram user who writes and presses buttons.
     pub user: TgUser,
+    /// The chat the persona writes in: a private chat with the bot, or the
+    /// group.
     pub chat: TgChat,
 }
 
@@ -236,6 +243,7 @@ impl Sandbox {
         self.addr
     }
 
+    /// The page's address to open in a browser.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
@@ -245,6 +253,7 @@ impl Sandbox {
         &self.fake
     }
 
+    /// The database the bot uses: `--database` or the temporary SQLite file.
     pub fn database_url(&self) -> &str {
         &self.database_url
     }

@@ -24,8 +24,11 @@ use parse::{check_note, check_title};
 pub use render::*;
 use render::{answer_keyboard, button};
 
+/// The longest event title, in characters.
 pub const MAX_TITLE: usize = 120;
+/// The longest place, in characters (without its map point).
 pub const MAX_PLACE: usize = 200;
+/// The longest note, in characters.
 pub const MAX_NOTE: usize = 1000;
 /// Reminders before the start unless the organizer names others.
 pub const DEFAULT_REMINDERS: &str = "1440,60";
@@ -112,7 +115,10 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
     let outcome: Result<(Option<EventStep>, Option<String>), EventError> = match event.step.unwrap_or(EventStep::Note) {
         EventStep::Title => check_title(text).map(|title| {
             event.title = title;
-            (Some(EventStep::When), Some(t!(ctx.texts, locale, "event-ask-when", zone = ctx.timezone.name().to_owned())))
+            (
+                Some(EventStep::When),
+                Some(t!(ctx.texts, locale, "event-ask-when", zone = ctx.timezone.name().to_owned())),
+            )
         }),
         EventStep::When => parse_span(text, now, ctx.timezone).map(|(start, end)| {
             (event.starts_at, event.ends_at) = (start, end);
@@ -136,7 +142,10 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             parsed.map(|(place, point)| {
                 event.place = place;
                 (event.latitude, event.longitude) = (point.map(|p| p.0), point.map(|p| p.1));
-                (Some(EventStep::Topics), Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))))
+                (
+                    Some(EventStep::Topics),
+                    Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))),
+                )
             })
         }
         EventStep::Topics => match roles::topic_list(scene, text) {

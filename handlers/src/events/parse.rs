@@ -14,15 +14,25 @@ use crate::{t, when};
 /// What went wrong with an organizer's input about an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventError {
+    /// The one-line `/event` lacks topics, a time, a title or a place.
     Usage,
+    /// The time could not be read or is unusable.
     When(when::WhenError),
+    /// The end is not after the start.
     EndBeforeStart,
+    /// The title is empty.
     EmptyTitle,
+    /// The title has more than `MAX_TITLE` characters.
     TitleTooLong,
+    /// The place is empty.
     EmptyPlace,
+    /// The place has more than `MAX_PLACE` characters.
     PlaceTooLong,
+    /// The note has more than `MAX_NOTE` characters.
     NoteTooLong,
+    /// The map point is not a latitude and longitude.
     BadPoint,
+    /// The reminders are unreadable, too many or too early.
     BadReminders,
 }
 
@@ -176,16 +186,27 @@ pub(super) fn check_note(note: &str) -> Result<String, EventError> {
 /// What `/event <topics> <when> | <title> | <place> [| <note>] [| reminders: 24h,1h]` says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OneLine {
+    /// The topics as typed, not yet checked against the catalog.
     pub topics: String,
+    /// The start, in milliseconds since the Unix epoch.
     pub starts_at: i64,
+    /// The end, if given, in milliseconds since the Unix epoch.
     pub ends_at: Option<i64>,
+    /// The title, trimmed.
     pub title: String,
+    /// The place, without its map point.
     pub place: String,
+    /// The map point as latitude and longitude, if given.
     pub point: Option<(f64, f64)>,
+    /// The note; empty if none.
     pub note: String,
+    /// Minutes before the start, comma-separated, earliest reminder first;
+    /// `DEFAULT_REMINDERS` unless given, empty for none.
     pub reminders: String,
 }
 
+/// Reads the one-line `/event`, with times in the deployment's time zone
+/// `tz` and relative to `now` (milliseconds since the Unix epoch).
 pub fn parse_one_line(input: &str, now: i64, tz: Tz) -> Result<OneLine, EventError> {
     let parts: Vec<&str> = input.split('|').map(str::trim).collect();
     if parts.len() < 3 {

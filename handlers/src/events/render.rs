@@ -13,7 +13,9 @@ use crate::{Locale, Texts, t, when};
 /// A message for a member: its text and buttons.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rendered {
+    /// The message text.
     pub text: String,
+    /// The buttons under it, if any.
     pub keyboard: Option<InlineKeyboardMarkup>,
 }
 

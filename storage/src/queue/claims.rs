@@ -81,10 +81,15 @@ macro_rules! move_chat {
 /// A delivery a worker holds until its lease ends.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Claimed {
+    /// The broadcast being delivered.
     pub broadcast_id: i64,
+    /// The chat it goes to.
     pub chat_id: i64,
+    /// Attempts counted so far (waiting out a 429 does not count).
     pub attempts: i64,
+    /// The delivery's priority; higher goes first.
     pub priority: i64,
+    /// The lease's token, handed back when settling.
     pub lease_token: i64,
     /// The message this delivery replies to, edits or deletes.
     pub ref_message_id: Option<i64>,
@@ -92,41 +97,55 @@ pub struct Claimed {
     pub thread_id: Option<i64>,
     /// The member's language and answer, for event broadcasts.
     pub locale: Option<String>,
+    /// The member's current answer, for refreshed invitations.
     pub choice: Option<RsvpAnswer>,
 }
 
 /// How one send ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Delivered.
     Sent {
+        /// The message in the chat.
         message_id: i64,
     },
     /// Try again at `due_at`. `counts` is false for 429: waiting out a flood
     /// limit is not the chat's fault.
     Retry {
+        /// When to try again (Unix ms).
         due_at: i64,
+        /// Why this attempt failed.
         error: String,
+        /// Whether the attempt counts against the delivery's retries.
         counts: bool,
     },
     /// Gave up (retries exhausted, or a permanent error).
     Failed {
+        /// Why it failed.
         error: String,
     },
     /// The chat cannot be reached any more; later posts skip it.
     Blocked {
+        /// Why the chat cannot be reached.
         error: String,
     },
     /// A group became a supergroup: move the chat and send again.
     Moved {
+        /// The supergroup's chat id.
         to_chat_id: i64,
     },
 }
 
+/// How one claimed delivery ended, with the lease it was claimed under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settlement {
+    /// The broadcast delivered.
     pub broadcast_id: i64,
+    /// The chat it went to.
     pub chat_id: i64,
+    /// The token of the claim's lease.
     pub lease_token: i64,
+    /// How the send ended.
     pub outcome: Outcome,
 }
 

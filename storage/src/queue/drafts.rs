@@ -6,26 +6,42 @@ use super::*;
 /// An organizer's post awaiting confirmation.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Draft {
+    /// The draft's id.
     pub id: i64,
+    /// The organizer who wrote it.
     pub author_id: i64,
+    /// The organizer's chat, where preview and report go.
     pub chat_id: i64,
+    /// The post's text; for a copied message its text, if any; empty for
+    /// albums.
     pub text: String,
+    /// Comma-separated topic keys.
     pub topics: String,
     /// compose → content → open (guided), open → timing → scheduled,
     /// open → review (approval); each ends queued or cancelled.
     pub status: DraftState,
+    /// The broadcast it became, once queued.
     pub broadcast_id: Option<i64>,
+    /// The chat of the organizer's message that is copied, if any.
     pub source_chat_id: Option<i64>,
+    /// The organizer's message that is copied (an album's first).
     pub source_message_id: Option<i64>,
+    /// The broadcast this post follows up on: it replies to each member's copy.
     pub follow_up_of: Option<i64>,
+    /// When a scheduled draft is due (Unix ms).
     pub scheduled_at: Option<i64>,
+    /// The priority a scheduled draft is queued with.
     pub priority: i64,
+    /// The organizer's language, for the report.
     pub report_locale: String,
+    /// When it was started (Unix ms).
     pub created_at: i64,
+    /// An album's message ids, comma-separated.
     pub album: Option<String>,
 }
 
 impl Draft {
+    /// What members would receive.
     pub fn content(&self) -> Content {
         if let (Some(chat_id), Some(message_ids)) = (self.source_chat_id, album_ids(self.album.as_deref())) {
             return Content::Album { chat_id, message_ids };
@@ -38,6 +54,7 @@ impl Draft {
         }
     }
 
+    /// The topic keys of `topics`.
     pub fn topic_keys(&self) -> Vec<String> {
         self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
     }
@@ -46,11 +63,15 @@ impl Draft {
 /// What an organizer composed, before preview.
 #[derive(Clone, Debug)]
 pub struct NewDraft {
+    /// The organizer who wrote it.
     pub author_id: i64,
     /// The organizer's chat, where preview and report go.
     pub chat_id: i64,
+    /// What members would receive.
     pub content: Content,
+    /// The topics' keys.
     pub topics: Vec<String>,
+    /// The broadcast this post follows up on, if any.
     pub follow_up_of: Option<i64>,
 }
 
@@ -94,6 +115,7 @@ impl Storage {
             .await)?)
     }
 
+    /// The draft with this id, in any state.
     pub async fn draft(&self, id: i64) -> Result<Option<Draft>> {
         let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))

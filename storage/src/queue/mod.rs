@@ -21,17 +21,37 @@ pub enum Content {
     /// An organizer's message, copied with copyMessage (media travel by id).
     /// `text` is the message's text when it is a text message: what an edit
     /// may replace.
-    Copy { chat_id: i64, message_id: i64, text: Option<String> },
+    Copy {
+        /// The chat the organizer's message is in.
+        chat_id: i64,
+        /// The organizer's message.
+        message_id: i64,
+        /// Its text, for a text message.
+        text: Option<String>,
+    },
     /// A correction: every delivered copy of the referenced broadcast gets
     /// this text (editMessageText).
     Edit(String),
     /// A retraction: every delivered copy of the referenced broadcast is
     /// deleted (deleteMessage; an album's `parts` with deleteMessages).
-    Delete { parts: i64 },
+    Delete {
+        /// Messages per copy: 1, or an album's number of parts.
+        parts: i64,
+    },
     /// An organizer's album, copied whole with copyMessages.
-    Album { chat_id: i64, message_ids: Vec<i64> },
+    Album {
+        /// The chat the organizer's album is in.
+        chat_id: i64,
+        /// The album's messages, in order.
+        message_ids: Vec<i64>,
+    },
     /// About an assembly; rendered for each member in their language.
-    Event { event_id: i64, note: EventNote },
+    Event {
+        /// The event it is about.
+        event_id: i64,
+        /// What it tells members.
+        note: EventNote,
+    },
 }
 
 /// What an event broadcast tells its members.
@@ -50,6 +70,7 @@ pub enum EventNote {
 }
 
 impl EventNote {
+    /// The name stored in a broadcast's `text`.
     pub fn as_str(self) -> &'static str {
         match self {
             EventNote::Invitation => "invitation",
@@ -60,6 +81,7 @@ impl EventNote {
         }
     }
 
+    /// The note named `text`, as `as_str` gives it.
     pub fn parse(text: &str) -> Option<EventNote> {
         [EventNote::Invitation, EventNote::Reminder, EventNote::Change, EventNote::Cancel, EventNote::Refresh]
             .into_iter()
@@ -105,17 +127,23 @@ impl Content {
     }
 }
 
+/// The priority of ordinary posts.
 pub const PRIORITY_NORMAL: i64 = 0;
 /// Overtakes the queue of normal broadcasts (a changed assembly time).
 pub const PRIORITY_URGENT: i64 = 10;
 /// Added for the organisation's own channels: published before members.
 pub const PRIORITY_CHANNEL: i64 = 100;
 
+/// A broadcast to be written and fanned out.
 #[derive(Clone, Debug)]
 pub struct NewBroadcast {
+    /// The organizer who sent it.
     pub author_id: i64,
+    /// What members receive.
     pub content: Content,
+    /// Keys of the topics whose subscribers receive it.
     pub topics: Vec<String>,
+    /// Higher goes first, such as `PRIORITY_URGENT`.
     pub priority: i64,
     /// The organizer's chat that gets the progress message…
     pub report_chat_id: Option<i64>,
@@ -126,30 +154,50 @@ pub struct NewBroadcast {
     pub ref_broadcast_id: Option<i64>,
 }
 
+/// A broadcast as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Broadcast {
+    /// The broadcast's id.
     pub id: i64,
+    /// The organizer who sent it.
     pub author_id: i64,
+    /// text, copy, edit, delete, album or event.
     pub kind: String,
+    /// The text sent (text), copied (copy) or put in (edit); an event
+    /// broadcast's note; a deletion's number of parts.
     pub text: Option<String>,
+    /// The chat of the organizer's message that is copied.
     pub source_chat_id: Option<i64>,
+    /// The organizer's message that is copied.
     pub source_message_id: Option<i64>,
+    /// Comma-separated topic keys.
     pub topics: String,
+    /// Higher goes first.
     pub priority: i64,
+    /// `sending` while deliveries are open, then `done`.
     pub status: String,
+    /// Where the organizer's progress message lives.
     pub report_chat_id: Option<i64>,
+    /// The language of the progress message and the report.
     pub report_locale: String,
+    /// The progress message, once sent.
     pub report_message_id: Option<i64>,
+    /// Receiving chats at fan-out.
     pub total: i64,
+    /// When it was written (Unix ms).
     pub created_at: i64,
+    /// When its last delivery was settled (Unix ms).
     pub finished_at: Option<i64>,
+    /// The broadcast it follows up on, edits or deletes.
     pub ref_broadcast_id: Option<i64>,
+    /// The event it is about, for event broadcasts.
     pub event_id: Option<i64>,
     /// An album's message ids, comma-separated.
     pub album: Option<String>,
 }
 
 impl Broadcast {
+    /// What members receive; `None` when the row does not make sense.
     pub fn content(&self) -> Option<Content> {
         match (self.kind.as_str(), &self.text, self.source_chat_id, self.source_message_id) {
             ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
@@ -170,6 +218,7 @@ impl Broadcast {
         }
     }
 
+    /// Whether every delivery is settled.
     pub fn is_finished(&self) -> bool {
         self.status == "done"
     }

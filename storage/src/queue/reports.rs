@@ -6,9 +6,13 @@ use super::*;
 /// Counts of a broadcast's deliveries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
+    /// All of the broadcast's deliveries.
     pub total: i64,
+    /// Delivered.
     pub sent: i64,
+    /// Given up on.
     pub failed: i64,
+    /// The chat blocked the bot or removed it.
     pub blocked: i64,
     /// Pending or being sent.
     pub remaining: i64,
@@ -19,12 +23,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Deliveries settled: sent, failed or blocked.
     pub fn done(&self) -> i64 {
         self.sent + self.failed + self.blocked
     }
 }
 
 impl Storage {
+    /// The broadcast with this id.
     pub async fn broadcast(&self, id: i64) -> Result<Option<Broadcast>> {
         Ok(on_pool!(&self.pool, |p| {
             sqlx::query_as::<_, Broadcast>(
@@ -47,6 +53,7 @@ impl Storage {
         .await)?)
     }
 
+    /// How far a broadcast's deliveries are.
     pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
         let counts: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
             "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
@@ -82,6 +89,7 @@ impl Storage {
         Ok(progress)
     }
 
+    /// Remembers the organizer's progress message of a broadcast.
     pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
         self.set_broadcast_field("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1", broadcast_id, message_id)
             .await
@@ -139,6 +147,7 @@ impl Storage {
         Ok(done > 0)
     }
 
+    /// Records that the final report was sent.
     pub async fn mark_reported(&self, broadcast_id: i64, now: i64) -> Result<()> {
         self.set_broadcast_field("UPDATE broadcasts SET reported_at = $2 WHERE id = $1", broadcast_id, now).await
     }
