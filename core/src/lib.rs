@@ -11,7 +11,7 @@
 mod states;
 mod text_enum;
 
-pub use states::{ChatKind, ChatStatus, DraftState, EventStatus, EventStep, RsvpAnswer};
+pub use states::{AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, RsvpAnswer};
 
 /// The languages Basis speaks; German is the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -84,6 +84,48 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// What an organizer or owner did, as the audit log names it.
+    pub enum AuditAction {
+        /// An owner made an invitation.
+        Invite = "invite",
+        /// Someone redeemed an invitation and became an organizer.
+        Grant = "grant",
+        /// An owner revoked an organizer's rights.
+        Revoke = "revoke",
+        /// A post was previewed.
+        Draft = "draft",
+        /// A draft was submitted for approval.
+        Submit = "submit",
+        /// A second organizer approved a draft.
+        Approve = "approve",
+        /// A second organizer rejected a draft.
+        Reject = "reject",
+        /// A post was queued.
+        Post = "post",
+        /// A post was scheduled.
+        Schedule = "schedule",
+        /// A scheduled post was cancelled.
+        Cancel = "cancel",
+        /// A post was corrected.
+        Edit = "edit",
+        /// A post was retracted.
+        Retract = "retract",
+        /// An assembly was previewed.
+        EventDraft = "event-draft",
+        /// An assembly was announced.
+        Event = "event",
+        /// An assembly's time or place changed.
+        EventChange = "event-change",
+        /// An assembly was called off.
+        EventCancel = "event-cancel",
+        /// A channel was connected.
+        Channel = "channel",
+        /// A channel was disconnected.
+        Unchannel = "unchannel",
+    }
+}
+
+crate::text_enum! {
     /// A member's answer to an assembly's invitation.
     pub enum RsvpAnswer {
         /// Coming.

@@ -108,11 +108,11 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
     };
     let (correction, total) = organizer::queue_with_report(scene, new).await?;
     let action = match kind {
-        Correction::Edit => "edit",
-        Correction::Retract => "retract",
+        Correction::Edit => basis_storage::AuditAction::Edit,
+        Correction::Retract => basis_storage::AuditAction::Retract,
     };
     let detail = format!("correction {correction}, {total} copies");
     ctx.storage.audit(actor, action, &broadcast.id.to_string(), &detail, now).await?;
-    tracing::info!(broadcast = broadcast.id, correction, total, action, "correction queued");
+    tracing::info!(broadcast = broadcast.id, correction, total, action = action.as_str(), "correction queued");
     Ok(())
 }

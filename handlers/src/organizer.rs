@@ -133,7 +133,9 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     }
     let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
-    ctx.storage.audit(author, "draft", &draft.to_string(), &new.topics.join(","), ctx.now()).await?;
+    ctx.storage
+        .audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &new.topics.join(","), ctx.now())
+        .await?;
     present(scene, draft).await
 }
 
@@ -172,7 +174,15 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
     let author = from.map_or(0, user_id);
     let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: Some(earlier) };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
-    ctx.storage.audit(author, "draft", &draft.to_string(), &format!("follow-up of {earlier}"), ctx.now()).await?;
+    ctx.storage
+        .audit(
+            author,
+            basis_storage::AuditAction::Draft,
+            &draft.to_string(),
+            &format!("follow-up of {earlier}"),
+            ctx.now(),
+        )
+        .await?;
     present(scene, draft).await
 }
 
@@ -297,7 +307,7 @@ pub(crate) async fn decide(
             if !ctx.storage.cancel_draft(draft_id).await? {
                 return handled();
             }
-            ctx.storage.audit(actor, "cancel", &draft_id.to_string(), "", now).await?;
+            ctx.storage.audit(actor, basis_storage::AuditAction::Cancel, &draft_id.to_string(), "", now).await?;
             t!(ctx.texts, locale, "post-cancelled")
         }
         PostAction::Send | PostAction::Urgent => {
@@ -313,7 +323,7 @@ pub(crate) async fn decide(
             ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id}, {total} chats");
-            ctx.storage.audit(actor, "post", &broadcast.to_string(), &detail, now).await?;
+            ctx.storage.audit(actor, basis_storage::AuditAction::Post, &broadcast.to_string(), &detail, now).await?;
             tracing::info!(broadcast, total, draft = draft_id, "post confirmed");
             return Ok((t!(ctx.texts, locale, "post-done"), false));
         }
@@ -336,7 +346,7 @@ pub(crate) async fn decide(
             if !ctx.storage.submit_for_review(draft_id, locale.code()).await? {
                 return handled();
             }
-            ctx.storage.audit(actor, "submit", &draft_id.to_string(), "", now).await?;
+            ctx.storage.audit(actor, basis_storage::AuditAction::Submit, &draft_id.to_string(), "", now).await?;
             let asked = ask_approvers(scene, &draft, from).await?;
             t!(ctx.texts, locale, "review-submitted", id = draft_id.to_string(), asked = asked.to_string())
         }
@@ -346,7 +356,7 @@ pub(crate) async fn decide(
             let Some((broadcast, total)) = queued else { return handled() };
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id} by {}, {total} chats", draft.author_id);
-            ctx.storage.audit(actor, "approve", &broadcast.to_string(), &detail, now).await?;
+            ctx.storage.audit(actor, basis_storage::AuditAction::Approve, &broadcast.to_string(), &detail, now).await?;
             tracing::info!(broadcast, total, draft = draft_id, approver = actor, "post approved");
             // The drafter follows the progress in their own chat.
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
@@ -360,7 +370,9 @@ pub(crate) async fn decide(
             if !ctx.storage.cancel_draft(draft_id).await? {
                 return handled();
             }
-            ctx.storage.audit(actor, "reject", &draft_id.to_string(), &format!("by {actor}"), now).await?;
+            ctx.storage
+                .audit(actor, basis_storage::AuditAction::Reject, &draft_id.to_string(), &format!("by {actor}"), now)
+                .await?;
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
             let name: String = from.full_name().chars().take(64).collect();
             let notice = t!(ctx.texts, author_locale, "review-rejected-notice", id = draft_id.to_string(), name = name);
@@ -576,7 +588,15 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
             };
             if ctx.storage.fill_draft(draft.id, &content).await? {
                 let detail = draft.topics.clone();
-                ctx.storage.audit(draft.author_id, "draft", &draft.id.to_string(), &detail, ctx.now()).await?;
+                ctx.storage
+                    .audit(
+                        draft.author_id,
+                        basis_storage::AuditAction::Draft,
+                        &draft.id.to_string(),
+                        &detail,
+                        ctx.now(),
+                    )
+                    .await?;
                 present(scene, draft.id).await?;
             }
         }
@@ -588,7 +608,13 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
                         let shown = when::format_local(at, ctx.now(), ctx.timezone, locale == Locale::De);
                         let detail = format!("at {at}");
                         ctx.storage
-                            .audit(draft.author_id, "schedule", &draft.id.to_string(), &detail, ctx.now())
+                            .audit(
+                                draft.author_id,
+                                basis_storage::AuditAction::Schedule,
+                                &draft.id.to_string(),
+                                &detail,
+                                ctx.now(),
+                            )
                             .await?;
                         let zone = ctx.timezone.name().to_owned();
                         t!(ctx.texts, locale, "scheduled-for", id = draft.id.to_string(), when = shown, zone = zone)

@@ -1,6 +1,8 @@
 //! Organizers, their one-time invitations and the audit log of what they do.
 //! Owners are configuration, not rows: they are checked by the caller.
 
+use basis_core::AuditAction;
+
 use crate::{Result, Storage, on_pool};
 
 /// An organizer granted from inside the bot.
@@ -53,8 +55,8 @@ pub struct AuditEntry {
     pub at: i64,
     /// Who did it (a Telegram user id).
     pub actor_id: i64,
-    /// What was done, such as `grant`, `revoke`, `invite` or `channel`.
-    pub action: String,
+    /// What was done.
+    pub action: AuditAction,
     /// What it was done to, such as a user id; may be empty.
     pub subject: String,
     /// More about it, such as topics; may be empty.
@@ -103,7 +105,7 @@ impl Storage {
             sqlx::query(AUDIT)
                 .bind(now)
                 .bind(created_by)
-                .bind("invite")
+                .bind(AuditAction::Invite)
                 .bind("")
                 .bind(topics)
                 .execute(&mut *tx)
@@ -155,7 +157,7 @@ impl Storage {
             sqlx::query(AUDIT)
                 .bind(now)
                 .bind(user_id)
-                .bind("grant")
+                .bind(AuditAction::Grant)
                 .bind(user_id.to_string())
                 .bind(format!("{topics} (invited by {invited_by})"))
                 .execute(&mut *tx)
@@ -180,7 +182,7 @@ impl Storage {
                 sqlx::query(AUDIT)
                     .bind(now)
                     .bind(by)
-                    .bind("revoke")
+                    .bind(AuditAction::Revoke)
                     .bind(user_id.to_string())
                     .bind("")
                     .execute(&mut *tx)
@@ -193,7 +195,7 @@ impl Storage {
     }
 
     /// Records one organizer action.
-    pub async fn audit(&self, actor_id: i64, action: &str, subject: &str, detail: &str, now: i64) -> Result<()> {
+    pub async fn audit(&self, actor_id: i64, action: AuditAction, subject: &str, detail: &str, now: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query(AUDIT)
             .bind(now)

@@ -106,7 +106,7 @@ async fn retention_purges_old_delivery_rows_and_keeps_new_ones_and_the_audit_log
         seeded(s).await;
         members(s, 1..=20, "strikes").await;
         let now = 100 * DAY;
-        s.audit(1, "post", "old", "", now - 40 * DAY).await.unwrap();
+        s.audit(1, basis_storage::AuditAction::Post, "old", "", now - 40 * DAY).await.unwrap();
         let old = delivered(s, "strikes", now - 31 * DAY).await;
         let recent = delivered(s, "strikes", now - 29 * DAY).await;
         // Old but still running: its rows are the queue, never purged.
@@ -176,7 +176,7 @@ async fn fill_every_table(s: &Storage) {
     s.create_invite("hash-used", "strikes", 1, 80_000, 90_000).await.unwrap();
     s.create_invite("hash-open", "", 1, 80_000, 90_000).await.unwrap();
     s.redeem_invite("hash-used", 7, "Kim", 85_000).await.unwrap();
-    s.audit(1, "post", "42", "Ümlaut ✓", 86_000).await.unwrap();
+    s.audit(1, basis_storage::AuditAction::Post, "42", "Ümlaut ✓", 86_000).await.unwrap();
     let link = ChannelLink {
         chat_id: -1001,
         thread_id: 0,
@@ -295,7 +295,7 @@ async fn export_copies_every_table_from_sqlite_to_postgres_row_for_row() {
 
     // The copy works as a database: ids go on after the copied ones.
     let before = target.storage.audit_entries(100).await.unwrap().len();
-    target.storage.audit(1, "after", "", "", 99_000).await.unwrap();
+    target.storage.audit(1, basis_storage::AuditAction::Post, "", "", 99_000).await.unwrap();
     let (id, _) = target.storage.create_broadcast(&post(&["strikes"], PRIORITY_NORMAL), 99_000).await.unwrap();
     let biggest: i64 = sqlx::query_scalar("SELECT MAX(id) FROM broadcasts").fetch_one(&sqlite).await.unwrap();
     assert!(id > biggest, "new broadcast {id} reuses an id (source had up to {biggest})");

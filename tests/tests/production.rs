@@ -335,7 +335,7 @@ async fn old_delivery_rows_are_purged_at_start_and_new_ones_and_the_audit_log_ke
             s.mark_reported(id, at).await.unwrap();
             finished.push(id);
         }
-        s.audit(1, "post", "long ago", "", now - 400 * DAY_MS).await.unwrap();
+        s.audit(1, basis_storage::AuditAction::Post, "long ago", "", now - 400 * DAY_MS).await.unwrap();
         let (old, recent) = (finished[0], finished[1]);
         assert_eq!(s.progress(old).await.unwrap().sent, 10);
 

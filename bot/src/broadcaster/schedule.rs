@@ -38,7 +38,7 @@ async fn release_due(inner: &Arc<Inner>) -> Result<(), StorageError> {
         let late_ms = now - draft.scheduled_at.unwrap_or(now);
         tracing::info!(broadcast = id, total, draft = draft.id, late_ms, "scheduled post queued");
         let detail = format!("scheduled draft {}, {total} chats", draft.id);
-        storage.audit(draft.author_id, "post", &id.to_string(), &detail, now).await?;
+        storage.audit(draft.author_id, basis_storage::AuditAction::Post, &id.to_string(), &detail, now).await?;
         progress::post_initial(inner.clone(), id, draft.chat_id, &draft.report_locale, total);
     }
     Ok(())

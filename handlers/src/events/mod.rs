@@ -91,7 +91,9 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     event.note = line.note;
     event.reminders = line.reminders;
     let id = ctx.storage.create_event(&event, ctx.now()).await?;
-    ctx.storage.audit(author, "event-draft", &id.to_string(), &event.topics, ctx.now()).await?;
+    ctx.storage
+        .audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &event.topics, ctx.now())
+        .await?;
     present(scene, id).await
 }
 
@@ -179,7 +181,9 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             match question {
                 Some(question) => ask(scene, event.id, question).await?,
                 None => {
-                    ctx.storage.audit(event.author_id, "event-draft", &id, &event.topics, now).await?;
+                    ctx.storage
+                        .audit(event.author_id, basis_storage::AuditAction::EventDraft, &id, &event.topics, now)
+                        .await?;
                     present(scene, event.id).await?
                 }
             }
@@ -308,7 +312,7 @@ async fn decide(
         ctx.wake.notify_one();
         ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
         let detail = format!("invitation {broadcast}, {total} chats");
-        ctx.storage.audit(actor, "event", &event.id.to_string(), &detail, now).await?;
+        ctx.storage.audit(actor, basis_storage::AuditAction::Event, &event.id.to_string(), &detail, now).await?;
         tracing::info!(event = event.id, broadcast, total, "event invitation queued");
         reports::queued(&ctx.texts, locale, broadcast, total)
     };
@@ -444,7 +448,9 @@ pub(crate) async fn change(scene: &Scene, role: &Role, msg: &Message, args: &str
         return scene.say(t!(ctx.texts, locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
     let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
-    ctx.storage.audit(actor, "event-change", &event.id.to_string(), &format!("{what} {value}"), now).await?;
+    ctx.storage
+        .audit(actor, basis_storage::AuditAction::EventChange, &event.id.to_string(), &format!("{what} {value}"), now)
+        .await?;
     notify(scene, &event, EventNote::Change, actor).await
 }
 
@@ -460,7 +466,7 @@ pub(crate) async fn cancel(scene: &Scene, role: &Role, msg: &Message, args: &str
         return scene.say(t!(ctx.texts, scene.locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
     let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
-    ctx.storage.audit(actor, "event-cancel", &event.id.to_string(), "", now).await?;
+    ctx.storage.audit(actor, basis_storage::AuditAction::EventCancel, &event.id.to_string(), "", now).await?;
     notify(scene, &event, EventNote::Cancel, actor).await
 }
 
