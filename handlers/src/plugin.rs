@@ -152,7 +152,7 @@ impl Extensions {
     {
         let handler: CommandFn = Arc::new(move |call| Box::pin(handler(call)));
         let action = self.commands.add_handler(handler);
-        self.declare(Declaration { action, ..declaration })
+        self.declare(Declaration { action, plugin: self.plugin, ..declaration })
     }
 
     /// Adds one of Basis's own declarations (for the default plugins).

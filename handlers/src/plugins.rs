@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::plugin::{Extensions, Plugin, PluginGroup};
-use crate::registry::{COMMANDS, plugin_of};
+use crate::registry::COMMANDS;
 
 /// One of Basis's features: its commands, from [`COMMANDS`].
 pub struct Feature {
@@ -40,7 +40,7 @@ impl Plugin for Feature {
     }
 
     fn build(&self, app: &mut Extensions) {
-        for declaration in COMMANDS.iter().filter(|d| plugin_of(d.name) == self.name) {
+        for declaration in COMMANDS.iter().filter(|d| d.plugin == self.name) {
             app.declare(declaration.clone());
         }
     }

@@ -10,6 +10,7 @@ use teloxide::types::BotCommand;
 
 use crate::command::Command;
 use crate::plugin::CommandFn;
+use crate::plugins::{ASSEMBLIES, CHANNELS, CORRECTIONS, POSTING, PRIVACY, ROLES, STATISTICS};
 use crate::roles::Role;
 use crate::{Locale, Texts};
 
@@ -69,6 +70,10 @@ pub struct Declaration {
     /// Fluent id of the refusal for someone without the role its audience
     /// needs (`organizers-only` or `owners-only` if none).
     pub denied: Option<&'static str>,
+    /// The plugin that adds it: for Basis's own, which of
+    /// [`crate::plugins::DefaultPlugins`]; for a plugin's, set when it is
+    /// declared.
+    pub plugin: &'static str,
 }
 
 impl Declaration {
@@ -132,6 +137,7 @@ const fn member(name: &'static str, aliases: &'static [&'static str], parse: fn(
         usage: None,
         action: Action::Basis(parse),
         denied: None,
+        plugin: crate::plugins::MEMBERS,
     }
 }
 
@@ -167,51 +173,90 @@ pub static COMMANDS: &[Declaration] = &[
     },
     Declaration { about: "cmd-mytopics", ..member("mytopics", &[], |_| Command::MyTopics) },
     Declaration { about: "cmd-language", ..member("language", &["sprache"], Command::Language) },
-    Declaration { about: "cmd-privacy", ..member("privacy", &["datenschutz"], |_| Command::Privacy) },
-    Declaration { about: "cmd-mydata", ..member("mydata", &["meinedaten"], |_| Command::MyData) },
-    Declaration { about: "cmd-stop", ..member("stop", &[], |_| Command::Stop) },
+    Declaration { plugin: PRIVACY, about: "cmd-privacy", ..member("privacy", &["datenschutz"], |_| Command::Privacy) },
+    Declaration { plugin: PRIVACY, about: "cmd-mydata", ..member("mydata", &["meinedaten"], |_| Command::MyData) },
+    Declaration { plugin: PRIVACY, about: "cmd-stop", ..member("stop", &[], |_| Command::Stop) },
     Declaration { about: "cmd-help", ..member("help", &["hilfe"], |_| Command::Help) },
     // Organizers: posting and corrections.
-    Declaration { about: "cmd-post", usage: Some("usage-post"), ..organizer("post", &[], Command::Post) },
     Declaration {
+        plugin: POSTING,
+        about: "cmd-post",
+        usage: Some("usage-post"),
+        ..organizer("post", &[], Command::Post)
+    },
+    Declaration {
+        plugin: CORRECTIONS,
         about: "cmd-followup",
         usage: Some("usage-followup"),
         ..organizer("followup", &["nachtrag"], Command::FollowUp)
     },
-    Declaration { about: "cmd-edit", usage: Some("usage-edit"), ..organizer("edit", &["korrigieren"], Command::Edit) },
     Declaration {
+        plugin: CORRECTIONS,
+        about: "cmd-edit",
+        usage: Some("usage-edit"),
+        ..organizer("edit", &["korrigieren"], Command::Edit)
+    },
+    Declaration {
+        plugin: CORRECTIONS,
         about: "cmd-retract",
         usage: Some("usage-id"),
         ..organizer("retract", &["zurueckziehen"], Command::Retract)
     },
-    Declaration { about: "cmd-scheduled", ..organizer("scheduled", &["geplant"], |_| Command::Scheduled) },
-    // Organizers: assemblies.
-    Declaration { about: "cmd-event", usage: Some("usage-event"), ..organizer("event", &["termin"], Command::Event) },
-    Declaration { about: "cmd-events", ..organizer("events", &["termine"], |_| Command::Events) },
     Declaration {
+        plugin: POSTING,
+        about: "cmd-scheduled",
+        ..organizer("scheduled", &["geplant"], |_| Command::Scheduled)
+    },
+    // Organizers: assemblies.
+    Declaration {
+        plugin: ASSEMBLIES,
+        about: "cmd-event",
+        usage: Some("usage-event"),
+        ..organizer("event", &["termin"], Command::Event)
+    },
+    Declaration { plugin: ASSEMBLIES, about: "cmd-events", ..organizer("events", &["termine"], |_| Command::Events) },
+    Declaration {
+        plugin: ASSEMBLIES,
         about: "cmd-eventchange",
         usage: Some("usage-eventchange"),
         ..organizer("eventchange", &["terminaendern"], Command::EventChange)
     },
     Declaration {
+        plugin: ASSEMBLIES,
         about: "cmd-eventcancel",
         usage: Some("usage-id"),
         ..organizer("eventcancel", &["terminabsagen"], Command::EventCancel)
     },
     // Organizers: statistics and links.
-    Declaration { about: "cmd-stats", ..analyst("stats", &["statistik"], |_| Command::Stats) },
-    Declaration { about: "cmd-link", usage: Some("usage-link"), ..analyst("link", &[], Command::Link) },
-    Declaration { about: "cmd-qr", usage: Some("usage-link"), ..analyst("qr", &[], Command::Qr) },
-    // Owners.
-    Declaration { about: "cmd-invite", usage: Some("usage-invite"), ..owner("invite", &["einladen"], Command::Invite) },
-    Declaration { about: "cmd-organizers", ..owner("organizers", &["organisatoren"], |_| Command::Organizers) },
+    Declaration { plugin: STATISTICS, about: "cmd-stats", ..analyst("stats", &["statistik"], |_| Command::Stats) },
     Declaration {
+        plugin: STATISTICS,
+        about: "cmd-link",
+        usage: Some("usage-link"),
+        ..analyst("link", &[], Command::Link)
+    },
+    Declaration { plugin: STATISTICS, about: "cmd-qr", usage: Some("usage-link"), ..analyst("qr", &[], Command::Qr) },
+    // Owners.
+    Declaration {
+        plugin: ROLES,
+        about: "cmd-invite",
+        usage: Some("usage-invite"),
+        ..owner("invite", &["einladen"], Command::Invite)
+    },
+    Declaration {
+        plugin: ROLES,
+        about: "cmd-organizers",
+        ..owner("organizers", &["organisatoren"], |_| Command::Organizers)
+    },
+    Declaration {
+        plugin: ROLES,
         about: "cmd-revoke",
         usage: Some("usage-revoke"),
         ..owner("revoke", &["entziehen"], Command::Revoke)
     },
-    Declaration { about: "cmd-audit", ..owner("audit", &["protokoll"], |_| Command::Audit) },
+    Declaration { plugin: ROLES, about: "cmd-audit", ..owner("audit", &["protokoll"], |_| Command::Audit) },
     Declaration {
+        plugin: CHANNELS,
         about: "cmd-channel",
         usage: Some("usage-channel"),
         ..owner("channel", &["kanal"], Command::Channel)
@@ -270,21 +315,6 @@ pub(crate) async fn gate(
 /// without the slash) belongs to.
 pub fn find(name: &str) -> Option<&'static Declaration> {
     COMMANDS.iter().find(|d| d.answers_to(name))
-}
-
-/// Which plugin of [`crate::plugins::DefaultPlugins`] each of Basis's
-/// commands belongs to.
-pub fn plugin_of(name: &str) -> &'static str {
-    match name {
-        "privacy" | "mydata" | "stop" => "privacy",
-        "post" | "scheduled" => "posting",
-        "followup" | "edit" | "retract" => "corrections",
-        "event" | "events" | "eventchange" | "eventcancel" => "assemblies",
-        "stats" | "link" | "qr" => "statistics",
-        "invite" | "organizers" | "revoke" | "audit" => "roles",
-        "channel" => "channels",
-        _ => "members",
-    }
 }
 
 /// The commands a bot answers to: Basis's own that its plugins added, then
