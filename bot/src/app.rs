@@ -246,10 +246,11 @@ impl Application {
     /// Answers members until `shutdown` is cancelled. Fails early, with a
     /// clear reason, when the token is wrong or the Bot API unreachable.
     pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), StartError> {
-        let mut serving = self
-            .http
-            .take()
-            .map(|bound| bound.serve(self.ctx.storage.clone(), self.metrics.clone(), self.health.clone()));
+        let basis = basis_handlers::Basis::new(self.bot.clone(), self.ctx.clone());
+        let mut serving = self.http.take().map(|bound| {
+            let plugins = self.ctx.registry.router(&basis);
+            bound.serve(self.ctx.storage.clone(), self.metrics.clone(), self.health.clone(), plugins)
+        });
         let api = redact_url(&self.config.api_url);
         let me = match self.bot.get_me().await {
             Ok(me) => me,
@@ -318,6 +319,7 @@ impl Application {
                 shutdown.clone(),
             )),
         ];
+        let plugin_tasks = self.ctx.registry.spawn_tasks(&basis, &shutdown);
         // In webhook mode every instance answers members: they share the
         // bot's budget through the database.
         let sharing = webhook.is_some().then(|| {
@@ -381,7 +383,7 @@ impl Application {
         stopper.abort();
         run.cancel();
         let _ = sending.await;
-        for task in background.into_iter().chain(sharing) {
+        for task in background.into_iter().chain(sharing).chain(plugin_tasks) {
             let _ = task.await;
         }
         if let Some(serving) = serving {

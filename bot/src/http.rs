@@ -126,7 +126,8 @@ impl Bound {
 
     /// Starts serving. In webhook mode the returned [`Serving`] holds the
     /// update listener for the dispatcher and what setWebhook needs.
-    pub fn serve(self, storage: Storage, metrics: Arc<Metrics>, health: Arc<Health>) -> Serving {
+    /// `plugins` are the plugins' routes, served beside Basis's own.
+    pub fn serve(self, storage: Storage, metrics: Arc<Metrics>, health: Arc<Health>, plugins: Router) -> Serving {
         let (webhook_route, hook) = match self.webhook {
             Some(w) => {
                 let state = HookState { secret: w.secret.clone(), intake: w.intake, metrics: metrics.clone() };
@@ -139,7 +140,8 @@ impl Bound {
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
-            .with_state(state);
+            .with_state(state)
+            .merge(plugins);
         if let Some((path, hook_state)) = webhook_route {
             router = router.merge(Router::new().route(&path, post(webhook)).with_state(hook_state));
         }

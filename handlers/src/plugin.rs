@@ -30,6 +30,7 @@ use futures::future::BoxFuture;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, UserId};
+use tokio_util::sync::CancellationToken;
 
 use crate::domain::{DomainEvent, Notice};
 use crate::registry::{Commands, Declaration};
@@ -69,6 +70,11 @@ pub type CommandFn = Arc<dyn Fn(Call) -> BoxFuture<'static, HandlerResult> + Sen
 pub type PressFn = Arc<dyn Fn(Press) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 /// A plugin's listener for domain events.
 pub type ListenerFn = Arc<dyn Fn(Notice) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+
+/// Makes a plugin's HTTP routes once the bot is connected.
+pub type RoutesFn = Arc<dyn Fn(Basis) -> axum::Router + Send + Sync>;
+/// A plugin's background work: runs from start until the token is cancelled.
+pub type TaskFn = Arc<dyn Fn(Basis, CancellationToken) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Puts one piece of shared state into the dispatcher's dependencies.
 type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
@@ -125,6 +131,8 @@ pub struct Extensions {
     texts: Vec<PluginTexts>,
     migrations: Vec<(&'static str, Migrations)>,
     listeners: Vec<ListenerFn>,
+    routes: Vec<(&'static str, RoutesFn)>,
+    tasks: Vec<(&'static str, TaskFn)>,
     errors: Vec<PluginError>,
 }
 
@@ -223,6 +231,29 @@ impl Extensions {
         self
     }
 
+    /// HTTP routes served on `BASIS_LISTEN` beside `/healthz`, made with
+    /// the connected bot. Paths should sit under a prefix of the plugin's
+    /// own (Basis serves `/healthz`, `/readyz`, `/metrics` and the webhook).
+    pub fn routes<F>(&mut self, routes: F) -> &mut Self
+    where
+        F: Fn(Basis) -> axum::Router + Send + Sync + 'static,
+    {
+        self.routes.push((self.plugin, Arc::new(routes)));
+        self
+    }
+
+    /// Background work, started when the bot runs and told to stop with the
+    /// token. Every instance runs it: work that must happen once across
+    /// instances decides that through the database.
+    pub fn task<F, Fut>(&mut self, task: F) -> &mut Self
+    where
+        F: Fn(Basis, CancellationToken) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.push((self.plugin, Arc::new(move |basis, stop| Box::pin(task(basis, stop)))));
+        self
+    }
+
     /// Called after each domain event, once what caused it is committed.
     pub fn on_event<F, Fut>(&mut self, listener: F) -> &mut Self
     where
@@ -248,6 +279,8 @@ pub struct Registry {
     /// The plugins' migrations, by plugin.
     pub migrations: Vec<(&'static str, Migrations)>,
     listeners: Vec<ListenerFn>,
+    routes: Vec<(&'static str, RoutesFn)>,
+    tasks: Vec<(&'static str, TaskFn)>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -271,6 +304,8 @@ impl Registry {
             texts: Vec::new(),
             migrations: Vec::new(),
             listeners: Vec::new(),
+            routes: Vec::new(),
+            tasks: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -302,6 +337,8 @@ impl Registry {
             texts: ext.texts,
             migrations: ext.migrations,
             listeners: ext.listeners,
+            routes: ext.routes,
+            tasks: ext.tasks,
             plugins: names,
         })
     }
@@ -324,6 +361,27 @@ impl Registry {
 
     pub(crate) fn listeners(&self) -> &[ListenerFn] {
         &self.listeners
+    }
+
+    /// The plugins' HTTP routes, merged, for the connected bot.
+    pub fn router(&self, basis: &Basis) -> axum::Router {
+        self.routes.iter().fold(axum::Router::new(), |router, (_, routes)| router.merge(routes(basis.clone())))
+    }
+
+    /// Starts the plugins' background work; each task ends when `stop` is
+    /// cancelled.
+    pub fn spawn_tasks(&self, basis: &Basis, stop: &CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+        self.tasks
+            .iter()
+            .map(|(plugin, task)| {
+                let run = task(basis.clone(), stop.clone());
+                let plugin = *plugin;
+                tokio::spawn(async move {
+                    run.await;
+                    tracing::debug!(plugin, "a plugin's background task ended");
+                })
+            })
+            .collect()
     }
 
     fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
