@@ -198,3 +198,47 @@ fn format_time(ms: i64, locale: Locale) -> String {
         Locale::En => time.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }
+
+/// `/privacy`: exactly what is stored about the chat.
+pub(crate) async fn privacy_command(call: crate::plugin::Call) -> HandlerResult {
+    call.scene.say(privacy_report(&call.scene).await?).await
+}
+
+/// `/mydata`: everything stored about the chat, as a file (in a group, for
+/// its admins: the gate checked).
+pub(crate) async fn my_data_command(call: crate::plugin::Call) -> HandlerResult {
+    my_data(&call.scene).await
+}
+
+/// `/stop`: asks before deleting everything.
+pub(crate) async fn stop(call: crate::plugin::Call) -> HandlerResult {
+    let scene = &call.scene;
+    let (ctx, locale) = (&scene.ctx, scene.locale);
+    if ctx.storage.chat(scene.chat.id.0).await?.is_none() {
+        return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
+    }
+    scene.ask(t!(ctx.texts, locale, "stop-confirm"), crate::keyboards::stop_confirmation(ctx, locale)).await
+}
+
+/// Yes or no under `/stop`'s question; in a group, for its admins.
+pub(crate) async fn stop_press(press: crate::plugin::Press) -> HandlerResult {
+    use crate::callback::CallbackData;
+    let scene = &press.scene;
+    let (ctx, locale, chat) = (&scene.ctx, scene.locale, scene.chat.id);
+    let Some(CallbackData::Stop { confirmed }) = CallbackData::parse(&format!("stop:{}", press.data)) else {
+        return press.answer(t!(ctx.texts, locale, "button-stale")).await;
+    };
+    if !press.may_change_chat().await? {
+        return Ok(());
+    }
+    let text = if !confirmed {
+        t!(ctx.texts, locale, "stop-cancelled")
+    } else if ctx.storage.delete_chat_at(chat.0, ctx.now()).await? {
+        scene.emit(crate::domain::DomainEvent::Left { chat: chat.0 });
+        t!(ctx.texts, locale, "stop-done")
+    } else {
+        t!(ctx.texts, locale, "stop-nothing")
+    };
+    crate::buttons::ignore_stale_edit(scene.bot.edit_message_text(chat, press.message, text.clone()).await)?;
+    press.answer(text).await
+}

@@ -332,6 +332,7 @@ mydata-admins-only = Die Daten dieser Gruppe bekommen nur ihre Admins.
 ## Argumente, die /help nennt.
 help-intro = So funktioniert es:
 help-organizers = Für Organisator*innen:
+command-usage = So geht es: { $usage }
 help-owners = Für Verantwortliche:
 cmd-post = An die Mitglieder von Themen senden
 cmd-followup = Ein Nachtrag zu einem früheren Beitrag

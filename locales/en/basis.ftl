@@ -332,6 +332,7 @@ mydata-admins-only = Only this group's admins can get the group's data.
 ## argument hints /help shows.
 help-intro = How it works:
 help-organizers = For organizers:
+command-usage = Usage: { $usage }
 help-owners = For owners:
 cmd-post = Post to the members of topics
 cmd-followup = A follow-up to an earlier post
