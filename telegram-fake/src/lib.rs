@@ -64,8 +64,8 @@ use tokio::{
 
 pub use axum::body::Bytes;
 pub use types::{
-    FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState, TgUser,
-    UploadedFile,
+    AdminRights, FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState,
+    TgUser, UploadedFile,
 };
 
 use error::TgError;
@@ -333,6 +333,20 @@ impl FakeTelegram {
         self.inner.state.lock().members.insert((chat_id, user_id), s);
     }
 
+    /// Makes `user_id` an administrator of the chat with these rights, as
+    /// getChatMember and getChatAdministrators then report.
+    pub fn set_admin(&self, chat_id: i64, user_id: i64, rights: AdminRights) {
+        let mut st = self.inner.state.lock();
+        st.members.insert((chat_id, user_id), MemberStatus::Administrator);
+        st.rights.insert((chat_id, user_id), rights);
+    }
+
+    /// Makes the bot an administrator of the chat with these rights, without
+    /// an update (see [`bot_promoted`](Self::bot_promoted) for one).
+    pub fn make_bot_admin(&self, chat_id: i64, rights: AdminRights) {
+        self.set_admin(chat_id, self.bot_user_id(), rights);
+    }
+
     // ----- updates people cause ---------------------------------------------
 
     fn member_message(
@@ -568,6 +582,9 @@ impl FakeTelegram {
     /// private chat with "kicked" answers 403 "bot was blocked by the user".
     pub fn bot_membership_changed(&self, chat: &TgChat, by: &TgUser, old_status: &str, new_status: &str) -> Injected {
         let mut st = self.inner.state.lock();
+        if st.chat_kind(chat.id).is_none() {
+            st.register_chat(chat);
+        }
         let bot = st.bot.id;
         let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
         if chat.kind == TgChatKind::Private {
@@ -579,7 +596,9 @@ impl FakeTelegram {
         } else {
             st.members.insert((chat.id, bot), new);
         }
-        let update = self.member_update(&mut st, chat, by, bot, old_status, new_status);
+        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
+        let (old, new) = (st.member_json(chat.id, bot, old), st.member_json(chat.id, bot, new));
+        let update = self.member_update(&mut st, chat, by, old, new);
         let update_id = st.push_update("my_chat_member", update);
         drop(st);
         self.notify_updates();
@@ -597,42 +616,55 @@ impl FakeTelegram {
         new_status: &str,
     ) -> Injected {
         let mut st = self.inner.state.lock();
+        if st.chat_kind(chat.id).is_none() {
+            st.register_chat(chat);
+        }
         if !st.users.contains_key(&user.id) {
             st.register_user(user.clone());
         }
         if let Some(s) = MemberStatus::parse(new_status) {
             st.members.insert((chat.id, user.id), s);
         }
-        let update = self.member_update(&mut st, chat, by, user.id, old_status, new_status);
+        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
+        let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
+        let (old, new) = (st.member_json(chat.id, user.id, old), st.member_json(chat.id, user.id, new));
+        let update = self.member_update(&mut st, chat, by, old, new);
         let update_id = st.push_update("chat_member", update);
         drop(st);
         self.notify_updates();
         Injected { update_id, message_id: None, callback_query_id: None }
     }
 
-    fn member_update(
-        &self,
-        st: &mut State,
-        chat: &TgChat,
-        by: &TgUser,
-        user_id: i64,
-        old_status: &str,
-        new_status: &str,
-    ) -> Value {
+    /// Someone made the bot an administrator of a group with these rights:
+    /// the bot gets `my_chat_member` (from its status before to
+    /// administrator), and getChatMember reports the rights from now on.
+    pub fn bot_promoted(&self, chat: &TgChat, by: &TgUser, rights: AdminRights) -> Injected {
+        let mut st = self.inner.state.lock();
         if st.chat_kind(chat.id).is_none() {
             st.register_chat(chat);
         }
+        let bot = st.bot.id;
+        let old = st.member_json(chat.id, bot, st.member_status(chat.id, bot));
+        st.members.insert((chat.id, bot), MemberStatus::Administrator);
+        st.rights.insert((chat.id, bot), rights);
+        let new = st.member_json(chat.id, bot, MemberStatus::Administrator);
+        let update = self.member_update(&mut st, chat, by, old, new);
+        let update_id = st.push_update("my_chat_member", update);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id: None, callback_query_id: None }
+    }
+
+    fn member_update(&self, st: &mut State, chat: &TgChat, by: &TgUser, old: Value, new: Value) -> Value {
         if !st.users.contains_key(&by.id) {
             st.register_user(by.clone());
         }
-        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
-        let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
         json!({
             "chat": st.chat_json(chat.id),
             "from": st.user_json(by.id),
             "date": unix_now(),
-            "old_chat_member": st.member_json(chat.id, user_id, old),
-            "new_chat_member": st.member_json(chat.id, user_id, new),
+            "old_chat_member": old,
+            "new_chat_member": new,
         })
     }
 

@@ -9,7 +9,7 @@ use crate::{
     error::{Reply, TgError, TgResult},
     params::{BOT_API_METHODS, P},
     send::{self, check_can_send, resolve_chat},
-    state::{MemberStatus, State, user_value},
+    state::{MemberStatus, State, rights_from, user_value},
     types::{TgChatKind, UploadedFile},
     updates,
 };
@@ -311,8 +311,16 @@ fn change_member(st: &mut State, p: &P, change: MemberChange) -> TgResult<Reply>
         }
         MemberChange::Restrict => MemberStatus::Restricted,
         MemberChange::Promote => {
+            // Telegram promotes with the rights given and demotes when none is.
+            let rights = rights_from(|name| p.bool(name))?;
             let any_right = p.0.keys().any(|k| k.starts_with("can_") && p.bool(k).unwrap_or(false));
-            if any_right { MemberStatus::Administrator } else { MemberStatus::Member }
+            if any_right {
+                st.rights.insert((chat, user), rights);
+                MemberStatus::Administrator
+            } else {
+                st.rights.remove(&(chat, user));
+                MemberStatus::Member
+            }
         }
     };
     st.members.insert((chat, user), next);

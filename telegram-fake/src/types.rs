@@ -215,6 +215,126 @@ fn keyboard_rows(markup: Option<&Value>) -> Vec<Vec<Value>> {
     rows.map(|rows| rows.iter().filter_map(Value::as_array).map(|r| r.to_vec()).collect()).unwrap_or_default()
 }
 
+/// What an administrator may do in a chat (Telegram's
+/// `ChatAdministratorRights`). The fake reports these in getChatMember,
+/// getChatAdministrators and `my_chat_member` updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminRights {
+    /// The administrator's presence in the chat is hidden.
+    pub is_anonymous: bool,
+    /// May see the chat's event log, boosts, members and more.
+    pub can_manage_chat: bool,
+    /// May delete others' messages (and forum topics).
+    pub can_delete_messages: bool,
+    /// May manage video chats.
+    pub can_manage_video_chats: bool,
+    /// May restrict, ban or unban members.
+    pub can_restrict_members: bool,
+    /// May add administrators with a subset of their own rights.
+    pub can_promote_members: bool,
+    /// May change the chat's title, photo and other settings.
+    pub can_change_info: bool,
+    /// May invite new users to the chat.
+    pub can_invite_users: bool,
+    /// May post stories to the chat.
+    pub can_post_stories: bool,
+    /// May edit others' stories.
+    pub can_edit_stories: bool,
+    /// May delete others' stories.
+    pub can_delete_stories: bool,
+    /// May post messages (channels only).
+    pub can_post_messages: bool,
+    /// May edit others' messages and pin them (channels only).
+    pub can_edit_messages: bool,
+    /// May pin messages (groups and supergroups only).
+    pub can_pin_messages: bool,
+    /// May create, rename, close and reopen forum topics, and write in
+    /// closed ones (supergroups only).
+    pub can_manage_topics: bool,
+    /// May manage the channel's direct messages (channels only).
+    pub can_manage_direct_messages: bool,
+    /// May edit members' tags (groups and supergroups only).
+    pub can_manage_tags: bool,
+}
+
+impl Default for AdminRights {
+    /// A usual administrator, and what an administrator set up without
+    /// rights (e.g. by [`FakeTelegram::set_member_status`]) has: manages the
+    /// chat, deletes, restricts, invites, pins, changes the chat's info and
+    /// manages video chats (and posts and edits in channels); may not
+    /// promote, handle stories or manage forum topics.
+    ///
+    /// [`FakeTelegram::set_member_status`]: crate::FakeTelegram::set_member_status
+    fn default() -> Self {
+        AdminRights {
+            can_manage_chat: true,
+            can_delete_messages: true,
+            can_manage_video_chats: true,
+            can_restrict_members: true,
+            can_change_info: true,
+            can_invite_users: true,
+            can_post_messages: true,
+            can_edit_messages: true,
+            can_pin_messages: true,
+            ..AdminRights::none()
+        }
+    }
+}
+
+impl AdminRights {
+    /// No right at all: an administrator in name only.
+    pub const fn none() -> Self {
+        AdminRights {
+            is_anonymous: false,
+            can_manage_chat: false,
+            can_delete_messages: false,
+            can_manage_video_chats: false,
+            can_restrict_members: false,
+            can_promote_members: false,
+            can_change_info: false,
+            can_invite_users: false,
+            can_post_stories: false,
+            can_edit_stories: false,
+            can_delete_stories: false,
+            can_post_messages: false,
+            can_edit_messages: false,
+            can_pin_messages: false,
+            can_manage_topics: false,
+            can_manage_direct_messages: false,
+            can_manage_tags: false,
+        }
+    }
+
+    /// Every right except anonymity.
+    pub const fn all() -> Self {
+        AdminRights {
+            is_anonymous: false,
+            can_manage_chat: true,
+            can_delete_messages: true,
+            can_manage_video_chats: true,
+            can_restrict_members: true,
+            can_promote_members: true,
+            can_change_info: true,
+            can_invite_users: true,
+            can_post_stories: true,
+            can_edit_stories: true,
+            can_delete_stories: true,
+            can_post_messages: true,
+            can_edit_messages: true,
+            can_pin_messages: true,
+            can_manage_topics: true,
+            can_manage_direct_messages: true,
+            can_manage_tags: true,
+        }
+    }
+
+    /// The usual administrator ([`Default`]) who may also manage forum topics,
+    /// as a bot running a forum needs to be.
+    pub fn topic_manager() -> Self {
+        AdminRights { can_manage_topics: true, ..AdminRights::default() }
+    }
+}
+
 /// Telegram's flood limits, enforced on send methods when set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
