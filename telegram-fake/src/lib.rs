@@ -36,6 +36,7 @@
 
 mod entities;
 mod error;
+mod forum;
 mod limits;
 mod methods;
 mod params;
@@ -65,7 +66,7 @@ use tokio::{
 pub use axum::body::Bytes;
 pub use types::{
     AdminRights, FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState,
-    TgUser, UploadedFile,
+    TgTopic, TgUser, UploadedFile,
 };
 
 use error::TgError;
@@ -275,23 +276,40 @@ impl FakeTelegram {
     /// # Panics
     /// When `id` is not negative.
     pub fn group(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Group)
+        self.public_chat(id, title, TgChatKind::Group, false)
     }
 
-    /// A supergroup (Telegram's ids look like -100xxxxxxxxxx).
+    /// A supergroup (Telegram's ids look like -100xxxxxxxxxx), topics off.
     pub fn supergroup(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Supergroup)
+        self.public_chat(id, title, TgChatKind::Supergroup, false)
+    }
+
+    /// A supergroup with topics on (`is_forum` in its Chat object). The bot
+    /// needs [`AdminRights::can_manage_topics`] to create topics there (see
+    /// [`make_bot_admin`](Self::make_bot_admin)); members open topics with
+    /// [`create_topic`](Self::create_topic).
+    pub fn forum(&self, id: i64, title: &str) -> TgChat {
+        self.public_chat(id, title, TgChatKind::Supergroup, true)
     }
 
     /// A channel; the bot posts there as the channel.
     pub fn channel(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Channel)
+        self.public_chat(id, title, TgChatKind::Channel, false)
     }
 
-    fn public_chat(&self, id: i64, title: &str, kind: TgChatKind) -> TgChat {
+    fn public_chat(&self, id: i64, title: &str, kind: TgChatKind, is_forum: bool) -> TgChat {
         assert!(id < 0, "fake Telegram: group and channel ids are negative, got {id}");
         let chat = TgChat { id, kind, title: Some(title.to_owned()) };
-        self.inner.state.lock().register_chat(&chat);
+        let mut st = self.inner.state.lock();
+        st.register_chat(&chat);
+        if let Some(g) = st.groups.get_mut(&id) {
+            g.is_forum = is_forum;
+        }
+        if is_forum && let Some(c) = st.chats.get_mut(&id) {
+            // Message 1 of a forum is where its "General" topic begins, so
+            // the first topic gets a later thread id, as on Telegram.
+            c.last_message_id = c.last_message_id.max(1);
+        }
         chat
     }
 
@@ -668,6 +686,47 @@ impl FakeTelegram {
         })
     }
 
+    // ----- forum topics people open and close ---------------------------------
+
+    /// A member opens a topic in a forum (no rights checked). The bot gets
+    /// the `forum_topic_created` service message; its message id is the new
+    /// topic's thread id (`Injected::message_id`).
+    ///
+    /// # Panics
+    /// When the chat is not a forum.
+    pub fn create_topic(&self, by: &TgUser, chat: &TgChat, name: &str) -> Injected {
+        let mut st = self.inner.state.lock();
+        assert!(forum::is_forum(&st, chat.id), "fake Telegram: chat {} is not a forum", chat.id);
+        if !st.users.contains_key(&by.id) {
+            st.register_user(by.clone());
+        }
+        let (thread, json) =
+            forum::open_topic(&mut st, chat.id, by.id, name.to_owned(), forum::DEFAULT_ICON_COLOR, None);
+        let update_id = st.push_update("message", json);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id: Some(thread), callback_query_id: None }
+    }
+
+    /// A member closes (`closed`) or reopens a topic; the bot gets the
+    /// `forum_topic_closed` or `forum_topic_reopened` service message.
+    ///
+    /// # Panics
+    /// When there is no such topic or it already is in that state.
+    pub fn set_topic_closed(&self, by: &TgUser, chat: &TgChat, thread_id: i64, closed: bool) -> Injected {
+        let mut st = self.inner.state.lock();
+        if !st.users.contains_key(&by.id) {
+            st.register_user(by.clone());
+        }
+        let json = forum::set_closed(&mut st, chat.id, thread_id, by.id, closed)
+            .unwrap_or_else(|| panic!("fake Telegram: no topic {thread_id} in {} to close or reopen", chat.id));
+        let message_id = json.get("message_id").and_then(Value::as_i64);
+        let update_id = st.push_update("message", json);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id, callback_query_id: None }
+    }
+
     /// Queues any update; the server assigns `update_id`. An `update_id`
     /// present in the value is replaced.
     pub fn inject_raw(&self, update_without_id: Value) -> i64 {
@@ -805,6 +864,34 @@ impl FakeTelegram {
         let st = self.inner.state.lock();
         let m = st.find_message(chat_id, message_id)?;
         Some(st.message_state(chat_id, m))
+    }
+
+    /// The topics of a forum, oldest first (deleted ones are gone).
+    pub fn topics(&self, chat_id: i64) -> Vec<TgTopic> {
+        let st = self.inner.state.lock();
+        st.topics
+            .get(&chat_id)
+            .map(|topics| topics.iter().map(|(id, t)| forum::tg_topic(chat_id, *id, t)).collect())
+            .unwrap_or_default()
+    }
+
+    /// One topic of a forum, if it exists.
+    pub fn topic(&self, chat_id: i64, thread_id: i64) -> Option<TgTopic> {
+        let st = self.inner.state.lock();
+        forum::topic(&st, chat_id, thread_id).map(|t| forum::tg_topic(chat_id, thread_id, t))
+    }
+
+    /// The messages of one forum topic as members see them, oldest first:
+    /// the service message that created it, then everything posted there
+    /// (deleted messages included, marked).
+    pub fn thread_messages(&self, chat_id: i64, thread_id: i64) -> Vec<TgMessageState> {
+        let st = self.inner.state.lock();
+        st.history
+            .get(&chat_id)
+            .map(|list| {
+                list.iter().filter(|m| m.thread == Some(thread_id)).map(|m| st.message_state(chat_id, m)).collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Answers to callback queries: (callback id, text, show_alert).

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     error::{Reply, TgError, TgResult},
+    forum,
     params::{BOT_API_METHODS, P},
     send::{self, check_can_send, resolve_chat},
     state::{MemberStatus, State, rights_from, user_value},
@@ -79,6 +80,11 @@ const OTHER_METHODS: &[&str] = &[
     "unpinallchatmessages",
     "setmessagereaction",
     "getfile",
+    "createforumtopic",
+    "editforumtopic",
+    "closeforumtopic",
+    "reopenforumtopic",
+    "deleteforumtopic",
 ];
 
 pub(crate) enum Kind {
@@ -189,6 +195,11 @@ pub(crate) fn call(
             Ok(json!(true).into())
         }
         "getfile" => send::get_file(st, &p),
+        "createforumtopic" => forum::create_forum_topic(st, &p),
+        "editforumtopic" => forum::edit_forum_topic(st, &p),
+        "closeforumtopic" => forum::close_forum_topic(st, &p, true),
+        "reopenforumtopic" => forum::close_forum_topic(st, &p, false),
+        "deleteforumtopic" => forum::delete_forum_topic(st, &p),
         _ => Err(TgError::not_found()),
     }
 }

@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 use crate::{
     entities::{self, Entity},
     error::{TgError, TgResult},
+    forum::Topic,
     limits::{Chaos, Limiter},
     types::{AdminRights, FakeEvent, TgChat, TgChatKind, TgMessageState, TgUser},
 };
@@ -32,6 +33,8 @@ pub(crate) struct ChatEntry {
 pub(crate) struct GroupInfo {
     pub title: String,
     pub username: Option<String>,
+    /// A supergroup with topics on.
+    pub is_forum: bool,
 }
 
 /// Why sending to a chat fails.
@@ -84,6 +87,8 @@ pub(crate) struct StoredMessage {
     pub json: Value,
     pub file_bytes: Option<Bytes>,
     pub copied_from: Option<(i64, i64)>,
+    /// The forum topic the message belongs to.
+    pub thread: Option<i64>,
 }
 
 pub(crate) struct QueuedUpdate {
@@ -140,6 +145,10 @@ pub(crate) struct NewMessage {
     pub extra: Map<String, Value>,
     pub file_bytes: Option<Bytes>,
     pub copied_from: Option<(i64, i64)>,
+    /// The forum topic the message goes to.
+    pub thread: Option<i64>,
+    /// The message creates a forum topic, whose thread id is its own id.
+    pub opens_topic: bool,
 }
 
 impl NewMessage {
@@ -153,6 +162,8 @@ impl NewMessage {
             extra: Map::new(),
             file_bytes: None,
             copied_from: None,
+            thread: None,
+            opens_topic: false,
         }
     }
 }
@@ -168,6 +179,8 @@ pub(crate) struct State {
     /// Rights of administrators, by (chat, user); administrators without an
     /// entry have [`AdminRights::default`].
     pub rights: HashMap<(i64, i64), AdminRights>,
+    /// Forum topics by chat, then by thread id.
+    pub topics: HashMap<i64, std::collections::BTreeMap<i64, Topic>>,
     pub blocks: HashMap<i64, SendBlock>,
     pub migrations: HashMap<i64, i64>,
 
@@ -297,6 +310,7 @@ impl State {
             history: HashMap::new(),
             members: HashMap::new(),
             rights: HashMap::new(),
+            topics: HashMap::new(),
             blocks: HashMap::new(),
             migrations: HashMap::new(),
             updates: VecDeque::new(),
@@ -346,7 +360,11 @@ impl State {
         let entry = self.chats.entry(chat.id).or_insert(ChatEntry { kind: chat.kind, last_message_id: 0 });
         entry.kind = chat.kind;
         if chat.kind != TgChatKind::Private {
-            let info = self.groups.entry(chat.id).or_insert(GroupInfo { title: String::new(), username: None });
+            let info = self.groups.entry(chat.id).or_insert(GroupInfo {
+                title: String::new(),
+                username: None,
+                is_forum: false,
+            });
             info.title = chat.title.clone().unwrap_or_default();
         }
     }
@@ -399,6 +417,9 @@ impl State {
                 && kind != TgChatKind::Group
             {
                 m.insert("username".into(), json!(u));
+            }
+            if kind == TgChatKind::Supergroup && info.is_some_and(|g| g.is_forum) {
+                m.insert("is_forum".into(), json!(true));
             }
         }
         Value::Object(m)
@@ -519,7 +540,15 @@ impl State {
         }
         m.insert("chat".into(), self.chat_json(new.chat_id));
         m.insert("date".into(), json!(unix_now()));
-        if let Some(r) = new.reply_to.and_then(|r| self.reply_json(new.chat_id, r)) {
+        let thread = if new.opens_topic { Some(id) } else { new.thread };
+        if let Some(t) = thread {
+            m.insert("message_thread_id".into(), json!(t));
+            m.insert("is_topic_message".into(), json!(true));
+        }
+        // In a topic, a message that answers nothing in particular still
+        // points at the message that created the topic, as Telegram sends it.
+        let reply_to = new.reply_to.or(thread.filter(|t| *t < id));
+        if let Some(r) = reply_to.and_then(|r| self.reply_json(new.chat_id, r)) {
             m.insert("reply_to_message".into(), r);
         }
         m.extend(new.content);
@@ -538,6 +567,7 @@ impl State {
                 json: json.clone(),
                 file_bytes: new.file_bytes,
                 copied_from: new.copied_from,
+                thread,
             };
             self.history.entry(new.chat_id).or_default().push(stored);
         }
@@ -570,6 +600,7 @@ impl State {
             deleted: m.deleted,
             edits: m.edits,
             reply_to: j.get("reply_to_message").and_then(|r| r.get("message_id")).and_then(Value::as_i64),
+            thread_id: m.thread,
             file_name,
             file_bytes: m.file_bytes.as_ref().map(|b| b.to_vec()),
             copied_from: m.copied_from,
@@ -701,6 +732,10 @@ pub(crate) fn message_kind(j: &Value) -> &'static str {
         "contact",
         "dice",
         "poll",
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "forum_topic_reopened",
     ];
     KINDS.iter().find(|k| j.get(**k).is_some()).copied().unwrap_or("other")
 }

@@ -155,7 +155,9 @@ pub struct TgMessageState {
     pub from_user_id: Option<i64>,
     /// `"text"`, `"photo"`, `"document"`, `"video"`, `"audio"`, `"animation"`,
     /// `"voice"`, `"video_note"`, `"sticker"`, `"location"`, `"venue"`,
-    /// `"contact"`, `"dice"` or `"other"`.
+    /// `"contact"`, `"dice"`, `"poll"`, the forum service messages
+    /// `"forum_topic_created"`, `"forum_topic_edited"`, `"forum_topic_closed"`
+    /// and `"forum_topic_reopened"`, or `"other"`.
     pub kind: &'static str,
     pub text: Option<String>,
     pub caption: Option<String>,
@@ -166,7 +168,13 @@ pub struct TgMessageState {
     pub reply_markup: Option<Value>,
     pub deleted: bool,
     pub edits: u32,
+    /// The message this one answers (`reply_to_message`). In a forum topic a
+    /// message that answers nothing in particular points at the message that
+    /// created the topic, as Telegram sends it.
     pub reply_to: Option<i64>,
+    /// The forum topic (`message_thread_id`) the message belongs to; `None`
+    /// outside forum topics.
+    pub thread_id: Option<i64>,
     pub file_name: Option<String>,
     pub file_bytes: Option<Vec<u8>>,
     /// Source of a `copyMessage`/`copyMessages` copy.
@@ -215,9 +223,30 @@ fn keyboard_rows(markup: Option<&Value>) -> Vec<Vec<Value>> {
     rows.map(|rows| rows.iter().filter_map(Value::as_array).map(|r| r.to_vec()).collect()).unwrap_or_default()
 }
 
+/// A forum topic as members see it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TgTopic {
+    /// The forum the topic belongs to.
+    pub chat_id: i64,
+    /// The topic's `message_thread_id`: the id of the service message that
+    /// created it.
+    pub thread_id: i64,
+    /// The topic's name as it is now.
+    pub name: String,
+    /// RGB colour of the topic icon.
+    pub icon_color: u32,
+    /// Custom emoji shown as the topic icon, if any.
+    pub icon_custom_emoji_id: Option<String>,
+    /// Closed topics take messages only from those who manage topics.
+    pub closed: bool,
+    /// User id of whoever created the topic (the bot's id for its own).
+    pub creator_id: i64,
+}
+
 /// What an administrator may do in a chat (Telegram's
 /// `ChatAdministratorRights`). The fake reports these in getChatMember,
-/// getChatAdministrators and `my_chat_member` updates.
+/// getChatAdministrators and `my_chat_member` updates, and checks
+/// `can_manage_topics` and `can_delete_messages` for forum topics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdminRights {
     /// The administrator's presence in the chat is hidden.
