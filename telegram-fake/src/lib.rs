@@ -6,9 +6,11 @@
 //! JSON envelopes, complete objects teloxide parses, real long polling, and
 //! Telegram's behaviour under pressure (429 with `retry_after`, 403 for
 //! blocked users, group migration, injected 5xx). Tests play the members
-//! through [`FakeTelegram`] (send texts, press buttons, block the bot) and
-//! assert on what a member sees now ([`FakeTelegram::messages_in`]) and on
-//! the calls the bot made ([`FakeTelegram::requests`]). The same server backs
+//! through [`FakeTelegram`] (send texts and media with [`MemberMessage`],
+//! press buttons, write in forum topics, block the bot) and assert on what a
+//! member sees now ([`FakeTelegram::messages_in`],
+//! [`FakeTelegram::thread_messages`]) and on the calls the bot made
+//! ([`FakeTelegram::requests`]). The same server backs
 //! the browser sandbox, which follows the bot through
 //! [`FakeTelegram::subscribe`].
 //!
@@ -38,6 +40,7 @@ mod entities;
 mod error;
 mod forum;
 mod limits;
+mod member;
 mod methods;
 mod params;
 mod send;
@@ -64,6 +67,7 @@ use tokio::{
 };
 
 pub use axum::body::Bytes;
+pub use member::MemberMessage;
 pub use types::{
     AdminRights, FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState,
     TgTopic, TgUser, UploadedFile,
@@ -127,6 +131,40 @@ impl Inner {
     pub(crate) fn notify_observers(&self) {
         self.log_notify.notify_waiters();
     }
+}
+
+/// A message a member is about to send, before it gets id, sender and date.
+struct Post {
+    content: Map<String, Value>,
+    reply_to: Option<i64>,
+    thread: Option<i64>,
+    file_bytes: Option<Bytes>,
+}
+
+impl Post {
+    fn new(content: Map<String, Value>) -> Self {
+        Post { content, reply_to: None, thread: None, file_bytes: None }
+    }
+}
+
+fn with_caption(message: MemberMessage, caption: Option<&str>) -> MemberMessage {
+    match caption {
+        Some(c) => message.caption(c),
+        None => message,
+    }
+}
+
+/// Stops a test that lets a member write where Telegram's apps would not let
+/// them: outside a forum's topics, or in a closed topic without the right.
+fn member_may_write(st: &State, chat: i64, user: Option<i64>, thread: i64) {
+    assert!(forum::is_forum(st, chat), "fake Telegram: chat {chat} is not a forum, it has no topic {thread}");
+    let topic = forum::topic(st, chat, thread)
+        .unwrap_or_else(|| panic!("fake Telegram: the forum {chat} has no topic {thread}"));
+    let may_write_closed = user.is_some_and(|u| forum::can_manage_topics(st, chat, u));
+    assert!(
+        !topic.closed || may_write_closed,
+        "fake Telegram: topic {thread} of {chat} is closed; only those who manage topics write there"
+    );
 }
 
 /// A running fake Bot API server. Cheap to clone; all clones share one server.
@@ -367,14 +405,7 @@ impl FakeTelegram {
 
     // ----- updates people cause ---------------------------------------------
 
-    fn member_message(
-        &self,
-        from: Option<&TgUser>,
-        chat: &TgChat,
-        content: Map<String, Value>,
-        reply_to: Option<i64>,
-        file_bytes: Option<Bytes>,
-    ) -> Injected {
+    fn member_message(&self, from: Option<&TgUser>, chat: &TgChat, post: Post) -> Injected {
         let mut st = self.inner.state.lock();
         if st.chat_kind(chat.id).is_none() {
             st.register_chat(chat);
@@ -388,9 +419,15 @@ impl FakeTelegram {
             }
             None => Sender::Chat,
         };
-        let mut new = NewMessage::new(chat.id, sender, content);
-        new.reply_to = reply_to;
-        new.file_bytes = file_bytes;
+        let replied_thread = post.reply_to.and_then(|r| st.find_message(chat.id, r)).and_then(|m| m.thread);
+        let thread = post.thread.or(replied_thread);
+        if let Some(t) = thread {
+            member_may_write(&st, chat.id, from.map(|u| u.id), t);
+        }
+        let mut new = NewMessage::new(chat.id, sender, post.content);
+        new.reply_to = post.reply_to;
+        new.thread = thread;
+        new.file_bytes = post.file_bytes;
         let (id, json) = st.create_message(new);
         let kind = if chat.kind == TgChatKind::Channel { "channel_post" } else { "message" };
         let update_id = st.push_update(kind, json);
@@ -404,13 +441,57 @@ impl FakeTelegram {
     /// UTF-16 offsets.
     pub fn send_text(&self, from: &TgUser, chat: &TgChat, text: &str) -> Injected {
         let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(Some(from), chat, content, None, None)
+        self.member_message(Some(from), chat, Post::new(content))
     }
 
-    /// A member answers a message (e.g. a ForceReply prompt).
+    /// A member answers a message (e.g. a ForceReply prompt). The update's
+    /// `reply_to_message` is the answered message as it is now; in a forum
+    /// the answer goes to that message's topic.
     pub fn send_reply(&self, from: &TgUser, chat: &TgChat, reply_to_message_id: i64, text: &str) -> Injected {
-        let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(Some(from), chat, content, Some(reply_to_message_id), None)
+        self.send(from, chat, MemberMessage::text(text).reply_to(reply_to_message_id))
+    }
+
+    /// A member writes `text` in a topic of a forum: the update carries
+    /// `message_thread_id`, `is_topic_message` and, as `reply_to_message`,
+    /// the message that created the topic, as Telegram sends it.
+    ///
+    /// # Panics
+    /// Like [`send`](Self::send).
+    pub fn send_in_topic(&self, from: &TgUser, chat: &TgChat, thread_id: i64, text: &str) -> Injected {
+        self.send(from, chat, MemberMessage::text(text).in_thread(thread_id))
+    }
+
+    /// A member sends a message of any kind [`MemberMessage`] builds: text
+    /// with entities, photo, voice, video, document or location, with a
+    /// caption, as a reply, in a forum topic. The bot gets the complete
+    /// Message object a Telegram app would produce.
+    ///
+    /// # Panics
+    /// When the message should go to a topic of a chat that is not a forum,
+    /// to a topic that does not exist, or to a closed topic the member may
+    /// not write in (only those who manage topics may): Telegram's apps do
+    /// not let members do that.
+    pub fn send(&self, from: &TgUser, chat: &TgChat, message: MemberMessage) -> Injected {
+        let (content, file_bytes) = message.content(&mut self.inner.state.lock());
+        let post = Post { content, reply_to: message.reply_to, thread: message.thread, file_bytes };
+        self.member_message(Some(from), chat, post)
+    }
+
+    /// A member sends a voice message of `duration_secs` seconds.
+    pub fn send_voice(&self, from: &TgUser, chat: &TgChat, duration_secs: u32, caption: Option<&str>) -> Injected {
+        let voice = MemberMessage::voice(duration_secs, b"OggS\0\x02voice");
+        self.send(from, chat, with_caption(voice, caption))
+    }
+
+    /// A member sends a short video (`video.mp4`, 1280×720, 3 seconds).
+    pub fn send_video(&self, from: &TgUser, chat: &TgChat, caption: Option<&str>) -> Injected {
+        let video = MemberMessage::video(3, "video.mp4", b"\0\0\0\x18ftypmp42");
+        self.send(from, chat, with_caption(video, caption))
+    }
+
+    /// A member shares a location.
+    pub fn send_location(&self, from: &TgUser, chat: &TgChat, latitude: f64, longitude: f64) -> Injected {
+        self.send(from, chat, MemberMessage::location(latitude, longitude))
     }
 
     /// A member sends a message with any content fields (`photo`, `caption`,
@@ -424,18 +505,18 @@ impl FakeTelegram {
                 m
             }
         };
-        self.member_message(Some(from), chat, content, None, None)
+        self.member_message(Some(from), chat, Post::new(content))
     }
 
     /// A member sends a photo, optionally with a caption.
     pub fn send_photo(&self, from: &TgUser, chat: &TgChat, caption: Option<&str>) -> Injected {
-        self.member_file(from, chat, "photo", None, Bytes::from_static(b"\xFF\xD8\xFF"), caption)
+        self.send_photo_bytes(from, chat, b"\xFF\xD8\xFF", caption)
     }
 
     /// A member sends a photo with these bytes (the sandbox's uploads), so
     /// that copies of it show the real picture.
     pub fn send_photo_bytes(&self, from: &TgUser, chat: &TgChat, bytes: &[u8], caption: Option<&str>) -> Injected {
-        self.member_file(from, chat, "photo", None, Bytes::copy_from_slice(bytes), caption)
+        self.send(from, chat, with_caption(MemberMessage::photo(bytes), caption))
     }
 
     /// A member sends a document.
@@ -447,44 +528,7 @@ impl FakeTelegram {
         bytes: &[u8],
         caption: Option<&str>,
     ) -> Injected {
-        let bytes = Bytes::copy_from_slice(bytes);
-        self.member_file(from, chat, "document", Some(file_name), bytes, caption)
-    }
-
-    fn member_file(
-        &self,
-        from: &TgUser,
-        chat: &TgChat,
-        kind: &'static str,
-        file_name: Option<&str>,
-        bytes: Bytes,
-        caption: Option<&str>,
-    ) -> Injected {
-        let content = {
-            let mut st = self.inner.state.lock();
-            let empty = Map::new();
-            let media = send::register_file(
-                &mut st,
-                kind,
-                send::Incoming { file_name: file_name.map(str::to_owned), mime_type: None, bytes: Some(bytes.clone()) },
-                &params::P(&empty),
-            );
-            let mut content = Map::new();
-            if let Ok(media) = media {
-                content.insert(kind.into(), media);
-            }
-            if let Some(c) = caption {
-                let text = send::member_content(&st, c);
-                if let Some(t) = text.get("text") {
-                    content.insert("caption".into(), t.clone());
-                }
-                if let Some(e) = text.get("entities") {
-                    content.insert("caption_entities".into(), e.clone());
-                }
-            }
-            content
-        };
-        self.member_message(Some(from), chat, content, None, Some(bytes))
+        self.send(from, chat, with_caption(MemberMessage::document(file_name, bytes), caption))
     }
 
     /// A member sends an album of `photos` pictures: one message each, with
@@ -515,7 +559,7 @@ impl FakeTelegram {
                     content
                 };
                 content.insert("media_group_id".into(), Value::String(group.clone()));
-                self.member_message(Some(from), chat, content, None, Some(bytes))
+                self.member_message(Some(from), chat, Post { file_bytes: Some(bytes), ..Post::new(content) })
             })
             .collect()
     }
@@ -591,7 +635,7 @@ impl FakeTelegram {
     /// A post in a channel the bot administers.
     pub fn channel_post(&self, chat: &TgChat, text: &str) -> Injected {
         let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(None, chat, content, None, None)
+        self.member_message(None, chat, Post::new(content))
     }
 
     /// The bot's own membership changed (`my_chat_member`): a member blocked

@@ -1,6 +1,6 @@
 //! Forum supergroups through the real teloxide client: topics the bot
-//! creates, closes, renames and deletes with Telegram's checks, and the
-//! messages that land in topics.
+//! creates, closes, renames and deletes with Telegram's checks, messages
+//! that land in topics, and members writing and replying there.
 
 mod common;
 
@@ -10,7 +10,8 @@ use serde_json::json;
 use teloxide::{
     prelude::*,
     types::{
-        ChatFullInfo, ChatFullInfoKind, ChatFullInfoPublicKind, ChatKind, MessageId, PublicChatKind, Rgb, ThreadId,
+        ChatFullInfo, ChatFullInfoKind, ChatFullInfoPublicKind, ChatKind, MessageId, PublicChatKind, ReplyParameters,
+        Rgb, ThreadId, UpdateKind,
     },
 };
 
@@ -244,4 +245,94 @@ async fn in_a_closed_topic_only_a_bot_that_manages_topics_may_write() {
     let r = b.send_message(ChatId(forum.id), "Another note").message_thread_id(t).await;
     assert_eq!(refusal(r), "Bad Request: TOPIC_CLOSED");
     assert_eq!(tg.thread_messages(forum.id, i64::from(t.0.0)).len(), 3);
+}
+
+#[tokio::test]
+#[should_panic(expected = "is closed")]
+async fn a_member_cannot_write_in_a_closed_topic() {
+    let tg = FakeTelegram::start().await;
+    let anna = tg.user(1001, "Anna", None);
+    let forum = tg.forum(FORUM, "Organizers");
+    let t = tg.create_topic(&anna, &forum, "Anna Schmidt").message_id.expect("thread");
+    tg.set_topic_closed(&anna, &forum, t, true);
+    tg.send_in_topic(&anna, &forum, t, "Hello?");
+}
+
+#[tokio::test]
+async fn a_member_writing_in_a_topic_reaches_the_bot_with_the_topic() {
+    let tg = FakeTelegram::start().await;
+    let anna = tg.user(1001, "Anna", None);
+    let forum = tg.forum(FORUM, "Organizers");
+    let b = bot(&tg);
+    let created = tg.create_topic(&anna, &forum, "Overtime");
+    let t = created.message_id.expect("thread id");
+    let written = tg.send_in_topic(&anna, &forum, t, "Who pays the extra hours?");
+    let updates = b.get_updates().await.expect("getUpdates");
+    assert_eq!(updates.len(), 2);
+    let UpdateKind::Message(service) = &updates[0].kind else { panic!("service message") };
+    assert_eq!(service.id, MessageId(t as i32));
+    assert_eq!(service.forum_topic_created().map(|c| c.name.as_str()), Some("Overtime"));
+    assert_eq!(service.thread_id, Some(thread(t)));
+    let UpdateKind::Message(m) = &updates[1].kind else { panic!("message") };
+    assert_eq!(Some(i64::from(m.id.0)), written.message_id);
+    assert_eq!(m.text(), Some("Who pays the extra hours?"));
+    assert_eq!(m.thread_id, Some(thread(t)));
+    assert!(m.is_topic_message);
+    let root = m.reply_to_message().expect("reply_to_message is the topic's creation");
+    assert_eq!(root.id, MessageId(t as i32));
+    assert_eq!(root.from.as_ref().map(|u| u.id.0), Some(1001));
+    assert!(root.forum_topic_created().is_some());
+    assert!(root.reply_to_message().is_none());
+    assert_eq!(tg.thread_messages(forum.id, t).len(), 2);
+    assert_answers_conform(&tg);
+}
+
+#[tokio::test]
+async fn replies_in_a_forum_stay_in_the_topic_of_the_answered_message() {
+    let tg = FakeTelegram::start().await;
+    let anna = tg.user(1001, "Anna", None);
+    let forum = forum_with_topic_rights(&tg);
+    let b = bot(&tg);
+    let t = new_topic(&b, &forum, "Anna Schmidt").await;
+    let question = b.send_message(ChatId(forum.id), "When can we call you?").message_thread_id(t).await.expect("send");
+    let answer = tg.send_reply(&anna, &forum, i64::from(question.id.0), "After 5 pm");
+    let updates = b.get_updates().await.expect("getUpdates");
+    let UpdateKind::Message(m) = &updates[0].kind else { panic!("message") };
+    assert_eq!(m.thread_id, Some(t), "the reply carries the topic of the answered message");
+    assert!(m.is_topic_message);
+    let replied = m.reply_to_message().expect("reply_to_message");
+    assert_eq!(replied.id, question.id);
+    assert_eq!(replied.text(), Some("When can we call you?"));
+    assert_eq!(replied.thread_id, Some(t));
+
+    // The bot answering without naming the topic lands in it too.
+    let thanks = b
+        .send_message(ChatId(forum.id), "Thanks!")
+        .reply_parameters(ReplyParameters::new(MessageId(answer.message_id.expect("id") as i32)))
+        .await
+        .expect("reply");
+    assert_eq!(thanks.thread_id, Some(t));
+    assert_eq!(thanks.reply_to_message().map(|r| r.id.0 as i64), answer.message_id);
+    assert_eq!(tg.thread_messages(forum.id, i64::from(t.0.0)).len(), 4);
+    assert_answers_conform(&tg);
+}
+
+#[tokio::test]
+async fn a_reply_in_a_plain_group_carries_the_whole_answered_message() {
+    let tg = FakeTelegram::start().await;
+    let anna = tg.user(1001, "Anna", Some("de"));
+    let ben = tg.user(1002, "Ben", None);
+    let group = tg.group(-5001, "Assembly");
+    let b = bot(&tg);
+    let asked = tg.send_text(&anna, &group, "Strike vote on Friday? https://example.org/vote");
+    tg.send_reply(&ben, &group, asked.message_id.expect("id"), "Yes!");
+    let updates = b.get_updates().await.expect("getUpdates");
+    let UpdateKind::Message(m) = &updates[1].kind else { panic!("message") };
+    assert_eq!(m.thread_id, None);
+    let replied = m.reply_to_message().expect("reply_to_message");
+    assert_eq!(replied.text(), Some("Strike vote on Friday? https://example.org/vote"));
+    assert_eq!(replied.from.as_ref().map(|u| u.first_name.as_str()), Some("Anna"));
+    assert_eq!(replied.chat.id, ChatId(group.id));
+    assert_eq!(replied.entities().map(<[_]>::len), Some(1));
+    assert_answers_conform(&tg);
 }
