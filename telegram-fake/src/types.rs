@@ -375,7 +375,8 @@ pub struct Limits {
     /// How many messages one chat may get at once before the per-chat rate
     /// applies (Telegram lets short bursts pass); 0 or 1: none.
     pub per_chat_burst: u32,
-    /// Messages per minute to one group or supergroup (Telegram: 20).
+    /// Messages per minute to one group or supergroup (Telegram: 20); the
+    /// topics of a forum share it.
     pub per_group_per_min: Option<u32>,
     /// `retry_after` of a 429; 0 means "the real time until the window
     /// frees up", rounded up to whole seconds.

@@ -1,13 +1,15 @@
 //! Forum supergroups through the real teloxide client: topics the bot
 //! creates, closes, renames and deletes with Telegram's checks, messages
-//! that land in topics, and members writing and replying there.
+//! that land in topics, members writing and replying there, and the group
+//! limit across topics.
 
 mod common;
 
-use basis_telegram_fake::{AdminRights, FakeTelegram, TgChat};
+use basis_telegram_fake::{AdminRights, FakeTelegram, Limits, TgChat};
 use common::{assert_answers_conform, assert_messages_conform, bot, refusal};
 use serde_json::json;
 use teloxide::{
+    RequestError,
     prelude::*,
     types::{
         ChatFullInfo, ChatFullInfoKind, ChatFullInfoPublicKind, ChatKind, MessageId, PublicChatKind, ReplyParameters,
@@ -335,4 +337,30 @@ async fn a_reply_in_a_plain_group_carries_the_whole_answered_message() {
     assert_eq!(replied.chat.id, ChatId(group.id));
     assert_eq!(replied.entities().map(<[_]>::len), Some(1));
     assert_answers_conform(&tg);
+}
+
+#[tokio::test]
+async fn the_group_limit_counts_sends_into_every_topic_of_a_forum() {
+    let tg = FakeTelegram::start().await;
+    let forum = forum_with_topic_rights(&tg);
+    let other = tg.supergroup(-100_501, "Members");
+    let b = bot(&tg);
+    let topics = [new_topic(&b, &forum, "A").await, new_topic(&b, &forum, "B").await];
+    tg.set_limits(Limits { per_group_per_min: Some(20), ..Limits::default() });
+    for i in 0..20 {
+        let send = b.send_message(ChatId(forum.id), format!("Answer {i}"));
+        // Alternate between two topics and General: the limit is per chat.
+        let send = match i % 3 {
+            0 => send,
+            n => send.message_thread_id(topics[n - 1]),
+        };
+        send.await.expect("within the group limit");
+    }
+    let third = new_topic(&b, &forum, "C").await;
+    let r = b.send_message(ChatId(forum.id), "One too many").message_thread_id(third).await;
+    assert!(matches!(r, Err(RequestError::RetryAfter(_))), "{r:?}");
+    let r = b.send_message(ChatId(forum.id), "One too many").message_thread_id(topics[0]).await;
+    assert!(matches!(r, Err(RequestError::RetryAfter(_))), "{r:?}");
+    assert_eq!(tg.too_many_429s(), 2);
+    b.send_message(ChatId(other.id), "Another group has its own budget").await.expect("other group");
 }
