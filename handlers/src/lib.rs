@@ -43,7 +43,9 @@ pub use domain::{DomainEvent, Notice};
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
-pub use plugin::{Basis, Call, Extensions, Input, Migrations, Plugin, PluginError, PluginGroup, Press, Registry};
+pub use plugin::{
+    Basis, Call, Extensions, Input, Migrations, PersonalData, Plugin, PluginError, PluginGroup, Press, Registry,
+};
 pub use plugins::DefaultPlugins;
 pub use registry::{Args, Audience, Declaration, Id, Place, Refusal, Required};
 pub use roles::Role;

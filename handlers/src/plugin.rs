@@ -73,6 +73,11 @@ pub type PressFn = Arc<dyn Fn(Press) -> BoxFuture<'static, HandlerResult> + Send
 /// A plugin's reader of messages that are not commands: `Ok(true)` when it
 /// took the message, `Ok(false)` to leave it to the next.
 pub type InputFn = Arc<dyn Fn(Input) -> BoxFuture<'static, Result<bool, HandlerError>> + Send + Sync>;
+/// What a plugin keeps about one chat ([`Extensions::personal_data`]).
+pub type DataFn =
+    Arc<dyn Fn(Basis, i64, Locale) -> BoxFuture<'static, Result<Option<PersonalData>, HandlerError>> + Send + Sync>;
+/// Deletes what a plugin keeps about one chat ([`Extensions::forget`]).
+pub type ForgetFn = Arc<dyn Fn(Basis, i64) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
 /// A plugin's listener for domain events.
 pub type ListenerFn = Arc<dyn Fn(Notice) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
@@ -139,7 +144,21 @@ pub struct Extensions {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    data: Vec<DataFn>,
+    forget: Vec<ForgetFn>,
     errors: Vec<PluginError>,
+}
+
+/// What a plugin keeps about one chat, as `/mydata` and `/privacy` show it.
+#[derive(Clone, Debug)]
+pub struct PersonalData {
+    /// The key of its part in `/mydata`'s JSON document (the plugin's name
+    /// is a good one).
+    pub key: &'static str,
+    /// Everything the plugin stores about the chat.
+    pub value: serde_json::Value,
+    /// One line for `/privacy`, in the chat's language.
+    pub summary: String,
 }
 
 /// One plugin's Fluent source for one language.
@@ -294,6 +313,30 @@ impl Extensions {
         self
     }
 
+    /// What the plugin keeps about a chat, for `/mydata` (its part of the
+    /// JSON document) and `/privacy` (one line). `None` when it keeps
+    /// nothing about that chat.
+    pub fn personal_data<F, Fut>(&mut self, data: F) -> &mut Self
+    where
+        F: Fn(Basis, i64, Locale) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<PersonalData>, HandlerError>> + Send + 'static,
+    {
+        self.data.push(Arc::new(move |basis, chat, locale| Box::pin(data(basis, chat, locale))));
+        self
+    }
+
+    /// Deletes what the plugin keeps about a chat when the member leaves
+    /// with `/stop`. It runs before Basis deletes its own rows, and a
+    /// failure stops the deletion, so that pressing again deletes all.
+    pub fn forget<F, Fut>(&mut self, forget: F) -> &mut Self
+    where
+        F: Fn(Basis, i64) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.forget.push(Arc::new(move |basis, chat| Box::pin(forget(basis, chat))));
+        self
+    }
+
     /// Called after each domain event, once what caused it is committed.
     pub fn on_event<F, Fut>(&mut self, listener: F) -> &mut Self
     where
@@ -322,6 +365,8 @@ pub struct Registry {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    data: Vec<DataFn>,
+    forget: Vec<ForgetFn>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -348,6 +393,8 @@ impl Registry {
             listeners: Vec::new(),
             routes: Vec::new(),
             tasks: Vec::new(),
+            data: Vec::new(),
+            forget: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -382,6 +429,8 @@ impl Registry {
             listeners: ext.listeners,
             routes: ext.routes,
             tasks: ext.tasks,
+            data: ext.data,
+            forget: ext.forget,
             plugins: names,
         })
     }
@@ -404,6 +453,28 @@ impl Registry {
 
     pub(crate) fn inputs(&self) -> &[InputFn] {
         &self.inputs
+    }
+
+    /// What the plugins keep about `chat`.
+    pub async fn personal_data(
+        &self,
+        basis: &Basis,
+        chat: i64,
+        locale: Locale,
+    ) -> Result<Vec<PersonalData>, HandlerError> {
+        let mut found = Vec::new();
+        for data in &self.data {
+            found.extend(data(basis.clone(), chat, locale).await?);
+        }
+        Ok(found)
+    }
+
+    /// Deletes what the plugins keep about `chat`.
+    pub async fn forget(&self, basis: &Basis, chat: i64) -> Result<(), HandlerError> {
+        for forget in &self.forget {
+            forget(basis.clone(), chat).await?;
+        }
+        Ok(())
     }
 
     pub(crate) fn listeners(&self) -> &[ListenerFn] {

@@ -68,6 +68,11 @@ impl Scene {
         Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored, seen_notice })
     }
 
+    /// The bot and its context as plugins see them.
+    pub(crate) fn basis(&self) -> crate::plugin::Basis {
+        crate::plugin::Basis::new(self.bot.clone(), self.ctx.clone())
+    }
+
     /// Tells the plugins' listeners; the cause is committed already.
     pub(crate) fn emit(&self, event: crate::domain::DomainEvent) {
         if !self.ctx.registry.listeners().is_empty() {
