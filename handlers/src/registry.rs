@@ -54,6 +54,8 @@ pub enum Place {
     Anywhere,
     /// Private chats only: elsewhere it is refused with a pointer there.
     Private,
+    /// Groups and supergroups only (an inbox group's commands).
+    Group,
 }
 
 /// Everything known about one command but its handler: the menu, `/help`,
@@ -121,6 +123,12 @@ impl Declaration {
     /// Works in private chats only.
     pub const fn private(self) -> Declaration {
         Declaration { place: Place::Private, ..self }
+    }
+
+    /// Works in groups only; kept out of the menu, which private chats
+    /// show.
+    pub const fn in_groups(self) -> Declaration {
+        Declaration { place: Place::Group, menu: false, ..self }
     }
 
     /// Fluent id of the refusal for someone without the role.
@@ -239,6 +247,8 @@ where
 pub enum Refusal {
     /// The command works in private chats only.
     PrivateOnly,
+    /// The command works in groups only.
+    GroupOnly,
     /// In a group, for its admins.
     GroupAdminsOnly,
     /// In a group, for its admins, and Telegram could not say whether the
@@ -256,6 +266,7 @@ impl Refusal {
         texts.get(locale).get(match self {
             Refusal::PrivateOnly if declaration.audience.is_organizers() => "organizers-private-only",
             Refusal::PrivateOnly => "private-only",
+            Refusal::GroupOnly => "group-only",
             Refusal::GroupAdminsOnly => declaration.denied.unwrap_or("group-admins-only"),
             Refusal::GroupCheckFailed => "group-check-failed",
             Refusal::OrganizersOnly => declaration.denied.unwrap_or("organizers-only"),
@@ -283,8 +294,10 @@ pub(crate) async fn gate(
     message: &teloxide::types::Message,
 ) -> Result<Access, crate::HandlerError> {
     use crate::scene::Permission;
-    if declaration.place == Place::Private && !scene.chat.is_private() {
-        return Ok(Access::Refused(Refusal::PrivateOnly));
+    match declaration.place {
+        Place::Private if !scene.chat.is_private() => return Ok(Access::Refused(Refusal::PrivateOnly)),
+        Place::Group if scene.chat.is_private() => return Ok(Access::Refused(Refusal::GroupOnly)),
+        _ => {}
     }
     let from = message.from.as_ref();
     Ok(match declaration.audience {

@@ -121,3 +121,25 @@ fn argument_readers_accept_what_they_promise_and_nothing_else() {
     assert_eq!(<String as Args>::read(""), Some(String::new()));
     assert_eq!(<() as Args>::read("trailing words"), Some(()));
 }
+
+#[test]
+fn every_refusal_of_the_gate_reads_in_every_language() {
+    use basis_handlers::registry::Refusal;
+    let texts = Texts::load();
+    let refusals = [
+        Refusal::PrivateOnly,
+        Refusal::GroupOnly,
+        Refusal::GroupAdminsOnly,
+        Refusal::GroupCheckFailed,
+        Refusal::OrganizersOnly,
+        Refusal::OwnersOnly,
+    ];
+    for d in declarations() {
+        for locale in Locale::ALL {
+            for refusal in refusals {
+                let text = refusal.text(&d, &texts, locale);
+                assert!(!text.is_empty() && !text.contains("-only"), "/{} {refusal:?} in {locale:?}: {text:?}", d.name);
+            }
+        }
+    }
+}

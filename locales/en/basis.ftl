@@ -111,6 +111,7 @@ post-already-handled = This draft was sent or discarded already.
 post-done = Done.
 
 organizers-private-only = Organizer commands only work in the private chat with me.
+group-only = That only works in a group.
 private-only = That only works in the private chat with me.
 organizers-only = Only organizers may do that.
 owners-only = Only this bot's owners (BASIS_OWNERS) may do that.
