@@ -11,7 +11,10 @@
 mod states;
 mod text_enum;
 
-pub use states::{AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, RsvpAnswer};
+pub use states::{
+    AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, InboxCopy, RelayDirection, RelayStatus,
+    RsvpAnswer,
+};
 
 /// The languages Basis speaks; German is the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

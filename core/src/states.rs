@@ -122,6 +122,16 @@ crate::text_enum! {
         Channel = "channel",
         /// A channel was disconnected.
         Unchannel = "unchannel",
+        /// An owner made a group the organizers' inbox.
+        Inbox = "inbox",
+        /// An owner ended the inbox.
+        InboxOff = "inbox-off",
+        /// An organizer stopped relaying a member's messages.
+        Mute = "mute",
+        /// An organizer relays a muted member's messages again.
+        Unmute = "unmute",
+        /// An organizer closed a member's conversation.
+        Close = "close",
     }
 }
 
@@ -134,5 +144,37 @@ crate::text_enum! {
         Maybe = "maybe",
         /// Not coming.
         No = "no",
+    }
+}
+
+crate::text_enum! {
+    /// Which way a message of the organizers' inbox travels.
+    pub enum RelayDirection {
+        /// A member's message, copied into the inbox group.
+        ToInbox = "to_inbox",
+        /// An organizer's answer, copied to the member.
+        ToMember = "to_member",
+    }
+}
+
+crate::text_enum! {
+    /// Where a relay waiting in the inbox's queue is.
+    pub enum RelayStatus {
+        /// Waiting for its turn (and its time).
+        Pending = "pending",
+        /// Claimed by a worker under a lease, being copied.
+        Sending = "sending",
+    }
+}
+
+crate::text_enum! {
+    /// What a message in the inbox group stands for in a conversation.
+    pub enum InboxCopy {
+        /// The copy of a member's message: organizers answer it.
+        Member = "member",
+        /// The label a conversation begins with in a group without topics.
+        Header = "header",
+        /// An organizer's answer, copied to the member.
+        Answer = "answer",
     }
 }

@@ -12,6 +12,7 @@ mod albums;
 mod channels;
 mod error;
 mod events;
+mod inbox;
 mod joins;
 mod leader;
 mod ledger;
@@ -35,9 +36,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use basis_core::{AuditAction, Locale, RsvpAnswer, TopicKey};
+pub use basis_core::{InboxCopy, RelayDirection, RelayStatus};
 pub use channels::ChannelLink;
 pub use error::StorageError;
 pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};
+pub use inbox::{
+    Case, CaseData, ClaimedRelay, Copied, Inbox, InboxMessage, InboxStats, NewAnswer, RELAY_BATCH, Received,
+};
 pub use leader::Leadership;
 pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};

@@ -33,6 +33,10 @@ pub const TABLES: &[&str] = &[
     "rsvps",
     "event_reminders",
     "album_parts",
+    "inbox",
+    "inbox_cases",
+    "inbox_messages",
+    "inbox_relays",
 ];
 
 /// Rows deleted per statement when purging: SQLite has one writer, and

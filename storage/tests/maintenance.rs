@@ -4,8 +4,9 @@
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
-    ChannelLink, ChatKind, Claimed, Content, DraftState, MaintenanceError, NewBroadcast, NewDraft, Outcome,
-    PRIORITY_NORMAL, PRIORITY_URGENT, Settlement, Storage, TABLES, TopicSeed, TopicText,
+    ChannelLink, ChatKind, Claimed, Content, Copied, DraftState, Inbox, MaintenanceError, NewAnswer, NewBroadcast,
+    NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RelayDirection, Settlement, Storage, TABLES, TopicSeed,
+    TopicText,
 };
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -186,6 +187,24 @@ async fn fill_every_table(s: &Storage) {
         linked_at: 87_000,
     };
     s.link_channel(&link).await.unwrap();
+    // A member wrote to the inbox twice: one copy is there, under its
+    // conversation's label; the other and an answer wait.
+    let inbox = Inbox { chat_id: -1002, forum: false, locale: "de".into(), set_by: 1, set_at: 88_000 };
+    s.set_inbox(&inbox).await.unwrap();
+    s.inbox_receive(3, 10, None, 88_100).await.unwrap();
+    let relay = s.inbox_claim(RelayDirection::ToInbox, 1, 88_200, 60_000).await.unwrap().remove(0);
+    s.inbox_header_sent(relay.case_no, -1002, 500, 88_300).await.unwrap();
+    let copied = Copied { inbox_chat_id: -1002, inbox_message_id: 501, member_message_id: 10 };
+    s.inbox_relayed(&relay, copied, 88_400).await.unwrap();
+    s.inbox_receive(3, 11, Some(10), 88_500).await.unwrap();
+    let answer = NewAnswer {
+        case_no: relay.case_no,
+        inbox_chat_id: -1002,
+        message_id: 502,
+        reply_to: Some(10),
+        signer: Some("Kim".into()),
+    };
+    s.inbox_answer(&answer, 88_600).await.unwrap();
 }
 
 /// Tables whose storage functions are not used above get rows by hand.
