@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use basis_handlers::{
-    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Probe, Registry, Texts,
-    TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, DefaultPlugins, FloodControl, InboxSettings, Leading, Outbound, Plugin, PluginError, PluginGroup,
+    Probe, Registry, Texts, TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -204,6 +204,8 @@ impl Application {
             privacy_version: i64::from(config.privacy_version),
             privacy_contact: config.privacy_contact.clone(),
             registry,
+            inbox: InboxSettings { signed: config.inbox_signed, scoped: config.inbox_scoped },
+            leading: Leading::default(),
         });
         // Every message the bot sends goes through this one scheduler.
         let bot = Outbound::new(
@@ -441,6 +443,8 @@ async fn lead_and_send(
         tracing::info!("leading now: polling and sending");
     }
     let _ = leading.send(());
+    // Plugins' work that must happen once (the inbox's relays) runs here too.
+    ctx.leading.set(true);
     let sending = tokio::spawn(broadcaster.run(run.clone()));
     let mut held = true;
     loop {
@@ -471,6 +475,7 @@ async fn lead_and_send(
             Err(_) => held = false,
         }
     }
+    ctx.leading.set(false);
     if let Err(error) = sending.await {
         tracing::error!(%error, "the broadcaster stopped abnormally; queued deliveries wait for the next start");
     }

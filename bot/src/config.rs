@@ -83,6 +83,12 @@ pub struct Config {
     pub privacy_version: u32,
     /// How to reach the controller, named in the privacy notice.
     pub privacy_contact: String,
+    /// Answers from the organizers' inbox carry the answering organizer's
+    /// first name; off: they come from the team.
+    pub inbox_signed: bool,
+    /// Organizers limited to topics answer only the members who follow one
+    /// of them; off: every organizer answers every member.
+    pub inbox_scoped: bool,
 }
 
 impl Default for Config {
@@ -108,6 +114,8 @@ impl Default for Config {
             flood_per_minute: 30,
             privacy_version: 1,
             privacy_contact: String::new(),
+            inbox_signed: false,
+            inbox_scoped: false,
         }
     }
 }
@@ -295,7 +303,7 @@ impl Config {
     pub fn redacted(&self) -> String {
         format!(
             "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] token={} \
-             listen={} updates={} log_format={:?} retention_days={}",
+             listen={} updates={} log_format={:?} retention_days={} inbox_signed={} inbox_scoped={}",
             redact_url(&self.api_url),
             redact_url(&self.database_url),
             self.owners,
@@ -310,6 +318,8 @@ impl Config {
                 .map_or("long polling".to_owned(), |u| format!("webhook at {}/…", u.origin().ascii_serialization())),
             self.log_format,
             self.retention_days,
+            self.inbox_signed,
+            self.inbox_scoped,
         )
     }
 }
@@ -337,6 +347,8 @@ fn env() -> Env {
         "flood_per_minute",
         "privacy_version",
         "privacy_contact",
+        "inbox_signed",
+        "inbox_scoped",
     ])
 }
 
@@ -462,6 +474,15 @@ mod tests {
         let french = "[[topics]]\nkey = \"a\"\nname = { fr = \"A\" }";
         assert!(matches!(load(french, &[]), Err(ConfigError::UnknownLanguage(..))));
         assert!(matches!(load("rate_limit = 0", &[]), Err(ConfigError::RateLimit(0))));
+    }
+
+    #[test]
+    fn inbox_answers_come_from_the_team_unless_signed() {
+        let config = load("", &[]).unwrap();
+        assert!(!config.inbox_signed && !config.inbox_scoped);
+        let config = load("inbox_signed = true\ninbox_scoped = true", &[]).unwrap();
+        assert!(config.inbox_signed && config.inbox_scoped);
+        assert!(config.redacted().contains("inbox_signed=true"));
     }
 
     #[test]

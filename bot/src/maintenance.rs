@@ -1,5 +1,6 @@
-//! Housekeeping while the bot runs (the retention of delivery rows) and the
-//! operator's `basis backup` and `basis export`.
+//! Housekeeping while the bot runs (the retention of delivery rows and of
+//! closed inbox conversations) and the operator's `basis backup` and
+//! `basis export`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,8 +20,9 @@ pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 const DAY_MS: i64 = 86_400_000;
 
 /// Purges the delivery rows of broadcasts finished more than `days` days
-/// ago, at start and then every [`RETENTION_EVERY`], until `stop`. With 0
-/// days nothing is purged. Broadcasts and the audit log are kept.
+/// ago, and the inbox's conversations closed that long ago, at start and
+/// then every [`RETENTION_EVERY`], until `stop`. With 0 days nothing is
+/// purged. Broadcasts and the audit log are kept.
 pub async fn retention_loop(ctx: Arc<Context>, days: u32, stop: CancellationToken) {
     if days == 0 {
         return;
@@ -32,6 +34,16 @@ pub async fn retention_loop(ctx: Arc<Context>, days: u32, stop: CancellationToke
                 Ok(0) => tracing::debug!(days, "retention: no delivery rows to purge"),
                 Ok(purged) => tracing::info!(purged, days, "retention: purged delivery rows of old broadcasts"),
                 Err(error) => tracing::warn!(%error, "retention: purging old delivery rows failed; trying again later"),
+            },
+            _ = stop.cancelled() => return,
+        }
+        // Conversations of the organizers' inbox closed that long ago: what
+        // routed their messages goes (the copies in the group stay there).
+        tokio::select! {
+            result = ctx.storage.purge_inbox(cutoff) => match result {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, days, "retention: purged closed inbox conversations"),
+                Err(error) => tracing::warn!(%error, "retention: purging closed inbox conversations failed; trying again later"),
             },
             _ = stop.cancelled() => return,
         }

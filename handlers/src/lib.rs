@@ -14,6 +14,7 @@ pub mod events;
 pub mod flood;
 mod guard;
 pub mod i18n;
+mod inbox;
 mod keyboards;
 mod member;
 mod membership;
@@ -42,6 +43,7 @@ pub use basis_outbound::Outbound;
 pub use domain::{DomainEvent, Notice};
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
+pub use inbox::InboxSettings;
 pub use menu::register_commands;
 pub use plugin::{
     Basis, Call, Extensions, Input, Migrations, PersonalData, Plugin, PluginError, PluginGroup, Press, Registry,
@@ -124,6 +126,41 @@ pub struct Context {
     pub privacy_contact: String,
     /// What the plugins added: commands, buttons, texts, listeners.
     pub registry: Registry,
+    /// How the organizers' inbox answers members.
+    pub inbox: InboxSettings,
+    /// Whether this instance leads (see [`Leading`]).
+    pub leading: Leading,
+}
+
+/// Whether this instance leads: in polling mode it alone polls and sends,
+/// so that one budget holds for the bot. Work that must be done once and
+/// counts against that budget (the broadcaster, the inbox's relays) waits
+/// for it. The application sets it; cheap to clone, clones share it.
+#[derive(Clone, Debug)]
+pub struct Leading(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Leading {
+    fn default() -> Self {
+        Leading(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Leading {
+    /// This instance leads from now on, or no longer.
+    pub fn set(&self, leading: bool) {
+        self.0.send_replace(leading);
+    }
+
+    /// Whether this instance leads now.
+    pub fn is_leading(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Returns once this instance leads (at once if it does).
+    pub async fn until_leading(&self) {
+        let mut leading = self.0.subscribe();
+        let _ = leading.wait_for(|leads| *leads).await;
+    }
 }
 
 impl Context {

@@ -156,7 +156,7 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
 }
 
 /// `2026-11-25T20:00:00Z`; the raw number when out of range.
-fn iso(ms: i64) -> Value {
+pub(crate) fn iso(ms: i64) -> Value {
     match DateTime::from_timestamp_millis(ms) {
         Some(time) => Value::String(time.to_rfc3339_opts(SecondsFormat::Secs, true)),
         None => json!(ms),
@@ -196,7 +196,7 @@ pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError
     Ok(format!("{stored}{plugins}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
 }
 
-fn format_time(ms: i64, locale: Locale) -> String {
+pub(crate) fn format_time(ms: i64, locale: Locale) -> String {
     let Some(time) = chrono::DateTime::from_timestamp_millis(ms) else {
         return ms.to_string();
     };
@@ -217,11 +217,17 @@ pub(crate) async fn my_data_command(call: crate::plugin::Call) -> HandlerResult 
     my_data(&call.scene).await
 }
 
+/// Whether a plugin keeps something about the chat.
+async fn plugins_keep(scene: &Scene) -> Result<bool, HandlerError> {
+    let kept = scene.ctx.registry.personal_data(&scene.basis(), scene.chat.id.0, scene.locale).await?;
+    Ok(!kept.is_empty())
+}
+
 /// `/stop`: asks before deleting everything.
 pub(crate) async fn stop(call: crate::plugin::Call) -> HandlerResult {
     let scene = &call.scene;
     let (ctx, locale) = (&scene.ctx, scene.locale);
-    if ctx.storage.chat(scene.chat.id.0).await?.is_none() {
+    if ctx.storage.chat(scene.chat.id.0).await?.is_none() && !plugins_keep(scene).await? {
         return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
     }
     scene.ask(t!(ctx.texts, locale, "stop-confirm"), crate::keyboards::stop_confirmation(ctx, locale)).await
@@ -238,14 +244,18 @@ pub(crate) async fn stop_press(press: crate::plugin::Press) -> HandlerResult {
     if !press.may_change_chat().await? {
         return Ok(());
     }
+    // What plugins keep counts as stored too (a member who only wrote to
+    // the organizers' inbox has no chat row).
+    let mut plugins_kept = false;
     if confirmed {
+        plugins_kept = plugins_keep(scene).await?;
         // The plugins' rows first: if one fails, nothing is gone yet and
         // pressing again deletes everything.
         ctx.registry.forget(&scene.basis(), chat.0).await?;
     }
     let text = if !confirmed {
         t!(ctx.texts, locale, "stop-cancelled")
-    } else if ctx.storage.delete_chat_at(chat.0, ctx.now()).await? {
+    } else if ctx.storage.delete_chat_at(chat.0, ctx.now()).await? || plugins_kept {
         scene.emit(crate::domain::DomainEvent::Left { chat: chat.0 });
         t!(ctx.texts, locale, "stop-done")
     } else {

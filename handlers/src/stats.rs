@@ -247,7 +247,46 @@ pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
             failed = b.failed.to_string()
         ));
     }
+    out.push(String::new());
+    out.push(inbox_line(view).await?);
     Ok(out.join("\n"))
+}
+
+/// Open conversations in the organizers' inbox and how soon they are
+/// answered: counts only, no chat.
+async fn inbox_line(view: &StatsView<'_>) -> Result<String, StorageError> {
+    let (texts, locale) = (view.texts, view.locale);
+    let stats = view.storage.inbox_stats().await?;
+    if stats.open == 0 && stats.answered == 0 && view.storage.inbox().await?.is_none() {
+        return Ok(t!(texts, locale, "stats-inbox-off"));
+    }
+    let (open, muted) = (stats.open.to_string(), stats.muted.to_string());
+    Ok(match stats.median_first_answer_ms {
+        Some(ms) => t!(
+            texts,
+            locale,
+            "stats-inbox",
+            open = open,
+            muted = muted,
+            median = duration(texts, locale, ms),
+            answered = stats.answered.to_string()
+        ),
+        None => t!(texts, locale, "stats-inbox-unanswered", open = open, muted = muted),
+    })
+}
+
+/// `45 s`, `12 min`, `3 h 5 min`, `4 days`.
+fn duration(texts: &Texts, locale: Locale, ms: i64) -> String {
+    let secs = ms.max(0).unsigned_abs().div_ceil(1000);
+    match secs {
+        0..60 => t!(texts, locale, "eta-seconds", n = secs.to_string()),
+        60..7_200 => t!(texts, locale, "eta-minutes", n = secs.div_ceil(60).to_string()),
+        7_200..172_800 => {
+            let minutes = secs.div_ceil(60);
+            t!(texts, locale, "wait-hours", hours = (minutes / 60).to_string(), minutes = (minutes % 60).to_string())
+        }
+        _ => t!(texts, locale, "wait-days", days = (secs / 86_400).to_string()),
+    }
 }
 
 fn topic_line(view: &StatsView<'_>, topic: &CatalogTopic, s: &TopicStats) -> String {
@@ -420,6 +459,17 @@ mod tests {
 
     use super::*;
     use crate::command::valid_payload;
+
+    #[test]
+    fn waits_read_in_seconds_minutes_hours_or_days() {
+        let texts = Texts::load();
+        let read = |ms| super::duration(&texts, Locale::En, ms);
+        assert_eq!(read(42_000), "42 s");
+        assert_eq!(read(61_000), "2 min");
+        assert_eq!(read(3 * 3_600_000 + 5 * 60_000), "3 h 5 min");
+        assert_eq!(read(4 * 86_400_000), "4 days");
+        assert_eq!(super::duration(&texts, Locale::De, 3 * 3_600_000), "3 Std. 0 min");
+    }
 
     fn catalog(keys: &[&str]) -> TopicCatalog {
         let stored: Vec<Topic> = keys

@@ -57,10 +57,12 @@ fn names_and_aliases_are_unique_and_valid_for_telegram() {
 }
 
 #[test]
-fn organizer_commands_work_in_private_chats_only_and_stay_out_of_the_members_menu() {
+fn organizer_commands_work_in_private_chats_or_the_inbox_and_stay_out_of_the_members_menu() {
     for d in declarations() {
         if d.audience.is_organizers() {
-            assert_eq!(d.place, Place::Private, "/{}", d.name);
+            // The inbox's commands act on the group they are sent in.
+            let place = if ["inbox", "mute", "close"].contains(&d.name) { Place::Group } else { Place::Private };
+            assert_eq!(d.place, place, "/{}", d.name);
             assert!(!d.menu, "/{} is for organizers, not for every member's menu", d.name);
         }
     }

@@ -6,7 +6,7 @@ welcome =
     Wähle unten die Themen, zu denen du Neuigkeiten bekommen möchtest. Du kannst das jederzeit mit /topics ändern.
 
 privacy-short =
-    Datenschutz: Gespeichert werden nur die Nummer dieses Chats, deine Sprache, der Zeitpunkt deiner Zustimmung und deine Themen – keine Namen, keine Nachrichten. Mit /privacy siehst du alles, mit /stop löschst du alles.
+    Datenschutz: Gespeichert werden nur die Nummer dieses Chats, deine Sprache, der Zeitpunkt deiner Zustimmung und deine Themen – keine Namen, keine Nachrichten. Was du dem Bot schreibst (außer Befehlen), lesen – wo eingerichtet – die Organisator*innen in ihrer Telegram-Gruppe; gespeichert wird davon nur, welche Nachricht wohin ging. Mit /privacy siehst du alles, mit /stop löschst du alles.
 
 topics-prompt = Deine Themen – tippe auf ein Thema, um es an- oder abzuschalten:
 topic-on-toast = ✅ { $topic }: an
@@ -363,3 +363,49 @@ usage-link = <Thema> [Kampagne]
 usage-invite = [Themen]
 usage-revoke = <ID>
 usage-channel = [remove] <Thema> <@Kanal | ID> [Thread]
+
+## Die Inbox der Organisator*innen: Mitglieder schreiben dem Bot, das Team
+## antwortet aus einer Telegram-Gruppe (handlers/src/inbox/).
+cmd-inbox = Diese Gruppe zur Inbox machen: Hier kommt an, was Mitglieder dem Bot schreiben
+usage-inbox = [off]
+cmd-mute = In der Inbox: ein Mitglied stummschalten (im Thema oder als Antwort)
+usage-mute = [off]
+cmd-close = In der Inbox: ein Gespräch schließen (im Thema oder als Antwort)
+inbox-notice = 📨 Deine Nachricht geht an das Team von { $org }. Lesen können sie dessen Organisator*innen in ihrer Telegram-Gruppe; wer antwortet, schreibt dir hier. Gespeichert wird davon nur, welche Nachricht wohin ging, nie ihr Text – /privacy zeigt es, /stop löscht es.
+inbox-label = Mitglied #{ $case } · { $topics }
+inbox-label-bare = Mitglied #{ $case }
+inbox-header =
+    📨 { $label }
+    Wer als Organisator*in auf eine Nachricht dieses Gesprächs antwortet, schreibt dem Mitglied. Als Antwort darauf: /close schließt das Gespräch, /mute schaltet das Mitglied stumm.
+inbox-signed = ✍️ { $name } ({ $org }):
+inbox-unreachable = ⚠️ { $label } ist nicht mehr erreichbar (hat den Bot blockiert oder sich abgemeldet): Die Antwort kam nicht an.
+inbox-set-forum =
+    📥 Diese Gruppe ist jetzt die Inbox von { $org }. Was Mitglieder dem Bot schreiben, kommt hier an – jedes Gespräch in einem eigenen Thema, benannt nach Fallnummer und den Themen des Mitglieds, ohne Namen.
+    Was Organisator*innen im Thema eines Mitglieds schreiben, geht an das Mitglied. Was andere hier schreiben, geht nirgendwohin.
+    /close im Thema schließt das Gespräch, /mute schaltet das Mitglied stumm, /inbox off beendet die Inbox.
+inbox-set-replies =
+    📥 Diese Gruppe ist jetzt die Inbox von { $org }. Was Mitglieder dem Bot schreiben, kommt hier an – jedes Gespräch beginnt mit einer Nachricht mit Fallnummer und den Themen des Mitglieds, ohne Namen, und die Nachrichten des Mitglieds antworten darauf.
+    Wer als Organisator*in auf eine davon antwortet, schreibt dem Mitglied. Was andere hier schreiben, geht nirgendwohin.
+    Als Antwort: /close schließt das Gespräch, /mute schaltet das Mitglied stumm. /inbox off beendet die Inbox.
+inbox-answers-team = Antworten kommen beim Mitglied ohne Namen an, vom Team.
+inbox-answers-signed = Antworten kommen beim Mitglied mit dem Vornamen der Person an, die antwortet.
+inbox-moved = Die bisherige Inbox (Gruppe { $chat }) ist damit beendet.
+inbox-needs-admin = Dafür muss ich in dieser Gruppe Admin sein. Macht mich zum Admin und schickt /inbox noch einmal.
+inbox-needs-topics = In einer Gruppe mit Themen muss ich Themen verwalten dürfen (Admin-Recht „Themen verwalten“). Gebt mir das Recht und schickt /inbox noch einmal.
+inbox-check-failed = Telegram konnte mir gerade nicht sagen, ob ich hier Admin bin. Bitte versucht es gleich noch einmal.
+inbox-ended = 📭 Die Inbox ist beendet: Nachrichten an den Bot kommen nicht mehr hierher. Nicht mehr weitergegeben: { $dropped } wartende Nachrichten. Die Kopien in dieser Gruppe bleiben; löschen könnt ihr sie hier in der Gruppe.
+inbox-not-inbox = Diese Gruppe ist nicht die Inbox.
+inbox-no-case = Das geht in einem Gespräch: im Thema eines Mitglieds oder als Antwort auf eine seiner Nachrichten.
+inbox-out-of-scope = Dieses Mitglied folgt keinem deiner Themen; sein Gespräch führen andere.
+inbox-muted = 🔇 { $label } ist stummgeschaltet: Seine Nachrichten kommen nicht mehr an, und es erfährt davon nichts. /mute off hebt das auf.
+inbox-already-muted = { $label } ist schon stummgeschaltet.
+inbox-unmuted = 🔊 { $label }: Seine Nachrichten kommen wieder an.
+inbox-not-muted = { $label } ist nicht stummgeschaltet.
+inbox-closed = 🔒 Das Gespräch mit { $label } ist geschlossen. Schreibt das Mitglied wieder, öffnet es sich neu.
+inbox-already-closed = Das Gespräch mit { $label } ist schon geschlossen.
+inbox-data = • Gespräch mit den Organisator*innen: Fall #{ $case }, seit { $since }; { $messages } Nachrichten sind einander zugeordnet (nur Nummern, keine Texte). Die Kopien in der Inbox-Gruppe bleiben dort, als Unterlagen von { $org }.
+stats-inbox = Inbox: { $open } offene Gespräche ({ $muted } stummgeschaltet); erste Antwort im Median nach { $median } ({ $answered } beantwortet)
+stats-inbox-unanswered = Inbox: { $open } offene Gespräche ({ $muted } stummgeschaltet); noch keins beantwortet
+stats-inbox-off = Inbox: nicht eingerichtet (/inbox in einer Gruppe)
+wait-hours = { $hours } Std. { $minutes } min
+wait-days = { $days } Tagen

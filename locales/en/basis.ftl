@@ -6,7 +6,7 @@ welcome =
     Choose below the topics you want updates on. You can change them any time with /topics.
 
 privacy-short =
-    Privacy: we store only this chat's number, your language, when you agreed and your topics — no names, no messages. /privacy shows all of it, /stop deletes all of it.
+    Privacy: we store only this chat's number, your language, when you agreed and your topics — no names, no messages. What you write to the bot (other than commands) is read, where set up, by the organizers in their Telegram group; we keep only which message went where. /privacy shows all of it, /stop deletes all of it.
 
 topics-prompt = Your topics — tap a topic to switch it on or off:
 topic-on-toast = ✅ { $topic }: on
@@ -363,3 +363,49 @@ usage-link = <topic> [campaign]
 usage-invite = [topics]
 usage-revoke = <id>
 usage-channel = [remove] <topic> <@channel | id> [thread]
+
+## The organizers' inbox: members write to the bot, the team answers from a
+## Telegram group (handlers/src/inbox/).
+cmd-inbox = Make this group the inbox: what members write to the bot arrives here
+usage-inbox = [off]
+cmd-mute = In the inbox: mute a member (in their topic or as a reply)
+usage-mute = [off]
+cmd-close = In the inbox: close a conversation (in its topic or as a reply)
+inbox-notice = 📨 Your message goes to the team of { $org }. Their organizers read it in their Telegram group; whoever answers writes to you here. We keep only which message went where, never its text — /privacy shows it, /stop deletes it.
+inbox-label = Member #{ $case } · { $topics }
+inbox-label-bare = Member #{ $case }
+inbox-header =
+    📨 { $label }
+    Organizers who reply to a message of this conversation write to the member. As a reply to one: /close closes the conversation, /mute mutes the member.
+inbox-signed = ✍️ { $name } ({ $org }):
+inbox-unreachable = ⚠️ { $label } can no longer be reached (blocked the bot or left): the answer did not arrive.
+inbox-set-forum =
+    📥 This group is now the inbox of { $org }. What members write to the bot arrives here — each conversation in a topic of its own, named after its case number and the member's topics, without names.
+    What organizers write in a member's topic goes to the member. What anyone else writes here goes nowhere.
+    /close in the topic closes the conversation, /mute mutes the member, /inbox off ends the inbox.
+inbox-set-replies =
+    📥 This group is now the inbox of { $org }. What members write to the bot arrives here — each conversation begins with a message with its case number and the member's topics, without names, and the member's messages reply to it.
+    Organizers who reply to one of them write to the member. What anyone else writes here goes nowhere.
+    As a reply: /close closes the conversation, /mute mutes the member. /inbox off ends the inbox.
+inbox-answers-team = Answers reach the member without a name, from the team.
+inbox-answers-signed = Answers reach the member with the first name of whoever answers.
+inbox-moved = The previous inbox (group { $chat }) has ended with this.
+inbox-needs-admin = For that I must be an admin of this group. Make me an admin and send /inbox again.
+inbox-needs-topics = In a group with topics I must be allowed to manage topics (the admin right “Manage topics”). Give me the right and send /inbox again.
+inbox-check-failed = Telegram could not tell me just now whether I am an admin here. Please try again in a moment.
+inbox-ended = 📭 The inbox has ended: messages to the bot no longer come here. Not passed on: { $dropped } waiting messages. The copies in this group stay; you can delete them here in the group.
+inbox-not-inbox = This group is not the inbox.
+inbox-no-case = That works in a conversation: in a member's topic, or as a reply to one of their messages.
+inbox-out-of-scope = This member follows none of your topics; others look after their conversation.
+inbox-muted = 🔇 { $label } is muted: their messages no longer arrive, and they are not told. /mute off undoes it.
+inbox-already-muted = { $label } is muted already.
+inbox-unmuted = 🔊 { $label }: their messages arrive again.
+inbox-not-muted = { $label } is not muted.
+inbox-closed = 🔒 The conversation with { $label } is closed. When the member writes again, it opens anew.
+inbox-already-closed = The conversation with { $label } is closed already.
+inbox-data = • A conversation with the organizers: case #{ $case }, since { $since }; { $messages } messages are matched to each other (numbers only, no texts). The copies in the inbox group stay there, as records of { $org }.
+stats-inbox = Inbox: { $open } open conversations ({ $muted } muted); first answer after { $median } in the median ({ $answered } answered)
+stats-inbox-unanswered = Inbox: { $open } open conversations ({ $muted } muted); none answered yet
+stats-inbox-off = Inbox: not set up (/inbox in a group)
+wait-hours = { $hours } h { $minutes } min
+wait-days = { $days } days

@@ -13,6 +13,7 @@ use crate::plugin::{Plugin, PluginGroup};
 mod assemblies;
 mod channels;
 mod corrections;
+mod inbox;
 mod members;
 mod posting;
 mod privacy;
@@ -30,6 +31,9 @@ pub const POSTING: &str = "posting";
 pub const CORRECTIONS: &str = "corrections";
 /// Assemblies: `/event`, `/events`, `/eventchange`, `/eventcancel`, answers.
 pub const ASSEMBLIES: &str = "assemblies";
+/// Members write back: `/inbox`, `/mute`, `/close`, relaying members'
+/// messages into the organizers' inbox group and their answers back.
+pub const INBOX: &str = "inbox";
 /// `/stats`, `/link` and `/qr`.
 pub const STATISTICS: &str = "statistics";
 /// Organizers: `/invite`, `/organizers`, `/revoke`, `/audit`.
@@ -38,7 +42,8 @@ pub const ROLES: &str = "roles";
 pub const CHANNELS: &str = "channels";
 
 /// Every feature, in the order of the menu.
-pub const FEATURES: [&str; 8] = [MEMBERS, PRIVACY, POSTING, CORRECTIONS, ASSEMBLIES, STATISTICS, ROLES, CHANNELS];
+pub const FEATURES: [&str; 9] =
+    [MEMBERS, PRIVACY, POSTING, CORRECTIONS, ASSEMBLIES, INBOX, STATISTICS, ROLES, CHANNELS];
 
 /// The plugin of the feature `name`.
 fn feature(name: &str) -> Option<Arc<dyn Plugin>> {
@@ -48,6 +53,7 @@ fn feature(name: &str) -> Option<Arc<dyn Plugin>> {
         POSTING => Arc::new(posting::Posting),
         CORRECTIONS => Arc::new(corrections::Corrections),
         ASSEMBLIES => Arc::new(assemblies::Assemblies),
+        INBOX => Arc::new(inbox::Inbox),
         STATISTICS => Arc::new(statistics::Statistics),
         ROLES => Arc::new(roles::Roles),
         CHANNELS => Arc::new(channels::Channels),
