@@ -1,21 +1,21 @@
 //! Trust, end to end: who may do what (every organizer and owner command and
 //! button × member, organizer outside scope, organizer, owner, in private
-//! chats and a group, in one table); a flood from one member while others
-//! stay served; `/mydata`; `/stop` that leaves no trace of the chat; a
-//! changed privacy notice shown once.
+//! chats and a group, in one table, and who the inbox relays); a flood from
+//! one member while others stay served; `/mydata`; `/stop` that leaves no
+//! trace of the chat; a changed privacy notice shown once.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use basis::Hooks;
 use basis_handlers::registry::{Audience, Declaration, Place, Refusal};
 use basis_handlers::{DefaultPlugins, Locale, PluginGroup, Registry, Texts};
 use basis_storage::testing::TestDatabase;
-use basis_storage::{Content, DraftState, Event, NewDraft, PRIORITY_NORMAL, TABLES};
-use basis_telegram_fake::RecordedRequest;
-use basis_tests::{Member, PATIENCE, TestApp, buttons, chat_of};
+use basis_storage::{Content, DraftState, Event, Inbox, NewDraft, PRIORITY_NORMAL, TABLES};
+use basis_telegram_fake::{AdminRights, MemberMessage, RecordedRequest};
+use basis_tests::{Member, PATIENCE, TestApp, buttons, chat_of, message_id_of};
 use serde_json::Value;
 
 const OWNER: i64 = 500;
@@ -105,6 +105,11 @@ const HANDLED: &[(&str, Expect, &str)] = &[
     ("revoke", Done(""), "901 is no longer an organizer."),
     ("audit", Done(""), "Latest actions (newest first):"),
     ("channel", Done(""), "Linked: posts to ✊ Strikes"),
+    // The inbox's commands act on the group they are sent in; the topic
+    // scope does not limit the inbox (BASIS_INBOX_SCOPED is off).
+    ("inbox", Done(""), "📥 This group is now the inbox of IG Beispiel."),
+    ("mute", Done("🔇 Member #"), "🔇 Member #"),
+    ("close", Done("🔒 The conversation with Member #"), "🔒 The conversation with Member #"),
 ];
 
 /// Basis's commands as the default plugins declare them.
@@ -124,14 +129,20 @@ fn matrix() -> Vec<Row> {
             let (_, outsider, done) = HANDLED.iter().find(|(name, ..)| *name == d.name).unwrap_or_else(|| {
                 panic!("/{} is declared for organizers but the matrix has no outcome for it", d.name)
             });
-            let private = match d.audience {
+            let served = match d.audience {
                 Audience::Owner => {
                     let refused = Gate(Refusal::OwnersOnly);
                     [refused, refused, refused, Done(done)]
                 }
                 _ => [Gate(Refusal::OrganizersOnly), *outsider, Done(done), Done(done)],
             };
-            Row { act: format!("/{}", d.name), declaration: Some(d), private, group: [Gate(Refusal::PrivateOnly); 4] }
+            // Organizers' commands work in their private chat, the inbox's
+            // in a group; elsewhere the gate points to the right place.
+            let (private, group) = match d.place {
+                Place::Group => ([Gate(Refusal::GroupOnly); 4], served),
+                _ => (served, [Gate(Refusal::PrivateOnly); 4]),
+            };
+            Row { act: format!("/{}", d.name), declaration: Some(d), private, group }
         })
         .collect();
     let button = |act: &str, private: [Expect; 4], group: [Expect; 4]| Row {
@@ -170,7 +181,7 @@ fn the_matrix_has_a_row_for_every_declared_organizer_command() {
     let rows = matrix();
     let declared = declarations();
     for d in declared.iter().filter(|d| d.audience.is_organizers()) {
-        assert_eq!(d.place, Place::Private, "/{}", d.name);
+        assert_ne!(d.place, Place::Anywhere, "/{}", d.name);
         assert!(rows.iter().any(|r| r.act.strip_prefix('/') == Some(d.name)), "/{} has no row", d.name);
     }
     for (name, ..) in HANDLED {
@@ -259,7 +270,8 @@ async fn quiesce(app: &TestApp) {
         let storage = app.storage();
         let running = storage.unfinished_broadcasts().await.expect("unfinished");
         let unreported = storage.unreported_broadcasts().await.expect("unreported");
-        if running.is_empty() && unreported.is_empty() {
+        let relays = storage.inbox_waiting().await.expect("inbox relays");
+        if running.is_empty() && unreported.is_empty() && relays == 0 {
             return;
         }
         assert!(Instant::now() < deadline, "broadcasts {running:?} / reports {unreported:?} did not finish");
@@ -322,10 +334,43 @@ struct Fixture {
     event: i64,
 }
 
-/// The command, or the button's data, for one cell; objects that a success
+/// Members who write to the inbox, one for each cell that needs a
+/// conversation of its own.
+static WRITERS: AtomicI64 = AtomicI64::new(40_000);
+
+/// A member's message in the inbox group `GROUP` (made the inbox if it is
+/// not yet): the copy an inbox command replies to.
+async fn conversation_in_inbox(app: &TestApp) -> i64 {
+    if app.storage().inbox().await.unwrap().is_none_or(|i| i.chat_id != GROUP) {
+        let inbox = Inbox { chat_id: GROUP, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        app.storage().set_inbox(&inbox).await.unwrap();
+    }
+    let writer = app.member(WRITERS.fetch_add(1, Ordering::SeqCst), Some("en"));
+    let mark = app.fake.mark();
+    let hello = app.fake.send_text(&writer.user, &writer.chat, "A question").message_id.unwrap();
+    let copied = app
+        .fake
+        .wait_for_request_after(
+            mark,
+            |r| {
+                r.method == "copymessage" && r.params["message_id"].as_i64() == Some(hello) && chat_of(r) == Some(GROUP)
+            },
+            PATIENCE,
+        )
+        .await
+        .expect("the member's message reaches the inbox");
+    quiesce(app).await;
+    message_id_of(&copied).unwrap()
+}
+
+/// The command, or the button's data, for one cell, and for the inbox's
+/// commands in a group the message it replies to; objects that a success
 /// uses up are made fresh for each cell.
-async fn prepare(app: &TestApp, fixture: &Fixture, act: &str) -> String {
-    match act {
+async fn prepare(app: &TestApp, fixture: &Fixture, act: &str, who: &Member) -> (String, Option<i64>) {
+    if matches!(act, "/mute" | "/close") && who.chat_id() == GROUP {
+        return (act.to_owned(), Some(conversation_in_inbox(app).await));
+    }
+    let input = match act {
         "/post" => "/post strikes Matrix post".to_owned(),
         "/followup" => format!("/followup {} Matrix follow-up", fixture.broadcast),
         "/edit" => format!("/edit {} Matrix edit", fixture.broadcast),
@@ -348,7 +393,8 @@ async fn prepare(app: &TestApp, fixture: &Fixture, act: &str) -> String {
         "gn:" => format!("gn:{}", draft(app, DraftState::Compose, &["strikes"]).await),
         "ev:s:" | "ev:x:" => format!("{act}{}", event_draft(app).await),
         _ => format!("{act}{}", draft(app, DraftState::Open, &["strikes"]).await),
-    }
+    };
+    (input, None)
 }
 
 /// The first thing the bot sends into `who`'s chat after `mark`.
@@ -377,11 +423,12 @@ async fn cell(
     expect: Expect,
 ) -> Option<String> {
     quiesce(app).await;
-    let input = prepare(app, fixture, &row.act).await;
+    let (input, reply_to) = prepare(app, fixture, &row.act, who).await;
     let before = db.snapshot().await;
     let mark = app.fake.mark();
     let answer = if row.act.starts_with('/') {
-        app.fake.send_text(&who.user, &who.chat, &input);
+        let message = MemberMessage::text(&input);
+        app.fake.send(&who.user, &who.chat, reply_to.map_or(message.clone(), |id| message.reply_to(id)));
         first_answer(app, who, mark).await
     } else {
         let under = app.fake.bot_messages_in(who.chat_id()).last().expect("a message to press under").message_id;
@@ -419,7 +466,8 @@ fn leak(text: String) -> &'static str {
 fn is_refusal(answer: &str) -> bool {
     let texts = Texts::load();
     let gate = declarations().into_iter().flat_map(|d| {
-        [Refusal::PrivateOnly, Refusal::OrganizersOnly, Refusal::OwnersOnly].map(|r| r.text(&d, &texts, Locale::En))
+        [Refusal::PrivateOnly, Refusal::GroupOnly, Refusal::OrganizersOnly, Refusal::OwnersOnly]
+            .map(|r| r.text(&d, &texts, Locale::En))
     });
     gate.collect::<Vec<_>>().iter().any(|refusal| refusal == answer)
         || [NOT_ORGANIZER, OUT_OF_SCOPE, LINK_OUT_OF_SCOPE, STALE, NOT_YOURS, OWN_DRAFT].contains(&answer)
@@ -446,6 +494,8 @@ async fn who_may_do_what_cell_by_cell() {
         app.fake.set_chat_username(-100_777, "igb_news");
         app.fake.set_member_status(-100_777, bot, "administrator");
         let group = app.fake.group(GROUP, "Betriebsgruppe");
+        // The bot is an admin there: an owner may make it the inbox.
+        app.fake.make_bot_admin(GROUP, AdminRights::default());
 
         let ids = [MEMBER, OUTSIDER, ORGANIZER, OWNER];
         let private: Vec<Member> = ids.iter().map(|id| app.member(*id, Some("en"))).collect();
@@ -484,6 +534,77 @@ async fn who_may_do_what_cell_by_cell() {
         );
         eprintln!("{engine:?}: {cells} cells of the authorization matrix hold");
         check.close().await;
+        app.stop().await.unwrap();
+    }
+}
+
+/// The relay itself, row by row: who writes in the inbox, as a reply to a
+/// member's message there, and whether it reaches the member. The role is
+/// looked up when they write.
+const RELAYED: &[(&str, i64, bool)] = &[
+    ("a group member who is no organizer", MEMBER, false),
+    ("an organizer outside the member's topics", OUTSIDER, true),
+    ("an organizer", ORGANIZER, true),
+    ("an owner", OWNER, true),
+    ("a revoked organizer", VICTIM, false),
+];
+
+#[tokio::test]
+async fn the_inbox_relays_members_and_organizers_and_nobody_else() {
+    const INBOX: i64 = -100_5001;
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
+        grant(&app, ORGANIZER, "strikes").await;
+        grant(&app, OUTSIDER, "energy").await;
+        grant(&app, VICTIM, "europe").await;
+        assert!(app.storage().revoke_organizer(VICTIM, OWNER, basis_storage::now_ms()).await.unwrap());
+        let group = app.fake.supergroup(INBOX, "Inbox");
+        app.fake.make_bot_admin(INBOX, AdminRights::default());
+        let inbox = Inbox { chat_id: INBOX, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        app.storage().set_inbox(&inbox).await.unwrap();
+
+        // A member's message in their private chat is relayed.
+        let member = app.member(31_500, Some("en"));
+        app.ask(&member, "/start strikes").await;
+        let mark = app.fake.mark();
+        let hello = app.fake.send_text(&member.user, &member.chat, "Is there a strike tomorrow?").message_id.unwrap();
+        let copy = |r: &RecordedRequest| r.method == "copymessage" && r.params["message_id"].as_i64() == Some(hello);
+        let copied = app.fake.wait_for_request_after(mark, copy, PATIENCE).await.expect("relayed to the inbox");
+        assert_eq!(chat_of(&copied), Some(INBOX), "{engine:?}");
+        quiesce(&app).await;
+        let copy = message_id_of(&copied).unwrap();
+
+        // Everyone in the group replies to it.
+        let mark = app.fake.mark();
+        let written: Vec<(&str, i64, bool)> = RELAYED
+            .iter()
+            .map(|(who, id, relayed)| {
+                let user = app.fake.user(*id, "Kim", Some("en"));
+                let text = format!("An answer from {who}");
+                let sent = app.fake.send(&user, &group, MemberMessage::text(&text).reply_to(copy));
+                (*who, sent.message_id.unwrap(), *relayed)
+            })
+            .collect();
+        // Answers to a member go in order: once the last organizer's is
+        // there, every one before it was relayed or never will be.
+        let (_, last, _) = written.iter().rev().find(|(.., relayed)| *relayed).unwrap();
+        let arrived = |r: &RecordedRequest| r.method == "copymessage" && r.params["message_id"].as_i64() == Some(*last);
+        app.fake.wait_for_request_after(mark, arrived, PATIENCE).await.expect("the last answer arrives");
+        let requests = app.fake.requests();
+        let mut failures = Vec::new();
+        for (who, id, relayed) in &written {
+            let reached = requests[mark..].iter().any(|r| {
+                r.method == "copymessage"
+                    && r.params["from_chat_id"].as_i64() == Some(INBOX)
+                    && r.params["message_id"].as_i64() == Some(*id)
+                    && chat_of(r) == Some(member.chat_id())
+            });
+            if reached != *relayed {
+                failures.push(format!("{who}: relayed {reached}, expected {relayed}"));
+            }
+        }
+        assert!(failures.is_empty(), "{engine:?}:\n{}", failures.join("\n"));
         app.stop().await.unwrap();
     }
 }
@@ -759,12 +880,29 @@ async fn stop_leaves_no_trace_of_the_chat() {
         let engine = db.engine();
         let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
         let (member, neighbour, _) = member_with_history(&app, CHAT, 1_302).await;
+        // The member wrote to the organizers' inbox too, and got an answer.
+        let group = app.fake.supergroup(-100_4242, "Inbox");
+        app.fake.make_bot_admin(-100_4242, AdminRights::default());
+        let inbox = Inbox { chat_id: -100_4242, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        app.storage().set_inbox(&inbox).await.unwrap();
+        let mark = app.fake.mark();
+        let hello = app.fake.send_text(&member.user, &member.chat, "Hello?").message_id.unwrap();
+        let relayed = |r: &RecordedRequest| r.method == "copymessage" && r.params["message_id"].as_i64() == Some(hello);
+        let copied = app.fake.wait_for_request_after(mark, relayed, PATIENCE).await.expect("relayed");
+        quiesce(&app).await;
+        let owner = app.fake.user(OWNER, "Olga", Some("en"));
+        let reply = MemberMessage::text("Hi!").reply_to(message_id_of(&copied).unwrap());
+        let answer = app.fake.send(&owner, &group, reply).message_id.unwrap();
+        let answered =
+            |r: &RecordedRequest| r.method == "copymessage" && r.params["message_id"].as_i64() == Some(answer);
+        app.fake.wait_for_request_after(mark, answered, PATIENCE).await.expect("answered");
+        quiesce(&app).await;
         my_data(&app, &member).await;
         let mut held = app.db.columns_mentioning(&CHAT.to_string()).await;
         held.sort();
         assert_eq!(
             held,
-            ["chats.id", "deliveries.chat_id", "rsvps.chat_id", "subscriptions.chat_id"],
+            ["chats.id", "deliveries.chat_id", "inbox_cases.chat_id", "rsvps.chat_id", "subscriptions.chat_id"],
             "{engine:?}: where the chat lives"
         );
 
