@@ -714,3 +714,50 @@ async fn stats_count_open_conversations_and_the_time_to_a_first_answer() {
         app.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_deleted_topic_is_made_anew_and_an_answer_that_cannot_arrive_is_reported() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
+        let inbox = inbox_group(&app, true).await;
+        let anna = app.member(1_007, Some("de"));
+        let mark = app.fake.mark();
+        let hello = send(&app, &anna, MemberMessage::text("Hallo"));
+        let first = copy_of(&app, mark, anna.chat_id(), hello, GROUP).await.thread_id.unwrap();
+
+        // An admin deletes Anna's topic with everything in it (as the bot
+        // would, through the Bot API); her next message opens a new one.
+        let url = format!("{}/bot{}/deleteForumTopic", app.fake.api_url(), app.fake.token());
+        let body = serde_json::json!({ "chat_id": GROUP, "message_thread_id": first });
+        let deleted: serde_json::Value =
+            reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
+        assert_eq!(deleted["ok"], true, "{deleted}");
+        let mark = app.fake.mark();
+        let again = send(&app, &anna, MemberMessage::text("Hallo?"));
+        let copy = copy_of(&app, mark, anna.chat_id(), again, GROUP).await;
+        let topic = copy.thread_id.unwrap();
+        assert_ne!(topic, first, "{engine:?}: a new topic");
+        assert_eq!(app.fake.topic(GROUP, topic).unwrap().name, "Mitglied #1", "{engine:?}");
+
+        // Anna blocks the bot: the organizers learn that the answer did
+        // not arrive, where they wrote it.
+        app.fake.block_chat(anna.chat_id());
+        let mark = app.fake.mark();
+        let answer = send(&app, &inbox.organizer, MemberMessage::text("Bist du noch da?").in_thread(topic));
+        let told = group_says(&app, mark, "⚠️").await;
+        assert_eq!(
+            told,
+            "⚠️ Mitglied #1 ist nicht mehr erreichbar (hat den Bot blockiert oder sich abgemeldet): Die Antwort kam nicht an."
+        );
+        let notice = app.fake.bot_messages_in(GROUP).into_iter().last().unwrap();
+        assert_eq!((notice.thread_id, notice.reply_to), (Some(topic), Some(answer)), "{engine:?}");
+        // The answer is given up right after.
+        let deadline = Instant::now() + PATIENCE;
+        while app.storage().inbox_waiting().await.unwrap() > 0 {
+            assert!(Instant::now() < deadline, "{engine:?}: the answer that cannot arrive still waits");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.stop().await.unwrap();
+    }
+}
