@@ -569,6 +569,31 @@ impl Storage {
         Ok(())
     }
 
+    /// The message `message_id` of the inbox group is gone (an admin
+    /// deleted it): nothing routes through it any more, and if it was a
+    /// conversation's label, the next message gets a new one.
+    pub async fn inbox_message_gone(&self, inbox_chat_id: i64, message_id: i64, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        on_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM inbox_messages WHERE inbox_chat_id = $1 AND inbox_message_id = $2")
+                .bind(inbox_chat_id)
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE inbox_cases SET header_id = NULL, updated_at = $3 WHERE inbox_chat_id = $1 AND header_id = $2",
+            )
+            .bind(inbox_chat_id)
+            .bind(message_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
     async fn update_case(&self, sql: &'static str, case_no: i64, a: i64, b: i64, now: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query(sql).bind(case_no).bind(a).bind(b).bind(now).execute(p).await.map(drop))?;

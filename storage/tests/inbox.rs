@@ -113,6 +113,9 @@ async fn a_conversation_has_one_relay_in_flight_per_direction_and_keeps_its_orde
         let routed = s.inbox_message(INBOX, 1_005).await.unwrap().unwrap();
         assert_eq!((routed.case_no, routed.kind, routed.member_message_id), (case, InboxCopy::Member, Some(2)));
         assert_eq!(s.inbox_message(INBOX, 999).await.unwrap(), None);
+        // An admin deleted a copy: nothing routes through it any more.
+        s.inbox_message_gone(INBOX, 1_005, 12).await.unwrap();
+        assert_eq!(s.inbox_message(INBOX, 1_005).await.unwrap(), None);
 
         // Answers go their own way, in order, beside the member's messages.
         for (message, reply_to) in [(50, Some(1)), (51, None)] {
@@ -231,6 +234,10 @@ async fn a_member_who_leaves_leaves_no_trace_and_closed_conversations_expire() {
         s.set_inbox(&inbox(false)).await.unwrap();
         let (case, _) = queued(s.inbox_receive(CHAT, 1, None, 0).await.unwrap());
         let relay = claim(s, RelayDirection::ToInbox, 1).await;
+        s.inbox_header_sent(case, INBOX, 39, 1).await.unwrap();
+        // The label was deleted in the group: the next one replaces it.
+        s.inbox_message_gone(INBOX, 39, 1).await.unwrap();
+        assert_eq!(s.inbox_case(case).await.unwrap().unwrap().header_id, None, "{:?}", db.engine());
         s.inbox_header_sent(case, INBOX, 40, 1).await.unwrap();
         relayed(s, &relay[0], 41, 2).await;
         s.inbox_receive(CHAT, 2, None, 3).await.unwrap();

@@ -728,11 +728,8 @@ async fn a_deleted_topic_is_made_anew_and_an_answer_that_cannot_arrive_is_report
 
         // An admin deletes Anna's topic with everything in it (as the bot
         // would, through the Bot API); her next message opens a new one.
-        let url = format!("{}/bot{}/deleteForumTopic", app.fake.api_url(), app.fake.token());
-        let body = serde_json::json!({ "chat_id": GROUP, "message_thread_id": first });
-        let deleted: serde_json::Value =
-            reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
-        assert_eq!(deleted["ok"], true, "{deleted}");
+        let topic = serde_json::json!({ "chat_id": GROUP, "message_thread_id": first });
+        delete_in_group(&app, "deleteForumTopic", topic).await;
         let mark = app.fake.mark();
         let again = send(&app, &anna, MemberMessage::text("Hallo?"));
         let copy = copy_of(&app, mark, anna.chat_id(), again, GROUP).await;
@@ -758,6 +755,46 @@ async fn a_deleted_topic_is_made_anew_and_an_answer_that_cannot_arrive_is_report
             assert!(Instant::now() < deadline, "{engine:?}: the answer that cannot arrive still waits");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        app.stop().await.unwrap();
+    }
+}
+
+/// An admin deletes messages of the inbox group, or a topic (as the bot
+/// would, through the Bot API).
+async fn delete_in_group(app: &TestApp, method: &str, body: serde_json::Value) {
+    let url = format!("{}/bot{}/{method}", app.fake.api_url(), app.fake.token());
+    let answer: serde_json::Value =
+        reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer["ok"], true, "{answer}");
+}
+
+#[tokio::test]
+async fn a_deleted_label_is_sent_anew_and_a_reply_to_a_deleted_answer_goes_under_the_label() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
+        let inbox = inbox_group(&app, false).await;
+        let anna = app.member(1_008, Some("de"));
+        let mark = app.fake.mark();
+        let hello = send(&app, &anna, MemberMessage::text("Hallo"));
+        let copy = copy_of(&app, mark, anna.chat_id(), hello, GROUP).await;
+        let label = copy.reply_to.unwrap();
+
+        // The organizer answers; then an admin deletes the answer and the
+        // label. Anna replies to the answer: her copy goes under a new label.
+        let mark = app.fake.mark();
+        let answer = send(&app, &inbox.organizer, MemberMessage::text("Hallo Anna").reply_to(copy.message_id));
+        let answered = copy_of(&app, mark, GROUP, answer, anna.chat_id()).await;
+        for gone in [answer, label] {
+            delete_in_group(&app, "deleteMessage", serde_json::json!({ "chat_id": GROUP, "message_id": gone })).await;
+        }
+        let mark = app.fake.mark();
+        let thanks = send(&app, &anna, MemberMessage::text("Danke").reply_to(answered.message_id));
+        let again = copy_of(&app, mark, anna.chat_id(), thanks, GROUP).await;
+        let new_label = again.reply_to.expect("under a label");
+        assert!(new_label != label && new_label != answer, "{engine:?}");
+        let header = app.fake.message(GROUP, new_label).unwrap().text.unwrap_or_default();
+        assert!(header.starts_with("📨 Mitglied #1\n"), "{engine:?}: {header}");
         app.stop().await.unwrap();
     }
 }

@@ -207,6 +207,8 @@ enum Failure {
     /// The conversation's topic is gone, or was closed by someone.
     TopicGone,
     TopicClosed,
+    /// The message it was to reply to is gone.
+    ReplyGone,
     /// Anything else (the group refuses, the network): try again later.
     Other,
 }
@@ -230,14 +232,22 @@ fn failure(error: &RequestError) -> Failure {
             Failure::TopicGone
         }
         RequestError::Api(ApiError::Unknown(text)) if text.contains("TOPIC_CLOSED") => Failure::TopicClosed,
+        RequestError::Api(ApiError::MessageToReplyNotFound) => Failure::ReplyGone,
         _ => Failure::Other,
     }
 }
 
 /// A failed step into the inbox: what to do with the relay. The relay is
 /// never given up for the group's sake: members' messages wait until the
-/// inbox takes them (or an owner ends it).
-async fn inbox_failed(basis: &Basis, relay: &ClaimedRelay, inbox: &Inbox, error: RequestError) -> Step {
+/// inbox takes them (or an owner ends it). `replied` is the message of the
+/// group the copy was to reply to.
+async fn inbox_failed(
+    basis: &Basis,
+    relay: &ClaimedRelay,
+    inbox: &Inbox,
+    replied: Option<i64>,
+    error: RequestError,
+) -> Step {
     let storage = &basis.ctx.storage;
     let now = basis.now();
     let again = Step::Retry { after: Duration::ZERO, counts: true };
@@ -247,6 +257,12 @@ async fn inbox_failed(basis: &Basis, relay: &ClaimedRelay, inbox: &Inbox, error:
         Failure::Moved(to) => storage.move_inbox(inbox.chat_id, to).await.map(drop),
         Failure::TopicGone => storage.inbox_place_lost(relay.case_no, now).await,
         Failure::TopicClosed => storage.inbox_topic_closed(relay.case_no, true, now).await,
+        // An admin deleted the label or the answer replied to: the copy
+        // goes under a new label, or under the label.
+        Failure::ReplyGone => match replied {
+            Some(message) => storage.inbox_message_gone(inbox.chat_id, message, now).await,
+            None => Ok(()),
+        },
         Failure::Unreachable | Failure::Other => {
             tracing::warn!(error = %error, chat = inbox.chat_id, "the inbox group refused a relay; trying again later");
             return Step::Retry { after: backoff(relay.attempts), counts: true };
@@ -294,30 +310,32 @@ async fn try_into_inbox(basis: &Basis, bot: &Outbound, relay: &ClaimedRelay) -> 
         true => {
             let topic = match topic(basis, bot, &inbox, &case, locale).await? {
                 Ok(topic) => topic,
-                Err(error) => return Ok(inbox_failed(basis, relay, &inbox, error).await),
+                Err(error) => return Ok(inbox_failed(basis, relay, &inbox, None, error).await),
             };
             let copy = copy.message_thread_id(thread(topic));
             match replied {
-                Some(id) => copy.reply_parameters(ReplyParameters::new(message_id(id)).allow_sending_without_reply()),
-                None => copy,
+                Some(id) => (copy.reply_parameters(ReplyParameters::new(message_id(id))), replied),
+                None => (copy, None),
             }
         }
         false => {
             let header = match header(basis, bot, &inbox, &case, locale).await? {
                 Ok(header) => header,
-                Err(error) => return Ok(inbox_failed(basis, relay, &inbox, error).await),
+                Err(error) => return Ok(inbox_failed(basis, relay, &inbox, None, error).await),
             };
+            // Under its label: organizers see whose it is.
             let to = replied.unwrap_or(header);
-            copy.reply_parameters(ReplyParameters::new(message_id(to)).allow_sending_without_reply())
+            (copy.reply_parameters(ReplyParameters::new(message_id(to))), Some(to))
         }
     };
+    let (copy, replied) = copy;
     Ok(match copy.await {
         Ok(copied) => Step::Done(Copied {
             inbox_chat_id: inbox.chat_id,
             inbox_message_id: i64::from(copied.0),
             member_message_id: relay.message_id,
         }),
-        Err(error) => inbox_failed(basis, relay, &inbox, error).await,
+        Err(error) => inbox_failed(basis, relay, &inbox, replied, error).await,
     })
 }
 
