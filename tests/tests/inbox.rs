@@ -798,3 +798,43 @@ async fn a_deleted_label_is_sent_anew_and_a_reply_to_a_deleted_answer_goes_under
         app.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_scoped_inbox_leaves_a_members_conversation_to_the_organizers_of_their_topics() {
+    const ENERGY: i64 = 650;
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| {
+            c.owners = vec![OWNER];
+            c.inbox_scoped = true;
+        })
+        .await;
+        let inbox = inbox_group(&app, true).await;
+        let now = basis_storage::now_ms();
+        app.storage().create_invite("hash-energy", "energy", OWNER, now, now + 3_600_000).await.unwrap();
+        app.storage().redeem_invite("hash-energy", ENERGY, "Eva", now).await.unwrap();
+        let energy = Member { user: app.fake.user(ENERGY, "Eva", Some("de")), chat: inbox.organizer.chat.clone() };
+        app.fake.set_admin(GROUP, ENERGY, AdminRights::topic_manager());
+
+        let striker = app.member(1_009, Some("de"));
+        app.ask(&striker, "/start strikes").await;
+        let mark = app.fake.mark();
+        let hello = send(&app, &striker, MemberMessage::text("Streik morgen?"));
+        let topic = copy_of(&app, mark, striker.chat_id(), hello, GROUP).await.thread_id.unwrap();
+
+        // The organizer for energy may neither answer nor mute the striker;
+        // the one for every topic may.
+        let mark = app.fake.mark();
+        send(&app, &energy, MemberMessage::text("/mute").in_thread(topic));
+        let refused = group_says(&app, mark, "Dieses Mitglied").await;
+        assert_eq!(refused, "Dieses Mitglied folgt keinem deiner Themen; sein Gespräch führen andere.", "{engine:?}");
+        let outside = send(&app, &energy, MemberMessage::text("Keine Ahnung").in_thread(topic));
+        let inside = send(&app, &inbox.organizer, MemberMessage::text("Ja, ab 6 Uhr").in_thread(topic));
+        copy_of(&app, mark, GROUP, inside, striker.chat_id()).await;
+        assert!(
+            !app.fake.requests()[mark..].iter().any(|r| is_copy(r, GROUP, outside, striker.chat_id())),
+            "{engine:?}"
+        );
+        app.stop().await.unwrap();
+    }
+}
