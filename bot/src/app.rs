@@ -218,6 +218,9 @@ impl Application {
         let settings = hooks.broadcast.unwrap_or_default();
         let metrics = Arc::new(Metrics::new());
         metrics.watch(bot.scheduler().clone());
+        for collector in ctx.registry.collectors() {
+            metrics.register(collector.clone());
+        }
         let broadcaster =
             Broadcaster::new(ctx.clone(), &bot, &config.api_url, config.token()?, settings, metrics.clone());
         let http = Bound::bind(&config, hooks.listener)

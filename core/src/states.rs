@@ -122,6 +122,10 @@ crate::text_enum! {
         Channel = "channel",
         /// A channel was disconnected.
         Unchannel = "unchannel",
+        /// An owner made a token for the posting API.
+        ApiToken = "api-token",
+        /// An owner revoked a token of the posting API.
+        ApiRevoke = "api-revoke",
     }
 }
 

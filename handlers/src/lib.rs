@@ -17,6 +17,7 @@ mod keyboards;
 mod member;
 mod membership;
 mod menu;
+pub mod offer;
 mod organizer;
 pub mod pictures;
 pub mod plugin;

@@ -76,6 +76,9 @@ pub type RoutesFn = Arc<dyn Fn(Basis) -> axum::Router + Send + Sync>;
 /// A plugin's background work: runs from start until the token is cancelled.
 pub type TaskFn = Arc<dyn Fn(Basis, CancellationToken) -> BoxFuture<'static, ()> + Send + Sync>;
 
+/// A plugin's Prometheus metrics, served on `/metrics` with Basis's own.
+pub type Collector = Arc<dyn prometheus::core::Collector>;
+
 /// Puts one piece of shared state into the dispatcher's dependencies.
 type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
 
@@ -133,6 +136,7 @@ pub struct Extensions {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    collectors: Vec<Collector>,
     errors: Vec<PluginError>,
 }
 
@@ -254,6 +258,13 @@ impl Extensions {
         self
     }
 
+    /// Metrics served on `/metrics` beside Basis's own: names should start
+    /// with `basis_` and the plugin's name, and labels stay a bounded set.
+    pub fn metrics(&mut self, collector: Collector) -> &mut Self {
+        self.collectors.push(collector);
+        self
+    }
+
     /// Called after each domain event, once what caused it is committed.
     pub fn on_event<F, Fut>(&mut self, listener: F) -> &mut Self
     where
@@ -281,6 +292,7 @@ pub struct Registry {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    collectors: Vec<Collector>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -306,6 +318,7 @@ impl Registry {
             listeners: Vec::new(),
             routes: Vec::new(),
             tasks: Vec::new(),
+            collectors: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -339,6 +352,7 @@ impl Registry {
             listeners: ext.listeners,
             routes: ext.routes,
             tasks: ext.tasks,
+            collectors: ext.collectors,
             plugins: names,
         })
     }
@@ -366,6 +380,11 @@ impl Registry {
     /// The plugins' HTTP routes, merged, for the connected bot.
     pub fn router(&self, basis: &Basis) -> axum::Router {
         self.routes.iter().fold(axum::Router::new(), |router, (_, routes)| router.merge(routes(basis.clone())))
+    }
+
+    /// The plugins' metrics, for `/metrics`.
+    pub fn collectors(&self) -> &[Collector] {
+        &self.collectors
     }
 
     /// Starts the plugins' background work; each task ends when `stop` is

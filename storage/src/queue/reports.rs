@@ -95,6 +95,22 @@ impl Storage {
             .await
     }
 
+    /// Moves a broadcast's progress message to message `message_id` in
+    /// `chat_id`: whoever sent a draft offered to several people follows
+    /// its progress in their own chat.
+    pub async fn set_report_chat_message(&self, broadcast_id: i64, chat_id: i64, message_id: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE broadcasts SET report_chat_id = $2, report_message_id = $3 WHERE id = $1";
+        on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(broadcast_id)
+            .bind(chat_id)
+            .bind(message_id)
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
+    }
+
     /// One integer column of one broadcast; `sql` binds the id as `$1`.
     async fn set_broadcast_field(&self, sql: &'static str, broadcast_id: i64, value: i64) -> Result<()> {
         let _turn = self.write_turn().await;
