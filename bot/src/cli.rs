@@ -1,5 +1,5 @@
 //! The command line of `basis`, and of every bot built on Basis: `run`,
-//! `migrate`, `stats`, `qr`, `backup`, `export` and `sandbox`, with the
+//! `migrate`, `stats`, `qr`, `backup`, `export`, `token` and `sandbox`, with the
 //! plugins the bot was built with.
 
 use std::path::{Path, PathBuf};
@@ -67,9 +67,57 @@ enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Tokens of the posting API (/api/v1): create, revoke, list.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
     /// database and a page on 127.0.0.1 to play members and an organizer.
     Sandbox(crate::sandbox::Args),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token; it is printed once, and only its hash is kept.
+    Create {
+        /// What to call it (1–32 of a-z 0-9 _ -); the audit log names it.
+        #[arg(long)]
+        name: String,
+        /// Topic keys or names it may post to, comma-separated; none: all.
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        /// Region keys, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+        /// The Telegram user whose private chat gets the progress reports and
+        /// holds the photos the token posts (default: the first of BASIS_OWNERS).
+        #[arg(long, value_name = "USER_ID")]
+        owner: Option<i64>,
+    },
+    /// Revoke a token at once: every request with it gets 401 from now on.
+    Revoke {
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the live tokens (never the tokens themselves).
+    List,
+}
+
+/// The configuration file the command line names (`--config FILE`), else
+/// `BASIS_CONFIG`, else `basis.toml`: for plugins that read their own
+/// sections of it before the command line is parsed.
+pub fn config_file() -> PathBuf {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            if let Some(file) = args.next() {
+                return file.into();
+            }
+        } else if let Some(file) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            return file.into();
+        }
+    }
+    std::env::var_os("BASIS_CONFIG").map_or_else(|| "basis.toml".into(), PathBuf::from)
 }
 
 /// Parses the command line and does what it says, as the binary `name`
@@ -110,6 +158,7 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
         Command::Backup { file } => return finish(name, crate::maintenance::backup(&config, &file).await),
         Command::Export { to } => return finish(name, crate::maintenance::export(&config, &to).await),
         Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
+        Command::Token(command) => return finish(name, token(&config, &plugins, command).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,6 +186,41 @@ fn finish(name: &str, result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `basis token …`: the posting API's tokens, as `/apitoken` makes them.
+async fn token(config: &Config, plugins: &[Arc<dyn Plugin>], command: TokenCommand) -> anyhow::Result<()> {
+    let registry = Registry::build(plugins)?;
+    if !registry.plugins.contains(&basis_api::NAME) {
+        anyhow::bail!("this bot is built without the posting API");
+    }
+    let storage = prepare_storage_with(config, &registry).await?;
+    let result = async {
+        match command {
+            TokenCommand::Create { name, topics, regions, owner } => {
+                let catalog = TopicCatalog::from_stored(&storage.topics().await?);
+                let owner = owner.or(config.owners.first().copied()).unwrap_or(0);
+                let token = basis_api::cli::create(&storage, &catalog, &name, &topics, &regions, owner)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("token `{name}` (shown once; only its hash is kept):");
+                println!("{token}");
+            }
+            TokenCommand::Revoke { name } => {
+                basis_api::cli::revoke(&storage, &name).await.map_err(anyhow::Error::msg)?;
+                println!("token `{name}` revoked");
+            }
+            TokenCommand::List => {
+                for line in basis_api::cli::list(&storage).await.map_err(anyhow::Error::msg)? {
+                    println!("{line}");
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    storage.close().await;
+    result
 }
 
 /// `basis stats`: the table of `/stats` as an owner sees it (every topic).

@@ -1,4 +1,5 @@
-//! `union-local`: Basis with every default plugin, plus the local's own.
+//! `union-local`: Basis with every default plugin and the posting API, plus
+//! the local's own.
 //! It takes the same `BASIS_*` environment and subcommands as `basis`.
 
 use std::process::ExitCode;
@@ -16,7 +17,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let api = match basis_api::PostingApi::load(std::path::Path::new(&file)) {
+        Ok(api) => api,
+        Err(error) => {
+            eprintln!("union-local: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let mut plugins = DefaultPlugins::default().into_plugins();
+    plugins.push(std::sync::Arc::new(api) as std::sync::Arc<dyn Plugin>);
     plugins.push(std::sync::Arc::new(UnionLocal { settings }) as std::sync::Arc<dyn Plugin>);
     basis::cli::main("union-local", plugins).await
 }
