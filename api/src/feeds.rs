@@ -108,7 +108,8 @@ impl Feeds {
     }
 
     /// Polls every feed that is due now (by Basis's clock), and returns
-    /// when that round is done. Without a running bot it returns at once.
+    /// when that round is done; a bot that is starting does it once its
+    /// poller runs. Once the bot has stopped it returns at once.
     pub async fn poll_now(&self) {
         let (done, wait) = oneshot::channel();
         if self.asks.send(done).is_ok() {
@@ -142,14 +143,14 @@ impl Feeds {
                 return;
             }
         };
-        let poller = Poller {
+        let mut poller = Poller {
             basis,
             client,
             settings: self.settings.clone(),
             metrics: self.metrics.clone(),
             failing: HashMap::new(),
+            due: HashMap::new(),
         };
-        let mut poller = poller;
         tracing::info!(feeds = feeds.len(), "polling feeds");
         loop {
             let mut answered = Vec::new();
@@ -203,6 +204,9 @@ struct Poller {
     metrics: FeedMetrics,
     /// Feeds known to be failing: a log line only when this changes.
     failing: HashMap<String, bool>,
+    /// When each feed is due, as last read: the database is asked again
+    /// only then, not every second.
+    due: HashMap<String, i64>,
 }
 
 /// What one request brought.
@@ -229,7 +233,19 @@ impl Poller {
         let storage = self.basis.storage().clone();
         let now = self.basis.now();
         let every = feed.every.as_millis() as i64;
-        let Some(state) = store::claim_poll(&storage, &feed.url, now, now + every).await? else { return Ok(()) };
+        match self.due.get(&feed.name) {
+            Some(due) if *due > now => return Ok(()),
+            Some(_) => {}
+            None => store::ensure_feed(&storage, &feed.url).await?,
+        }
+        let state = match store::claim_poll(&storage, &feed.url, now, now + every).await? {
+            Ok(state) => state,
+            Err(due) => {
+                self.due.insert(feed.name.clone(), due);
+                return Ok(());
+            }
+        };
+        self.due.insert(feed.name.clone(), now + every);
         let fetched = self.fetch(feed, &state).await;
         let outcome = match fetched {
             Ok(Fetched::NotModified) => {
@@ -267,14 +283,9 @@ impl Poller {
         let failures = before + 1;
         let wait = backoff(feed.every, failures);
         let now = self.basis.now();
-        store::poll_failed(
-            self.basis.storage(),
-            &feed.url,
-            failures,
-            now + wait.as_millis() as i64,
-            &error.to_string(),
-        )
-        .await?;
+        let due = now + wait.as_millis() as i64;
+        store::poll_failed(self.basis.storage(), &feed.url, failures, due, &error.to_string()).await?;
+        self.due.insert(feed.name.clone(), due);
         self.metrics.up.with_label_values(&[&feed.name]).set(0);
         self.metrics.failures.with_label_values(&[&feed.name]).set(failures);
         if self.failing.insert(feed.name.clone(), true) != Some(true) {

@@ -245,21 +245,26 @@ pub struct FeedState {
     pub failures: i64,
 }
 
-/// Takes the feed's next poll if it is due: every instance looks, one
-/// polls. Returns its state when this instance is to poll it.
-pub async fn claim_poll(storage: &Storage, url: &str, now: i64, next: i64) -> StoreResult<Option<FeedState>> {
-    let ensure = "INSERT INTO api_feeds (url) VALUES ($1) ON CONFLICT DO NOTHING";
-    on!(storage, |p| sqlx::query(ensure).bind(url).execute(p).await.map(drop)).map_err(db)?;
+/// Makes sure the feed has a row of state (due at once when new).
+pub async fn ensure_feed(storage: &Storage, url: &str) -> StoreResult<()> {
+    let sql = "INSERT INTO api_feeds (url) VALUES ($1) ON CONFLICT DO NOTHING";
+    on!(storage, |p| sqlx::query(sql).bind(url).execute(p).await.map(drop)).map_err(db)
+}
+
+/// Takes the feed's next poll if it is due, moving its due time to
+/// `next`: every instance looks, one polls. `Ok` with its state when this
+/// instance is to poll it; `Err` with the time it is due otherwise.
+pub async fn claim_poll(storage: &Storage, url: &str, now: i64, next: i64) -> StoreResult<Result<FeedState, i64>> {
     let take = "UPDATE api_feeds SET next_poll_at = $3 WHERE url = $1 AND next_poll_at <= $2 \
                 RETURNING primed, etag, last_modified, failures";
     let row: Option<(i64, Option<String>, Option<String>, i64)> =
         on!(storage, |p| sqlx::query_as(take).bind(url).bind(now).bind(next).fetch_optional(p).await).map_err(db)?;
-    Ok(row.map(|(primed, etag, last_modified, failures)| FeedState {
-        primed: primed != 0,
-        etag,
-        last_modified,
-        failures,
-    }))
+    if let Some((primed, etag, last_modified, failures)) = row {
+        return Ok(Ok(FeedState { primed: primed != 0, etag, last_modified, failures }));
+    }
+    let due = "SELECT next_poll_at FROM api_feeds WHERE url = $1";
+    let at: i64 = on!(storage, |p| sqlx::query_scalar(due).bind(url).fetch_one(p).await).map_err(db)?;
+    Ok(Err(at))
 }
 
 /// A poll that got an answer: validators kept, failures forgotten.
