@@ -29,6 +29,7 @@ use basis_handlers::{Audience, Declaration, Extensions, Locale, Migrations, Plug
 
 pub use feeds::Feeds;
 pub use http::ApiDoc;
+pub use migrations::TABLES;
 pub use settings::{FeedConfig, Mode, Settings};
 
 /// The plugin's name: it names its migrations table.
@@ -70,6 +71,7 @@ impl Plugin for PostingApi {
         app.texts(Locale::De, include_str!("../locales/de/api.ftl"))
             .texts(Locale::En, include_str!("../locales/en/api.ftl"))
             .migrations(Migrations { sqlite: migrations::SQLITE, postgres: migrations::POSTGRES })
+            .tables(migrations::TABLES)
             .command(
                 Declaration::new("apitoken", "api-cmd-apitoken")
                     .usage("api-cmd-apitoken-usage")

@@ -4,6 +4,9 @@
 
 use basis_storage::MigrationStep;
 
+/// The tables, parents first (for `basis export`).
+pub const TABLES: &[&str] = &["api_tokens", "api_broadcasts", "api_feeds", "api_feed_entries"];
+
 /// SQLite.
 pub const SQLITE: &[MigrationStep] = &[MigrationStep {
     version: 1,

@@ -156,7 +156,10 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
             return finish(name, qr(&config, &topic, campaign.as_deref(), &out, bot_username.as_deref()).await);
         }
         Command::Backup { file } => return finish(name, crate::maintenance::backup(&config, &file).await),
-        Command::Export { to } => return finish(name, crate::maintenance::export(&config, &to).await),
+        Command::Export { to } => {
+            let exported = async { crate::maintenance::export(&config, &Registry::build(&plugins)?, &to).await };
+            return finish(name, exported.await);
+        }
         Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
         Command::Token(command) => return finish(name, token(&config, &plugins, command).await),
     };

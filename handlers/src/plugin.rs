@@ -137,6 +137,7 @@ pub struct Extensions {
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
     collectors: Vec<Collector>,
+    tables: Vec<&'static str>,
     errors: Vec<PluginError>,
 }
 
@@ -258,6 +259,14 @@ impl Extensions {
         self
     }
 
+    /// The plugin's tables, parents before children: `basis export` copies
+    /// them with Basis's own (and refuses a database with tables no one
+    /// named).
+    pub fn tables(&mut self, tables: &'static [&'static str]) -> &mut Self {
+        self.tables.extend_from_slice(tables);
+        self
+    }
+
     /// Metrics served on `/metrics` beside Basis's own: names should start
     /// with `basis_` and the plugin's name, and labels stay a bounded set.
     pub fn metrics(&mut self, collector: Collector) -> &mut Self {
@@ -293,6 +302,8 @@ pub struct Registry {
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
     collectors: Vec<Collector>,
+    /// The plugins' tables, parents first (for `basis export`).
+    pub tables: Vec<&'static str>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -319,6 +330,7 @@ impl Registry {
             routes: Vec::new(),
             tasks: Vec::new(),
             collectors: Vec::new(),
+            tables: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -353,6 +365,7 @@ impl Registry {
             routes: ext.routes,
             tasks: ext.tasks,
             collectors: ext.collectors,
+            tables: ext.tables,
             plugins: names,
         })
     }

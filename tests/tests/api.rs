@@ -826,3 +826,28 @@ async fn the_logs_of_a_run_hold_no_api_token() {
         }
     }
 }
+
+#[tokio::test]
+async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
+    let Some(target) = TestDatabase::postgres().await else { return };
+    let source = TestDatabase::sqlite().await;
+    let plugins: Vec<Arc<dyn Plugin>> = vec![Arc::new(PostingApi::new(Settings::default()))];
+    let registry = basis_handlers::Registry::build(&plugins).unwrap();
+    assert_eq!(registry.tables, basis_api::TABLES);
+    for storage in [&source.storage, &target.storage] {
+        for (plugin, m) in &registry.migrations {
+            storage.migrate_plugin(plugin, m.sqlite, m.postgres).await.unwrap();
+        }
+    }
+    let scope = basis_api::tokens::Scope { topics: vec!["strikes".into()], regions: Vec::new() };
+    let token = basis_api::tokens::create(&source.storage, "cms", &scope, OWNER, OWNER, 1).await.unwrap().unwrap();
+    assert!(basis_api::store::see_entry(&source.storage, "https://example.org/rss", "e1", 1).await.unwrap());
+
+    let counts = source.storage.export_with(&target.storage, &registry.tables, |_| {}).await.expect("export");
+    assert!(counts.contains(&("api_tokens", 1)) && counts.contains(&("api_feed_entries", 1)), "{counts:?}");
+    let moved = basis_api::tokens::authenticate(&target.storage, &token, 2).await.unwrap();
+    assert_eq!(moved.map(|t| t.name).as_deref(), Some("cms"), "the token works on the new database");
+    assert!(!basis_api::store::see_entry(&target.storage, "https://example.org/rss", "e1", 3).await.unwrap());
+    // A second token continues the copied ids.
+    basis_api::tokens::create(&target.storage, "blog", &scope, OWNER, OWNER, 4).await.unwrap().unwrap();
+}
