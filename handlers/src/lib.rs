@@ -8,6 +8,7 @@ pub mod callback;
 mod channels;
 pub mod command;
 mod corrections;
+mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod flood;
@@ -43,9 +44,12 @@ pub use domain::{DomainEvent, Notice};
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
-pub use plugin::{Basis, Call, Extensions, Migrations, Plugin, PluginError, PluginGroup, Press, Registry};
+pub use plugin::{
+    Basis, Call, Extensions, Input, Migrations, PersonalData, Plugin, PluginError, PluginGroup, Press, Registry,
+};
 pub use plugins::DefaultPlugins;
-pub use registry::{Audience, Declaration, Place};
+pub use registry::{Args, Audience, Declaration, Id, Place, Refusal, Required};
+pub use roles::Role;
 pub use topics::{TopicCatalog, TopicKey};
 
 /// Errors a handler reports to the dispatcher's error handler (which logs
@@ -58,13 +62,21 @@ pub enum HandlerError {
     /// A Bot API request failed (after the outbound path's retries).
     #[error("Telegram request failed")]
     Telegram(#[from] teloxide::RequestError),
+    /// A step in front of the handler failed (loading the chat, the gate's
+    /// role lookup); it is shared by the tree's branches.
+    #[error(transparent)]
+    Earlier(Arc<HandlerError>),
 }
 
 impl HandlerError {
     /// A send the outbound path dropped: Telegram's limits left no room for
     /// it within its deadline (the scheduler counts and logs those).
     pub fn is_dropped_send(&self) -> bool {
-        matches!(self, HandlerError::Telegram(error) if basis_outbound::is_dropped(error))
+        match self {
+            HandlerError::Telegram(error) => basis_outbound::is_dropped(error),
+            HandlerError::Earlier(error) => error.is_dropped_send(),
+            HandlerError::Storage(_) => false,
+        }
     }
 }
 
@@ -145,7 +157,7 @@ pub fn schema(registry: &Registry) -> teloxide::dispatching::UpdateHandler<Handl
     for branch in registry.branches() {
         tree = tree.branch(branch.clone());
     }
-    tree.branch(Update::filter_message().endpoint(member::on_message))
+    tree.branch(dispatch::messages(registry))
         .branch(Update::filter_callback_query().endpoint(buttons::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))
 }

@@ -544,18 +544,11 @@ pub(crate) async fn compose(
 
 /// A message that is not a command, in an organizer's private chat: the
 /// content of a guided draft or the time of a scheduled one. `false` when no
-/// draft waits for input (the member answer applies).
-pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerError> {
+/// draft waits for it (the next reader, or the hint, applies).
+pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<bool, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    // Members' chatter costs one lookup: drafts are looked for only once
-    // the rights are known (checked again, they may be gone since the draft
-    // began).
-    let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
-    if crate::events::input(scene, msg, from, &role).await? {
-        return Ok(true);
-    }
     let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
     // Album parts arrive one by one: remember them, and answer the first.
     if let Some(group) = msg.media_group_id()
@@ -564,16 +557,12 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     {
         return Ok(true);
     }
-    let Some(draft) = awaiting else {
-        // An organizer's message on its own: say how it becomes a post.
-        scene.say(t!(ctx.texts, locale, "organizer-input-hint")).await?;
-        return Ok(true);
-    };
+    let Some(draft) = awaiting else { return Ok(false) };
     if draft.author_id != user_id(from) {
         return Ok(false);
     }
     if !role.covers(&draft.topic_keys()) {
-        scene.say(out_of_scope(scene, &role)).await?;
+        scene.say(out_of_scope(scene, role)).await?;
         return Ok(true);
     }
     match draft.status {

@@ -165,10 +165,19 @@ impl From<basis_storage::StorageError> for ApiError {
 
 impl From<basis_handlers::HandlerError> for ApiError {
     fn from(error: basis_handlers::HandlerError) -> Self {
-        match error {
-            basis_handlers::HandlerError::Storage(error) => error.into(),
-            basis_handlers::HandlerError::Telegram(error) => telegram(&error),
+        handler(&error)
+    }
+}
+
+fn handler(error: &basis_handlers::HandlerError) -> ApiError {
+    use basis_handlers::HandlerError;
+    match error {
+        HandlerError::Storage(error) => {
+            tracing::error!(error = %chain(error), "the posting API could not use the database");
+            ApiError::Internal
         }
+        HandlerError::Telegram(error) => telegram(error),
+        HandlerError::Earlier(error) => handler(error),
     }
 }
 
