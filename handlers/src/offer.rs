@@ -132,7 +132,7 @@ pub async fn report_status(
     total: i64,
     of: Option<i64>,
 ) -> HandlerResult {
-    let status = reports::queued_job(&basis.ctx.texts, locale, Job::of(content), id, total, of);
+    let status = reports::queued_job(&basis.ctx.texts, locale, Job::of(content.kind()), id, total, of);
     let message = basis.bot.send_message(ChatId(chat), status).await?;
     basis.ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
     Ok(())

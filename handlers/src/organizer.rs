@@ -152,8 +152,7 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
     let Some(earlier) = parse_broadcast_id(id) else {
         return scene.say(t!(ctx.texts, locale, "followup-usage")).await;
     };
-    let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy"))
-    else {
+    let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| b.kind.has_text()) else {
         return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
@@ -670,7 +669,7 @@ pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Resul
     let ctx = &scene.ctx;
     let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
     ctx.wake.notify_one();
-    report_status(scene, reports::Job::of(&new.content), id, total, new.ref_broadcast_id).await?;
+    report_status(scene, reports::Job::of(new.content.kind()), id, total, new.ref_broadcast_id).await?;
     Ok((id, total))
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use basis_core::{AuditAction, Locale, RsvpAnswer, TopicKey};
+pub use basis_core::{AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RsvpAnswer, TopicKey};
 pub use channels::ChannelLink;
 pub use error::StorageError;
 pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};

@@ -5,7 +5,9 @@
 
 use basis_handlers::offer::{self, NO_AUTHOR};
 use basis_handlers::{Basis, Locale};
-use basis_storage::{AuditAction, Content, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT};
+use basis_storage::{
+    AuditAction, BroadcastKind, Content, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT,
+};
 use teloxide::payloads::SendPhotoSetters;
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
@@ -369,7 +371,9 @@ pub async fn edit(basis: &Basis, token: &Token, id: i64, text: String) -> Result
         return Err(ApiError::Conflict("the broadcast was retracted"));
     }
     let broadcast = storage.broadcast(target).await?.ok_or(ApiError::Internal)?;
-    if !matches!(broadcast.kind.as_str(), "text" | "copy") || broadcast.text.as_deref().is_none_or(str::is_empty) {
+    if !matches!(broadcast.kind, BroadcastKind::Text | BroadcastKind::Copy)
+        || broadcast.text.as_deref().is_none_or(str::is_empty)
+    {
         return Err(ApiError::NotText(id));
     }
     let (correction, copies) = correct(basis, token, &broadcast, Content::Edit(text)).await?;

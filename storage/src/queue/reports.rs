@@ -2,6 +2,7 @@
 //! crash cannot lose it and two instances cannot both send it.
 
 use super::*;
+use basis_core::DeliveryStatus;
 
 /// Counts of a broadcast's deliveries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl Storage {
 
     /// How far a broadcast's deliveries are.
     pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
-        let counts: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
+        let counts: Vec<(DeliveryStatus, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
             "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
         )
         .bind(broadcast_id)
@@ -64,15 +65,15 @@ impl Storage {
         let mut progress = Progress::default();
         for (status, n) in counts {
             progress.total += n;
-            match status.as_str() {
-                "sent" => progress.sent = n,
-                "failed" => progress.failed = n,
-                "blocked" => progress.blocked = n,
-                "sending" => {
+            match status {
+                DeliveryStatus::Sent => progress.sent = n,
+                DeliveryStatus::Failed => progress.failed = n,
+                DeliveryStatus::Blocked => progress.blocked = n,
+                DeliveryStatus::Sending => {
                     progress.leased = n;
                     progress.remaining += n;
                 }
-                _ => progress.remaining += n,
+                DeliveryStatus::Pending => progress.remaining += n,
             }
         }
         if progress.failed > 0 {
