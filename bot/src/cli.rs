@@ -69,6 +69,7 @@ enum Command {
     },
     /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
     /// database and a page on 127.0.0.1 to play members and an organizer.
+    #[cfg(feature = "sandbox")]
     Sandbox(crate::sandbox::Args),
 }
 
@@ -109,6 +110,7 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
         }
         Command::Backup { file } => return finish(name, crate::maintenance::backup(&config, &file).await),
         Command::Export { to } => return finish(name, crate::maintenance::export(&config, &to).await),
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
     };
     match result {
