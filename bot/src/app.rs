@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "testing")]
+use basis_handlers::Probe;
 use basis_handlers::{
-    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Probe, Registry, Texts,
+    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Registry, Texts,
     TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
@@ -111,7 +113,9 @@ impl App {
 pub struct Hooks {
     /// The time now (tests set it).
     pub clock: Option<Clock>,
-    /// Called with every update before it is handled (tests make handlers fail).
+    /// Called with every update before it is handled (tests make handlers
+    /// fail); only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub probe: Option<Probe>,
     /// How long one getUpdates call may wait (default 10 s); shutdown waits
     /// for the call in flight.
@@ -194,6 +198,7 @@ impl Application {
             topics: TopicCatalog::from_stored(&stored),
             organisation: config.organisation.clone(),
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
+            #[cfg(feature = "testing")]
             probe: hooks.probe,
             owners: config.owners.clone(),
             wake: Arc::default(),

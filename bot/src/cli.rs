@@ -72,6 +72,7 @@ enum Command {
     Token(TokenCommand),
     /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
     /// database and a page on 127.0.0.1 to play members and an organizer.
+    #[cfg(feature = "sandbox")]
     Sandbox(crate::sandbox::Args),
 }
 
@@ -160,6 +161,7 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
             let exported = async { crate::maintenance::export(&config, &Registry::build(&plugins)?, &to).await };
             return finish(name, exported.await);
         }
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
         Command::Token(command) => return finish(name, token(&config, &plugins, command).await),
     };

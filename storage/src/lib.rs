@@ -21,6 +21,7 @@ mod organizers;
 mod plugins;
 mod privacy;
 mod queue;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod stats;
 #[cfg(feature = "testing")]
