@@ -150,6 +150,11 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited(secs) => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
+            // The rest of the body is not read: the connection cannot carry
+            // another request, and the client must know not to reuse it.
+            ApiError::TooLarge(_) => {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             _ => {}
         }
         response
