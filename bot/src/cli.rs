@@ -121,8 +121,21 @@ pub fn config_file() -> PathBuf {
     std::env::var_os("BASIS_CONFIG").map_or_else(|| "basis.toml".into(), PathBuf::from)
 }
 
+/// Everything the `basis` binary is: Basis's features
+/// ([`crate::DefaultPlugins`]) and the posting API with its feeds
+/// (`basis_api::PostingApi`), whose settings are the `[api]` section and
+/// the `[[feeds]]` of the configuration file ([`config_file`]). A bot built
+/// on Basis starts from these and adds its own.
+pub fn default_plugins() -> Result<Vec<std::sync::Arc<dyn crate::Plugin>>, String> {
+    use crate::PluginGroup;
+    let api = basis_api::PostingApi::load(&config_file())?;
+    let mut plugins = crate::DefaultPlugins::default().into_plugins();
+    plugins.push(std::sync::Arc::new(api));
+    Ok(plugins)
+}
+
 /// Parses the command line and does what it says, as the binary `name`
-/// with `plugins` (`basis` is [`crate::DefaultPlugins`] and nothing else).
+/// with `plugins` (`basis` is [`default_plugins`] and nothing else).
 pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
     let plugins: Vec<Arc<dyn Plugin>> = plugins.into_plugins();
     let matches = Cli::command().name(name).bin_name(name).get_matches();

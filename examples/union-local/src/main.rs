@@ -4,28 +4,25 @@
 
 use std::process::ExitCode;
 
-use basis::{DefaultPlugins, Plugin, PluginGroup};
+use basis::Plugin;
 use union_local::{Settings, UnionLocal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let file = std::env::var_os("BASIS_CONFIG").unwrap_or_else(|| "basis.toml".into());
-    let settings = match Settings::load(std::path::Path::new(&file)) {
+    let settings = match Settings::load(&basis::cli::config_file()) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("union-local: {error}");
             return ExitCode::from(2);
         }
     };
-    let api = match basis_api::PostingApi::load(std::path::Path::new(&file)) {
-        Ok(api) => api,
+    let mut plugins = match basis::cli::default_plugins() {
+        Ok(plugins) => plugins,
         Err(error) => {
             eprintln!("union-local: {error}");
             return ExitCode::from(2);
         }
     };
-    let mut plugins = DefaultPlugins::default().into_plugins();
-    plugins.push(std::sync::Arc::new(api) as std::sync::Arc<dyn Plugin>);
     plugins.push(std::sync::Arc::new(UnionLocal { settings }) as std::sync::Arc<dyn Plugin>);
     basis::cli::main("union-local", plugins).await
 }
