@@ -10,6 +10,7 @@ pub mod http;
 mod ledger;
 pub mod maintenance;
 pub mod metrics;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod telemetry;
 

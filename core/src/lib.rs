@@ -8,12 +8,13 @@
 
 #![warn(missing_docs)]
 
+pub mod report;
 mod states;
 mod text_enum;
 
 pub use states::{
-    AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, InboxCopy, RelayDirection, RelayStatus,
-    RsvpAnswer,
+    AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
+    EventStep, InboxCopy, RelayDirection, RelayStatus, RsvpAnswer,
 };
 
 /// The languages Basis speaks; German is the default.

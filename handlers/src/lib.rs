@@ -19,6 +19,7 @@ mod keyboards;
 mod member;
 mod membership;
 mod menu;
+pub mod offer;
 mod organizer;
 pub mod pictures;
 pub mod plugin;
@@ -87,8 +88,9 @@ pub type HandlerResult = Result<(), HandlerError>;
 /// Milliseconds since the Unix epoch; injected so tests control time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// Called with every update before it is handled. Production passes none;
-/// tests use it to make a handler fail on purpose.
+/// Called with every update before it is handled. Tests use it to make a
+/// handler fail on purpose; production builds do not have it.
+#[cfg(feature = "testing")]
 pub type Probe = Arc<dyn Fn(&Update) + Send + Sync>;
 
 /// What every handler needs, given to the dispatcher once.
@@ -104,6 +106,7 @@ pub struct Context {
     /// The time now (tests set it).
     pub clock: Clock,
     /// Tests only: called with every update before it is handled.
+    #[cfg(feature = "testing")]
     pub probe: Option<Probe>,
     /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
     pub owners: Vec<i64>,

@@ -86,6 +86,9 @@ pub type RoutesFn = Arc<dyn Fn(Basis) -> axum::Router + Send + Sync>;
 /// A plugin's background work: runs from start until the token is cancelled.
 pub type TaskFn = Arc<dyn Fn(Basis, CancellationToken) -> BoxFuture<'static, ()> + Send + Sync>;
 
+/// A plugin's Prometheus metrics, served on `/metrics` with Basis's own.
+pub type Collector = Arc<dyn prometheus::core::Collector>;
+
 /// Puts one piece of shared state into the dispatcher's dependencies.
 type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
 
@@ -146,6 +149,8 @@ pub struct Extensions {
     tasks: Vec<(&'static str, TaskFn)>,
     data: Vec<DataFn>,
     forget: Vec<ForgetFn>,
+    collectors: Vec<Collector>,
+    tables: Vec<&'static str>,
     errors: Vec<PluginError>,
 }
 
@@ -313,6 +318,21 @@ impl Extensions {
         self
     }
 
+    /// The plugin's tables, parents before children: `basis export` copies
+    /// them with Basis's own (and refuses a database with tables no one
+    /// named).
+    pub fn tables(&mut self, tables: &'static [&'static str]) -> &mut Self {
+        self.tables.extend_from_slice(tables);
+        self
+    }
+
+    /// Metrics served on `/metrics` beside Basis's own: names should start
+    /// with `basis_` and the plugin's name, and labels stay a bounded set.
+    pub fn metrics(&mut self, collector: Collector) -> &mut Self {
+        self.collectors.push(collector);
+        self
+    }
+
     /// What the plugin keeps about a chat, for `/mydata` (its part of the
     /// JSON document) and `/privacy` (one line). `None` when it keeps
     /// nothing about that chat.
@@ -367,6 +387,9 @@ pub struct Registry {
     tasks: Vec<(&'static str, TaskFn)>,
     data: Vec<DataFn>,
     forget: Vec<ForgetFn>,
+    collectors: Vec<Collector>,
+    /// The plugins' tables, parents first (for `basis export`).
+    pub tables: Vec<&'static str>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -395,6 +418,8 @@ impl Registry {
             tasks: Vec::new(),
             data: Vec::new(),
             forget: Vec::new(),
+            collectors: Vec::new(),
+            tables: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -431,6 +456,8 @@ impl Registry {
             tasks: ext.tasks,
             data: ext.data,
             forget: ext.forget,
+            collectors: ext.collectors,
+            tables: ext.tables,
             plugins: names,
         })
     }
@@ -484,6 +511,11 @@ impl Registry {
     /// The plugins' HTTP routes, merged, for the connected bot.
     pub fn router(&self, basis: &Basis) -> axum::Router {
         self.routes.iter().fold(axum::Router::new(), |router, (_, routes)| router.merge(routes(basis.clone())))
+    }
+
+    /// The plugins' metrics, for `/metrics`.
+    pub fn collectors(&self) -> &[Collector] {
+        &self.collectors
     }
 
     /// Starts the plugins' background work; each task ends when `stop` is

@@ -121,7 +121,7 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
                 "event": r.event_id,
                 "title": r.title,
                 "starts_at": iso(r.starts_at),
-                "answer": r.answer,
+                "answer": r.answer.as_str(),
                 "answered_at": iso(r.at),
             })
         })
@@ -132,9 +132,9 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
         .map(|d| {
             json!({
                 "broadcast": d.broadcast_id,
-                "kind": d.kind,
+                "kind": d.kind.as_str(),
                 "broadcast_at": iso(d.broadcast_at),
-                "status": d.status,
+                "status": d.status.as_str(),
                 "updated_at": iso(d.updated_at),
                 "message_id": d.message_id,
                 "error": d.error,

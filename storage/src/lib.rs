@@ -22,6 +22,7 @@ mod organizers;
 mod plugins;
 mod privacy;
 mod queue;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod stats;
 #[cfg(feature = "testing")]
@@ -35,7 +36,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use basis_core::{AuditAction, Locale, RsvpAnswer, TopicKey};
+pub use basis_core::{AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RsvpAnswer, TopicKey};
 pub use basis_core::{InboxCopy, RelayDirection, RelayStatus};
 pub use channels::ChannelLink;
 pub use error::StorageError;

@@ -128,6 +128,7 @@ impl Plugin for UnionLocal {
         app.texts(Locale::De, include_str!("../locales/de/union-local.ftl"))
             .texts(Locale::En, include_str!("../locales/en/union-local.ftl"))
             .migrations(Migrations { sqlite: SQLITE, postgres: POSTGRES })
+            .tables(&["union_local_welcomed", "union_local_pickets"])
             .state(self.settings.clone())
             .command(Declaration::new("strikepay", "union-cmd-strikepay").aliases(&["streikgeld"]), strike_pay)
             .command(
