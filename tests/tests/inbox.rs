@@ -838,3 +838,39 @@ async fn a_scoped_inbox_leaves_a_members_conversation_to_the_organizers_of_their
         app.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_inbox_needs_the_bot_as_an_admin_and_ends_where_it_began() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| c.owners = vec![OWNER]).await;
+        let olga = app.fake.user(OWNER, "Olga", Some("de"));
+        let plain = Member { user: olga.clone(), chat: app.fake.supergroup(-100_901, "Ohne Rechte") };
+        let forum = Member { user: olga.clone(), chat: app.fake.forum(GROUP, "Forum") };
+        let answer = app.ask(&plain, "/inbox").await.text.unwrap_or_default();
+        assert!(answer.starts_with("Dafür muss ich in dieser Gruppe Admin sein."), "{engine:?}: {answer}");
+        app.fake.make_bot_admin(GROUP, AdminRights::default());
+        let answer = app.ask(&forum, "/inbox").await.text.unwrap_or_default();
+        assert!(answer.starts_with("In einer Gruppe mit Themen muss ich Themen verwalten dürfen"), "{answer}");
+        assert_eq!(app.storage().inbox().await.unwrap(), None, "{engine:?}: no inbox yet");
+
+        // With the right, the forum becomes the inbox; members are heard.
+        app.fake.make_bot_admin(GROUP, AdminRights::topic_manager());
+        let answer = app.ask(&forum, "/inbox").await.text.unwrap_or_default();
+        assert!(answer.starts_with("📥"), "{engine:?}: {answer}");
+        let anna = app.member(1_010, Some("de"));
+        let told = app.ask(&anna, "Hallo").await.text.unwrap_or_default();
+        assert!(told.starts_with("📨"), "{engine:?}: {told}");
+
+        // Only the inbox ends it; then members get the hint again.
+        let elsewhere = app.ask(&plain, "/inbox off").await.text.unwrap_or_default();
+        assert_eq!(elsewhere, "Diese Gruppe ist nicht die Inbox.", "{engine:?}");
+        let ended = app.ask(&forum, "/inbox off").await.text.unwrap_or_default();
+        assert!(ended.starts_with("📭 Die Inbox ist beendet"), "{engine:?}: {ended}");
+        let hint = app.ask(&anna, "Hallo?").await.text.unwrap_or_default();
+        assert!(hint.starts_with("Ich verstehe nur Befehle."), "{engine:?}: {hint}");
+        let usage = app.ask(&forum, "/inbox vielleicht").await.text.unwrap_or_default();
+        assert_eq!(usage, "So geht es: /inbox [off]", "{engine:?}");
+        app.stop().await.unwrap();
+    }
+}
