@@ -619,6 +619,13 @@ impl Basis {
         self.ctx.now()
     }
 
+    /// Whether this instance leads (in polling mode only the leader polls
+    /// and sends): work that counts against the bot's one budget and must
+    /// happen once waits for it ([`crate::Leading::until_leading`]).
+    pub fn leading(&self) -> &crate::Leading {
+        &self.ctx.leading
+    }
+
     /// A plugin's shared state, added with [`Extensions::state`].
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.ctx.registry.state::<T>()
