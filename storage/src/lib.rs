@@ -1,6 +1,6 @@
 #![warn(missing_docs)]
-//! Basis storage: members, topics and subscriptions on SQLite (the embedded
-//! default) or PostgreSQL (several instances sharing one database).
+//! Basis storage: members, topics, regions and subscriptions on SQLite (the
+//! embedded default) or PostgreSQL (several instances sharing one database).
 //!
 //! Every query is written once in SQL that both engines accept (`$1`
 //! placeholders work in SQLite too) and runs through `on_pool!`, which
@@ -21,6 +21,7 @@ mod organizers;
 mod plugins;
 mod privacy;
 mod queue;
+mod regions;
 mod sandbox;
 mod stats;
 #[cfg(feature = "testing")]
@@ -34,7 +35,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use basis_core::{AuditAction, Locale, RsvpAnswer, TopicKey};
+pub use basis_core::{AuditAction, Locale, RegionKey, RsvpAnswer, TopicKey};
 pub use channels::ChannelLink;
 pub use error::StorageError;
 pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};
@@ -49,6 +50,7 @@ pub use queue::{
     Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL,
     PRIORITY_URGENT, Progress, Settlement,
 };
+pub use regions::{ChatRegion, Region, RegionSeed, RegionText};
 /// The database driver, for plugins' own queries (the same version Basis uses).
 pub use sqlx;
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};

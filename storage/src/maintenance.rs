@@ -33,6 +33,10 @@ pub const TABLES: &[&str] = &[
     "rsvps",
     "event_reminders",
     "album_parts",
+    "regions",
+    "region_texts",
+    "chat_regions",
+    "broadcast_regions",
 ];
 
 /// Rows deleted per statement when purging: SQLite has one writer, and

@@ -5,7 +5,8 @@
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
     ChannelLink, ChatKind, Claimed, Content, DraftState, MaintenanceError, NewBroadcast, NewDraft, Outcome,
-    PRIORITY_NORMAL, PRIORITY_URGENT, Settlement, Storage, TABLES, TopicSeed, TopicText,
+    PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionText, Settlement, Storage, TABLES, TopicSeed,
+    TopicText,
 };
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -159,6 +160,13 @@ async fn fill_every_table(s: &Storage) {
     }
     s.ensure_chat(-100, ChatKind::Group, "de", 5).await.unwrap();
     s.subscribe(-100, "energy", 5).await.unwrap();
+    let region = |key: &str, parent: Option<&str>| RegionSeed {
+        key: RegionKey::parse(key).unwrap(),
+        parent: parent.and_then(RegionKey::parse),
+        texts: vec![RegionText { locale: "de".into(), name: format!("Bezirk {key}") }],
+    };
+    s.seed_regions(&[region("niedersachsen", None), region("wolfsburg", Some("niedersachsen"))], 6).await.unwrap();
+    s.set_region(-100, &RegionKey::parse("wolfsburg").unwrap(), 7).await.unwrap();
     delivered(s, "strikes", 50_000).await;
     s.create_broadcast(&post(&["energy"], PRIORITY_URGENT), 60_000).await.unwrap();
     let draft = NewDraft {
@@ -197,6 +205,7 @@ async fn fill_by_hand(url: &str) {
         "INSERT INTO rsvps (event_id, chat_id, answer, at) SELECT id, 5, 'yes', 89000 FROM events",
         "INSERT INTO event_reminders (event_id, minutes_before, due_at, status) SELECT id, 60, 86400, 'pending' FROM events",
         "INSERT INTO album_parts (chat_id, media_group_id, message_id, at) VALUES (1, '13579', 77, 88000)",
+        "INSERT INTO broadcast_regions (broadcast_id, region_key) SELECT MAX(id), 'wolfsburg' FROM broadcasts",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
