@@ -50,7 +50,7 @@ pub use queue::{
     Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL,
     PRIORITY_URGENT, Progress, Settlement,
 };
-pub use regions::{ChatRegion, Region, RegionSeed, RegionText};
+pub use regions::{ChatRegion, Region, RegionAudience, RegionSeed, RegionTarget, RegionText};
 /// The database driver, for plugins' own queries (the same version Basis uses).
 pub use sqlx;
 pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};

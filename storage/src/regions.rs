@@ -1,15 +1,39 @@
 //! Regions: where members are, as they declare it themselves. Like topics,
 //! regions are configuration (seeded on every start, retired rather than
-//! deleted), and a region may lie below another (Land → Bezirk → Betrieb).
-//! A chat chooses at most one; its choice is kept, hidden, when its region
-//! is retired, and goes with the chat.
+//! deleted); a chat chooses at most one; a post may be targeted at regions,
+//! and then reaches only the followers of its topics who are in one of them
+//! or in a region below one of them.
+//!
+//! A target is fixed when the post is queued: the regions named and every
+//! current region below them are written as rows of `broadcast_regions`,
+//! and the fan-out joins them with the members' regions in its one
+//! `INSERT … SELECT` (see `queue`). Retired regions are left out of that
+//! expansion: like a retired topic, a retired region receives no posts,
+//! though its members keep their choice.
 
 use std::collections::BTreeMap;
 
 use crate::topics::SeedReport;
-use crate::{Result, Storage, on_pool};
+use crate::{Result, Storage, StorageError, on_pool};
 
 use basis_core::RegionKey;
+
+/// The regions named in the comma-separated parameter `$n` and every
+/// current region below them, as the recursive CTE `below(key)`. Keys may
+/// hold `_`, which `LIKE` reads as a wildcard: it is escaped, so `vw_werk`
+/// never matches a target of `vw-werk`.
+macro_rules! below {
+    ($n:literal) => {
+        concat!(
+            "below(key) AS (SELECT key FROM regions WHERE NOT retired \
+             AND (',' || ",
+            $n,
+            " || ',') LIKE ('%,' || REPLACE(key, '_', '\\_') || ',%') ESCAPE '\\' \
+             UNION SELECT r.key FROM regions r JOIN below b ON r.parent = b.key WHERE NOT r.retired)"
+        )
+    };
+}
+pub(crate) use below;
 
 /// A region's name in one language.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +71,57 @@ pub struct Region {
     pub texts: Vec<RegionText>,
 }
 
+/// Whom of the followers of a post's topics it reaches.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RegionTarget {
+    /// Every follower, with a region or without: an untargeted post.
+    #[default]
+    Everywhere,
+    /// Followers in one of these regions or in a region below one of them.
+    /// Members without a region are not among them. At least one region:
+    /// an empty list is refused ([`StorageError::NoRegions`]), never read
+    /// as everywhere.
+    Within(Vec<RegionKey>),
+}
+
+impl RegionTarget {
+    /// The target as stored in a `regions` column: `''` for everywhere,
+    /// otherwise the named keys, comma-separated. A column that is not
+    /// empty but names no key reads as a target that reaches nobody.
+    pub fn from_stored(stored: &str) -> RegionTarget {
+        if stored.trim().is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(RegionKey::split(stored)) }
+    }
+
+    /// The text of a `regions` column (see [`from_stored`](Self::from_stored)).
+    pub fn stored(&self) -> String {
+        match self {
+            RegionTarget::Everywhere => String::new(),
+            RegionTarget::Within(keys) => RegionKey::join(keys),
+        }
+    }
+
+    /// The regions named; none for everywhere.
+    pub fn keys(&self) -> &[RegionKey] {
+        match self {
+            RegionTarget::Everywhere => &[],
+            RegionTarget::Within(keys) => keys,
+        }
+    }
+
+    /// Whether only members in some regions are reached.
+    pub fn is_targeted(&self) -> bool {
+        matches!(self, RegionTarget::Within(_))
+    }
+
+    /// The stored text, refusing a target that names no region.
+    pub(crate) fn checked(&self) -> Result<String> {
+        match self {
+            RegionTarget::Within(keys) if keys.is_empty() => Err(StorageError::NoRegions),
+            target => Ok(target.stored()),
+        }
+    }
+}
+
 /// A chat's choice of region.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ChatRegion {
@@ -54,6 +129,15 @@ pub struct ChatRegion {
     pub region_key: RegionKey,
     /// When it was chosen (Unix ms).
     pub chosen_at: i64,
+}
+
+/// Followers of a post's topics in one region, for the preview.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RegionAudience {
+    /// The region the members chose (one of those reached).
+    pub region_key: RegionKey,
+    /// Active chats there following any of the topics.
+    pub chats: i64,
 }
 
 impl Storage {
@@ -186,5 +270,48 @@ impl Storage {
     /// The chat's region, if it chose one (see [`chat_region`](Self::chat_region)).
     pub async fn region_of(&self, chat_id: i64) -> Result<Option<RegionKey>> {
         Ok(self.chat_region(chat_id).await?.map(|r| r.region_key))
+    }
+
+    /// The regions a broadcast reaches, as fixed when it was queued (those
+    /// named and every region below them), in key order; empty for a
+    /// broadcast that was not targeted.
+    pub async fn broadcast_regions(&self, broadcast_id: i64) -> Result<Vec<RegionKey>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RegionKey>(
+            "SELECT region_key FROM broadcast_regions WHERE broadcast_id = $1 ORDER BY region_key"
+        )
+        .bind(broadcast_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The current regions `named` and every current region below them, in
+    /// key order: whom a target of `named` reaches, were it queued now.
+    pub async fn regions_below(&self, named: &[RegionKey]) -> Result<Vec<RegionKey>> {
+        let sql = concat!("WITH RECURSIVE ", below!("$1"), " SELECT key FROM below ORDER BY key");
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RegionKey>(sql)
+            .bind(RegionKey::join(named))
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// The audience of a post to `topics` within `named` regions, per
+    /// region the members chose: active chats following any of the topics,
+    /// each counted once (a chat has one region, so the figures add up to
+    /// the post's audience). Regions nobody there follows are left out.
+    pub async fn audience_by_region(&self, topics: &[String], named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
+        let sql = concat!(
+            "WITH RECURSIVE ",
+            below!("$2"),
+            " SELECT r.region_key, COUNT(*) AS chats FROM below b \
+             JOIN chat_regions r ON r.region_key = b.key JOIN chats c ON c.id = r.chat_id \
+             WHERE c.status = 'active' AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = r.chat_id \
+               AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
+             GROUP BY r.region_key ORDER BY r.region_key"
+        );
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, RegionAudience>(sql)
+            .bind(topics.join(","))
+            .bind(RegionKey::join(named))
+            .fetch_all(p)
+            .await)?)
     }
 }

@@ -5,8 +5,8 @@
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
     ChannelLink, ChatKind, Claimed, Content, DraftState, MaintenanceError, NewBroadcast, NewDraft, Outcome,
-    PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionText, Settlement, Storage, TABLES, TopicSeed,
-    TopicText,
+    PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionTarget, RegionText, Settlement, Storage, TABLES,
+    TopicSeed, TopicText,
 };
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -169,6 +169,8 @@ async fn fill_every_table(s: &Storage) {
     s.set_region(-100, &RegionKey::parse("wolfsburg").unwrap(), 7).await.unwrap();
     delivered(s, "strikes", 50_000).await;
     s.create_broadcast(&post(&["energy"], PRIORITY_URGENT), 60_000).await.unwrap();
+    let local = RegionTarget::Within(vec![RegionKey::parse("niedersachsen").unwrap()]);
+    s.create_broadcast_to(&post(&["energy"], PRIORITY_NORMAL), &local, 61_000).await.unwrap();
     let draft = NewDraft {
         author_id: 1,
         chat_id: 1,
@@ -205,7 +207,6 @@ async fn fill_by_hand(url: &str) {
         "INSERT INTO rsvps (event_id, chat_id, answer, at) SELECT id, 5, 'yes', 89000 FROM events",
         "INSERT INTO event_reminders (event_id, minutes_before, due_at, status) SELECT id, 60, 86400, 'pending' FROM events",
         "INSERT INTO album_parts (chat_id, media_group_id, message_id, at) VALUES (1, '13579', 77, 88000)",
-        "INSERT INTO broadcast_regions (broadcast_id, region_key) SELECT MAX(id), 'wolfsburg' FROM broadcasts",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }

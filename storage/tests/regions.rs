@@ -1,14 +1,22 @@
-//! Regions on every engine: configured regions are seeded and retired like
-//! topics, members choose where they are, and a region goes with its chat.
+//! Regions on every engine: members choose where they are, a post targeted
+//! at regions reaches exactly the followers there (and below), the target
+//! is fixed when it is queued, and a region goes with its chat.
+
+use std::collections::BTreeMap;
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
-    ChatKind, Content, NewBroadcast, Outcome, PRIORITY_NORMAL, RegionKey, RegionSeed, RegionText, Settlement, Storage,
+    ChannelLink, ChatKind, Content, DraftState, Event, EventNote, EventStatus, NewBroadcast, NewDraft, Outcome,
+    PRIORITY_NORMAL, RegionKey, RegionSeed, RegionTarget, RegionText, RsvpAnswer, Settlement, Storage, StorageError,
     TopicSeed, TopicText,
 };
 
 fn key(k: &str) -> RegionKey {
     RegionKey::parse(k).unwrap()
+}
+
+fn within(keys: &[&str]) -> RegionTarget {
+    RegionTarget::Within(keys.iter().map(|k| key(k)).collect())
 }
 
 fn region(k: &str, parent: Option<&str>, de: &str) -> RegionSeed {
@@ -51,6 +59,326 @@ async fn member(s: &Storage, id: i64, topics: &[&str], region: Option<&str>) {
     }
 }
 
+fn post(topics: &[&str]) -> NewBroadcast {
+    NewBroadcast {
+        author_id: 1,
+        content: Content::Text("Warnstreik morgen".into()),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        priority: PRIORITY_NORMAL,
+        report_chat_id: Some(1),
+        report_locale: "de".into(),
+        ref_broadcast_id: None,
+    }
+}
+
+/// Sends everything queued (as Telegram would accept it, message id
+/// `chat × 10`) and returns, per broadcast, the chats it went to with the
+/// message each copy replied to, edited or deleted.
+async fn deliver_all(s: &Storage, now: i64) -> BTreeMap<i64, BTreeMap<i64, Option<i64>>> {
+    let claimed = s.claim(10_000, now, 60_000).await.unwrap();
+    let settlements: Vec<Settlement> = claimed
+        .iter()
+        .map(|c| Settlement {
+            broadcast_id: c.broadcast_id,
+            chat_id: c.chat_id,
+            lease_token: c.lease_token,
+            outcome: Outcome::Sent { message_id: c.chat_id * 10 },
+        })
+        .collect();
+    s.settle(&settlements, now).await.unwrap();
+    let mut reached: BTreeMap<i64, BTreeMap<i64, Option<i64>>> = BTreeMap::new();
+    for c in claimed {
+        let previous = reached.entry(c.broadcast_id).or_default().insert(c.chat_id, c.ref_message_id);
+        assert!(previous.is_none(), "chat {} got broadcast {} twice", c.chat_id, c.broadcast_id);
+    }
+    reached
+}
+
+/// The chats broadcast `id` went to, in order.
+async fn reached_by(s: &Storage, id: i64, now: i64) -> Vec<i64> {
+    deliver_all(s, now).await.remove(&id).unwrap_or_default().into_keys().collect()
+}
+
+#[tokio::test]
+async fn a_targeted_post_reaches_exactly_the_followers_in_its_region_once() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes", "energy"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("wolfsburg")).await;
+        member(s, 3, &["energy"], Some("wolfsburg")).await;
+        member(s, 4, &["strikes"], Some("kassel")).await;
+        member(s, 5, &["strikes"], None).await;
+        // A Wolfsburg member who follows nothing posted to.
+        s.ensure_chat(6, ChatKind::Private, "de", 0).await.unwrap();
+        s.set_region(6, &key("wolfsburg"), 0).await.unwrap();
+
+        let (id, total) =
+            s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
+        assert_eq!(total, 3, "{engine:?}");
+        assert_eq!(reached_by(s, id, 11).await, [1, 2, 3], "{engine:?}: each Wolfsburg follower once, nobody else");
+        let broadcast = s.broadcast(id).await.unwrap().unwrap();
+        assert_eq!(broadcast.region_target(), within(&["wolfsburg"]));
+        assert_eq!(s.broadcast_regions(id).await.unwrap(), [key("vw-werk"), key("wolfsburg")]);
+
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg", "kassel"]), 12).await.unwrap();
+        assert_eq!(reached_by(s, id, 13).await, [1, 2, 4], "{engine:?}: two regions named");
+    }
+}
+
+#[tokio::test]
+async fn an_untargeted_post_reaches_everyone_and_a_targeted_one_nobody_without_a_region() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("kassel")).await;
+        member(s, 3, &["strikes"], None).await;
+
+        let (id, total) = s.create_broadcast(&post(&["strikes"]), 10).await.unwrap();
+        assert_eq!((total, reached_by(s, id, 11).await), (3, vec![1, 2, 3]), "{engine:?}");
+        assert_eq!(s.broadcast(id).await.unwrap().unwrap().region_target(), RegionTarget::Everywhere);
+        assert!(s.broadcast_regions(id).await.unwrap().is_empty());
+
+        let every_region = within(&["niedersachsen", "hessen"]);
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &every_region, 12).await.unwrap();
+        assert_eq!(reached_by(s, id, 13).await, [1, 2], "{engine:?}: member 3 chose no region");
+    }
+}
+
+#[tokio::test]
+async fn a_post_to_a_parent_reaches_the_regions_below_it() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("niedersachsen")).await;
+        member(s, 2, &["strikes"], Some("wolfsburg")).await;
+        member(s, 3, &["strikes"], Some("vw-werk")).await;
+        member(s, 4, &["strikes"], Some("hessen")).await;
+        member(s, 5, &["strikes"], Some("kassel")).await;
+
+        let (land, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["niedersachsen"]), 10).await.unwrap();
+        assert_eq!(reached_by(s, land, 11).await, [1, 2, 3], "{engine:?}: the Land and both levels below");
+        let (town, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 12).await.unwrap();
+        assert_eq!(reached_by(s, town, 13).await, [2, 3], "{engine:?}: not the Land above");
+        let (plant, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["vw-werk"]), 14).await.unwrap();
+        assert_eq!(reached_by(s, plant, 15).await, [3]);
+        let below: Vec<_> = s.regions_below(&[key("hessen")]).await.unwrap();
+        assert_eq!(below, [key("hessen"), key("kassel")]);
+    }
+}
+
+#[tokio::test]
+async fn the_preview_counts_the_audience_per_region() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes", "energy"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("vw-werk")).await;
+        member(s, 3, &["strikes"], Some("vw-werk")).await;
+        member(s, 4, &["energy"], Some("vw-werk")).await;
+        member(s, 5, &["strikes"], Some("kassel")).await;
+        member(s, 6, &["strikes"], None).await;
+
+        let counts = s.audience_by_region(&["strikes".into(), "energy".into()], &[key("wolfsburg")]).await.unwrap();
+        let counts: Vec<(&str, i64)> = counts.iter().map(|c| (c.region_key.as_str(), c.chats)).collect();
+        assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", db.engine());
+        let (_, total) =
+            s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
+        assert_eq!(total, 4, "the figures add up to what is queued");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_target_is_refused_and_never_read_as_everyone() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], None).await;
+        let refused = s.create_broadcast_to(&post(&["strikes"]), &RegionTarget::Within(vec![]), 10).await;
+        assert!(matches!(refused, Err(StorageError::NoRegions)), "{refused:?}");
+        assert!(s.claim(10, 11, 60_000).await.unwrap().is_empty(), "nothing was queued");
+        // A region that is unknown (or retired) by the time the post is
+        // queued reaches nobody rather than everybody.
+        let (_, total) = s.create_broadcast_to(&post(&["strikes"]), &within(&["atlantis"]), 12).await.unwrap();
+        assert_eq!(total, 0);
+    }
+}
+
+#[tokio::test]
+async fn keys_with_underscores_do_not_match_other_keys() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        seeded(s).await;
+        let plants = [region("vw_werk", None, "VW (alt)"), region("vw-werk", None, "VW")];
+        s.seed_regions(&plants, 1).await.unwrap();
+        member(s, 1, &["strikes"], Some("vw_werk")).await;
+        member(s, 2, &["strikes"], Some("vw-werk")).await;
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["vw-werk"]), 10).await.unwrap();
+        assert_eq!(reached_by(s, id, 11).await, [2], "{:?}: `_` is no wildcard", db.engine());
+    }
+}
+
+#[tokio::test]
+async fn channels_are_not_regional_and_get_untargeted_posts_only() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("wolfsburg")).await;
+        let channel = ChannelLink {
+            chat_id: -1001,
+            thread_id: 0,
+            topic_key: "strikes".into(),
+            title: "Streik-Kanal".into(),
+            linked_by: 1,
+            linked_at: 0,
+        };
+        s.link_channel(&channel).await.unwrap();
+        let (national, _) = s.create_broadcast(&post(&["strikes"]), 10).await.unwrap();
+        assert_eq!(reached_by(s, national, 11).await, [-1001, 1]);
+        let (local, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 12).await.unwrap();
+        assert_eq!(reached_by(s, local, 13).await, [1], "{:?}", db.engine());
+    }
+}
+
+#[tokio::test]
+async fn follow_ups_edits_and_retractions_reach_the_audience_of_the_targeted_post() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("vw-werk")).await;
+        member(s, 3, &["strikes"], Some("kassel")).await;
+        member(s, 4, &["strikes"], None).await;
+        let (first, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 10).await.unwrap();
+        assert_eq!(reached_by(s, first, 11).await, [1, 2]);
+        // Afterwards a member arrives in Wolfsburg and one moves to Kassel.
+        member(s, 5, &["strikes"], Some("wolfsburg")).await;
+        assert!(s.set_region(2, &key("kassel"), 12).await.unwrap());
+
+        let follow_up = NewBroadcast { ref_broadcast_id: Some(first), ..post(&["strikes"]) };
+        let (id, _) = s.create_broadcast(&follow_up, 13).await.unwrap();
+        let replies = deliver_all(s, 14).await.remove(&id).unwrap_or_default();
+        let expected = BTreeMap::from([(1, Some(10)), (5, None)]);
+        assert_eq!(replies, expected, "{engine:?}: Wolfsburg now, threaded under each own copy");
+        assert_eq!(s.broadcast(id).await.unwrap().unwrap().region_target(), within(&["wolfsburg"]));
+        assert_eq!(s.broadcast_regions(id).await.unwrap(), s.broadcast_regions(first).await.unwrap());
+
+        // Corrections reach every copy of the post, also of the member who
+        // moved away, and nobody else.
+        let edit =
+            NewBroadcast { ref_broadcast_id: Some(first), content: Content::Edit("Neu".into()), ..post(&["strikes"]) };
+        let (id, _) = s.create_broadcast(&edit, 15).await.unwrap();
+        let edited = deliver_all(s, 16).await.remove(&id).unwrap_or_default();
+        assert_eq!(edited, BTreeMap::from([(1, Some(10)), (2, Some(20))]), "{engine:?}");
+        let retract =
+            NewBroadcast { ref_broadcast_id: Some(first), content: Content::Delete { parts: 1 }, ..post(&["strikes"]) };
+        let (id, _) = s.create_broadcast(&retract, 17).await.unwrap();
+        assert_eq!(reached_by(s, id, 18).await, [1, 2], "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_draft_keeps_its_regions_until_it_is_queued_and_a_follow_up_takes_the_posts() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("kassel")).await;
+        let draft = |follow_up_of| NewDraft {
+            author_id: 9,
+            chat_id: 9,
+            content: Content::Text("Streik".into()),
+            topics: vec!["strikes".into()],
+            follow_up_of,
+        };
+        let id = s.create_draft_to(&draft(None), &within(&["kassel"]), DraftState::Open, 10).await.unwrap();
+        assert_eq!(s.draft(id).await.unwrap().unwrap().region_target(), within(&["kassel"]));
+        let (broadcast, total) = s.queue_draft(id, DraftState::Open, None, None, 11).await.unwrap().unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(reached_by(s, broadcast, 12).await, [2], "{engine:?}");
+
+        // The guided /post: regions chosen with the topics, then fixed.
+        let guided = s.create_draft(&draft(None), DraftState::Compose, 13).await.unwrap();
+        assert!(s.set_draft_regions(guided, &within(&["niedersachsen"])).await.unwrap());
+        assert!(s.move_draft(guided, DraftState::Compose, DraftState::Content).await.unwrap());
+        assert!(s.fill_draft(guided, &Content::Text("Streik".into())).await.unwrap());
+        assert!(!s.set_draft_regions(guided, &RegionTarget::Everywhere).await.unwrap(), "open: fixed");
+        let (broadcast, _) = s.queue_draft(guided, DraftState::Open, None, None, 14).await.unwrap().unwrap();
+        assert_eq!(reached_by(s, broadcast, 15).await, [1], "{engine:?}");
+
+        // A follow-up's draft shows, and reaches, the regions of its post.
+        let follow_up = s.create_draft(&draft(Some(broadcast)), DraftState::Open, 16).await.unwrap();
+        assert_eq!(s.draft(follow_up).await.unwrap().unwrap().region_target(), within(&["niedersachsen"]));
+        assert!(!s.set_draft_regions(follow_up, &within(&["kassel"])).await.unwrap());
+        let (id, _) = s.queue_draft(follow_up, DraftState::Open, None, None, 17).await.unwrap().unwrap();
+        assert_eq!(reached_by(s, id, 18).await, [1], "{engine:?}");
+    }
+}
+
+fn event(author: i64) -> Event {
+    Event {
+        id: 0,
+        author_id: author,
+        chat_id: author,
+        title: "Kundgebung vor Tor 3".into(),
+        starts_at: 10_000_000,
+        ends_at: None,
+        place: "Werkstraße 1".into(),
+        latitude: None,
+        longitude: None,
+        topics: "strikes".into(),
+        note: String::new(),
+        reminders: "60".into(),
+        status: EventStatus::Draft,
+        step: None,
+        invitation_id: None,
+        sequence: 0,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+#[tokio::test]
+async fn an_assembly_in_a_region_invites_and_reminds_only_the_members_there() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("vw-werk")).await;
+        member(s, 3, &["strikes"], Some("kassel")).await;
+        member(s, 4, &["strikes"], None).await;
+        let id = s.create_event(&event(9), 0).await.unwrap();
+        assert_eq!(s.event_regions(id).await.unwrap(), RegionTarget::Everywhere);
+        assert!(s.set_event_regions(id, &within(&["wolfsburg"]), 1).await.unwrap());
+        assert_eq!(s.event_regions(id).await.unwrap(), within(&["wolfsburg"]));
+        let (invitation, _) = s.send_event(id, PRIORITY_NORMAL, "de", 2).await.unwrap().unwrap();
+        assert_eq!(reached_by(s, invitation, 3).await, [1, 2], "{engine:?}");
+        assert!(!s.set_event_regions(id, &RegionTarget::Everywhere, 4).await.unwrap(), "sent: fixed");
+
+        // Member 3 answers through a forged button; 2 has moved away since.
+        for chat in [1, 2, 3] {
+            s.set_rsvp(id, chat, RsvpAnswer::Yes, 5).await.unwrap();
+        }
+        assert!(s.set_region(2, &key("kassel"), 6).await.unwrap());
+        let sent = s.event(id).await.unwrap().unwrap();
+        let (reminder, _) = s.send_reminder(&sent, 60, 7).await.unwrap().unwrap();
+        let reminded = deliver_all(s, 8).await.remove(&reminder).unwrap_or_default();
+        assert_eq!(reminded, BTreeMap::from([(1, Some(10)), (2, Some(20))]), "{engine:?}: invited, not forged");
+
+        let notices = s.notify_invited(&sent, EventNote::Change, 9, 9, "de", 9).await.unwrap().unwrap();
+        let reached = deliver_all(s, 10).await;
+        let notified: Vec<i64> = reached[&notices.0.0].keys().copied().collect();
+        assert_eq!(notified, [1, 2], "{engine:?}: everyone invited, no one else");
+    }
+}
+
 #[tokio::test]
 async fn members_choose_one_region_and_only_a_current_one() {
     for db in TestDatabase::every_engine().await {
@@ -77,7 +405,7 @@ async fn members_choose_one_region_and_only_a_current_one() {
 }
 
 #[tokio::test]
-async fn a_retired_region_keeps_its_members_choice_hidden() {
+async fn a_retired_region_keeps_its_members_choice_hidden_and_is_reached_by_no_post() {
     for db in TestDatabase::every_engine().await {
         let engine = db.engine();
         let s = &db.storage;
@@ -97,9 +425,15 @@ async fn a_retired_region_keeps_its_members_choice_hidden() {
         assert_eq!(s.region_of(1).await.unwrap(), Some(key("wolfsburg")), "{engine:?}: the choice is kept");
         s.ensure_chat(3, ChatKind::Private, "de", 5).await.unwrap();
         assert!(!s.set_region(3, &key("wolfsburg"), 5).await.unwrap(), "nobody new chooses it");
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["niedersachsen"]), 6).await.unwrap();
+        assert_eq!(reached_by(s, id, 7).await, [2], "{engine:?}: like a retired topic, it receives nothing");
+        let (id, _) = s.create_broadcast(&post(&["strikes"]), 8).await.unwrap();
+        assert_eq!(reached_by(s, id, 9).await, [1, 2], "untargeted posts still reach its members");
+
         let back = s.seed_regions(&tree(), 10).await.unwrap();
         assert_eq!(back.added, Vec::<String>::new());
-        assert!(s.set_region(3, &key("wolfsburg"), 11).await.unwrap(), "{engine:?}: back in the file, back in use");
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 11).await.unwrap();
+        assert_eq!(reached_by(s, id, 12).await, [1], "{engine:?}: back in the file, back in use");
     }
 }
 
@@ -117,6 +451,7 @@ async fn seeding_names_regions_per_language_and_follows_a_new_parent() {
         assert_eq!((kassel.parent, kassel.position), (Some(key("niedersachsen")), 4), "{:?}", db.engine());
         let names: Vec<(&str, &str)> = kassel.texts.iter().map(|t| (t.locale.as_str(), t.name.as_str())).collect();
         assert_eq!(names, [("de", "Kassel"), ("en", "Cassel")]);
+        assert_eq!(s.regions_below(&[key("niedersachsen")]).await.unwrap().len(), 4);
     }
 }
 
@@ -139,16 +474,7 @@ async fn the_region_goes_with_the_chat_and_moves_with_a_group() {
         s.ensure_chat(-42, ChatKind::Group, "de", 0).await.unwrap();
         s.subscribe(-42, "strikes", 0).await.unwrap();
         s.set_region(-42, &key("kassel"), 0).await.unwrap();
-        let strike = NewBroadcast {
-            author_id: 1,
-            content: Content::Text("Warnstreik".into()),
-            topics: vec!["strikes".into()],
-            priority: PRIORITY_NORMAL,
-            report_chat_id: None,
-            report_locale: "de".into(),
-            ref_broadcast_id: None,
-        };
-        let (id, _) = s.create_broadcast(&strike, 6).await.unwrap();
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["kassel"]), 6).await.unwrap();
         let claimed = s.claim(10, 7, 60_000).await.unwrap();
         let moved = Settlement {
             broadcast_id: id,
