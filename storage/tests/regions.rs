@@ -1,6 +1,7 @@
 //! Regions on every engine: members choose where they are, a post targeted
 //! at regions reaches exactly the followers there (and below), the target
-//! is fixed when it is queued, and a region goes with its chat.
+//! is fixed when it is queued, scopes carry regions, and a region goes with
+//! its chat.
 
 use std::collections::BTreeMap;
 
@@ -452,6 +453,31 @@ async fn seeding_names_regions_per_language_and_follows_a_new_parent() {
         let names: Vec<(&str, &str)> = kassel.texts.iter().map(|t| (t.locale.as_str(), t.name.as_str())).collect();
         assert_eq!(names, [("de", "Kassel"), ("en", "Cassel")]);
         assert_eq!(s.regions_below(&[key("niedersachsen")]).await.unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn organizer_scopes_carry_regions() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        s.create_invite_within("local", "strikes", &[key("kassel")], 1, 10, 1_000).await.unwrap();
+        s.create_invite("national", "", 1, 10, 1_000).await.unwrap();
+        s.redeem_invite("local", 7, "Kim", 20).await.unwrap();
+        s.redeem_invite("national", 8, "Ali", 20).await.unwrap();
+        let local = s.organizer(7).await.unwrap().unwrap();
+        assert_eq!((local.scope(), local.region_scope()), (Some(vec!["strikes"]), Some(vec![key("kassel")])));
+        let national = s.organizer(8).await.unwrap().unwrap();
+        assert_eq!((national.scope(), national.region_scope()), (None, None), "{engine:?}");
+        assert_eq!(s.organizers().await.unwrap()[0].regions, "kassel");
+        let details: Vec<String> = s.audit_entries(10).await.unwrap().into_iter().map(|e| e.detail).collect();
+        assert!(details.contains(&"strikes @kassel".to_owned()), "{details:?}");
+        assert!(details.contains(&"strikes @kassel (invited by 1)".to_owned()), "{details:?}");
+        // A new invitation replaces the scope, regions included.
+        s.create_invite("wider", "strikes", 1, 30, 1_000).await.unwrap();
+        s.redeem_invite("wider", 7, "Kim", 40).await.unwrap();
+        assert_eq!(s.organizer(7).await.unwrap().unwrap().region_scope(), None, "{engine:?}");
     }
 }
 
