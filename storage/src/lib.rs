@@ -53,7 +53,10 @@ pub use queue::{
 pub use regions::{ChatRegion, Region, RegionAudience, RegionSeed, RegionTarget, RegionText};
 /// The database driver, for plugins' own queries (the same version Basis uses).
 pub use sqlx;
-pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
+pub use stats::{
+    BroadcastStats, DAY_MS, DailySeries, LinkJoins, RegionBreakdown, RegionStats, TopicRegionStats, TopicStats,
+    day_start, link_source,
+};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
 /// A storage result; the error is a `StorageError` unless named.

@@ -513,3 +513,54 @@ async fn the_region_goes_with_the_chat_and_moves_with_a_group() {
         assert_eq!(s.region_of(-42).await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn statistics_count_subscribers_per_region_and_per_topic_and_region() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        member(s, 1, &["strikes", "energy"], Some("wolfsburg")).await;
+        member(s, 2, &["strikes"], Some("wolfsburg")).await;
+        member(s, 3, &["energy"], Some("kassel")).await;
+        member(s, 4, &["strikes"], None).await;
+        member(s, 5, &[], Some("kassel")).await;
+        member(s, 6, &["strikes"], Some("kassel")).await;
+        s.set_status(6, basis_storage::ChatStatus::Blocked, 1).await.unwrap();
+
+        let stats = s.region_stats().await.unwrap();
+        let per_region: Vec<(&str, bool, i64)> =
+            stats.regions.iter().map(|r| (r.region_key.as_str(), r.retired, r.subscribers)).collect();
+        assert_eq!(
+            per_region,
+            [
+                ("niedersachsen", false, 0),
+                ("wolfsburg", false, 2),
+                ("vw-werk", false, 0),
+                ("hessen", false, 0),
+                ("kassel", false, 1)
+            ],
+            "{engine:?}: active followers of some topic only"
+        );
+        assert_eq!(stats.without_region, 1);
+
+        let pairs = s.topic_region_stats().await.unwrap();
+        let pairs: Vec<(&str, Option<&str>, i64)> = pairs
+            .iter()
+            .map(|p| (p.topic_key.as_str(), p.region_key.as_ref().map(RegionKey::as_str), p.subscribers))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("energy", Some("kassel"), 1),
+                ("energy", Some("wolfsburg"), 1),
+                ("strikes", Some("wolfsburg"), 2),
+                ("strikes", None, 1)
+            ],
+            "{engine:?}"
+        );
+        let (_, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 2).await.unwrap();
+        let recent = s.recent_broadcasts(1).await.unwrap();
+        assert_eq!(recent[0].regions, "wolfsburg");
+    }
+}
