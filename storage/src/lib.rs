@@ -39,6 +39,7 @@ pub use basis_core::{AuditAction, Locale, RegionKey, RsvpAnswer, TopicKey};
 pub use channels::ChannelLink;
 pub use error::StorageError;
 pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};
+pub use joins::Joined;
 pub use leader::Leadership;
 pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};

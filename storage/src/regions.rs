@@ -140,6 +140,12 @@ pub struct RegionAudience {
     pub chats: i64,
 }
 
+/// A chat's region as set only when it has none; the same statement for
+/// a choice through a deep link and for the batch of joins.
+pub(crate) const PLACE_IF_UNPLACED: &str = "INSERT INTO chat_regions (chat_id, region_key, chosen_at) \
+     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM regions WHERE key = $2 AND NOT retired) \
+     AND EXISTS (SELECT 1 FROM chats WHERE id = $1) ON CONFLICT (chat_id) DO NOTHING";
+
 impl Storage {
     /// Adds new regions, refreshes names, parents and order of known ones,
     /// and retires (never deletes) regions the configuration no longer
@@ -236,6 +242,22 @@ impl Storage {
                    ON CONFLICT (chat_id) DO UPDATE SET region_key = excluded.region_key, chosen_at = excluded.chosen_at \
                    WHERE chat_regions.region_key <> excluded.region_key";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(chat_id)
+            .bind(region)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Puts the chat in a current region only if it has chosen none yet:
+    /// what a deep link carrying a region does, so that scanning another
+    /// region's poster never overwrites a member's own choice. `false` when
+    /// nothing changed.
+    pub async fn set_region_if_unset(&self, chat_id: i64, region: &RegionKey, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let done = on_pool!(&self.pool, |p| sqlx::query(PLACE_IF_UNPLACED)
             .bind(chat_id)
             .bind(region)
             .bind(now)

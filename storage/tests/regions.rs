@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
-    ChannelLink, ChatKind, Content, DraftState, Event, EventNote, EventStatus, NewBroadcast, NewDraft, Outcome,
-    PRIORITY_NORMAL, RegionKey, RegionSeed, RegionTarget, RegionText, RsvpAnswer, Settlement, Storage, StorageError,
-    TopicSeed, TopicText,
+    ChannelLink, ChatKind, Content, DraftState, Event, EventNote, EventStatus, NewBroadcast, NewChat, NewDraft,
+    Outcome, PRIORITY_NORMAL, RegionKey, RegionSeed, RegionTarget, RegionText, RsvpAnswer, Settlement, Storage,
+    StorageError, TopicSeed, TopicText,
 };
 
 fn key(k: &str) -> RegionKey {
@@ -395,9 +395,11 @@ async fn members_choose_one_region_and_only_a_current_one() {
         assert!(s.set_region(1, &key("wolfsburg"), 4).await.unwrap(), "replaces");
         let chosen = s.chat_region(1).await.unwrap().unwrap();
         assert_eq!((chosen.region_key.as_str(), chosen.chosen_at), ("wolfsburg", 4));
+        assert!(!s.set_region_if_unset(1, &key("kassel"), 5).await.unwrap(), "a choice is kept");
         assert!(s.clear_region(1).await.unwrap());
         assert!(!s.clear_region(1).await.unwrap());
-        assert_eq!(s.region_of(1).await.unwrap(), None, "{engine:?}");
+        assert!(s.set_region_if_unset(1, &key("kassel"), 6).await.unwrap());
+        assert_eq!(s.region_of(1).await.unwrap(), Some(key("kassel")), "{engine:?}");
         // Groups choose as one chat.
         s.ensure_chat(-5, ChatKind::Group, "de", 7).await.unwrap();
         assert!(s.set_region(-5, &key("hessen"), 7).await.unwrap());
@@ -453,6 +455,42 @@ async fn seeding_names_regions_per_language_and_follows_a_new_parent() {
         let names: Vec<(&str, &str)> = kassel.texts.iter().map(|t| (t.locale.as_str(), t.name.as_str())).collect();
         assert_eq!(names, [("de", "Kassel"), ("en", "Cassel")]);
         assert_eq!(s.regions_below(&[key("niedersachsen")]).await.unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn a_deep_link_with_a_region_places_a_new_member_and_keeps_an_earlier_choice() {
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let s = &db.storage;
+        seeded(s).await;
+        let chat = |id| NewChat { id, kind: ChatKind::Private, locale: "de", privacy_version: 1 };
+        let joined = s.join_via_region(chat(1), "strikes", Some(&key("wolfsburg")), "link:", 10).await.unwrap();
+        assert_eq!((joined.topics, joined.region), (vec!["strikes".to_owned()], Some(key("wolfsburg"))), "{engine:?}");
+
+        member(s, 2, &[], Some("kassel")).await;
+        let joined = s.join_via_region(chat(2), "strikes", Some(&key("wolfsburg")), "link:", 11).await.unwrap();
+        assert_eq!(joined.region, Some(key("kassel")), "{engine:?}: the member's own choice stays");
+
+        // A crowd at the rally: joins written together, each with its answer.
+        let joins: Vec<_> = (100..140)
+            .map(|id| {
+                let region = (id % 2 == 0).then(|| key("vw-werk"));
+                async move { s.join_via_region(chat(id), "strikes", region.as_ref(), "link:", 12).await.unwrap() }
+            })
+            .collect();
+        let answers = futures::future::join_all(joins).await;
+        for (id, joined) in (100..140).zip(answers) {
+            assert_eq!(joined.topics, ["strikes"]);
+            assert_eq!(joined.region, (id % 2 == 0).then(|| key("vw-werk")), "{engine:?}: chat {id}");
+        }
+        let retired = s.join_via_region(chat(3), "strikes", Some(&key("atlantis")), "link:", 13).await.unwrap();
+        assert_eq!((retired.topics.len(), retired.region), (1, None), "an unknown region is left out");
+        let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 14).await.unwrap();
+        assert_eq!(
+            reached_by(s, id, 15).await,
+            [1, 100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138]
+        );
     }
 }
 
