@@ -22,6 +22,7 @@ pub mod pictures;
 pub mod plugin;
 pub mod plugins;
 mod privacy;
+pub mod regions;
 pub mod registry;
 pub mod reports;
 mod roles;
@@ -44,6 +45,7 @@ pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
 pub use plugin::{Basis, Call, Extensions, Migrations, Plugin, PluginError, PluginGroup, Press, Registry};
 pub use plugins::DefaultPlugins;
+pub use regions::{RegionCatalog, RegionKey};
 pub use registry::{Audience, Declaration, Place};
 pub use topics::{TopicCatalog, TopicKey};
 
