@@ -320,20 +320,41 @@ impl Storage {
     /// region the members chose: active chats following any of the topics,
     /// each counted once (a chat has one region, so the figures add up to
     /// the post's audience). Regions nobody there follows are left out.
+    /// Like the fan-out, it looks up the members of a few regions one by
+    /// one and scans the chats for many.
     pub async fn audience_by_region(&self, topics: &[String], named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
-        let sql = concat!(
+        let crowded = concat!(
+            "WITH RECURSIVE ",
+            below!("$1"),
+            " SELECT (SELECT COUNT(*) FROM below b CROSS JOIN chat_regions m WHERE m.region_key = b.key) * 10 \
+             > (SELECT COUNT(*) FROM subscriptions)"
+        );
+        let few = concat!(
             "WITH RECURSIVE ",
             below!("$2"),
-            " SELECT r.region_key, COUNT(*) AS chats FROM below b \
-             JOIN chat_regions r ON r.region_key = b.key JOIN chats c ON c.id = r.chat_id \
-             WHERE c.status = 'active' AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = r.chat_id \
+            " SELECT m.region_key, COUNT(*) AS chats FROM below b CROSS JOIN chat_regions m CROSS JOIN chats c \
+             WHERE m.region_key = b.key AND c.id = m.chat_id AND c.status = 'active' \
+             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = m.chat_id \
                AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
-             GROUP BY r.region_key ORDER BY r.region_key"
+             GROUP BY m.region_key ORDER BY m.region_key"
         );
-        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, RegionAudience>(sql)
-            .bind(topics.join(","))
-            .bind(RegionKey::join(named))
-            .fetch_all(p)
-            .await)?)
+        let many = concat!(
+            "WITH RECURSIVE ",
+            below!("$2"),
+            " SELECT m.region_key, COUNT(*) AS chats FROM chats c CROSS JOIN chat_regions m \
+             WHERE m.chat_id = c.id AND c.status = 'active' AND m.region_key IN (SELECT key FROM below) \
+             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = m.chat_id \
+               AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
+             GROUP BY m.region_key ORDER BY m.region_key"
+        );
+        let (topics, named) = (topics.join(","), RegionKey::join(named));
+        Ok(on_pool!(&self.pool, |p| {
+            let crowded = sqlx::query_scalar::<_, bool>(crowded).bind(&named).fetch_one(p).await?;
+            sqlx::query_as::<_, RegionAudience>(if crowded { many } else { few })
+                .bind(&topics)
+                .bind(&named)
+                .fetch_all(p)
+                .await
+        })?)
     }
 }

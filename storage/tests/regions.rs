@@ -45,8 +45,26 @@ async fn seeded(s: &Storage) {
         emoji: String::new(),
         texts: vec![TopicText { locale: "de".into(), name: k.into(), description: String::new() }],
     };
-    s.seed_topics(&[topic("energy"), topic("strikes")], 0).await.unwrap();
+    s.seed_topics(&[topic("energy"), topic("europe"), topic("strikes")], 0).await.unwrap();
     s.seed_regions(&tree(), 0).await.unwrap();
+}
+
+/// Every engine twice: alone, the members of a target are many of all
+/// subscriptions, and its fan-out scans them; among a crowd of others (who
+/// follow `europe` and chose no region) they are few, and its fan-out
+/// starts from them. Both must reach the same chats.
+async fn both_shapes() -> Vec<(TestDatabase, &'static str)> {
+    let mut all = Vec::new();
+    for shape in ["many", "few"] {
+        for db in TestDatabase::every_engine().await {
+            seeded(&db.storage).await;
+            if shape == "few" {
+                db.bulk_members(100_000, 100_999, "europe").await;
+            }
+            all.push((db, shape));
+        }
+    }
+    all
 }
 
 /// A member following `topics`, in `region` (or in none).
@@ -102,10 +120,9 @@ async fn reached_by(s: &Storage, id: i64, now: i64) -> Vec<i64> {
 
 #[tokio::test]
 async fn a_targeted_post_reaches_exactly_the_followers_in_its_region_once() {
-    for db in TestDatabase::every_engine().await {
-        let engine = db.engine();
+    for (db, shape) in both_shapes().await {
+        let engine = (db.engine(), shape);
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes", "energy"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("wolfsburg")).await;
         member(s, 3, &["energy"], Some("wolfsburg")).await;
@@ -130,10 +147,9 @@ async fn a_targeted_post_reaches_exactly_the_followers_in_its_region_once() {
 
 #[tokio::test]
 async fn an_untargeted_post_reaches_everyone_and_a_targeted_one_nobody_without_a_region() {
-    for db in TestDatabase::every_engine().await {
-        let engine = db.engine();
+    for (db, shape) in both_shapes().await {
+        let engine = (db.engine(), shape);
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("kassel")).await;
         member(s, 3, &["strikes"], None).await;
@@ -151,10 +167,9 @@ async fn an_untargeted_post_reaches_everyone_and_a_targeted_one_nobody_without_a
 
 #[tokio::test]
 async fn a_post_to_a_parent_reaches_the_regions_below_it() {
-    for db in TestDatabase::every_engine().await {
-        let engine = db.engine();
+    for (db, shape) in both_shapes().await {
+        let engine = (db.engine(), shape);
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes"], Some("niedersachsen")).await;
         member(s, 2, &["strikes"], Some("wolfsburg")).await;
         member(s, 3, &["strikes"], Some("vw-werk")).await;
@@ -174,9 +189,8 @@ async fn a_post_to_a_parent_reaches_the_regions_below_it() {
 
 #[tokio::test]
 async fn the_preview_counts_the_audience_per_region() {
-    for db in TestDatabase::every_engine().await {
+    for (db, shape) in both_shapes().await {
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes", "energy"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("vw-werk")).await;
         member(s, 3, &["strikes"], Some("vw-werk")).await;
@@ -186,7 +200,7 @@ async fn the_preview_counts_the_audience_per_region() {
 
         let counts = s.audience_by_region(&["strikes".into(), "energy".into()], &[key("wolfsburg")]).await.unwrap();
         let counts: Vec<(&str, i64)> = counts.iter().map(|c| (c.region_key.as_str(), c.chats)).collect();
-        assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", db.engine());
+        assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", (db.engine(), shape));
         let (_, total) =
             s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
         assert_eq!(total, 4, "the figures add up to what is queued");
@@ -211,15 +225,14 @@ async fn an_empty_target_is_refused_and_never_read_as_everyone() {
 
 #[tokio::test]
 async fn keys_with_underscores_do_not_match_other_keys() {
-    for db in TestDatabase::every_engine().await {
+    for (db, shape) in both_shapes().await {
         let s = &db.storage;
-        seeded(s).await;
         let plants = [region("vw_werk", None, "VW (alt)"), region("vw-werk", None, "VW")];
         s.seed_regions(&plants, 1).await.unwrap();
         member(s, 1, &["strikes"], Some("vw_werk")).await;
         member(s, 2, &["strikes"], Some("vw-werk")).await;
         let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["vw-werk"]), 10).await.unwrap();
-        assert_eq!(reached_by(s, id, 11).await, [2], "{:?}: `_` is no wildcard", db.engine());
+        assert_eq!(reached_by(s, id, 11).await, [2], "{:?}: `_` is no wildcard", (db.engine(), shape));
     }
 }
 
@@ -247,10 +260,9 @@ async fn channels_are_not_regional_and_get_untargeted_posts_only() {
 
 #[tokio::test]
 async fn follow_ups_edits_and_retractions_reach_the_audience_of_the_targeted_post() {
-    for db in TestDatabase::every_engine().await {
-        let engine = db.engine();
+    for (db, shape) in both_shapes().await {
+        let engine = (db.engine(), shape);
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("vw-werk")).await;
         member(s, 3, &["strikes"], Some("kassel")).await;
@@ -347,10 +359,9 @@ fn event(author: i64) -> Event {
 
 #[tokio::test]
 async fn an_assembly_in_a_region_invites_and_reminds_only_the_members_there() {
-    for db in TestDatabase::every_engine().await {
-        let engine = db.engine();
+    for (db, shape) in both_shapes().await {
+        let engine = (db.engine(), shape);
         let s = &db.storage;
-        seeded(s).await;
         member(s, 1, &["strikes"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("vw-werk")).await;
         member(s, 3, &["strikes"], Some("kassel")).await;

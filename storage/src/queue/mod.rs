@@ -3,11 +3,10 @@
 //! settle them with the lease's token, so a worker whose lease expired cannot
 //! change a row that another worker has claimed since (fencing).
 //!
-//! A post targeted at regions fans out in the same one statement, driven
-//! from its regions instead of from the subscriptions: the rows of
-//! `broadcast_regions` (fixed when it is queued), the members who chose
-//! those regions, their subscriptions to the topics. An untargeted post
-//! runs the statement it always ran.
+//! A post targeted at regions fans out in the same one statement, from
+//! the regions fixed for it in `broadcast_regions`: starting from their
+//! members when they are few, scanning the subscriptions when they are many
+//! (see `followers!`). An untargeted post runs the statement it always ran.
 
 use crate::regions::{RegionTarget, below};
 use crate::{Pool, Result, Storage, on_pool};
@@ -240,17 +239,26 @@ impl Broadcast {
     }
 }
 
-/// Where a fan-out finds its chats: every follower of the topics, or only
-/// the members of the broadcast's regions (`broadcast_regions` of `$1`) —
-/// then the statement starts from those few rows, not from all
-/// subscriptions. `s` is the subscription, `c` the chat.
+/// Where a fan-out finds its chats (`s` the subscription, `c` the chat):
+/// - `everywhere`: every follower of the topics, scanning the subscriptions
+///   in chat order (the statement of an untargeted post);
+/// - `few`: a target that holds few members starts from its regions
+///   (`broadcast_regions` of `$1`) and looks up each member there, which
+///   costs little per member and nothing for everyone else;
+/// - `many`: a target that holds many scans the subscriptions as an
+///   untargeted post does, keeping the chats in one of its regions: looked
+///   up one by one, a million members cost several times that scan.
+///
+/// `CROSS JOIN` fixes that order on SQLite; PostgreSQL plans it as a join.
 macro_rules! followers {
     (everywhere) => {
         "FROM subscriptions s JOIN chats c ON c.id = s.chat_id "
     };
-    (within) => {
-        "FROM broadcast_regions t JOIN chat_regions m ON m.region_key = t.region_key \
-         JOIN subscriptions s ON s.chat_id = m.chat_id JOIN chats c ON c.id = s.chat_id "
+    (few) => {
+        "FROM broadcast_regions t CROSS JOIN chat_regions m CROSS JOIN subscriptions s CROSS JOIN chats c "
+    };
+    (many) => {
+        "FROM subscriptions s CROSS JOIN chat_regions m CROSS JOIN chats c "
     };
 }
 
@@ -259,10 +267,29 @@ macro_rules! following {
     (everywhere) => {
         "WHERE "
     };
-    (within) => {
-        "WHERE t.broadcast_id = $1 AND "
+    (few) => {
+        "WHERE t.broadcast_id = $1 AND m.region_key = t.region_key AND s.chat_id = m.chat_id AND c.id = s.chat_id AND "
+    };
+    (many) => {
+        "WHERE m.chat_id = s.chat_id AND c.id = s.chat_id \
+         AND m.region_key IN (SELECT region_key FROM broadcast_regions WHERE broadcast_id = $1) AND "
     };
 }
+
+/// Which shape of fan-out a broadcast takes (see `followers!`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Everywhere,
+    Few,
+    Many,
+}
+
+/// Whether the members of broadcast `$1`'s regions are more than a tenth
+/// of all subscriptions: then scanning those is cheaper than looking each
+/// member up. Two counts over indexes, a fraction of the fan-out itself.
+const CROWDED: &str = "SELECT (SELECT COUNT(*) FROM broadcast_regions t JOIN chat_regions m \
+                         ON m.region_key = t.region_key WHERE t.broadcast_id = $1) * 10 \
+                       > (SELECT COUNT(*) FROM subscriptions)";
 
 /// A post's fan-out: `$1` broadcast, `$2` priority, `$3` now, `$4` topics.
 macro_rules! post_fan_out {
@@ -311,13 +338,17 @@ macro_rules! invitation_fan_out {
 
 /// Who an event broadcast reaches: `$1` broadcast, `$2` priority, `$3` now,
 /// `$4` topics, `$5` the invitation broadcast. Every row carries the
-/// member's language; a refresh also their current answer. `targeted`: the
-/// event is for members in some regions (the broadcast's rows in
-/// `broadcast_regions`, taken from the invitation).
-fn event_fan_out(note: EventNote, targeted: bool) -> &'static str {
+/// member's language; a refresh also their current answer. An event for
+/// members in some regions has the broadcast's rows in `broadcast_regions`
+/// (a notice or reminder takes the invitation's).
+fn event_fan_out(note: EventNote, reach: Reach) -> &'static str {
+    let targeted = reach != Reach::Everywhere;
     match note {
-        EventNote::Invitation if targeted => invitation_fan_out!(within),
-        EventNote::Invitation => invitation_fan_out!(everywhere),
+        EventNote::Invitation => match reach {
+            Reach::Everywhere => invitation_fan_out!(everywhere),
+            Reach::Few => invitation_fan_out!(few),
+            Reach::Many => invitation_fan_out!(many),
+        },
         // Those who said yes or maybe and got the invitation, or are in the
         // event's regions now: an answer given by a forged button outside
         // them brings no reminder.
@@ -450,18 +481,26 @@ impl Storage {
         };
         let topics = new.topics.join(",");
         // The topic list is bound as one comma-joined text: no dynamic SQL.
-        let fan_out = |targeted: bool| match (&new.content, new.ref_broadcast_id) {
-            (Content::Event { note, .. }, _) => event_fan_out(*note, targeted),
-            (content, _) if content.is_correction() => {
+        let fan_out = |reach: Reach| match (&new.content, new.ref_broadcast_id, reach) {
+            (Content::Event { note, .. }, _, _) => event_fan_out(*note, reach),
+            (content, _, _) if content.is_correction() => {
                 "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
                  ref_message_id) \
                  SELECT $1, chat_id, $2, 'pending', 0, $3, $3, message_id FROM deliveries \
                  WHERE broadcast_id = $5 AND status = 'sent' AND message_id IS NOT NULL AND $4 = $4"
             }
-            (_, Some(_)) if targeted => follow_up_fan_out!(within),
-            (_, Some(_)) => follow_up_fan_out!(everywhere),
-            (_, None) if targeted => post_fan_out!(within),
-            (_, None) => post_fan_out!(everywhere),
+            (_, Some(_), Reach::Everywhere) => follow_up_fan_out!(everywhere),
+            (_, Some(_), Reach::Few) => follow_up_fan_out!(few),
+            (_, Some(_), Reach::Many) => follow_up_fan_out!(many),
+            (_, None, Reach::Everywhere) => post_fan_out!(everywhere),
+            (_, None, Reach::Few) => post_fan_out!(few),
+            (_, None, Reach::Many) => post_fan_out!(many),
+        };
+        // Corrections and an event's notices and reminders go to chats
+        // already known; only posts and invitations look for followers.
+        let finds_followers = match &new.content {
+            Content::Event { note, .. } => *note == EventNote::Invitation,
+            content => !content.is_correction(),
         };
         // The organisation's channels get the post first: a higher priority
         // puts them at the head of the queue. A chat linked several times
@@ -548,11 +587,14 @@ impl Storage {
                 .bind(&regions)
                 .fetch_one(&mut *tx)
                 .await?;
+            let mut reach = Reach::Everywhere;
             if targeted {
                 match new.ref_broadcast_id {
                     Some(earlier) => sqlx::query(inherit).bind(id).bind(earlier).execute(&mut *tx).await?,
                     None => sqlx::query(expand).bind(id).bind(&regions).execute(&mut *tx).await?,
                 };
+                let crowded = finds_followers && sqlx::query_scalar::<_, bool>(CROWDED).bind(id).fetch_one(&mut *tx).await?;
+                reach = if crowded { Reach::Many } else { Reach::Few };
             }
             // A retraction stops what of the post has not gone out yet.
             if let (Content::Delete { .. }, Some(target)) = (&new.content, new.ref_broadcast_id) {
@@ -577,7 +619,7 @@ impl Storage {
                     .await?
                     .rows_affected() as i64;
             }
-            total += sqlx::query(fan_out(targeted))
+            total += sqlx::query(fan_out(reach))
                 .bind(id)
                 .bind(new.priority)
                 .bind(now)
