@@ -323,38 +323,44 @@ impl Storage {
     /// Like the fan-out, it looks up the members of a few regions one by
     /// one and scans the chats for many.
     pub async fn audience_by_region(&self, topics: &[String], named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
-        let crowded = concat!(
-            "WITH RECURSIVE ",
-            below!("$1"),
-            " SELECT (SELECT COUNT(*) FROM below b CROSS JOIN chat_regions m WHERE m.region_key = b.key) * 10 \
-             > (SELECT COUNT(*) FROM subscriptions)"
+        // The regions first, then their members by key: both planners see
+        // how many members those keys hold, which a recursive CTE hides.
+        let below = self.regions_below(named).await?;
+        if below.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only numbered placeholders are generated, never values.
+        let keys = |first: usize| (first..first + below.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let crowded = format!(
+            "SELECT (SELECT COUNT(*) FROM chat_regions WHERE region_key IN ({})) * 10 \
+             > (SELECT COUNT(*) FROM subscriptions)",
+            keys(1)
         );
-        let few = concat!(
-            "WITH RECURSIVE ",
-            below!("$2"),
-            " SELECT m.region_key, COUNT(*) AS chats FROM below b CROSS JOIN chat_regions m CROSS JOIN chats c \
-             WHERE m.region_key = b.key AND c.id = m.chat_id AND c.status = 'active' \
-             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = m.chat_id \
-               AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
-             GROUP BY m.region_key ORDER BY m.region_key"
+        let following = "AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = m.chat_id \
+                         AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
+                         GROUP BY m.region_key ORDER BY m.region_key";
+        let few = format!(
+            "SELECT m.region_key, COUNT(*) AS chats FROM chat_regions m CROSS JOIN chats c \
+             WHERE m.region_key IN ({}) AND c.id = m.chat_id AND c.status = 'active' {following}",
+            keys(2)
         );
-        let many = concat!(
-            "WITH RECURSIVE ",
-            below!("$2"),
-            " SELECT m.region_key, COUNT(*) AS chats FROM chats c CROSS JOIN chat_regions m \
-             WHERE m.chat_id = c.id AND c.status = 'active' AND m.region_key IN (SELECT key FROM below) \
-             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = m.chat_id \
-               AND (',' || $1 || ',') LIKE ('%,' || s.topic_key || ',%')) \
-             GROUP BY m.region_key ORDER BY m.region_key"
+        let many = format!(
+            "SELECT m.region_key, COUNT(*) AS chats FROM chats c CROSS JOIN chat_regions m \
+             WHERE m.chat_id = c.id AND c.status = 'active' AND m.region_key IN ({}) {following}",
+            keys(2)
         );
-        let (topics, named) = (topics.join(","), RegionKey::join(named));
+        let topics = topics.join(",");
         Ok(on_pool!(&self.pool, |p| {
-            let crowded = sqlx::query_scalar::<_, bool>(crowded).bind(&named).fetch_one(p).await?;
-            sqlx::query_as::<_, RegionAudience>(if crowded { many } else { few })
-                .bind(&topics)
-                .bind(&named)
-                .fetch_all(p)
-                .await
+            let mut query = sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(crowded.as_str()));
+            for key in &below {
+                query = query.bind(key);
+            }
+            let sql = if query.fetch_one(p).await? { many.as_str() } else { few.as_str() };
+            let mut query = sqlx::query_as::<_, RegionAudience>(sqlx::AssertSqlSafe(sql)).bind(&topics);
+            for key in &below {
+                query = query.bind(key);
+            }
+            query.fetch_all(p).await
         })?)
     }
 }

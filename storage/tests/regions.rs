@@ -201,6 +201,8 @@ async fn the_preview_counts_the_audience_per_region() {
         let counts = s.audience_by_region(&["strikes".into(), "energy".into()], &[key("wolfsburg")]).await.unwrap();
         let counts: Vec<(&str, i64)> = counts.iter().map(|c| (c.region_key.as_str(), c.chats)).collect();
         assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", (db.engine(), shape));
+        let nowhere = s.audience_by_region(&["strikes".into()], &[key("atlantis")]).await.unwrap();
+        assert!(nowhere.is_empty(), "an unknown region holds nobody");
         let (_, total) =
             s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
         assert_eq!(total, 4, "the figures add up to what is queued");

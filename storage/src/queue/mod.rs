@@ -242,20 +242,22 @@ impl Broadcast {
 /// Where a fan-out finds its chats (`s` the subscription, `c` the chat):
 /// - `everywhere`: every follower of the topics, scanning the subscriptions
 ///   in chat order (the statement of an untargeted post);
-/// - `few`: a target that holds few members starts from its regions
-///   (`broadcast_regions` of `$1`) and looks up each member there, which
-///   costs little per member and nothing for everyone else;
+/// - `few`: a target that holds few members starts from the members of its
+///   regions and looks each one up, which costs little per member and
+///   nothing for everyone else;
 /// - `many`: a target that holds many scans the subscriptions as an
 ///   untargeted post does, keeping the chats in one of its regions: looked
 ///   up one by one, a million members cost several times that scan.
 ///
-/// `CROSS JOIN` fixes that order on SQLite; PostgreSQL plans it as a join.
+/// `{regions}` becomes the placeholders of the regions reached (from `$6`),
+/// so that PostgreSQL's planner sees how many members those keys hold.
+/// `CROSS JOIN` fixes the order on SQLite; PostgreSQL plans it as a join.
 macro_rules! followers {
     (everywhere) => {
         "FROM subscriptions s JOIN chats c ON c.id = s.chat_id "
     };
     (few) => {
-        "FROM broadcast_regions t CROSS JOIN chat_regions m CROSS JOIN subscriptions s CROSS JOIN chats c "
+        "FROM chat_regions m CROSS JOIN subscriptions s CROSS JOIN chats c "
     };
     (many) => {
         "FROM subscriptions s CROSS JOIN chat_regions m CROSS JOIN chats c "
@@ -268,11 +270,10 @@ macro_rules! following {
         "WHERE "
     };
     (few) => {
-        "WHERE t.broadcast_id = $1 AND m.region_key = t.region_key AND s.chat_id = m.chat_id AND c.id = s.chat_id AND "
+        "WHERE m.region_key IN ({regions}) AND s.chat_id = m.chat_id AND c.id = s.chat_id AND "
     };
     (many) => {
-        "WHERE m.chat_id = s.chat_id AND c.id = s.chat_id \
-         AND m.region_key IN (SELECT region_key FROM broadcast_regions WHERE broadcast_id = $1) AND "
+        "WHERE m.chat_id = s.chat_id AND c.id = s.chat_id AND m.region_key IN ({regions}) AND "
     };
 }
 
@@ -284,12 +285,18 @@ enum Reach {
     Many,
 }
 
-/// Whether the members of broadcast `$1`'s regions are more than a tenth
-/// of all subscriptions: then scanning those is cheaper than looking each
-/// member up. Two counts over indexes, a fraction of the fan-out itself.
-const CROWDED: &str = "SELECT (SELECT COUNT(*) FROM broadcast_regions t JOIN chat_regions m \
-                         ON m.region_key = t.region_key WHERE t.broadcast_id = $1) * 10 \
+/// Whether the members of the regions `{regions}` (from `$1`) are more
+/// than a tenth of all subscriptions: then scanning those is cheaper than
+/// looking each member up. Two counts over indexes, a fraction of the
+/// fan-out itself.
+const CROWDED: &str = "SELECT (SELECT COUNT(*) FROM chat_regions WHERE region_key IN ({regions})) * 10 \
                        > (SELECT COUNT(*) FROM subscriptions)";
+
+/// `$first, $first+1, …`, one per region: numbered placeholders only,
+/// never values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
 
 /// A post's fan-out: `$1` broadcast, `$2` priority, `$3` now, `$4` topics.
 macro_rules! post_fan_out {
@@ -522,10 +529,10 @@ impl Storage {
         let expand = concat!(
             "WITH RECURSIVE ",
             below!("$2"),
-            " INSERT INTO broadcast_regions (broadcast_id, region_key) SELECT $1, key FROM below"
+            " INSERT INTO broadcast_regions (broadcast_id, region_key) SELECT $1, key FROM below RETURNING region_key"
         );
         let inherit = "INSERT INTO broadcast_regions (broadcast_id, region_key) \
-                       SELECT $1, region_key FROM broadcast_regions WHERE broadcast_id = $2";
+                       SELECT $1, region_key FROM broadcast_regions WHERE broadcast_id = $2 RETURNING region_key";
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
                       priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id, \
                       album, regions) \
@@ -588,13 +595,23 @@ impl Storage {
                 .fetch_one(&mut *tx)
                 .await?;
             let mut reach = Reach::Everywhere;
+            let mut reached: Vec<String> = Vec::new();
             if targeted {
-                match new.ref_broadcast_id {
-                    Some(earlier) => sqlx::query(inherit).bind(id).bind(earlier).execute(&mut *tx).await?,
-                    None => sqlx::query(expand).bind(id).bind(&regions).execute(&mut *tx).await?,
+                reached = match new.ref_broadcast_id {
+                    Some(earlier) => sqlx::query_scalar(inherit).bind(id).bind(earlier).fetch_all(&mut *tx).await?,
+                    None => sqlx::query_scalar(expand).bind(id).bind(&regions).fetch_all(&mut *tx).await?,
                 };
-                let crowded = finds_followers && sqlx::query_scalar::<_, bool>(CROWDED).bind(id).fetch_one(&mut *tx).await?;
-                reach = if crowded { Reach::Many } else { Reach::Few };
+                reach = Reach::Few;
+                if finds_followers && !reached.is_empty() {
+                    let crowded = CROWDED.replace("{regions}", &placeholders(1, reached.len()));
+                    let mut count = sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(crowded));
+                    for key in &reached {
+                        count = count.bind(key);
+                    }
+                    if count.fetch_one(&mut *tx).await? {
+                        reach = Reach::Many;
+                    }
+                }
             }
             // A retraction stops what of the post has not gone out yet.
             if let (Content::Delete { .. }, Some(target)) = (&new.content, new.ref_broadcast_id) {
@@ -619,15 +636,23 @@ impl Storage {
                     .await?
                     .rows_affected() as i64;
             }
-            total += sqlx::query(fan_out(reach))
-                .bind(id)
-                .bind(new.priority)
-                .bind(now)
-                .bind(&topics)
-                .bind(new.ref_broadcast_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected() as i64;
+            // A target whose regions are all unknown or retired by now
+            // reaches nobody.
+            if !(targeted && finds_followers && reached.is_empty()) {
+                let sql = fan_out(reach).replace("{regions}", &placeholders(6, reached.len()));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .bind(new.priority)
+                    .bind(now)
+                    .bind(&topics)
+                    .bind(new.ref_broadcast_id);
+                if finds_followers && reach != Reach::Everywhere {
+                    for key in &reached {
+                        query = query.bind(key);
+                    }
+                }
+                total += query.execute(&mut *tx).await?.rows_affected() as i64;
+            }
             sqlx::query(
                 "UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
                          finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1",
