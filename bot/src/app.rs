@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "testing")]
+use basis_handlers::Probe;
 use basis_handlers::{
-    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Probe, Registry, Texts,
+    Clock, Context, DefaultPlugins, FloodControl, Outbound, Plugin, PluginError, PluginGroup, Registry, Texts,
     TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
@@ -111,7 +113,9 @@ impl App {
 pub struct Hooks {
     /// The time now (tests set it).
     pub clock: Option<Clock>,
-    /// Called with every update before it is handled (tests make handlers fail).
+    /// Called with every update before it is handled (tests make handlers
+    /// fail); only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub probe: Option<Probe>,
     /// How long one getUpdates call may wait (default 10 s); shutdown waits
     /// for the call in flight.
@@ -206,6 +210,7 @@ impl Application {
             topics: TopicCatalog::from_stored(&stored),
             organisation: config.organisation.clone(),
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
+            #[cfg(feature = "testing")]
             probe: hooks.probe,
             owners: config.owners.clone(),
             wake: Arc::default(),
@@ -230,8 +235,23 @@ impl Application {
         let settings = hooks.broadcast.unwrap_or_default();
         let metrics = Arc::new(Metrics::new());
         metrics.watch(bot.scheduler().clone());
-        let broadcaster =
-            Broadcaster::new(ctx.clone(), &bot, &config.api_url, config.token()?, settings, metrics.clone());
+        for collector in ctx.registry.collectors() {
+            metrics.register(collector.clone());
+        }
+        let parts = broadcaster::Parts {
+            storage: ctx.storage.clone(),
+            clock: ctx.clock.clone(),
+            wake: ctx.wake.clone(),
+            render: Arc::new(BasisTexts(ctx.clone())),
+            finished: {
+                let basis = basis_handlers::Basis::new(bot.clone(), ctx.clone());
+                Arc::new(move |done: broadcaster::Finished| {
+                    let (broadcast, delivered, failed) = (done.broadcast, done.delivered, done.failed);
+                    basis.emit(basis_handlers::DomainEvent::BroadcastFinished { broadcast, delivered, failed });
+                })
+            },
+        };
+        let broadcaster = Broadcaster::new(parts, &bot, &config.api_url, config.token()?, settings, metrics.clone());
         let http = Bound::bind(&config, hooks.listener)
             .await
             .map_err(|e| StartError::Listen(config.listen.trim().to_owned(), e))?;
@@ -406,6 +426,36 @@ impl Application {
             return Err(StartError::LostLeadership);
         }
         Ok(())
+    }
+}
+
+/// Basis's Fluent texts, as the broadcaster shows them.
+struct BasisTexts(Arc<Context>);
+
+impl broadcaster::Render for BasisTexts {
+    fn event(
+        &self,
+        event: &basis_storage::Event,
+        note: basis_storage::EventNote,
+        locale: basis_handlers::Locale,
+        choice: Option<basis_storage::RsvpAnswer>,
+        now: i64,
+    ) -> broadcaster::Rendered {
+        let ctx = &self.0;
+        let rendered = basis_handlers::events::render(&ctx.texts, ctx.timezone, event, note, locale, choice, now);
+        broadcaster::Rendered { text: rendered.text, keyboard: rendered.keyboard }
+    }
+
+    fn queued(&self, locale: basis_handlers::Locale, id: i64, total: i64) -> String {
+        basis_handlers::reports::queued(&self.0.texts, locale, id, total)
+    }
+
+    fn progress(&self, locale: basis_handlers::Locale, figures: &basis_handlers::reports::Figures) -> String {
+        basis_handlers::reports::progress(&self.0.texts, locale, figures)
+    }
+
+    fn final_report(&self, locale: basis_handlers::Locale, figures: &basis_handlers::reports::Figures) -> String {
+        basis_handlers::reports::final_report(&self.0.texts, locale, figures)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The command line of `basis`, and of every bot built on Basis: `run`,
-//! `migrate`, `stats`, `qr`, `backup`, `export` and `sandbox`, with the
+//! `migrate`, `stats`, `qr`, `backup`, `export`, `token` and `sandbox`, with the
 //! plugins the bot was built with.
 
 use std::path::{Path, PathBuf};
@@ -67,13 +67,75 @@ enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Tokens of the posting API (/api/v1): create, revoke, list.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Try Basis in a browser: fake Telegram, the bot on a temporary SQLite
     /// database and a page on 127.0.0.1 to play members and an organizer.
+    #[cfg(feature = "sandbox")]
     Sandbox(crate::sandbox::Args),
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token; it is printed once, and only its hash is kept.
+    Create {
+        /// What to call it (1–32 of a-z 0-9 _ -); the audit log names it.
+        #[arg(long)]
+        name: String,
+        /// Topic keys or names it may post to, comma-separated; none: all.
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        /// Region keys, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+        /// The Telegram user whose private chat gets the progress reports and
+        /// holds the photos the token posts (default: the first of BASIS_OWNERS).
+        #[arg(long, value_name = "USER_ID")]
+        owner: Option<i64>,
+    },
+    /// Revoke a token at once: every request with it gets 401 from now on.
+    Revoke {
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the live tokens (never the tokens themselves).
+    List,
+}
+
+/// The configuration file the command line names (`--config FILE`), else
+/// `BASIS_CONFIG`, else `basis.toml`: for plugins that read their own
+/// sections of it before the command line is parsed.
+pub fn config_file() -> PathBuf {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            if let Some(file) = args.next() {
+                return file.into();
+            }
+        } else if let Some(file) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            return file.into();
+        }
+    }
+    std::env::var_os("BASIS_CONFIG").map_or_else(|| "basis.toml".into(), PathBuf::from)
+}
+
+/// Everything the `basis` binary is: Basis's features
+/// ([`crate::DefaultPlugins`]) and the posting API with its feeds
+/// (`basis_api::PostingApi`), whose settings are the `[api]` section and
+/// the `[[feeds]]` of the configuration file ([`config_file`]). A bot built
+/// on Basis starts from these and adds its own.
+pub fn default_plugins() -> Result<Vec<std::sync::Arc<dyn crate::Plugin>>, String> {
+    use crate::PluginGroup;
+    let api = basis_api::PostingApi::load(&config_file())?;
+    let mut plugins = crate::DefaultPlugins::default().into_plugins();
+    plugins.push(std::sync::Arc::new(api));
+    Ok(plugins)
+}
+
 /// Parses the command line and does what it says, as the binary `name`
-/// with `plugins` (`basis` is [`crate::DefaultPlugins`] and nothing else).
+/// with `plugins` (`basis` is [`default_plugins`] and nothing else).
 pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
     let plugins: Vec<Arc<dyn Plugin>> = plugins.into_plugins();
     let matches = Cli::command().name(name).bin_name(name).get_matches();
@@ -108,8 +170,13 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
             return finish(name, qr(&config, &topic, campaign.as_deref(), &out, bot_username.as_deref()).await);
         }
         Command::Backup { file } => return finish(name, crate::maintenance::backup(&config, &file).await),
-        Command::Export { to } => return finish(name, crate::maintenance::export(&config, &to).await),
+        Command::Export { to } => {
+            let exported = async { crate::maintenance::export(&config, &Registry::build(&plugins)?, &to).await };
+            return finish(name, exported.await);
+        }
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
+        Command::Token(command) => return finish(name, token(&config, &plugins, command).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,6 +204,41 @@ fn finish(name: &str, result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `basis token …`: the posting API's tokens, as `/apitoken` makes them.
+async fn token(config: &Config, plugins: &[Arc<dyn Plugin>], command: TokenCommand) -> anyhow::Result<()> {
+    let registry = Registry::build(plugins)?;
+    if !registry.plugins.contains(&basis_api::NAME) {
+        anyhow::bail!("this bot is built without the posting API");
+    }
+    let storage = prepare_storage_with(config, &registry).await?;
+    let result = async {
+        match command {
+            TokenCommand::Create { name, topics, regions, owner } => {
+                let catalog = TopicCatalog::from_stored(&storage.topics().await?);
+                let owner = owner.or(config.owners.first().copied()).unwrap_or(0);
+                let token = basis_api::cli::create(&storage, &catalog, &name, &topics, &regions, owner)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("token `{name}` (shown once; only its hash is kept):");
+                println!("{token}");
+            }
+            TokenCommand::Revoke { name } => {
+                basis_api::cli::revoke(&storage, &name).await.map_err(anyhow::Error::msg)?;
+                println!("token `{name}` revoked");
+            }
+            TokenCommand::List => {
+                for line in basis_api::cli::list(&storage).await.map_err(anyhow::Error::msg)? {
+                    println!("{line}");
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    storage.close().await;
+    result
 }
 
 /// `basis stats`: the table of `/stats` as an owner sees it (every topic).

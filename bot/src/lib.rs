@@ -10,17 +10,21 @@ pub mod http;
 mod ledger;
 pub mod maintenance;
 pub mod metrics;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod telemetry;
 
 pub use app::{App, Application, Hooks, StartError, prepare_storage, prepare_storage_with};
 pub use basis_handlers::plugin::{button, callback_data};
+pub use basis_handlers::registry::{Args, Id, Refusal, Required};
 pub use basis_handlers::{
-    Audience, Basis, Call, Declaration, DefaultPlugins, DomainEvent, Extensions, HandlerError, HandlerResult, Locale,
-    Migrations, Notice, Place, Plugin, PluginGroup, Press,
+    Audience, Basis, Call, Declaration, DefaultPlugins, DomainEvent, Extensions, HandlerError, HandlerResult, Input,
+    Locale, Migrations, Notice, PersonalData, Place, Plugin, PluginGroup, Press, Role,
 };
 pub use basis_storage::{MigrationStep, PluginPool, sqlx};
 pub use config::Config;
+/// The JSON Basis's plugins speak ([`PersonalData`]), the same version.
+pub use serde_json;
 /// The Telegram client Basis is built on, for plugins (the same version).
 pub use teloxide;
 

@@ -1,9 +1,15 @@
 //! `basis`: a Telegram newsletter for parties and unions — Basis's default
-//! plugins and nothing else.
+//! plugins (with the posting API and its feeds) and nothing else.
 
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    basis::cli::main("basis", basis::DefaultPlugins::default()).await
+    match basis::cli::default_plugins() {
+        Ok(plugins) => basis::cli::main("basis", plugins).await,
+        Err(error) => {
+            eprintln!("basis: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -69,7 +69,8 @@ pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
 /// SQLite database into an empty PostgreSQL database, with a progress bar,
 /// and checks the row counts. Stop the bot first: what it writes after the
 /// export began is not copied.
-pub async fn export(config: &Config, to: &str) -> anyhow::Result<()> {
+/// The plugins' tables (`registry`) are copied too.
+pub async fn export(config: &Config, registry: &basis_handlers::Registry, to: &str) -> anyhow::Result<()> {
     if engine_of(&config.database_url) != Some(Engine::Sqlite) {
         anyhow::bail!("basis export moves an SQLite deployment: BASIS_DATABASE_URL must be sqlite://…");
     }
@@ -80,6 +81,16 @@ pub async fn export(config: &Config, to: &str) -> anyhow::Result<()> {
     source.migrate().await.context("cannot bring the SQLite database's schema up to date")?;
     let target = Storage::connect(to).await.with_context(|| format!("cannot connect to {}", redact_url(to)))?;
     target.migrate().await.with_context(|| format!("cannot create the schema in {}", redact_url(to)))?;
+    for (plugin, migrations) in &registry.migrations {
+        source
+            .migrate_plugin(plugin, migrations.sqlite, migrations.postgres)
+            .await
+            .with_context(|| format!("cannot bring the tables of plugin {plugin} up to date"))?;
+        target
+            .migrate_plugin(plugin, migrations.sqlite, migrations.postgres)
+            .await
+            .with_context(|| format!("cannot create the tables of plugin {plugin} in {}", redact_url(to)))?;
+    }
 
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -88,7 +99,7 @@ pub async fn export(config: &Config, to: &str) -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     let result = source
-        .export_to(&target, |p| {
+        .export_with(&target, &registry.tables, |p| {
             bar.set_length(p.all_rows);
             bar.set_position(p.all_done);
             bar.set_message(format!("{} {}/{}", p.table, p.table_done, p.table_rows));

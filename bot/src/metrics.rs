@@ -25,6 +25,19 @@ use crate::lock;
 /// Why a delivery failed or is tried again: the `reason` label.
 pub const REASONS: &[&str] = &["blocked", "rate_limited", "server_error", "network", "rejected", "moved"];
 
+/// A plugin's collector, shared with the plugin that updates it.
+struct Shared(basis_handlers::plugin::Collector);
+
+impl prometheus::core::Collector for Shared {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        self.0.desc()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        self.0.collect()
+    }
+}
+
 /// The window the send rate is measured over.
 const RATE_WINDOW_SECS: u64 = 5;
 
@@ -169,6 +182,14 @@ impl Metrics {
             scheduler: std::sync::OnceLock::new(),
             sends: Mutex::new(RateWindow::new()),
             shown: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// Serves a plugin's metrics with these (see `Extensions::metrics`).
+    /// A name Basis uses already is refused with a warning.
+    pub fn register(&self, collector: basis_handlers::plugin::Collector) {
+        if let Err(error) = self.registry.register(Box::new(Shared(collector))) {
+            tracing::warn!(%error, "a plugin's metrics were not registered");
         }
     }
 

@@ -8,10 +8,14 @@
 
 #![warn(missing_docs)]
 
+pub mod report;
 mod states;
 mod text_enum;
 
-pub use states::{AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, RsvpAnswer};
+pub use states::{
+    AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
+    EventStep, RsvpAnswer,
+};
 
 /// The languages Basis speaks; German is the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -122,6 +122,10 @@ crate::text_enum! {
         Channel = "channel",
         /// A channel was disconnected.
         Unchannel = "unchannel",
+        /// An owner made a token for the posting API.
+        ApiToken = "api-token",
+        /// An owner revoked a token of the posting API.
+        ApiRevoke = "api-revoke",
     }
 }
 
@@ -134,5 +138,63 @@ crate::text_enum! {
         Maybe = "maybe",
         /// Not coming.
         No = "no",
+    }
+}
+
+crate::text_enum! {
+    /// What a broadcast does to members' chats.
+    pub enum BroadcastKind {
+        /// Text composed by the bot (sendMessage).
+        Text = "text",
+        /// An organizer's message, copied (copyMessage).
+        Copy = "copy",
+        /// A correction: every delivered copy of an earlier post gets new text.
+        Edit = "edit",
+        /// A retraction: every delivered copy of an earlier post is deleted.
+        Delete = "delete",
+        /// An organizer's album, copied whole.
+        Album = "album",
+        /// About an assembly, rendered per member.
+        Event = "event",
+    }
+}
+
+impl BroadcastKind {
+    /// A post whose text a correction may replace (`/edit`) and that a
+    /// follow-up may answer: text and copied messages.
+    pub fn has_text(self) -> bool {
+        matches!(self, BroadcastKind::Text | BroadcastKind::Copy)
+    }
+
+    /// A post members received as messages of its own, which `/retract`
+    /// can take back (text, copies and albums).
+    pub fn is_post(self) -> bool {
+        matches!(self, BroadcastKind::Text | BroadcastKind::Copy | BroadcastKind::Album)
+    }
+}
+
+crate::text_enum! {
+    /// Whether a broadcast still has deliveries open.
+    pub enum BroadcastStatus {
+        /// Deliveries are open.
+        Sending = "sending",
+        /// Every delivery is settled.
+        Done = "done",
+    }
+}
+
+crate::text_enum! {
+    /// Where one delivery of a broadcast to one chat is.
+    pub enum DeliveryStatus {
+        /// Waiting for its turn (or its next try).
+        Pending = "pending",
+        /// Claimed under a lease, being sent.
+        Sending = "sending",
+        /// Telegram took it.
+        Sent = "sent",
+        /// Given up on after its tries.
+        Failed = "failed",
+        /// The chat blocked the bot or removed it.
+        Blocked = "blocked",
     }
 }

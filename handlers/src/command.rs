@@ -1,6 +1,7 @@
-//! Member commands, parsed from message text. Parsing is ours rather than
-//! `BotCommands`' so that extra or garbage arguments get a precise answer and
-//! commands meant for other bots in a group are told apart.
+//! Commands as typed, split from message text. Splitting is ours rather
+//! than `BotCommands`' so that extra or garbage arguments get a precise
+//! answer and commands meant for other bots in a group are told apart; the
+//! registry (`registry.rs`) says which names are commands.
 
 /// A command as typed: `/name@bot args`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,78 +40,6 @@ impl<'a> CommandText<'a> {
     }
 }
 
-/// A Basis command with its arguments as typed; plugins' commands are not
-/// among them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// `/start` with the deep-link payload, if any.
-    Start(String),
-    /// `/topics`: the topic keyboard.
-    Topics,
-    /// `/subscribe <topic>`: follow a topic.
-    Subscribe(String),
-    /// `/unsubscribe <topic>`: stop following a topic.
-    Unsubscribe(String),
-    /// `/mytopics`: the topics the chat follows.
-    MyTopics,
-    /// `/privacy`: exactly what is stored about the chat.
-    Privacy,
-    /// `/mydata`: everything stored about the chat, as a JSON file.
-    MyData,
-    /// `/stop`: leave and delete all data, once confirmed.
-    Stop,
-    /// `/language [code]`: switch language, or choose on a keyboard.
-    Language(String),
-    /// `/help`: the commands the sender may use.
-    Help,
-    /// `/post <topics> <text>`: organizers only.
-    Post(String),
-    /// `/invite [topics]`: owners only.
-    Invite(String),
-    /// `/organizers`: owners and organizers; owners only.
-    Organizers,
-    /// `/revoke <user id>`: owners only.
-    Revoke(String),
-    /// `/audit`: the latest organizer actions; owners only.
-    Audit,
-    /// `/followup <id> <text>`: a post replying to each member's copy of an earlier one.
-    FollowUp(String),
-    /// `/edit <id> <text>`: every delivered copy gets the new text.
-    Edit(String),
-    /// `/retract <id>`: every delivered copy is deleted.
-    Retract(String),
-    /// `/scheduled`: posts waiting for their time.
-    Scheduled,
-    /// `/stats`: subscribers per topic, growth, last broadcasts (+ chart).
-    Stats,
-    /// `/link <topic> [campaign]`: the topic's deep link.
-    Link(String),
-    /// `/qr <topic> [campaign]`: the deep link as a printable QR code.
-    Qr(String),
-    /// `/channel [remove] <topic> <@channel | id> [thread]`: owners only.
-    Channel(String),
-    /// `/event [<topics> <when> | <title> | <place> …]`: call an assembly.
-    Event(String),
-    /// `/events`: upcoming events with answers.
-    Events,
-    /// `/eventchange <id> time|place <value>`.
-    EventChange(String),
-    /// `/eventcancel <id>`.
-    EventCancel(String),
-}
-
-impl Command {
-    /// The command `text` names, its arguments read by its declaration
-    /// ([`crate::registry`]). Commands that take no argument ignore trailing
-    /// words, as Telegram clients sometimes append them.
-    pub fn from_text(text: &CommandText<'_>) -> Option<Command> {
-        match crate::registry::find(&text.name)?.action {
-            crate::registry::Action::Basis(parse) => Some(parse(text.args.to_owned())),
-            crate::registry::Action::Plugin(_) => None,
-        }
-    }
-}
-
 /// A deep-link payload as Telegram allows it: 1–64 of `A-Z a-z 0-9 _ -`.
 pub fn valid_payload(payload: &str) -> bool {
     !payload.is_empty()
@@ -140,16 +69,6 @@ mod tests {
         for text in ["", "/", "hello", " /start", "/ start", "/стоп", "/a-b", &format!("/{}", "x".repeat(33))] {
             assert_eq!(CommandText::split(text), None, "{text:?}");
         }
-    }
-
-    #[test]
-    fn known_commands_parse_and_others_do_not() {
-        let parse = |t: &str| Command::from_text(&CommandText::split(t).unwrap());
-        assert_eq!(parse("/start strikes"), Some(Command::Start("strikes".into())));
-        assert_eq!(parse("/topics please"), Some(Command::Topics));
-        assert_eq!(parse("/unsubscribe"), Some(Command::Unsubscribe(String::new())));
-        assert_eq!(parse("/SPRACHE en"), Some(Command::Language("en".into())));
-        assert_eq!(parse("/frobnicate"), None);
     }
 
     #[test]

@@ -51,7 +51,7 @@ async fn target<'a>(
             }
         }
     };
-    let found = ctx.storage.broadcast(id).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy" | "album"));
+    let found = ctx.storage.broadcast(id).await?.filter(|b| b.kind.is_post());
     match found {
         Some(broadcast) => Ok(Ok((broadcast, rest))),
         None => Ok(Err(t!(ctx.texts, locale, "broadcast-unknown", id = id.to_string()))),

@@ -22,9 +22,11 @@ pub(crate) fn panic_guard() -> Handler {
             let update: Option<Arc<Update>> = deps.try_get();
             let bot: Option<Arc<Outbound>> = deps.try_get();
             let ctx: Option<Arc<Ctx>> = deps.try_get();
+            #[cfg(feature = "testing")]
             let probe = ctx.as_ref().and_then(|c| c.probe.clone()).zip(update.clone());
             let guarded = async move {
-                // Tests make a handler fail here; in production there is no probe.
+                // Tests make a handler fail here; production builds have no probe.
+                #[cfg(feature = "testing")]
                 if let Some((probe, update)) = probe {
                     probe(&update);
                 }

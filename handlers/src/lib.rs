@@ -8,6 +8,7 @@ pub mod callback;
 mod channels;
 pub mod command;
 mod corrections;
+mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod flood;
@@ -17,6 +18,7 @@ mod keyboards;
 mod member;
 mod membership;
 mod menu;
+pub mod offer;
 mod organizer;
 pub mod pictures;
 pub mod plugin;
@@ -43,10 +45,13 @@ pub use domain::{DomainEvent, Notice};
 pub use flood::FloodControl;
 pub use i18n::{Locale, Texts};
 pub use menu::register_commands;
-pub use plugin::{Basis, Call, Extensions, Migrations, Plugin, PluginError, PluginGroup, Press, Registry};
+pub use plugin::{
+    Basis, Call, Extensions, Input, Migrations, PersonalData, Plugin, PluginError, PluginGroup, Press, Registry,
+};
 pub use plugins::DefaultPlugins;
 pub use regions::{RegionCatalog, RegionKey};
-pub use registry::{Audience, Declaration, Place};
+pub use registry::{Args, Audience, Declaration, Id, Place, Refusal, Required};
+pub use roles::Role;
 pub use topics::{TopicCatalog, TopicKey};
 
 /// Errors a handler reports to the dispatcher's error handler (which logs
@@ -59,13 +64,21 @@ pub enum HandlerError {
     /// A Bot API request failed (after the outbound path's retries).
     #[error("Telegram request failed")]
     Telegram(#[from] teloxide::RequestError),
+    /// A step in front of the handler failed (loading the chat, the gate's
+    /// role lookup); it is shared by the tree's branches.
+    #[error(transparent)]
+    Earlier(Arc<HandlerError>),
 }
 
 impl HandlerError {
     /// A send the outbound path dropped: Telegram's limits left no room for
     /// it within its deadline (the scheduler counts and logs those).
     pub fn is_dropped_send(&self) -> bool {
-        matches!(self, HandlerError::Telegram(error) if basis_outbound::is_dropped(error))
+        match self {
+            HandlerError::Telegram(error) => basis_outbound::is_dropped(error),
+            HandlerError::Earlier(error) => error.is_dropped_send(),
+            HandlerError::Storage(_) => false,
+        }
     }
 }
 
@@ -75,8 +88,9 @@ pub type HandlerResult = Result<(), HandlerError>;
 /// Milliseconds since the Unix epoch; injected so tests control time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// Called with every update before it is handled. Production passes none;
-/// tests use it to make a handler fail on purpose.
+/// Called with every update before it is handled. Tests use it to make a
+/// handler fail on purpose; production builds do not have it.
+#[cfg(feature = "testing")]
 pub type Probe = Arc<dyn Fn(&Update) + Send + Sync>;
 
 /// What every handler needs, given to the dispatcher once.
@@ -92,6 +106,7 @@ pub struct Context {
     /// The time now (tests set it).
     pub clock: Clock,
     /// Tests only: called with every update before it is handled.
+    #[cfg(feature = "testing")]
     pub probe: Option<Probe>,
     /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
     pub owners: Vec<i64>,
@@ -146,7 +161,7 @@ pub fn schema(registry: &Registry) -> teloxide::dispatching::UpdateHandler<Handl
     for branch in registry.branches() {
         tree = tree.branch(branch.clone());
     }
-    tree.branch(Update::filter_message().endpoint(member::on_message))
+    tree.branch(dispatch::messages(registry))
         .branch(Update::filter_callback_query().endpoint(buttons::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(membership::on_my_chat_member))
 }

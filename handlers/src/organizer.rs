@@ -152,8 +152,7 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
     let Some(earlier) = parse_broadcast_id(id) else {
         return scene.say(t!(ctx.texts, locale, "followup-usage")).await;
     };
-    let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| matches!(b.kind.as_str(), "text" | "copy"))
-    else {
+    let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| b.kind.has_text()) else {
         return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
@@ -284,9 +283,12 @@ pub(crate) async fn decide(
         return Ok((out_of_scope(scene, &role), true));
     }
     let is_author = draft.author_id == actor;
+    // A draft made outside Telegram (crate::offer) is anyone's in scope.
+    let offered = draft.author_id == crate::offer::NO_AUTHOR;
     let allowed = match action {
-        PostAction::Send | PostAction::Urgent | PostAction::Schedule | PostAction::Submit => is_author,
-        PostAction::Cancel => is_author || role.is_owner(),
+        PostAction::Send | PostAction::Urgent => is_author || offered,
+        PostAction::Schedule | PostAction::Submit => is_author,
+        PostAction::Cancel => is_author || offered || role.is_owner(),
         PostAction::Approve | PostAction::Reject => !is_author,
     };
     if !allowed {
@@ -297,7 +299,7 @@ pub(crate) async fn decide(
         };
         return Ok((text, true));
     }
-    if ctx.approval && matches!(action, PostAction::Send | PostAction::Urgent | PostAction::Schedule) {
+    if ctx.approval && !offered && matches!(action, PostAction::Send | PostAction::Urgent | PostAction::Schedule) {
         return Ok((t!(ctx.texts, locale, "post-needs-approval"), true));
     }
     let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
@@ -320,7 +322,7 @@ pub(crate) async fn decide(
             // of a broadcast that finished first.
             let status = reports::queued(&ctx.texts, locale, broadcast, total);
             ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, status).await)?;
-            ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
+            ctx.storage.set_report_chat_message(broadcast, scene.chat.id.0, i64::from(message_id.0)).await?;
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id}, {total} chats");
             ctx.storage.audit(actor, basis_storage::AuditAction::Post, &broadcast.to_string(), &detail, now).await?;
@@ -541,18 +543,11 @@ pub(crate) async fn compose(
 
 /// A message that is not a command, in an organizer's private chat: the
 /// content of a guided draft or the time of a scheduled one. `false` when no
-/// draft waits for input (the member answer applies).
-pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerError> {
+/// draft waits for it (the next reader, or the hint, applies).
+pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<bool, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    // Members' chatter costs one lookup: drafts are looked for only once
-    // the rights are known (checked again, they may be gone since the draft
-    // began).
-    let Some(role) = roles::role_of(scene, Some(from)).await? else { return Ok(false) };
-    if crate::events::input(scene, msg, from, &role).await? {
-        return Ok(true);
-    }
     let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
     // Album parts arrive one by one: remember them, and answer the first.
     if let Some(group) = msg.media_group_id()
@@ -561,16 +556,12 @@ pub(crate) async fn input(scene: &Scene, msg: &Message) -> Result<bool, HandlerE
     {
         return Ok(true);
     }
-    let Some(draft) = awaiting else {
-        // An organizer's message on its own: say how it becomes a post.
-        scene.say(t!(ctx.texts, locale, "organizer-input-hint")).await?;
-        return Ok(true);
-    };
+    let Some(draft) = awaiting else { return Ok(false) };
     if draft.author_id != user_id(from) {
         return Ok(false);
     }
     if !role.covers(&draft.topic_keys()) {
-        scene.say(out_of_scope(scene, &role)).await?;
+        scene.say(out_of_scope(scene, role)).await?;
         return Ok(true);
     }
     match draft.status {
@@ -678,7 +669,7 @@ pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Resul
     let ctx = &scene.ctx;
     let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
     ctx.wake.notify_one();
-    report_status(scene, reports::Job::of(&new.content), id, total, new.ref_broadcast_id).await?;
+    report_status(scene, reports::Job::of(new.content.kind()), id, total, new.ref_broadcast_id).await?;
     Ok((id, total))
 }
 

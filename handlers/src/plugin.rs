@@ -29,11 +29,13 @@ use basis_storage::{MigrationStep, Storage};
 use futures::future::BoxFuture;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, UserId};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, Me, MessageId, User, UserId};
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::{DomainEvent, Notice};
-use crate::registry::{Commands, Declaration};
+use crate::registry::{Args, Commands, Declaration};
+use crate::roles::Role;
+use crate::scene::Scene;
 use crate::{Ctx, HandlerError, HandlerResult, Locale, Outbound, TopicCatalog};
 
 /// A piece of a bot built on Basis.
@@ -68,6 +70,14 @@ impl PluginGroup for Vec<Arc<dyn Plugin>> {
 pub type CommandFn = Arc<dyn Fn(Call) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 /// A plugin's button handler.
 pub type PressFn = Arc<dyn Fn(Press) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+/// A plugin's reader of messages that are not commands: `Ok(true)` when it
+/// took the message, `Ok(false)` to leave it to the next.
+pub type InputFn = Arc<dyn Fn(Input) -> BoxFuture<'static, Result<bool, HandlerError>> + Send + Sync>;
+/// What a plugin keeps about one chat ([`Extensions::personal_data`]).
+pub type DataFn =
+    Arc<dyn Fn(Basis, i64, Locale) -> BoxFuture<'static, Result<Option<PersonalData>, HandlerError>> + Send + Sync>;
+/// Deletes what a plugin keeps about one chat ([`Extensions::forget`]).
+pub type ForgetFn = Arc<dyn Fn(Basis, i64) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
 /// A plugin's listener for domain events.
 pub type ListenerFn = Arc<dyn Fn(Notice) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
@@ -75,6 +85,9 @@ pub type ListenerFn = Arc<dyn Fn(Notice) -> BoxFuture<'static, HandlerResult> + 
 pub type RoutesFn = Arc<dyn Fn(Basis) -> axum::Router + Send + Sync>;
 /// A plugin's background work: runs from start until the token is cancelled.
 pub type TaskFn = Arc<dyn Fn(Basis, CancellationToken) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// A plugin's Prometheus metrics, served on `/metrics` with Basis's own.
+pub type Collector = Arc<dyn prometheus::core::Collector>;
 
 /// Puts one piece of shared state into the dispatcher's dependencies.
 type Inject = Arc<dyn Fn(&mut DependencyMap) + Send + Sync>;
@@ -125,6 +138,7 @@ pub struct Extensions {
     plugin: &'static str,
     commands: Commands,
     presses: Vec<(&'static str, PressFn)>,
+    inputs: Vec<InputFn>,
     branches: Vec<UpdateHandler<HandlerError>>,
     state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     inject: Vec<Inject>,
@@ -133,7 +147,23 @@ pub struct Extensions {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    data: Vec<DataFn>,
+    forget: Vec<ForgetFn>,
+    collectors: Vec<Collector>,
+    tables: Vec<&'static str>,
     errors: Vec<PluginError>,
+}
+
+/// What a plugin keeps about one chat, as `/mydata` and `/privacy` show it.
+#[derive(Clone, Debug)]
+pub struct PersonalData {
+    /// The key of its part in `/mydata`'s JSON document (the plugin's name
+    /// is a good one).
+    pub key: &'static str,
+    /// Everything the plugin stores about the chat.
+    pub value: serde_json::Value,
+    /// One line for `/privacy`, in the chat's language.
+    pub summary: String,
 }
 
 /// One plugin's Fluent source for one language.
@@ -147,24 +177,44 @@ pub struct PluginTexts {
     pub source: String,
 }
 
-/// Callback namespaces Basis's own buttons use.
-const RESERVED_NAMESPACES: &[&str] = &["t", "stop", "lang", "p", "g", "gn", "ev"];
+/// Callback namespaces of Basis's own buttons, and the default plugin that
+/// handles each. No other plugin may take them, even when their own plugin
+/// is left out: old buttons with that data are still around in chats.
+const BASIS_NAMESPACES: &[(&str, &str)] = &[
+    ("t", crate::plugins::MEMBERS),
+    ("lang", crate::plugins::MEMBERS),
+    ("stop", crate::plugins::PRIVACY),
+    ("p", crate::plugins::POSTING),
+    ("g", crate::plugins::POSTING),
+    ("gn", crate::plugins::POSTING),
+    ("ev", crate::plugins::ASSEMBLIES),
+];
 
 impl Extensions {
     /// Adds a command; `declaration` says who may use it and where, and the
-    /// gate checks that before `handler` runs.
+    /// gate checks that before `handler` runs. The handler gets the
+    /// arguments as typed ([`Call::args`]).
     pub fn command<F, Fut>(&mut self, declaration: Declaration, handler: F) -> &mut Self
     where
         F: Fn(Call) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        let handler: CommandFn = Arc::new(move |call| Box::pin(handler(call)));
-        let action = self.commands.add_handler(handler);
-        self.declare(Declaration { action, plugin: self.plugin, ..declaration })
+        self.declare(declaration, Arc::new(move |call| Box::pin(handler(call))))
     }
 
-    /// Adds one of Basis's own declarations (for the default plugins).
-    pub(crate) fn declare(&mut self, declaration: Declaration) -> &mut Self {
+    /// Adds a command whose arguments are read by `A` first: arguments `A`
+    /// refuses get the command's usage as the answer, in the asker's
+    /// language ([`Declaration::usage`]), and the handler does not run.
+    pub fn command_with<A, F, Fut>(&mut self, declaration: Declaration, handler: F) -> &mut Self
+    where
+        A: Args,
+        F: Fn(Call, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        self.declare(declaration, crate::registry::with_args(handler))
+    }
+
+    fn declare(&mut self, declaration: Declaration, handler: CommandFn) -> &mut Self {
         let plugin = self.plugin.to_owned();
         let valid = |name: &str| {
             (1..=32).contains(&name.len())
@@ -177,7 +227,7 @@ impl Extensions {
                 self.errors.push(PluginError::DuplicateCommand { plugin: plugin.clone(), command: name.to_owned() });
             }
         }
-        self.commands.push(declaration);
+        self.commands.push(Declaration { plugin: self.plugin, ..declaration }, handler);
         self
     }
 
@@ -188,14 +238,28 @@ impl Extensions {
         F: Fn(Press) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
+        let owner = BASIS_NAMESPACES.iter().find(|(n, _)| *n == namespace).map(|(_, plugin)| *plugin);
         let valid = (1..=8).contains(&namespace.len())
             && namespace.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            && !RESERVED_NAMESPACES.contains(&namespace)
+            && owner.is_none_or(|plugin| plugin == self.plugin)
             && !self.presses.iter().any(|(n, _)| *n == namespace);
         if !valid {
             self.errors.push(PluginError::BadNamespace { plugin: self.plugin.to_owned(), namespace: namespace.into() });
         }
         self.presses.push((namespace, Arc::new(move |press| Box::pin(handler(press)))));
+        self
+    }
+
+    /// Reads messages that are not commands (in private chats and in
+    /// groups), before Basis's hint that a command is expected. Readers are
+    /// asked in the order the plugins were added until one takes the
+    /// message.
+    pub fn on_input<F, Fut>(&mut self, reader: F) -> &mut Self
+    where
+        F: Fn(Input) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<bool, HandlerError>> + Send + 'static,
+    {
+        self.inputs.push(Arc::new(move |input| Box::pin(reader(input))));
         self
     }
 
@@ -254,6 +318,45 @@ impl Extensions {
         self
     }
 
+    /// The plugin's tables, parents before children: `basis export` copies
+    /// them with Basis's own (and refuses a database with tables no one
+    /// named).
+    pub fn tables(&mut self, tables: &'static [&'static str]) -> &mut Self {
+        self.tables.extend_from_slice(tables);
+        self
+    }
+
+    /// Metrics served on `/metrics` beside Basis's own: names should start
+    /// with `basis_` and the plugin's name, and labels stay a bounded set.
+    pub fn metrics(&mut self, collector: Collector) -> &mut Self {
+        self.collectors.push(collector);
+        self
+    }
+
+    /// What the plugin keeps about a chat, for `/mydata` (its part of the
+    /// JSON document) and `/privacy` (one line). `None` when it keeps
+    /// nothing about that chat.
+    pub fn personal_data<F, Fut>(&mut self, data: F) -> &mut Self
+    where
+        F: Fn(Basis, i64, Locale) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<PersonalData>, HandlerError>> + Send + 'static,
+    {
+        self.data.push(Arc::new(move |basis, chat, locale| Box::pin(data(basis, chat, locale))));
+        self
+    }
+
+    /// Deletes what the plugin keeps about a chat when the member leaves
+    /// with `/stop`. It runs before Basis deletes its own rows, and a
+    /// failure stops the deletion, so that pressing again deletes all.
+    pub fn forget<F, Fut>(&mut self, forget: F) -> &mut Self
+    where
+        F: Fn(Basis, i64) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.forget.push(Arc::new(move |basis, chat| Box::pin(forget(basis, chat))));
+        self
+    }
+
     /// Called after each domain event, once what caused it is committed.
     pub fn on_event<F, Fut>(&mut self, listener: F) -> &mut Self
     where
@@ -271,6 +374,7 @@ pub struct Registry {
     /// Every command, Basis's and the plugins'.
     pub commands: Commands,
     presses: Vec<(&'static str, PressFn)>,
+    inputs: Vec<InputFn>,
     branches: Vec<UpdateHandler<HandlerError>>,
     state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     inject: Vec<Inject>,
@@ -281,6 +385,11 @@ pub struct Registry {
     listeners: Vec<ListenerFn>,
     routes: Vec<(&'static str, RoutesFn)>,
     tasks: Vec<(&'static str, TaskFn)>,
+    data: Vec<DataFn>,
+    forget: Vec<ForgetFn>,
+    collectors: Vec<Collector>,
+    /// The plugins' tables, parents first (for `basis export`).
+    pub tables: Vec<&'static str>,
     /// The plugins, by name, in the order they were added.
     pub plugins: Vec<&'static str>,
 }
@@ -298,6 +407,7 @@ impl Registry {
             plugin: "",
             commands: Commands::default(),
             presses: Vec::new(),
+            inputs: Vec::new(),
             branches: Vec::new(),
             state: HashMap::new(),
             inject: Vec::new(),
@@ -306,6 +416,10 @@ impl Registry {
             listeners: Vec::new(),
             routes: Vec::new(),
             tasks: Vec::new(),
+            data: Vec::new(),
+            forget: Vec::new(),
+            collectors: Vec::new(),
+            tables: Vec::new(),
             errors: Vec::new(),
         };
         let mut names = Vec::new();
@@ -331,6 +445,7 @@ impl Registry {
         Ok(Registry {
             commands: ext.commands,
             presses: ext.presses,
+            inputs: ext.inputs,
             branches: ext.branches,
             state: ext.state,
             inject: ext.inject,
@@ -339,6 +454,10 @@ impl Registry {
             listeners: ext.listeners,
             routes: ext.routes,
             tasks: ext.tasks,
+            data: ext.data,
+            forget: ext.forget,
+            collectors: ext.collectors,
+            tables: ext.tables,
             plugins: names,
         })
     }
@@ -359,6 +478,32 @@ impl Registry {
         self.presses.iter().find(|(n, _)| *n == namespace).map(|(_, handler)| (handler, rest.to_owned()))
     }
 
+    pub(crate) fn inputs(&self) -> &[InputFn] {
+        &self.inputs
+    }
+
+    /// What the plugins keep about `chat`.
+    pub async fn personal_data(
+        &self,
+        basis: &Basis,
+        chat: i64,
+        locale: Locale,
+    ) -> Result<Vec<PersonalData>, HandlerError> {
+        let mut found = Vec::new();
+        for data in &self.data {
+            found.extend(data(basis.clone(), chat, locale).await?);
+        }
+        Ok(found)
+    }
+
+    /// Deletes what the plugins keep about `chat`.
+    pub async fn forget(&self, basis: &Basis, chat: i64) -> Result<(), HandlerError> {
+        for forget in &self.forget {
+            forget(basis.clone(), chat).await?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn listeners(&self) -> &[ListenerFn] {
         &self.listeners
     }
@@ -366,6 +511,11 @@ impl Registry {
     /// The plugins' HTTP routes, merged, for the connected bot.
     pub fn router(&self, basis: &Basis) -> axum::Router {
         self.routes.iter().fold(axum::Router::new(), |router, (_, routes)| router.merge(routes(basis.clone())))
+    }
+
+    /// The plugins' metrics, for `/metrics`.
+    pub fn collectors(&self) -> &[Collector] {
+        &self.collectors
     }
 
     /// Starts the plugins' background work; each task ends when `stop` is
@@ -511,7 +661,8 @@ impl Basis {
     }
 }
 
-/// A plugin command, as a member or organizer sent it.
+/// A command, as a member or organizer sent it, once the gate let it
+/// through.
 #[derive(Clone)]
 pub struct Call {
     /// The bot, its storage, texts and the plugins' state.
@@ -524,6 +675,16 @@ pub struct Call {
     pub locale: Locale,
     /// Everything after the command's name, trimmed.
     pub args: String,
+    /// The message the command came in (what it replies to, its media).
+    pub message: Message,
+    /// For organizers' and owners' commands: the role the gate let through,
+    /// looked up when the command arrived.
+    pub role: Option<Role>,
+    /// The command's declaration.
+    pub declaration: Declaration,
+    /// The bot itself (its username, for links).
+    pub me: Me,
+    pub(crate) scene: Arc<Scene>,
 }
 
 impl Call {
@@ -540,6 +701,44 @@ impl Call {
     /// The text `id` in the chat's language.
     pub fn text(&self, id: &str) -> String {
         self.basis.text(self.locale, id)
+    }
+
+    /// The role the gate let through: organizers' and owners' commands
+    /// always have one.
+    pub(crate) fn role(&self) -> &Role {
+        self.role.as_ref().unwrap_or(&Role::Owner)
+    }
+}
+
+/// A message that is not a command, offered to the plugins' readers
+/// ([`Extensions::on_input`]).
+#[derive(Clone)]
+pub struct Input {
+    /// The bot, its storage, texts and the plugins' state.
+    pub basis: Basis,
+    /// The chat it was written in.
+    pub chat: ChatId,
+    /// Who wrote it (none for a channel or an anonymous admin).
+    pub user: Option<UserId>,
+    /// The chat's language.
+    pub locale: Locale,
+    /// The message.
+    pub message: Message,
+    pub(crate) scene: Arc<Scene>,
+    pub(crate) role: Arc<tokio::sync::OnceCell<Option<Role>>>,
+}
+
+impl Input {
+    /// The writer's organizer role, looked up once for all readers (a
+    /// member's chatter costs one lookup, however many plugins read it).
+    pub async fn role(&self) -> Result<Option<Role>, HandlerError> {
+        let role = self.role.get_or_try_init(|| crate::roles::role_of(&self.scene, self.message.from.as_ref())).await?;
+        Ok(role.clone())
+    }
+
+    /// Answers in the chat the message came from.
+    pub async fn say(&self, text: String) -> HandlerResult {
+        self.basis.send(self.chat.0, text, None).await
     }
 }
 
@@ -558,8 +757,11 @@ pub struct Press {
     pub locale: Locale,
     /// The callback data after `namespace:`.
     pub data: String,
+    /// The person who pressed it.
+    pub from: User,
     pub(crate) query: teloxide::types::CallbackQueryId,
     pub(crate) answered: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) scene: Arc<Scene>,
 }
 
 impl Press {
@@ -569,6 +771,35 @@ impl Press {
         self.answered.store(true, std::sync::atomic::Ordering::Relaxed);
         self.basis.bot.answer_callback_query(self.query.clone()).text(text).await?;
         Ok(())
+    }
+
+    /// Answers the press with an alert the presser must dismiss (a refusal).
+    pub async fn alert(&self, text: String) -> HandlerResult {
+        self.answered.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.basis.bot.answer_callback_query(self.query.clone()).text(text).show_alert(true).await?;
+        Ok(())
+    }
+
+    /// Answers with a toast, or an alert when `alert` (a refusal).
+    pub(crate) async fn toast(&self, (text, alert): (String, bool)) -> HandlerResult {
+        match alert {
+            true => self.alert(text).await,
+            false => self.answer(text).await,
+        }
+    }
+
+    /// Whether the presser may change what the chat receives: anyone in
+    /// their private chat, a group's admins in a group (asked of Telegram
+    /// now). When not, the press is answered with the reason.
+    pub async fn may_change_chat(&self) -> Result<bool, HandlerError> {
+        let permission = self.scene.permission(Some(&self.from), None).await;
+        match self.scene.refusal(permission) {
+            None => Ok(true),
+            Some(refusal) => {
+                self.alert(refusal).await?;
+                Ok(false)
+            }
+        }
     }
 
     /// The text `id` in the chat's language.

@@ -63,7 +63,8 @@ pub(crate) async fn notice_if_newer(scene: &Scene, seen: i64) -> HandlerResult {
 pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
     let ctx = &scene.ctx;
     let data = ctx.storage.chat_data(scene.chat.id.0).await?;
-    if data.is_empty() {
+    let plugins = ctx.registry.personal_data(&scene.basis(), scene.chat.id.0, scene.locale).await?;
+    if data.is_empty() && plugins.is_empty() {
         return scene.say(t!(ctx.texts, scene.locale, "privacy-nothing")).await;
     }
     // An organizer's own rights belong to their private chat's data too.
@@ -80,6 +81,10 @@ pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
             "granted_by": o.granted_by,
             "granted_at": iso(o.granted_at),
         });
+    }
+    // What plugins keep, each under its own key.
+    for part in plugins {
+        document[part.key] = part.value;
     }
     let bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     let file = InputFile::memory(bytes).file_name(MYDATA_FILE);
@@ -116,7 +121,7 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
                 "event": r.event_id,
                 "title": r.title,
                 "starts_at": iso(r.starts_at),
-                "answer": r.answer,
+                "answer": r.answer.as_str(),
                 "answered_at": iso(r.at),
             })
         })
@@ -127,9 +132,9 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
         .map(|d| {
             json!({
                 "broadcast": d.broadcast_id,
-                "kind": d.kind,
+                "kind": d.kind.as_str(),
                 "broadcast_at": iso(d.broadcast_at),
-                "status": d.status,
+                "status": d.status.as_str(),
                 "updated_at": iso(d.updated_at),
                 "message_id": d.message_id,
                 "error": d.error,
@@ -162,9 +167,11 @@ fn iso(ms: i64) -> Value {
 pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
+    let plugins = ctx.registry.personal_data(&scene.basis(), scene.chat.id.0, locale).await?;
+    let plugins: String = plugins.iter().map(|p| format!("\n{}", p.summary)).collect();
     let Some(chat) = ctx.storage.chat(scene.chat.id.0).await? else {
         let nothing = t!(ctx.texts, locale, "privacy-nothing");
-        return Ok(format!("{nothing}\n\n{}", crate::privacy::controller(ctx, locale)));
+        return Ok(format!("{nothing}{plugins}\n\n{}", crate::privacy::controller(ctx, locale)));
     };
     let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
     let topics = if labels.is_empty() { t!(ctx.texts, locale, "privacy-no-topics") } else { labels.join(", ") };
@@ -186,7 +193,7 @@ pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError
         since = format_time(chat.consent_at, locale),
         topics = topics
     );
-    Ok(format!("{stored}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
+    Ok(format!("{stored}{plugins}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
 }
 
 fn format_time(ms: i64, locale: Locale) -> String {
@@ -197,4 +204,53 @@ fn format_time(ms: i64, locale: Locale) -> String {
         Locale::De => time.format("%d.%m.%Y %H:%M UTC").to_string(),
         Locale::En => time.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
+}
+
+/// `/privacy`: exactly what is stored about the chat.
+pub(crate) async fn privacy_command(call: crate::plugin::Call) -> HandlerResult {
+    call.scene.say(privacy_report(&call.scene).await?).await
+}
+
+/// `/mydata`: everything stored about the chat, as a file (in a group, for
+/// its admins: the gate checked).
+pub(crate) async fn my_data_command(call: crate::plugin::Call) -> HandlerResult {
+    my_data(&call.scene).await
+}
+
+/// `/stop`: asks before deleting everything.
+pub(crate) async fn stop(call: crate::plugin::Call) -> HandlerResult {
+    let scene = &call.scene;
+    let (ctx, locale) = (&scene.ctx, scene.locale);
+    if ctx.storage.chat(scene.chat.id.0).await?.is_none() {
+        return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
+    }
+    scene.ask(t!(ctx.texts, locale, "stop-confirm"), crate::keyboards::stop_confirmation(ctx, locale)).await
+}
+
+/// Yes or no under `/stop`'s question; in a group, for its admins.
+pub(crate) async fn stop_press(press: crate::plugin::Press) -> HandlerResult {
+    use crate::callback::CallbackData;
+    let scene = &press.scene;
+    let (ctx, locale, chat) = (&scene.ctx, scene.locale, scene.chat.id);
+    let Some(CallbackData::Stop { confirmed }) = CallbackData::parse(&format!("stop:{}", press.data)) else {
+        return press.answer(t!(ctx.texts, locale, "button-stale")).await;
+    };
+    if !press.may_change_chat().await? {
+        return Ok(());
+    }
+    if confirmed {
+        // The plugins' rows first: if one fails, nothing is gone yet and
+        // pressing again deletes everything.
+        ctx.registry.forget(&scene.basis(), chat.0).await?;
+    }
+    let text = if !confirmed {
+        t!(ctx.texts, locale, "stop-cancelled")
+    } else if ctx.storage.delete_chat_at(chat.0, ctx.now()).await? {
+        scene.emit(crate::domain::DomainEvent::Left { chat: chat.0 });
+        t!(ctx.texts, locale, "stop-done")
+    } else {
+        t!(ctx.texts, locale, "stop-nothing")
+    };
+    crate::buttons::ignore_stale_edit(scene.bot.edit_message_text(chat, press.message, text.clone()).await)?;
+    press.answer(text).await
 }

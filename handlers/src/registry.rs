@@ -6,25 +6,45 @@
 //! one of them; a test checks that every text it names exists in every
 //! language.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use teloxide::types::BotCommand;
 
-use crate::command::Command;
-use crate::plugin::CommandFn;
-use crate::plugins::{ASSEMBLIES, CHANNELS, CORRECTIONS, POSTING, PRIVACY, ROLES, STATISTICS};
+use crate::plugin::{Call, CommandFn};
 use crate::roles::Role;
-use crate::{Locale, Texts};
+use crate::{HandlerResult, Locale, Texts};
 
-/// Who a command is for. The handler checks the role again when it runs
-/// (a revoked organizer loses it at once); this decides where a command is
+/// Who a command is for. The gate checks it when the command is used (a
+/// revoked organizer loses it at once); it also decides where a command is
 /// offered and listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Audience {
-    /// Everyone who writes to the bot, and group admins for their group.
+    /// Everyone who writes to the bot, in private chats and groups.
     Member,
+    /// Everyone in a private chat; in a group only its admins, because the
+    /// command changes what the group receives or shows what is stored
+    /// about it (checked with getChatMember when it is used).
+    GroupAdmin,
     /// Organizers (within their topics) and owners.
     Organizer,
     /// Owners only (`BASIS_OWNERS`).
     Owner,
+}
+
+impl Audience {
+    /// Organizers' and owners' commands, as opposed to members'.
+    pub fn is_organizers(self) -> bool {
+        self >= Audience::Organizer
+    }
+
+    /// The part of `/help` the command is listed in.
+    fn listed_with(self) -> Audience {
+        match self {
+            Audience::GroupAdmin => Audience::Member,
+            other => other,
+        }
+    }
 }
 
 /// Where a command works.
@@ -34,19 +54,12 @@ pub enum Place {
     Anywhere,
     /// Private chats only: elsewhere it is refused with a pointer there.
     Private,
+    /// Groups and supergroups only (an inbox group's commands).
+    Group,
 }
 
-/// What a command does.
-#[derive(Clone, Copy, Debug)]
-pub enum Action {
-    /// One of Basis's own: its arguments are read into a [`Command`].
-    Basis(fn(String) -> Command),
-    /// A plugin's: its handler (the n-th of [`Commands`]) gets the
-    /// arguments as they were typed.
-    Plugin(usize),
-}
-
-/// One command.
+/// Everything known about one command but its handler: the menu, `/help`,
+/// the gate and the authorization matrix test are all made from it.
 #[derive(Clone, Debug)]
 pub struct Declaration {
     /// The name in the menu, without the slash.
@@ -63,53 +76,80 @@ pub struct Declaration {
     pub help: bool,
     /// Fluent id of the one-line description (menu and `/help`).
     pub about: &'static str,
-    /// Fluent id of the argument hint in `/help`, e.g. `<topic>`.
+    /// Fluent id of the argument hint in `/help` and in the usage answer,
+    /// e.g. `<topic>`.
     pub usage: Option<&'static str>,
-    /// Reads the arguments (everything after the name), or handles them.
-    pub action: Action,
     /// Fluent id of the refusal for someone without the role its audience
-    /// needs (`organizers-only` or `owners-only` if none).
+    /// needs (`organizers-only`, `owners-only` or `group-admins-only` if
+    /// none).
     pub denied: Option<&'static str>,
-    /// The plugin that adds it: for Basis's own, which of
-    /// [`crate::plugins::DefaultPlugins`]; for a plugin's, set when it is
-    /// declared.
+    /// The plugin that adds it, set when it is declared.
     pub plugin: &'static str,
 }
 
 impl Declaration {
-    /// A plugin's command for everyone, in the menu and in `/help`, with
-    /// `about` as the Fluent id of its description. The plugin's handler
-    /// is added by [`crate::plugin::Extensions::command`].
-    pub fn new(name: &'static str, about: &'static str) -> Declaration {
-        Declaration { about, ..member(name, &[], |_| Command::Help) }
+    /// A command for everyone, in the menu and in `/help`, with `about` as
+    /// the Fluent id of its description. Its handler is added by
+    /// [`crate::plugin::Extensions::command`].
+    pub const fn new(name: &'static str, about: &'static str) -> Declaration {
+        Declaration {
+            name,
+            aliases: &[],
+            audience: Audience::Member,
+            place: Place::Anywhere,
+            menu: true,
+            help: true,
+            about,
+            usage: None,
+            denied: None,
+            plugin: "",
+        }
     }
 
     /// Other names it answers to (the German ones).
-    pub fn aliases(self, aliases: &'static [&'static str]) -> Declaration {
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> Declaration {
         Declaration { aliases, ..self }
     }
 
-    /// For organizers (in private chats, out of the menu) or owners.
-    pub fn for_audience(self, audience: Audience) -> Declaration {
+    /// For group admins (in groups), organizers (in private chats, out of
+    /// the menu) or owners.
+    pub const fn for_audience(self, audience: Audience) -> Declaration {
         match audience {
-            Audience::Member => Declaration { audience, ..self },
+            Audience::Member | Audience::GroupAdmin => Declaration { audience, ..self },
             _ => Declaration { audience, place: Place::Private, menu: false, ..self },
         }
     }
 
     /// Works in private chats only.
-    pub fn private(self) -> Declaration {
+    pub const fn private(self) -> Declaration {
         Declaration { place: Place::Private, ..self }
     }
 
+    /// Works in groups only; kept out of the menu, which private chats
+    /// show.
+    pub const fn in_groups(self) -> Declaration {
+        Declaration { place: Place::Group, menu: false, ..self }
+    }
+
     /// Fluent id of the refusal for someone without the role.
-    pub fn denied(self, denied: &'static str) -> Declaration {
+    pub const fn denied(self, denied: &'static str) -> Declaration {
         Declaration { denied: Some(denied), ..self }
     }
 
-    /// Fluent id of the argument hint in `/help`.
-    pub fn usage(self, usage: &'static str) -> Declaration {
+    /// Fluent id of the argument hint in `/help` and in the usage answer.
+    pub const fn usage(self, usage: &'static str) -> Declaration {
         Declaration { usage: Some(usage), ..self }
+    }
+
+    /// Left out of `/help` (it still is in the menu unless
+    /// [`Declaration::unlisted`] too).
+    pub const fn not_in_help(self) -> Declaration {
+        Declaration { help: false, ..self }
+    }
+
+    /// Left out of Telegram's command menu.
+    pub const fn unlisted(self) -> Declaration {
+        Declaration { menu: false, ..self }
     }
 
     /// Whether `name` (lower-cased, without the slash) names this command.
@@ -123,145 +163,83 @@ impl Declaration {
         let usage = self.usage.map(|id| format!(" {}", loader.get(id))).unwrap_or_default();
         format!("/{}{usage} – {}", self.name, loader.get(self.about))
     }
-}
 
-const fn member(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration {
-        name,
-        aliases,
-        audience: Audience::Member,
-        place: Place::Anywhere,
-        menu: true,
-        help: true,
-        about: "",
-        usage: None,
-        action: Action::Basis(parse),
-        denied: None,
-        plugin: crate::plugins::MEMBERS,
+    /// The answer to arguments its reader does not accept: how the command
+    /// is used, in the asker's language.
+    pub fn usage_answer(&self, texts: &Texts, locale: Locale) -> String {
+        let loader = texts.get(locale);
+        let usage = self.usage.map(|id| format!(" {}", loader.get(id))).unwrap_or_default();
+        let args = std::collections::HashMap::from([("usage", format!("/{}{usage}", self.name))]);
+        loader.get_args("command-usage", args)
     }
 }
 
-/// Organizers' commands; who is not one is told "Only organizers may post."
-const fn organizer(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration {
-        audience: Audience::Organizer,
-        place: Place::Private,
-        menu: false,
-        denied: Some("post-not-allowed"),
-        ..member(name, aliases, parse)
+/// A command's arguments, read from what follows its name. A reader that
+/// refuses the text makes the gate answer with the command's usage, in the
+/// asker's language, and nothing runs.
+pub trait Args: Sized + Send + 'static {
+    /// The arguments `text` (trimmed) gives, or `None` if it gives none.
+    fn read(text: &str) -> Option<Self>;
+}
+
+/// The arguments as typed, possibly empty.
+impl Args for String {
+    fn read(text: &str) -> Option<String> {
+        Some(text.to_owned())
     }
 }
 
-/// Statistics and links, for organizers.
-const fn analyst(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration { denied: Some("stats-not-allowed"), ..organizer(name, aliases, parse) }
+/// No arguments; trailing words are ignored, as Telegram clients sometimes
+/// append them.
+impl Args for () {
+    fn read(_: &str) -> Option<()> {
+        Some(())
+    }
 }
 
-const fn owner(name: &'static str, aliases: &'static [&'static str], parse: fn(String) -> Command) -> Declaration {
-    Declaration { audience: Audience::Owner, denied: None, ..organizer(name, aliases, parse) }
+/// Something that must be there: the arguments as typed, not empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Required(pub String);
+
+impl Args for Required {
+    fn read(text: &str) -> Option<Required> {
+        (!text.is_empty()).then(|| Required(text.to_owned()))
+    }
 }
 
-/// Basis's own commands, in the order of the menu and `/help`.
-pub static COMMANDS: &[Declaration] = &[
-    Declaration { about: "cmd-start", help: false, ..member("start", &[], Command::Start) },
-    Declaration { about: "cmd-topics", ..member("topics", &["themen"], |_| Command::Topics) },
-    Declaration { about: "cmd-subscribe", usage: Some("usage-topic"), ..member("subscribe", &[], Command::Subscribe) },
-    Declaration {
-        about: "cmd-unsubscribe",
-        usage: Some("usage-topic"),
-        ..member("unsubscribe", &[], Command::Unsubscribe)
-    },
-    Declaration { about: "cmd-mytopics", ..member("mytopics", &[], |_| Command::MyTopics) },
-    Declaration { about: "cmd-language", ..member("language", &["sprache"], Command::Language) },
-    Declaration { plugin: PRIVACY, about: "cmd-privacy", ..member("privacy", &["datenschutz"], |_| Command::Privacy) },
-    Declaration { plugin: PRIVACY, about: "cmd-mydata", ..member("mydata", &["meinedaten"], |_| Command::MyData) },
-    Declaration { plugin: PRIVACY, about: "cmd-stop", ..member("stop", &[], |_| Command::Stop) },
-    Declaration { about: "cmd-help", ..member("help", &["hilfe"], |_| Command::Help) },
-    // Organizers: posting and corrections.
-    Declaration {
-        plugin: POSTING,
-        about: "cmd-post",
-        usage: Some("usage-post"),
-        ..organizer("post", &[], Command::Post)
-    },
-    Declaration {
-        plugin: CORRECTIONS,
-        about: "cmd-followup",
-        usage: Some("usage-followup"),
-        ..organizer("followup", &["nachtrag"], Command::FollowUp)
-    },
-    Declaration {
-        plugin: CORRECTIONS,
-        about: "cmd-edit",
-        usage: Some("usage-edit"),
-        ..organizer("edit", &["korrigieren"], Command::Edit)
-    },
-    Declaration {
-        plugin: CORRECTIONS,
-        about: "cmd-retract",
-        usage: Some("usage-id"),
-        ..organizer("retract", &["zurueckziehen"], Command::Retract)
-    },
-    Declaration {
-        plugin: POSTING,
-        about: "cmd-scheduled",
-        ..organizer("scheduled", &["geplant"], |_| Command::Scheduled)
-    },
-    // Organizers: assemblies.
-    Declaration {
-        plugin: ASSEMBLIES,
-        about: "cmd-event",
-        usage: Some("usage-event"),
-        ..organizer("event", &["termin"], Command::Event)
-    },
-    Declaration { plugin: ASSEMBLIES, about: "cmd-events", ..organizer("events", &["termine"], |_| Command::Events) },
-    Declaration {
-        plugin: ASSEMBLIES,
-        about: "cmd-eventchange",
-        usage: Some("usage-eventchange"),
-        ..organizer("eventchange", &["terminaendern"], Command::EventChange)
-    },
-    Declaration {
-        plugin: ASSEMBLIES,
-        about: "cmd-eventcancel",
-        usage: Some("usage-id"),
-        ..organizer("eventcancel", &["terminabsagen"], Command::EventCancel)
-    },
-    // Organizers: statistics and links.
-    Declaration { plugin: STATISTICS, about: "cmd-stats", ..analyst("stats", &["statistik"], |_| Command::Stats) },
-    Declaration {
-        plugin: STATISTICS,
-        about: "cmd-link",
-        usage: Some("usage-link"),
-        ..analyst("link", &[], Command::Link)
-    },
-    Declaration { plugin: STATISTICS, about: "cmd-qr", usage: Some("usage-link"), ..analyst("qr", &[], Command::Qr) },
-    // Owners.
-    Declaration {
-        plugin: ROLES,
-        about: "cmd-invite",
-        usage: Some("usage-invite"),
-        ..owner("invite", &["einladen"], Command::Invite)
-    },
-    Declaration {
-        plugin: ROLES,
-        about: "cmd-organizers",
-        ..owner("organizers", &["organisatoren"], |_| Command::Organizers)
-    },
-    Declaration {
-        plugin: ROLES,
-        about: "cmd-revoke",
-        usage: Some("usage-revoke"),
-        ..owner("revoke", &["entziehen"], Command::Revoke)
-    },
-    Declaration { plugin: ROLES, about: "cmd-audit", ..owner("audit", &["protokoll"], |_| Command::Audit) },
-    Declaration {
-        plugin: CHANNELS,
-        about: "cmd-channel",
-        usage: Some("usage-channel"),
-        ..owner("channel", &["kanal"], Command::Channel)
-    },
-];
+/// A positive number of at most 18 digits (a post's, an event's or a
+/// user's id), and nothing after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+impl Args for Id {
+    fn read(text: &str) -> Option<Id> {
+        let valid = !text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit());
+        valid.then(|| text.parse().ok().filter(|id| *id > 0).map(Id)).flatten()
+    }
+}
+
+/// A command's handler with its argument reader in front.
+pub(crate) fn with_args<A, F, Fut>(handler: F) -> CommandFn
+where
+    A: Args,
+    F: Fn(Call, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    Arc::new(move |call: Call| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            match A::read(&call.args) {
+                Some(args) => handler(call, args).await,
+                None => {
+                    let answer = call.declaration.usage_answer(&call.basis.ctx.texts, call.locale);
+                    call.say(answer).await
+                }
+            }
+        })
+    })
+}
 
 /// Why the gate in front of a command refused it: a typed value, rendered
 /// in the asker's language.
@@ -269,6 +247,13 @@ pub static COMMANDS: &[Declaration] = &[
 pub enum Refusal {
     /// The command works in private chats only.
     PrivateOnly,
+    /// The command works in groups only.
+    GroupOnly,
+    /// In a group, for its admins.
+    GroupAdminsOnly,
+    /// In a group, for its admins, and Telegram could not say whether the
+    /// asker is one.
+    GroupCheckFailed,
     /// For organizers and owners.
     OrganizersOnly,
     /// For owners (`BASIS_OWNERS`).
@@ -279,98 +264,102 @@ impl Refusal {
     /// The refusal as `declaration`'s asker reads it.
     pub fn text(self, declaration: &Declaration, texts: &Texts, locale: Locale) -> String {
         texts.get(locale).get(match self {
-            Refusal::PrivateOnly if declaration.audience > Audience::Member => "organizers-private-only",
+            Refusal::PrivateOnly if declaration.audience.is_organizers() => "organizers-private-only",
             Refusal::PrivateOnly => "private-only",
+            Refusal::GroupOnly => "group-only",
+            Refusal::GroupAdminsOnly => declaration.denied.unwrap_or("group-admins-only"),
+            Refusal::GroupCheckFailed => "group-check-failed",
             Refusal::OrganizersOnly => declaration.denied.unwrap_or("organizers-only"),
             Refusal::OwnersOnly => "owners-only",
         })
     }
 }
 
+/// What the gate decided: the command runs (organizers' and owners'
+/// commands with the asker's role), or it is refused.
+#[derive(Clone, Debug)]
+pub enum Access {
+    /// Let through; `Some` role for organizers' and owners' commands.
+    Granted(Option<Role>),
+    /// Refused, and why.
+    Refused(Refusal),
+}
+
 /// The gate in front of every command: where it works and who may use it,
-/// the role looked up at the moment it is used (a revoked organizer is
-/// refused at once). Passes organizers' and owners' commands with the
-/// asker's role, members' commands with none.
+/// looked up at the moment it is used (a revoked organizer is refused at
+/// once; a group admin who stepped down too).
 pub(crate) async fn gate(
     scene: &crate::scene::Scene,
     declaration: &Declaration,
-    from: Option<&teloxide::types::User>,
-) -> Result<Result<Option<Role>, Refusal>, crate::HandlerError> {
-    if declaration.place == Place::Private && !scene.chat.is_private() {
-        return Ok(Err(Refusal::PrivateOnly));
+    message: &teloxide::types::Message,
+) -> Result<Access, crate::HandlerError> {
+    use crate::scene::Permission;
+    match declaration.place {
+        Place::Private if !scene.chat.is_private() => return Ok(Access::Refused(Refusal::PrivateOnly)),
+        Place::Group if scene.chat.is_private() => return Ok(Access::Refused(Refusal::GroupOnly)),
+        _ => {}
     }
-    let role = match declaration.audience {
-        Audience::Member => return Ok(Ok(None)),
-        _ => crate::roles::role_of(scene, from).await?,
-    };
-    Ok(match (declaration.audience, role) {
-        (Audience::Owner, Some(role)) if role.is_owner() => Ok(Some(role)),
-        (Audience::Owner, _) => Err(Refusal::OwnersOnly),
-        (_, Some(role)) => Ok(Some(role)),
-        (_, None) => Err(Refusal::OrganizersOnly),
+    let from = message.from.as_ref();
+    Ok(match declaration.audience {
+        Audience::Member => Access::Granted(None),
+        Audience::GroupAdmin => match scene.permission(from, message.sender_chat.as_ref()).await {
+            Permission::Allowed => Access::Granted(None),
+            Permission::Denied => Access::Refused(Refusal::GroupAdminsOnly),
+            Permission::Unknown => Access::Refused(Refusal::GroupCheckFailed),
+        },
+        audience => match (audience, crate::roles::role_of(scene, from).await?) {
+            (Audience::Owner, Some(role)) if role.is_owner() => Access::Granted(Some(role)),
+            (Audience::Owner, _) => Access::Refused(Refusal::OwnersOnly),
+            (_, Some(role)) => Access::Granted(Some(role)),
+            (_, None) => Access::Refused(Refusal::OrganizersOnly),
+        },
     })
 }
 
-/// The declaration of Basis's own commands that `name` (lower-cased,
-/// without the slash) belongs to.
-pub fn find(name: &str) -> Option<&'static Declaration> {
-    COMMANDS.iter().find(|d| d.answers_to(name))
+/// One command: its declaration and its handler.
+#[derive(Clone)]
+pub struct Entry {
+    /// What is known about it.
+    pub declaration: Declaration,
+    pub(crate) handler: CommandFn,
 }
 
-/// The commands a bot answers to: Basis's own that its plugins added, then
-/// the other plugins' commands, in the order they were added.
+/// The commands a bot answers to, in the order its plugins declared them
+/// (the menu's and `/help`'s order).
 #[derive(Clone, Default)]
 pub struct Commands {
-    list: Vec<Declaration>,
-    handlers: Vec<CommandFn>,
+    list: Vec<Entry>,
 }
 
 impl std::fmt::Debug for Commands {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.list.iter().map(|d| d.name)).finish()
+        f.debug_list().entries(self.list.iter().map(|e| e.declaration.name)).finish()
     }
 }
 
 impl Commands {
-    /// Every one of Basis's own commands.
-    pub fn basis() -> Commands {
-        Commands { list: COMMANDS.to_vec(), handlers: Vec::new() }
+    pub(crate) fn push(&mut self, declaration: Declaration, handler: CommandFn) {
+        self.list.push(Entry { declaration, handler });
     }
 
-    /// A plugin's handler, for [`Action::Plugin`].
-    pub(crate) fn add_handler(&mut self, handler: CommandFn) -> Action {
-        self.handlers.push(handler);
-        Action::Plugin(self.handlers.len() - 1)
-    }
-
-    pub(crate) fn handler(&self, index: usize) -> Option<CommandFn> {
-        self.handlers.get(index).cloned()
-    }
-
-    pub(crate) fn push(&mut self, declaration: Declaration) {
-        self.list.push(declaration);
-        // Basis's own keep the order of `COMMANDS`; the rest follow.
-        let rank = |d: &Declaration| match d.action {
-            Action::Basis(_) => COMMANDS.iter().position(|c| c.name == d.name).unwrap_or(usize::MAX),
-            Action::Plugin(_) => usize::MAX,
-        };
-        self.list.sort_by_key(rank);
-    }
-
-    /// Every command, in the menu's order.
+    /// Every command's declaration, in the menu's order.
     pub fn iter(&self) -> impl Iterator<Item = &Declaration> {
-        self.list.iter()
+        self.list.iter().map(|e| &e.declaration)
+    }
+
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.list
     }
 
     /// The declaration `name` (lower-cased, without the slash) belongs to.
     pub fn find(&self, name: &str) -> Option<&Declaration> {
-        self.list.iter().find(|d| d.answers_to(name))
+        self.iter().find(|d| d.answers_to(name))
     }
 
     /// The command menu Telegram shows next to the text field.
     pub fn menu(&self, texts: &Texts, locale: Locale) -> Vec<BotCommand> {
         let loader = texts.get(locale);
-        self.list.iter().filter(|d| d.menu).map(|d| BotCommand::new(d.name, loader.get(d.about))).collect()
+        self.iter().filter(|d| d.menu).map(|d| BotCommand::new(d.name, loader.get(d.about))).collect()
     }
 
     /// `/help` for someone who may use the commands of `audience` and
@@ -379,7 +368,7 @@ impl Commands {
     pub fn help(&self, texts: &Texts, locale: Locale, audience: Audience) -> String {
         let loader = texts.get(locale);
         let mut out = loader.get("help-intro");
-        let lines = |of: Audience| self.list.iter().filter(move |d| d.help && d.audience == of);
+        let lines = |of: Audience| self.iter().filter(move |d| d.help && d.audience.listed_with() == of);
         for d in lines(Audience::Member) {
             out.push('\n');
             out.push_str(&d.help_line(texts, locale));

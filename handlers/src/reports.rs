@@ -1,66 +1,9 @@
 //! The organizer's view of a broadcast: one message, edited with progress,
 //! then turned into the final report.
 
-use basis_storage::Content;
-
 use crate::{Locale, Texts, t};
 
-/// What a broadcast does to members' chats.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Job {
-    /// A new post (or follow-up).
-    #[default]
-    Post,
-    /// Edits every delivered copy of an earlier post.
-    Edit,
-    /// Deletes every delivered copy of an earlier post.
-    Retract,
-}
-
-impl Job {
-    /// What a broadcast with this content does.
-    pub fn of(content: &Content) -> Job {
-        match content {
-            Content::Edit(_) => Job::Edit,
-            Content::Delete { .. } => Job::Retract,
-            Content::Text(_) | Content::Copy { .. } | Content::Album { .. } | Content::Event { .. } => Job::Post,
-        }
-    }
-
-    /// From a stored broadcast's kind.
-    pub fn of_kind(kind: &str) -> Job {
-        match kind {
-            "edit" => Job::Edit,
-            "delete" => Job::Retract,
-            _ => Job::Post,
-        }
-    }
-}
-
-/// A broadcast's counts, as the progress message and final report show them.
-#[derive(Clone, Debug, Default)]
-pub struct Figures {
-    /// What the broadcast does.
-    pub job: Job,
-    /// The broadcast a correction acts on.
-    pub of: Option<i64>,
-    /// The broadcast's number.
-    pub id: i64,
-    /// All of its deliveries.
-    pub total: i64,
-    /// Delivered.
-    pub sent: i64,
-    /// Given up on.
-    pub failed: i64,
-    /// The chat blocked the bot or removed it.
-    pub blocked: i64,
-    /// Pending or being sent.
-    pub remaining: i64,
-    /// Seconds left at the current pace, when known.
-    pub eta_secs: Option<u64>,
-    /// Why deliveries failed, with counts.
-    pub reasons: Vec<(String, i64)>,
-}
+pub use basis_core::report::{Figures, Job};
 
 /// "Broadcast #`id` to `total` chats is starting": the status message of a
 /// new post before its progress is reported.

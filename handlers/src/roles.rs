@@ -15,16 +15,18 @@ pub const INVITE_PREFIX: &str = "inv_";
 /// How many audit entries `/audit` shows.
 const AUDIT_SHOWN: i64 = 20;
 
-/// What a user may do as an organizer.
+/// What a user may do as an organizer, looked up when they act.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Role {
+pub enum Role {
+    /// Named in `BASIS_OWNERS`: every right.
     Owner,
+    /// Granted by an owner, possibly limited to some topics.
     Organizer(Organizer),
 }
 
 impl Role {
     /// Whether this role may post to every one of `topics`.
-    pub(crate) fn covers(&self, topics: &[String]) -> bool {
+    pub fn covers(&self, topics: &[String]) -> bool {
         match self {
             Role::Owner => true,
             Role::Organizer(o) => match o.scope() {
@@ -34,7 +36,8 @@ impl Role {
         }
     }
 
-    pub(crate) fn is_owner(&self) -> bool {
+    /// Whether this is an owner's role.
+    pub fn is_owner(&self) -> bool {
         matches!(self, Role::Owner)
     }
 }

@@ -36,22 +36,41 @@ pub(crate) struct Scene {
     pub(crate) locale: Locale,
     /// Whether the chat has a stored row already.
     pub(crate) stored: bool,
+    /// The privacy notice's version the chat saw, if it is stored.
+    seen_notice: Option<i64>,
 }
 
 impl Scene {
     pub(crate) async fn new(bot: Outbound, ctx: Ctx, chat: &Chat, user: Option<&User>) -> Result<Scene, HandlerError> {
+        let scene = Scene::quiet(bot, ctx, chat, user).await?;
+        // A changed privacy notice comes before the answer, once.
+        if let Some(seen) = scene.seen_notice {
+            crate::privacy::notice_if_newer(&scene, seen).await?;
+        }
+        Ok(scene)
+    }
+
+    /// The scene without showing a changed privacy notice: for messages
+    /// that are not an interaction with the bot (chatter in a group).
+    pub(crate) async fn quiet(
+        bot: Outbound,
+        ctx: Ctx,
+        chat: &Chat,
+        user: Option<&User>,
+    ) -> Result<Scene, HandlerError> {
         let stored = ctx.storage.chat(chat.id.0).await?;
         let locale = stored
             .as_ref()
             .and_then(|c| Locale::parse(&c.locale))
             .unwrap_or_else(|| Locale::from_telegram(user.and_then(|u| u.language_code.as_deref())));
-        let seen = stored.as_ref().map(|c| c.privacy_version);
-        let scene = Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored: seen.is_some() };
-        // A changed privacy notice comes before the answer, once.
-        if let Some(seen) = seen {
-            crate::privacy::notice_if_newer(&scene, seen).await?;
-        }
-        Ok(scene)
+        let seen_notice = stored.as_ref().map(|c| c.privacy_version);
+        let stored = seen_notice.is_some();
+        Ok(Scene { bot, ctx, kind: chat_kind(chat), chat: chat.clone(), locale, stored, seen_notice })
+    }
+
+    /// The bot and its context as plugins see them.
+    pub(crate) fn basis(&self) -> crate::plugin::Basis {
+        crate::plugin::Basis::new(self.bot.clone(), self.ctx.clone())
     }
 
     /// Tells the plugins' listeners; the cause is committed already.

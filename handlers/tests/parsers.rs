@@ -4,7 +4,7 @@
 //! may panic, and what they accept must be well-formed.
 
 use basis_handlers::callback::{CallbackData, EventAction, PostAction};
-use basis_handlers::command::{Command, CommandText, valid_payload};
+use basis_handlers::command::{CommandText, valid_payload};
 use basis_handlers::events::{MAX_PLACE, MAX_TITLE, parse_one_line, parse_place, parse_reminders};
 use basis_handlers::stats::{CAMPAIGN_SEPARATOR, Campaign, deep_link_target, payload};
 use basis_handlers::when::parse_when;
@@ -135,9 +135,6 @@ proptest! {
             prop_assert!(command.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
             prop_assert_eq!(command.args, command.args.trim());
             let _ = command.is_for("basis_test_bot");
-            if let Some(Command::Start(payload)) = Command::from_text(&command) {
-                prop_assert_eq!(payload.as_str(), command.args);
-            }
         }
     }
 

@@ -1,11 +1,11 @@
-//! The command declarations: every text they name exists in every
-//! language, names do not collide, and the menu and `/help` are made from
-//! them (a command added to the table shows up in both, for its audience).
+//! The command declarations of Basis's default plugins: every text they
+//! name exists in every language, names do not collide, and the menu and
+//! `/help` are made from them (a command a plugin declares shows up in
+//! both, for its audience).
 
 use std::collections::BTreeSet;
 
-use basis_handlers::command::{Command, CommandText};
-use basis_handlers::registry::{Action, Audience, COMMANDS, Commands, Place};
+use basis_handlers::registry::{Args, Audience, Commands, Declaration, Id, Place, Required};
 use basis_handlers::{DefaultPlugins, Locale, PluginGroup, Registry, Texts};
 
 /// The commands of a bot made of Basis's default plugins.
@@ -13,18 +13,25 @@ fn default_commands() -> Commands {
     Registry::build(&DefaultPlugins::default().into_plugins()).expect("the default plugins fit").commands
 }
 
+fn declarations() -> Vec<Declaration> {
+    default_commands().iter().cloned().collect()
+}
+
 #[test]
 fn every_declared_text_exists_in_every_language() {
     let texts = Texts::load();
     for locale in Locale::ALL {
         let loader = texts.get(locale);
-        for d in COMMANDS {
+        for d in declarations() {
             assert!(loader.has(d.about), "{locale:?}: /{} has no description `{}`", d.name, d.about);
             if let Some(usage) = d.usage {
                 assert!(loader.has(usage), "{locale:?}: /{} has no argument hint `{usage}`", d.name);
             }
+            if let Some(denied) = d.denied {
+                assert!(loader.has(denied), "{locale:?}: /{} has no refusal `{denied}`", d.name);
+            }
         }
-        for id in ["help-intro", "help-organizers", "help-owners"] {
+        for id in ["help-intro", "help-organizers", "help-owners", "command-usage"] {
             assert!(loader.has(id), "{locale:?}: no `{id}`");
         }
     }
@@ -32,27 +39,27 @@ fn every_declared_text_exists_in_every_language() {
 
 #[test]
 fn names_and_aliases_are_unique_and_valid_for_telegram() {
+    let registry = default_commands();
     let mut seen = BTreeSet::new();
-    for d in COMMANDS {
+    for d in declarations() {
+        assert!(!d.plugin.is_empty(), "/{} names the plugin that declared it", d.name);
         for name in std::iter::once(&d.name).chain(d.aliases) {
             assert!(seen.insert(*name), "/{name} is declared twice");
             let valid = !name.is_empty()
                 && name.len() <= 32
                 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             assert!(valid, "/{name} is not a name Telegram's menu accepts");
-            let parsed = Command::from_text(&CommandText::split(&format!("/{name} x")).unwrap());
-            let Action::Basis(parse) = d.action else { panic!("/{name} is Basis's own") };
-            assert_eq!(parsed, Some(parse("x".into())), "/{name} reads as its declaration says");
+            assert_eq!(registry.find(name).map(|found| found.name), Some(d.name), "/{name} finds its declaration");
         }
     }
     // What is not declared is not a command.
-    assert_eq!(Command::from_text(&CommandText::split("/frobnicate").unwrap()), None);
+    assert!(registry.find("frobnicate").is_none());
 }
 
 #[test]
 fn organizer_commands_work_in_private_chats_only_and_stay_out_of_the_members_menu() {
-    for d in COMMANDS {
-        if d.audience > Audience::Member {
+    for d in declarations() {
+        if d.audience.is_organizers() {
             assert_eq!(d.place, Place::Private, "/{}", d.name);
             assert!(!d.menu, "/{} is for organizers, not for every member's menu", d.name);
         }
@@ -60,24 +67,28 @@ fn organizer_commands_work_in_private_chats_only_and_stay_out_of_the_members_men
 }
 
 #[test]
+fn commands_that_change_what_a_group_receives_are_for_its_admins() {
+    let admins: Vec<&str> =
+        declarations().iter().filter(|d| d.audience == Audience::GroupAdmin).map(|d| d.name).collect();
+    assert_eq!(admins, ["subscribe", "unsubscribe", "language", "mydata", "stop"]);
+}
+
+#[test]
 fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
     let texts = Texts::load();
     let registry = default_commands();
-    let names: Vec<&str> = registry.iter().map(|d| d.name).collect();
-    let all: Vec<&str> = COMMANDS.iter().map(|d| d.name).collect();
-    assert_eq!(names, all, "the default plugins add every command, in the table's order");
+    let all = declarations();
     for locale in Locale::ALL {
         let menu: Vec<String> = registry.menu(&texts, locale).into_iter().map(|c| c.command).collect();
-        let declared: Vec<&str> = COMMANDS.iter().filter(|d| d.menu).map(|d| d.name).collect();
+        let declared: Vec<&str> = all.iter().filter(|d| d.menu).map(|d| d.name).collect();
         assert_eq!(menu, declared, "{locale:?}");
 
         let listed = |audience| {
             let help = registry.help(&texts, locale, audience);
-            COMMANDS.iter().filter(|d| help.contains(&format!("\n/{} ", d.name))).map(|d| d.name).collect::<Vec<_>>()
+            all.iter().filter(|d| help.contains(&format!("\n/{} ", d.name))).map(|d| d.name).collect::<Vec<_>>()
         };
-        let of =
-            |max: Audience| COMMANDS.iter().filter(|d| d.help && d.audience <= max).map(|d| d.name).collect::<Vec<_>>();
-        assert_eq!(listed(Audience::Member), of(Audience::Member), "{locale:?}");
+        let of = |max: Audience| all.iter().filter(|d| d.help && d.audience <= max).map(|d| d.name).collect::<Vec<_>>();
+        assert_eq!(listed(Audience::Member), of(Audience::GroupAdmin), "{locale:?}");
         assert_eq!(listed(Audience::Organizer), of(Audience::Organizer), "{locale:?}");
         assert_eq!(listed(Audience::Owner), of(Audience::Owner), "{locale:?}");
         assert!(listed(Audience::Member).contains(&"privacy"));
@@ -88,4 +99,47 @@ fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
     assert!(en.starts_with("How it works:\n/topics – Choose topics\n/subscribe <topic> – Follow a topic"), "{en}");
     let de = registry.help(&texts, Locale::De, Audience::Organizer);
     assert!(de.contains("Für Organisator*innen:\n/post <Themen> <Text> – An die Mitglieder von Themen senden"), "{de}");
+}
+
+#[test]
+fn a_commands_usage_answer_names_it_with_its_arguments_in_the_askers_language() {
+    let texts = Texts::load();
+    let registry = default_commands();
+    let retract = registry.find("zurueckziehen").expect("declared");
+    assert_eq!(retract.usage_answer(&texts, Locale::En), "Usage: /retract <number>");
+    assert_eq!(retract.usage_answer(&texts, Locale::De), "So geht es: /retract <Nummer>");
+}
+
+#[test]
+fn argument_readers_accept_what_they_promise_and_nothing_else() {
+    assert_eq!(Id::read("42"), Some(Id(42)));
+    for refused in ["", "0", "-3", "+3", "4 2", "x", "9999999999999999999"] {
+        assert_eq!(Id::read(refused), None, "{refused:?}");
+    }
+    assert_eq!(Required::read(""), None);
+    assert_eq!(Required::read("strikes"), Some(Required("strikes".into())));
+    assert_eq!(<String as Args>::read(""), Some(String::new()));
+    assert_eq!(<() as Args>::read("trailing words"), Some(()));
+}
+
+#[test]
+fn every_refusal_of_the_gate_reads_in_every_language() {
+    use basis_handlers::registry::Refusal;
+    let texts = Texts::load();
+    let refusals = [
+        Refusal::PrivateOnly,
+        Refusal::GroupOnly,
+        Refusal::GroupAdminsOnly,
+        Refusal::GroupCheckFailed,
+        Refusal::OrganizersOnly,
+        Refusal::OwnersOnly,
+    ];
+    for d in declarations() {
+        for locale in Locale::ALL {
+            for refusal in refusals {
+                let text = refusal.text(&d, &texts, locale);
+                assert!(!text.is_empty() && !text.contains("-only"), "/{} {refusal:?} in {locale:?}: {text:?}", d.name);
+            }
+        }
+    }
 }

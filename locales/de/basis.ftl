@@ -111,6 +111,7 @@ post-already-handled = Dieser Entwurf wurde schon gesendet oder verworfen.
 post-done = Erledigt.
 
 organizers-private-only = Befehle für Organisator*innen gehen nur im privaten Chat mit mir.
+group-only = Das geht nur in einer Gruppe.
 private-only = Das geht nur im privaten Chat mit mir.
 organizers-only = Das dürfen nur Organisator*innen.
 owners-only = Das dürfen nur die Verantwortlichen dieses Bots (BASIS_OWNERS).
@@ -332,6 +333,7 @@ mydata-admins-only = Die Daten dieser Gruppe bekommen nur ihre Admins.
 ## Argumente, die /help nennt.
 help-intro = So funktioniert es:
 help-organizers = Für Organisator*innen:
+command-usage = So geht es: { $usage }
 help-owners = Für Verantwortliche:
 cmd-post = An die Mitglieder von Themen senden
 cmd-followup = Ein Nachtrag zu einem früheren Beitrag

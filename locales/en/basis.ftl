@@ -111,6 +111,7 @@ post-already-handled = This draft was sent or discarded already.
 post-done = Done.
 
 organizers-private-only = Organizer commands only work in the private chat with me.
+group-only = That only works in a group.
 private-only = That only works in the private chat with me.
 organizers-only = Only organizers may do that.
 owners-only = Only this bot's owners (BASIS_OWNERS) may do that.
@@ -332,6 +333,7 @@ mydata-admins-only = Only this group's admins can get the group's data.
 ## argument hints /help shows.
 help-intro = How it works:
 help-organizers = For organizers:
+command-usage = Usage: { $usage }
 help-owners = For owners:
 cmd-post = Post to the members of topics
 cmd-followup = A follow-up to an earlier post

@@ -22,6 +22,7 @@ mod plugins;
 mod privacy;
 mod queue;
 mod regions;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod stats;
 #[cfg(feature = "testing")]
@@ -35,7 +36,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use basis_core::{AuditAction, Locale, RegionKey, RsvpAnswer, TopicKey};
+pub use basis_core::{
+    AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RegionKey, RsvpAnswer, TopicKey,
+};
 pub use channels::ChannelLink;
 pub use error::StorageError;
 pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};

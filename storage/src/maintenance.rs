@@ -264,6 +264,19 @@ impl Storage {
     pub async fn export_to(
         &self,
         target: &Storage,
+        progress: impl FnMut(&ExportProgress),
+    ) -> Result<Vec<(&'static str, u64)>, MaintenanceError> {
+        self.export_with(target, &[], progress).await
+    }
+
+    /// [`Storage::export_to`] for a bot with plugins: their tables
+    /// (`plugin_tables`, parents first) are known and copied after Basis's
+    /// own. Each plugin's migrations table (`_basis_plugin_<name>_migrations`)
+    /// is the target's own, like sqlx's: it is neither checked nor copied.
+    pub async fn export_with(
+        &self,
+        target: &Storage,
+        plugin_tables: &[&'static str],
         mut progress: impl FnMut(&ExportProgress),
     ) -> Result<Vec<(&'static str, u64)>, MaintenanceError> {
         let Pool::Sqlite(source_pool) = &self.pool else {
@@ -273,8 +286,10 @@ impl Storage {
             return Err(MaintenanceError::Refused("export writes to a PostgreSQL database (--to postgres://…)".into()));
         };
         for (side, storage) in [("source", self), ("target", target)] {
-            let unknown: Vec<String> =
-                storage.table_names().await?.into_iter().filter(|t| !TABLES.contains(&t.as_str())).collect();
+            let known = |t: &String| {
+                TABLES.contains(&t.as_str()) || plugin_tables.contains(&t.as_str()) || t.starts_with("_basis_plugin_")
+            };
+            let unknown: Vec<String> = storage.table_names().await?.into_iter().filter(|t| !known(t)).collect();
             if !unknown.is_empty() {
                 return Err(MaintenanceError::Refused(format!(
                     "the {side} database has tables this version of basis does not know: {}",
@@ -292,8 +307,8 @@ impl Storage {
         let mut source = connection.begin().await?;
         let mut dest = target_pool.begin().await?;
 
-        let mut counts = Vec::with_capacity(TABLES.len());
-        for &table in TABLES {
+        let mut counts = Vec::with_capacity(TABLES.len() + plugin_tables.len());
+        for &table in TABLES.iter().chain(plugin_tables) {
             let sql = format!("SELECT COUNT(*) FROM {table}");
             let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(&mut *source).await?;
             let there: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *dest).await?;

@@ -5,6 +5,8 @@
 //! and `deliveries`; [`Storage::delete_chat_at`] removes it from all five,
 //! and [`Storage::chat_data`] reads exactly these.
 
+use basis_core::{BroadcastKind, DeliveryStatus, RsvpAnswer};
+
 use crate::members::Chat;
 use crate::regions::ChatRegion;
 use crate::{Result, Storage, on_pool};
@@ -27,8 +29,8 @@ pub struct RsvpRecord {
     pub title: String,
     /// When the event starts (Unix ms).
     pub starts_at: i64,
-    /// yes | maybe | no
-    pub answer: String,
+    /// The chat's answer.
+    pub answer: RsvpAnswer,
     /// When the chat answered (Unix ms).
     pub at: i64,
 }
@@ -38,12 +40,12 @@ pub struct RsvpRecord {
 pub struct DeliveryRecord {
     /// The broadcast delivered.
     pub broadcast_id: i64,
-    /// text, copy, album, edit, delete or event.
-    pub kind: String,
+    /// What the broadcast did.
+    pub kind: BroadcastKind,
     /// When the broadcast was made.
     pub broadcast_at: i64,
-    /// pending, sending, sent, failed or blocked.
-    pub status: String,
+    /// Where the delivery is.
+    pub status: DeliveryStatus,
     /// When the delivery last changed (for `sent`: when it was sent).
     pub updated_at: i64,
     /// The message in the chat, once sent.

@@ -3,7 +3,10 @@
 //! is refused when it is read, with the text in the error.
 
 use basis_storage::testing::TestDatabase;
-use basis_storage::{AuditAction, ChatKind, ChatStatus, DraftState, EventStatus, EventStep, PluginPool, RsvpAnswer};
+use basis_storage::{
+    AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
+    EventStep, PluginPool, RsvpAnswer,
+};
 
 /// Writes `value` into a scratch table and reads it back through the codec.
 async fn round_trip<T>(pool: PluginPool<'_>, value: T) -> T
@@ -63,6 +66,15 @@ async fn every_state_is_written_and_read_as_itself_and_unknown_text_is_refused()
             assert_eq!(round_trip(pool, v).await, v);
         }
         for &v in EventStep::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in BroadcastKind::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in BroadcastStatus::ALL {
+            assert_eq!(round_trip(pool, v).await, v);
+        }
+        for &v in DeliveryStatus::ALL {
             assert_eq!(round_trip(pool, v).await, v);
         }
         for &v in RsvpAnswer::ALL {

@@ -6,9 +6,11 @@
 //! JSON envelopes, complete objects teloxide parses, real long polling, and
 //! Telegram's behaviour under pressure (429 with `retry_after`, 403 for
 //! blocked users, group migration, injected 5xx). Tests play the members
-//! through [`FakeTelegram`] (send texts, press buttons, block the bot) and
-//! assert on what a member sees now ([`FakeTelegram::messages_in`]) and on
-//! the calls the bot made ([`FakeTelegram::requests`]). The same server backs
+//! through [`FakeTelegram`] (send texts and media with [`MemberMessage`],
+//! press buttons, write in forum topics, block the bot) and assert on what a
+//! member sees now ([`FakeTelegram::messages_in`],
+//! [`FakeTelegram::thread_messages`]) and on the calls the bot made
+//! ([`FakeTelegram::requests`]). The same server backs
 //! the browser sandbox, which follows the bot through
 //! [`FakeTelegram::subscribe`].
 //!
@@ -36,7 +38,9 @@
 
 mod entities;
 mod error;
+mod forum;
 mod limits;
+mod member;
 mod methods;
 mod params;
 mod send;
@@ -63,9 +67,10 @@ use tokio::{
 };
 
 pub use axum::body::Bytes;
+pub use member::MemberMessage;
 pub use types::{
-    FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState, TgUser,
-    UploadedFile,
+    AdminRights, FakeEvent, Injected, InjectedFailure, Limits, RecordedRequest, TgChat, TgChatKind, TgMessageState,
+    TgTopic, TgUser, UploadedFile,
 };
 
 use error::TgError;
@@ -126,6 +131,40 @@ impl Inner {
     pub(crate) fn notify_observers(&self) {
         self.log_notify.notify_waiters();
     }
+}
+
+/// A message a member is about to send, before it gets id, sender and date.
+struct Post {
+    content: Map<String, Value>,
+    reply_to: Option<i64>,
+    thread: Option<i64>,
+    file_bytes: Option<Bytes>,
+}
+
+impl Post {
+    fn new(content: Map<String, Value>) -> Self {
+        Post { content, reply_to: None, thread: None, file_bytes: None }
+    }
+}
+
+fn with_caption(message: MemberMessage, caption: Option<&str>) -> MemberMessage {
+    match caption {
+        Some(c) => message.caption(c),
+        None => message,
+    }
+}
+
+/// Stops a test that lets a member write where Telegram's apps would not let
+/// them: outside a forum's topics, or in a closed topic without the right.
+fn member_may_write(st: &State, chat: i64, user: Option<i64>, thread: i64) {
+    assert!(forum::is_forum(st, chat), "fake Telegram: chat {chat} is not a forum, it has no topic {thread}");
+    let topic = forum::topic(st, chat, thread)
+        .unwrap_or_else(|| panic!("fake Telegram: the forum {chat} has no topic {thread}"));
+    let may_write_closed = user.is_some_and(|u| forum::can_manage_topics(st, chat, u));
+    assert!(
+        !topic.closed || may_write_closed,
+        "fake Telegram: topic {thread} of {chat} is closed; only those who manage topics write there"
+    );
 }
 
 /// A running fake Bot API server. Cheap to clone; all clones share one server.
@@ -275,23 +314,40 @@ impl FakeTelegram {
     /// # Panics
     /// When `id` is not negative.
     pub fn group(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Group)
+        self.public_chat(id, title, TgChatKind::Group, false)
     }
 
-    /// A supergroup (Telegram's ids look like -100xxxxxxxxxx).
+    /// A supergroup (Telegram's ids look like -100xxxxxxxxxx), topics off.
     pub fn supergroup(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Supergroup)
+        self.public_chat(id, title, TgChatKind::Supergroup, false)
+    }
+
+    /// A supergroup with topics on (`is_forum` in its Chat object). The bot
+    /// needs [`AdminRights::can_manage_topics`] to create topics there (see
+    /// [`make_bot_admin`](Self::make_bot_admin)); members open topics with
+    /// [`create_topic`](Self::create_topic).
+    pub fn forum(&self, id: i64, title: &str) -> TgChat {
+        self.public_chat(id, title, TgChatKind::Supergroup, true)
     }
 
     /// A channel; the bot posts there as the channel.
     pub fn channel(&self, id: i64, title: &str) -> TgChat {
-        self.public_chat(id, title, TgChatKind::Channel)
+        self.public_chat(id, title, TgChatKind::Channel, false)
     }
 
-    fn public_chat(&self, id: i64, title: &str, kind: TgChatKind) -> TgChat {
+    fn public_chat(&self, id: i64, title: &str, kind: TgChatKind, is_forum: bool) -> TgChat {
         assert!(id < 0, "fake Telegram: group and channel ids are negative, got {id}");
         let chat = TgChat { id, kind, title: Some(title.to_owned()) };
-        self.inner.state.lock().register_chat(&chat);
+        let mut st = self.inner.state.lock();
+        st.register_chat(&chat);
+        if let Some(g) = st.groups.get_mut(&id) {
+            g.is_forum = is_forum;
+        }
+        if is_forum && let Some(c) = st.chats.get_mut(&id) {
+            // Message 1 of a forum is where its "General" topic begins, so
+            // the first topic gets a later thread id, as on Telegram.
+            c.last_message_id = c.last_message_id.max(1);
+        }
         chat
     }
 
@@ -333,16 +389,23 @@ impl FakeTelegram {
         self.inner.state.lock().members.insert((chat_id, user_id), s);
     }
 
+    /// Makes `user_id` an administrator of the chat with these rights, as
+    /// getChatMember and getChatAdministrators then report.
+    pub fn set_admin(&self, chat_id: i64, user_id: i64, rights: AdminRights) {
+        let mut st = self.inner.state.lock();
+        st.members.insert((chat_id, user_id), MemberStatus::Administrator);
+        st.rights.insert((chat_id, user_id), rights);
+    }
+
+    /// Makes the bot an administrator of the chat with these rights, without
+    /// an update (see [`bot_promoted`](Self::bot_promoted) for one).
+    pub fn make_bot_admin(&self, chat_id: i64, rights: AdminRights) {
+        self.set_admin(chat_id, self.bot_user_id(), rights);
+    }
+
     // ----- updates people cause ---------------------------------------------
 
-    fn member_message(
-        &self,
-        from: Option<&TgUser>,
-        chat: &TgChat,
-        content: Map<String, Value>,
-        reply_to: Option<i64>,
-        file_bytes: Option<Bytes>,
-    ) -> Injected {
+    fn member_message(&self, from: Option<&TgUser>, chat: &TgChat, post: Post) -> Injected {
         let mut st = self.inner.state.lock();
         if st.chat_kind(chat.id).is_none() {
             st.register_chat(chat);
@@ -356,9 +419,15 @@ impl FakeTelegram {
             }
             None => Sender::Chat,
         };
-        let mut new = NewMessage::new(chat.id, sender, content);
-        new.reply_to = reply_to;
-        new.file_bytes = file_bytes;
+        let replied_thread = post.reply_to.and_then(|r| st.find_message(chat.id, r)).and_then(|m| m.thread);
+        let thread = post.thread.or(replied_thread);
+        if let Some(t) = thread {
+            member_may_write(&st, chat.id, from.map(|u| u.id), t);
+        }
+        let mut new = NewMessage::new(chat.id, sender, post.content);
+        new.reply_to = post.reply_to;
+        new.thread = thread;
+        new.file_bytes = post.file_bytes;
         let (id, json) = st.create_message(new);
         let kind = if chat.kind == TgChatKind::Channel { "channel_post" } else { "message" };
         let update_id = st.push_update(kind, json);
@@ -372,13 +441,57 @@ impl FakeTelegram {
     /// UTF-16 offsets.
     pub fn send_text(&self, from: &TgUser, chat: &TgChat, text: &str) -> Injected {
         let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(Some(from), chat, content, None, None)
+        self.member_message(Some(from), chat, Post::new(content))
     }
 
-    /// A member answers a message (e.g. a ForceReply prompt).
+    /// A member answers a message (e.g. a ForceReply prompt). The update's
+    /// `reply_to_message` is the answered message as it is now; in a forum
+    /// the answer goes to that message's topic.
     pub fn send_reply(&self, from: &TgUser, chat: &TgChat, reply_to_message_id: i64, text: &str) -> Injected {
-        let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(Some(from), chat, content, Some(reply_to_message_id), None)
+        self.send(from, chat, MemberMessage::text(text).reply_to(reply_to_message_id))
+    }
+
+    /// A member writes `text` in a topic of a forum: the update carries
+    /// `message_thread_id`, `is_topic_message` and, as `reply_to_message`,
+    /// the message that created the topic, as Telegram sends it.
+    ///
+    /// # Panics
+    /// Like [`send`](Self::send).
+    pub fn send_in_topic(&self, from: &TgUser, chat: &TgChat, thread_id: i64, text: &str) -> Injected {
+        self.send(from, chat, MemberMessage::text(text).in_thread(thread_id))
+    }
+
+    /// A member sends a message of any kind [`MemberMessage`] builds: text
+    /// with entities, photo, voice, video, document or location, with a
+    /// caption, as a reply, in a forum topic. The bot gets the complete
+    /// Message object a Telegram app would produce.
+    ///
+    /// # Panics
+    /// When the message should go to a topic of a chat that is not a forum,
+    /// to a topic that does not exist, or to a closed topic the member may
+    /// not write in (only those who manage topics may): Telegram's apps do
+    /// not let members do that.
+    pub fn send(&self, from: &TgUser, chat: &TgChat, message: MemberMessage) -> Injected {
+        let (content, file_bytes) = message.content(&mut self.inner.state.lock());
+        let post = Post { content, reply_to: message.reply_to, thread: message.thread, file_bytes };
+        self.member_message(Some(from), chat, post)
+    }
+
+    /// A member sends a voice message of `duration_secs` seconds.
+    pub fn send_voice(&self, from: &TgUser, chat: &TgChat, duration_secs: u32, caption: Option<&str>) -> Injected {
+        let voice = MemberMessage::voice(duration_secs, b"OggS\0\x02voice");
+        self.send(from, chat, with_caption(voice, caption))
+    }
+
+    /// A member sends a short video (`video.mp4`, 1280×720, 3 seconds).
+    pub fn send_video(&self, from: &TgUser, chat: &TgChat, caption: Option<&str>) -> Injected {
+        let video = MemberMessage::video(3, "video.mp4", b"\0\0\0\x18ftypmp42");
+        self.send(from, chat, with_caption(video, caption))
+    }
+
+    /// A member shares a location.
+    pub fn send_location(&self, from: &TgUser, chat: &TgChat, latitude: f64, longitude: f64) -> Injected {
+        self.send(from, chat, MemberMessage::location(latitude, longitude))
     }
 
     /// A member sends a message with any content fields (`photo`, `caption`,
@@ -392,18 +505,18 @@ impl FakeTelegram {
                 m
             }
         };
-        self.member_message(Some(from), chat, content, None, None)
+        self.member_message(Some(from), chat, Post::new(content))
     }
 
     /// A member sends a photo, optionally with a caption.
     pub fn send_photo(&self, from: &TgUser, chat: &TgChat, caption: Option<&str>) -> Injected {
-        self.member_file(from, chat, "photo", None, Bytes::from_static(b"\xFF\xD8\xFF"), caption)
+        self.send_photo_bytes(from, chat, b"\xFF\xD8\xFF", caption)
     }
 
     /// A member sends a photo with these bytes (the sandbox's uploads), so
     /// that copies of it show the real picture.
     pub fn send_photo_bytes(&self, from: &TgUser, chat: &TgChat, bytes: &[u8], caption: Option<&str>) -> Injected {
-        self.member_file(from, chat, "photo", None, Bytes::copy_from_slice(bytes), caption)
+        self.send(from, chat, with_caption(MemberMessage::photo(bytes), caption))
     }
 
     /// A member sends a document.
@@ -415,44 +528,7 @@ impl FakeTelegram {
         bytes: &[u8],
         caption: Option<&str>,
     ) -> Injected {
-        let bytes = Bytes::copy_from_slice(bytes);
-        self.member_file(from, chat, "document", Some(file_name), bytes, caption)
-    }
-
-    fn member_file(
-        &self,
-        from: &TgUser,
-        chat: &TgChat,
-        kind: &'static str,
-        file_name: Option<&str>,
-        bytes: Bytes,
-        caption: Option<&str>,
-    ) -> Injected {
-        let content = {
-            let mut st = self.inner.state.lock();
-            let empty = Map::new();
-            let media = send::register_file(
-                &mut st,
-                kind,
-                send::Incoming { file_name: file_name.map(str::to_owned), mime_type: None, bytes: Some(bytes.clone()) },
-                &params::P(&empty),
-            );
-            let mut content = Map::new();
-            if let Ok(media) = media {
-                content.insert(kind.into(), media);
-            }
-            if let Some(c) = caption {
-                let text = send::member_content(&st, c);
-                if let Some(t) = text.get("text") {
-                    content.insert("caption".into(), t.clone());
-                }
-                if let Some(e) = text.get("entities") {
-                    content.insert("caption_entities".into(), e.clone());
-                }
-            }
-            content
-        };
-        self.member_message(Some(from), chat, content, None, Some(bytes))
+        self.send(from, chat, with_caption(MemberMessage::document(file_name, bytes), caption))
     }
 
     /// A member sends an album of `photos` pictures: one message each, with
@@ -483,7 +559,7 @@ impl FakeTelegram {
                     content
                 };
                 content.insert("media_group_id".into(), Value::String(group.clone()));
-                self.member_message(Some(from), chat, content, None, Some(bytes))
+                self.member_message(Some(from), chat, Post { file_bytes: Some(bytes), ..Post::new(content) })
             })
             .collect()
     }
@@ -559,7 +635,7 @@ impl FakeTelegram {
     /// A post in a channel the bot administers.
     pub fn channel_post(&self, chat: &TgChat, text: &str) -> Injected {
         let content = send::member_content(&self.inner.state.lock(), text);
-        self.member_message(None, chat, content, None, None)
+        self.member_message(None, chat, Post::new(content))
     }
 
     /// The bot's own membership changed (`my_chat_member`): a member blocked
@@ -568,6 +644,9 @@ impl FakeTelegram {
     /// private chat with "kicked" answers 403 "bot was blocked by the user".
     pub fn bot_membership_changed(&self, chat: &TgChat, by: &TgUser, old_status: &str, new_status: &str) -> Injected {
         let mut st = self.inner.state.lock();
+        if st.chat_kind(chat.id).is_none() {
+            st.register_chat(chat);
+        }
         let bot = st.bot.id;
         let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
         if chat.kind == TgChatKind::Private {
@@ -579,7 +658,9 @@ impl FakeTelegram {
         } else {
             st.members.insert((chat.id, bot), new);
         }
-        let update = self.member_update(&mut st, chat, by, bot, old_status, new_status);
+        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
+        let (old, new) = (st.member_json(chat.id, bot, old), st.member_json(chat.id, bot, new));
+        let update = self.member_update(&mut st, chat, by, old, new);
         let update_id = st.push_update("my_chat_member", update);
         drop(st);
         self.notify_updates();
@@ -597,43 +678,97 @@ impl FakeTelegram {
         new_status: &str,
     ) -> Injected {
         let mut st = self.inner.state.lock();
+        if st.chat_kind(chat.id).is_none() {
+            st.register_chat(chat);
+        }
         if !st.users.contains_key(&user.id) {
             st.register_user(user.clone());
         }
         if let Some(s) = MemberStatus::parse(new_status) {
             st.members.insert((chat.id, user.id), s);
         }
-        let update = self.member_update(&mut st, chat, by, user.id, old_status, new_status);
+        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
+        let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
+        let (old, new) = (st.member_json(chat.id, user.id, old), st.member_json(chat.id, user.id, new));
+        let update = self.member_update(&mut st, chat, by, old, new);
         let update_id = st.push_update("chat_member", update);
         drop(st);
         self.notify_updates();
         Injected { update_id, message_id: None, callback_query_id: None }
     }
 
-    fn member_update(
-        &self,
-        st: &mut State,
-        chat: &TgChat,
-        by: &TgUser,
-        user_id: i64,
-        old_status: &str,
-        new_status: &str,
-    ) -> Value {
+    /// Someone made the bot an administrator of a group with these rights:
+    /// the bot gets `my_chat_member` (from its status before to
+    /// administrator), and getChatMember reports the rights from now on.
+    pub fn bot_promoted(&self, chat: &TgChat, by: &TgUser, rights: AdminRights) -> Injected {
+        let mut st = self.inner.state.lock();
         if st.chat_kind(chat.id).is_none() {
             st.register_chat(chat);
         }
+        let bot = st.bot.id;
+        let old = st.member_json(chat.id, bot, st.member_status(chat.id, bot));
+        st.members.insert((chat.id, bot), MemberStatus::Administrator);
+        st.rights.insert((chat.id, bot), rights);
+        let new = st.member_json(chat.id, bot, MemberStatus::Administrator);
+        let update = self.member_update(&mut st, chat, by, old, new);
+        let update_id = st.push_update("my_chat_member", update);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id: None, callback_query_id: None }
+    }
+
+    fn member_update(&self, st: &mut State, chat: &TgChat, by: &TgUser, old: Value, new: Value) -> Value {
         if !st.users.contains_key(&by.id) {
             st.register_user(by.clone());
         }
-        let old = MemberStatus::parse(old_status).unwrap_or(MemberStatus::Left);
-        let new = MemberStatus::parse(new_status).unwrap_or(MemberStatus::Member);
         json!({
             "chat": st.chat_json(chat.id),
             "from": st.user_json(by.id),
             "date": unix_now(),
-            "old_chat_member": st.member_json(chat.id, user_id, old),
-            "new_chat_member": st.member_json(chat.id, user_id, new),
+            "old_chat_member": old,
+            "new_chat_member": new,
         })
+    }
+
+    // ----- forum topics people open and close ---------------------------------
+
+    /// A member opens a topic in a forum (no rights checked). The bot gets
+    /// the `forum_topic_created` service message; its message id is the new
+    /// topic's thread id (`Injected::message_id`).
+    ///
+    /// # Panics
+    /// When the chat is not a forum.
+    pub fn create_topic(&self, by: &TgUser, chat: &TgChat, name: &str) -> Injected {
+        let mut st = self.inner.state.lock();
+        assert!(forum::is_forum(&st, chat.id), "fake Telegram: chat {} is not a forum", chat.id);
+        if !st.users.contains_key(&by.id) {
+            st.register_user(by.clone());
+        }
+        let (thread, json) =
+            forum::open_topic(&mut st, chat.id, by.id, name.to_owned(), forum::DEFAULT_ICON_COLOR, None);
+        let update_id = st.push_update("message", json);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id: Some(thread), callback_query_id: None }
+    }
+
+    /// A member closes (`closed`) or reopens a topic; the bot gets the
+    /// `forum_topic_closed` or `forum_topic_reopened` service message.
+    ///
+    /// # Panics
+    /// When there is no such topic or it already is in that state.
+    pub fn set_topic_closed(&self, by: &TgUser, chat: &TgChat, thread_id: i64, closed: bool) -> Injected {
+        let mut st = self.inner.state.lock();
+        if !st.users.contains_key(&by.id) {
+            st.register_user(by.clone());
+        }
+        let json = forum::set_closed(&mut st, chat.id, thread_id, by.id, closed)
+            .unwrap_or_else(|| panic!("fake Telegram: no topic {thread_id} in {} to close or reopen", chat.id));
+        let message_id = json.get("message_id").and_then(Value::as_i64);
+        let update_id = st.push_update("message", json);
+        drop(st);
+        self.notify_updates();
+        Injected { update_id, message_id, callback_query_id: None }
     }
 
     /// Queues any update; the server assigns `update_id`. An `update_id`
@@ -773,6 +908,34 @@ impl FakeTelegram {
         let st = self.inner.state.lock();
         let m = st.find_message(chat_id, message_id)?;
         Some(st.message_state(chat_id, m))
+    }
+
+    /// The topics of a forum, oldest first (deleted ones are gone).
+    pub fn topics(&self, chat_id: i64) -> Vec<TgTopic> {
+        let st = self.inner.state.lock();
+        st.topics
+            .get(&chat_id)
+            .map(|topics| topics.iter().map(|(id, t)| forum::tg_topic(chat_id, *id, t)).collect())
+            .unwrap_or_default()
+    }
+
+    /// One topic of a forum, if it exists.
+    pub fn topic(&self, chat_id: i64, thread_id: i64) -> Option<TgTopic> {
+        let st = self.inner.state.lock();
+        forum::topic(&st, chat_id, thread_id).map(|t| forum::tg_topic(chat_id, thread_id, t))
+    }
+
+    /// The messages of one forum topic as members see them, oldest first:
+    /// the service message that created it, then everything posted there
+    /// (deleted messages included, marked).
+    pub fn thread_messages(&self, chat_id: i64, thread_id: i64) -> Vec<TgMessageState> {
+        let st = self.inner.state.lock();
+        st.history
+            .get(&chat_id)
+            .map(|list| {
+                list.iter().filter(|m| m.thread == Some(thread_id)).map(|m| st.message_state(chat_id, m)).collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Answers to callback queries: (callback id, text, show_alert).

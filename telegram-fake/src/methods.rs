@@ -7,9 +7,10 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     error::{Reply, TgError, TgResult},
+    forum,
     params::{BOT_API_METHODS, P},
     send::{self, check_can_send, resolve_chat},
-    state::{MemberStatus, State, user_value},
+    state::{MemberStatus, State, rights_from, user_value},
     types::{TgChatKind, UploadedFile},
     updates,
 };
@@ -79,6 +80,11 @@ const OTHER_METHODS: &[&str] = &[
     "unpinallchatmessages",
     "setmessagereaction",
     "getfile",
+    "createforumtopic",
+    "editforumtopic",
+    "closeforumtopic",
+    "reopenforumtopic",
+    "deleteforumtopic",
 ];
 
 pub(crate) enum Kind {
@@ -189,6 +195,11 @@ pub(crate) fn call(
             Ok(json!(true).into())
         }
         "getfile" => send::get_file(st, &p),
+        "createforumtopic" => forum::create_forum_topic(st, &p),
+        "editforumtopic" => forum::edit_forum_topic(st, &p),
+        "closeforumtopic" => forum::close_forum_topic(st, &p, true),
+        "reopenforumtopic" => forum::close_forum_topic(st, &p, false),
+        "deleteforumtopic" => forum::delete_forum_topic(st, &p),
         _ => Err(TgError::not_found()),
     }
 }
@@ -311,8 +322,16 @@ fn change_member(st: &mut State, p: &P, change: MemberChange) -> TgResult<Reply>
         }
         MemberChange::Restrict => MemberStatus::Restricted,
         MemberChange::Promote => {
+            // Telegram promotes with the rights given and demotes when none is.
+            let rights = rights_from(|name| p.bool(name))?;
             let any_right = p.0.keys().any(|k| k.starts_with("can_") && p.bool(k).unwrap_or(false));
-            if any_right { MemberStatus::Administrator } else { MemberStatus::Member }
+            if any_right {
+                st.rights.insert((chat, user), rights);
+                MemberStatus::Administrator
+            } else {
+                st.rights.remove(&(chat, user));
+                MemberStatus::Member
+            }
         }
     };
     st.members.insert((chat, user), next);

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     entities::utf16_len,
     error::{Reply, TgError, TgResult},
+    forum,
     params::{P, num, value_i64},
     state::{FileRecord, MemberStatus, NewMessage, SendBlock, Sender, State, is_empty_inline, unix_now},
     types::{FakeEvent, TgChatKind, UploadedFile},
@@ -172,6 +173,8 @@ fn validate_inline_button(b: &Value) -> TgResult<()> {
 struct SendOpts {
     markup: Option<Value>,
     reply_to: Option<i64>,
+    /// The forum topic the message lands in.
+    thread: Option<i64>,
     extra: Map<String, Value>,
 }
 
@@ -194,15 +197,18 @@ fn send_opts(st: &State, chat: i64, p: &P, text_message: bool) -> TgResult<SendO
         reply_id = Some(id);
     }
     let mut reply_to = None;
+    let mut replied_thread = None;
     if let Some(id) = reply_id {
-        let exists = st.find_message(reply_chat, id).is_some_and(|m| !m.deleted);
+        let target = st.find_message(reply_chat, id).filter(|m| !m.deleted);
         let unknowable = !st.keep_history && id >= 1 && id <= st.last_message_id(reply_chat);
-        if exists && reply_chat == chat {
+        if let Some(target) = target.filter(|_| reply_chat == chat) {
             reply_to = Some(id);
-        } else if !(exists || unknowable || without_reply) {
+            replied_thread = target.thread;
+        } else if !(target.is_some() || unknowable || without_reply) {
             return Err(TgError::bad_static("Bad Request: message to be replied not found"));
         }
     }
+    let thread = forum::send_thread(st, chat, p, replied_thread)?;
     let mut extra = Map::new();
     if text_message {
         if let Some(lp) = p.object("link_preview_options")? {
@@ -214,13 +220,10 @@ fn send_opts(st: &State, chat: i64, p: &P, text_message: bool) -> TgResult<SendO
     if p.bool("protect_content")? {
         extra.insert("has_protected_content".into(), json!(true));
     }
-    if let Some(t) = p.i64("message_thread_id")? {
-        extra.insert("message_thread_id".into(), num(t));
-    }
     if let Some(e) = p.str("message_effect_id")? {
         extra.insert("effect_id".into(), json!(e));
     }
-    Ok(SendOpts { markup, reply_to, extra })
+    Ok(SendOpts { markup, reply_to, thread, extra })
 }
 
 fn deliver(st: &mut State, chat: i64, id: i64, at: Instant) {
@@ -239,6 +242,7 @@ fn finish(
     let mut new = NewMessage::new(chat, Sender::Bot, content);
     new.markup = opts.markup;
     new.reply_to = opts.reply_to;
+    new.thread = opts.thread;
     new.extra = opts.extra;
     new.file_bytes = file_bytes;
     let (id, json) = st.create_message(new);
@@ -652,7 +656,7 @@ pub(crate) fn send_media_group(
     let mut out = Vec::new();
     for (mut content, bytes) in contents {
         content.insert("media_group_id".into(), json!(group_id));
-        let each = SendOpts { markup: None, reply_to: opts.reply_to, extra: opts.extra.clone() };
+        let each = SendOpts { markup: None, reply_to: opts.reply_to, thread: opts.thread, extra: opts.extra.clone() };
         out.push(finish(st, chat, content, each, bytes, at));
     }
     Ok(Value::Array(out).into())
@@ -716,6 +720,7 @@ pub(crate) fn copy_message(st: &mut State, chat: i64, p: &P, at: Instant) -> TgR
     let mut new = NewMessage::new(chat, Sender::Bot, content);
     new.markup = opts.markup;
     new.reply_to = opts.reply_to;
+    new.thread = opts.thread;
     new.extra = opts.extra;
     new.file_bytes = bytes;
     new.copied_from = Some((from, id));
@@ -757,6 +762,7 @@ pub(crate) fn copy_messages(st: &mut State, chat: i64, p: &P, at: Instant) -> Tg
             content.insert("media_group_id".into(), json!(copy_group));
         }
         let mut new = NewMessage::new(chat, Sender::Bot, content);
+        new.thread = opts.thread;
         new.extra = opts.extra.clone();
         new.file_bytes = bytes;
         new.copied_from = Some((from, id));
@@ -789,7 +795,9 @@ fn forward_origin(st: &State, src: &Value, from_chat: i64) -> Value {
 fn forward_one(st: &mut State, chat: i64, from: i64, id: i64, p: &P, at: Instant) -> TgResult<(i64, Value)> {
     let (src, bytes) = source(st, from, id, "Bad Request: message to forward not found")?;
     let content = copy_content(&src)?;
+    let thread = forum::send_thread(st, chat, p, None)?;
     let mut new = NewMessage::new(chat, Sender::Bot, content);
+    new.thread = thread;
     new.extra.insert("forward_origin".into(), forward_origin(st, &src, from));
     if p.bool("protect_content")? {
         new.extra.insert("has_protected_content".into(), json!(true));

@@ -15,8 +15,9 @@ use tokio::sync::broadcast;
 use crate::{
     entities::{self, Entity},
     error::{TgError, TgResult},
+    forum::Topic,
     limits::{Chaos, Limiter},
-    types::{FakeEvent, TgChat, TgChatKind, TgMessageState, TgUser},
+    types::{AdminRights, FakeEvent, TgChat, TgChatKind, TgMessageState, TgUser},
 };
 
 /// Per-chat data kept for every known chat; small on purpose, because
@@ -32,6 +33,8 @@ pub(crate) struct ChatEntry {
 pub(crate) struct GroupInfo {
     pub title: String,
     pub username: Option<String>,
+    /// A supergroup with topics on.
+    pub is_forum: bool,
 }
 
 /// Why sending to a chat fails.
@@ -84,6 +87,8 @@ pub(crate) struct StoredMessage {
     pub json: Value,
     pub file_bytes: Option<Bytes>,
     pub copied_from: Option<(i64, i64)>,
+    /// The forum topic the message belongs to.
+    pub thread: Option<i64>,
 }
 
 pub(crate) struct QueuedUpdate {
@@ -140,6 +145,10 @@ pub(crate) struct NewMessage {
     pub extra: Map<String, Value>,
     pub file_bytes: Option<Bytes>,
     pub copied_from: Option<(i64, i64)>,
+    /// The forum topic the message goes to.
+    pub thread: Option<i64>,
+    /// The message creates a forum topic, whose thread id is its own id.
+    pub opens_topic: bool,
 }
 
 impl NewMessage {
@@ -153,6 +162,8 @@ impl NewMessage {
             extra: Map::new(),
             file_bytes: None,
             copied_from: None,
+            thread: None,
+            opens_topic: false,
         }
     }
 }
@@ -165,6 +176,11 @@ pub(crate) struct State {
     pub usernames: HashMap<String, i64>,
     pub history: HashMap<i64, Vec<StoredMessage>>,
     pub members: HashMap<(i64, i64), MemberStatus>,
+    /// Rights of administrators, by (chat, user); administrators without an
+    /// entry have [`AdminRights::default`].
+    pub rights: HashMap<(i64, i64), AdminRights>,
+    /// Forum topics by chat, then by thread id.
+    pub topics: HashMap<i64, std::collections::BTreeMap<i64, Topic>>,
     pub blocks: HashMap<i64, SendBlock>,
     pub migrations: HashMap<i64, i64>,
 
@@ -233,6 +249,55 @@ pub(crate) fn user_value(u: &TgUser) -> Value {
     Value::Object(m)
 }
 
+/// Every right with its Bot API name.
+fn named_rights(r: &mut AdminRights) -> [(&'static str, &mut bool); 17] {
+    [
+        ("is_anonymous", &mut r.is_anonymous),
+        ("can_manage_chat", &mut r.can_manage_chat),
+        ("can_delete_messages", &mut r.can_delete_messages),
+        ("can_manage_video_chats", &mut r.can_manage_video_chats),
+        ("can_restrict_members", &mut r.can_restrict_members),
+        ("can_promote_members", &mut r.can_promote_members),
+        ("can_change_info", &mut r.can_change_info),
+        ("can_invite_users", &mut r.can_invite_users),
+        ("can_post_stories", &mut r.can_post_stories),
+        ("can_edit_stories", &mut r.can_edit_stories),
+        ("can_delete_stories", &mut r.can_delete_stories),
+        ("can_post_messages", &mut r.can_post_messages),
+        ("can_edit_messages", &mut r.can_edit_messages),
+        ("can_pin_messages", &mut r.can_pin_messages),
+        ("can_manage_topics", &mut r.can_manage_topics),
+        ("can_manage_direct_messages", &mut r.can_manage_direct_messages),
+        ("can_manage_tags", &mut r.can_manage_tags),
+    ]
+}
+
+/// The rights an administrator object carries in a chat of this kind: the
+/// Bot API leaves out what does not apply (posting in groups, pinning and
+/// topics in channels, topics in basic groups).
+pub(crate) fn rights_json(rights: &AdminRights, kind: TgChatKind) -> Vec<(&'static str, bool)> {
+    let mut r = *rights;
+    named_rights(&mut r)
+        .into_iter()
+        .filter(|(name, _)| match *name {
+            "can_post_messages" | "can_edit_messages" | "can_manage_direct_messages" => kind == TgChatKind::Channel,
+            "can_pin_messages" | "can_manage_tags" => kind.is_group(),
+            "can_manage_topics" => kind == TgChatKind::Supergroup,
+            _ => true,
+        })
+        .map(|(name, on)| (name, *on))
+        .collect()
+}
+
+/// Rights read by name (promoteChatMember's parameters); missing ones are off.
+pub(crate) fn rights_from(on: impl Fn(&str) -> TgResult<bool>) -> TgResult<AdminRights> {
+    let mut r = AdminRights::none();
+    for (name, slot) in named_rights(&mut r) {
+        *slot = on(name)?;
+    }
+    Ok(r)
+}
+
 impl State {
     pub fn new(bot: TgUser) -> Self {
         let (events, _) = broadcast::channel(1024);
@@ -244,6 +309,8 @@ impl State {
             usernames: HashMap::new(),
             history: HashMap::new(),
             members: HashMap::new(),
+            rights: HashMap::new(),
+            topics: HashMap::new(),
             blocks: HashMap::new(),
             migrations: HashMap::new(),
             updates: VecDeque::new(),
@@ -293,7 +360,11 @@ impl State {
         let entry = self.chats.entry(chat.id).or_insert(ChatEntry { kind: chat.kind, last_message_id: 0 });
         entry.kind = chat.kind;
         if chat.kind != TgChatKind::Private {
-            let info = self.groups.entry(chat.id).or_insert(GroupInfo { title: String::new(), username: None });
+            let info = self.groups.entry(chat.id).or_insert(GroupInfo {
+                title: String::new(),
+                username: None,
+                is_forum: false,
+            });
             info.title = chat.title.clone().unwrap_or_default();
         }
     }
@@ -347,6 +418,9 @@ impl State {
             {
                 m.insert("username".into(), json!(u));
             }
+            if kind == TgChatKind::Supergroup && info.is_some_and(|g| g.is_forum) {
+                m.insert("is_forum".into(), json!(true));
+            }
         }
         Value::Object(m)
     }
@@ -358,35 +432,21 @@ impl State {
     /// A complete ChatMember object of the given status.
     pub fn member_json(&self, chat_id: i64, user_id: i64, status: MemberStatus) -> Value {
         let user = self.user_json(user_id);
-        let channel = self.chat_kind(chat_id) == Some(TgChatKind::Channel);
         match status {
             MemberStatus::Creator => {
                 json!({"status": "creator", "user": user, "is_anonymous": false})
             }
             MemberStatus::Administrator => {
-                let mut v = json!({
-                    "status": "administrator",
-                    "user": user,
-                    "can_be_edited": user_id != self.bot.id,
-                    "is_anonymous": false,
-                    "can_manage_chat": true,
-                    "can_delete_messages": true,
-                    "can_manage_video_chats": true,
-                    "can_restrict_members": true,
-                    "can_promote_members": false,
-                    "can_change_info": true,
-                    "can_invite_users": true,
-                    "can_post_stories": false,
-                    "can_edit_stories": false,
-                    "can_delete_stories": false,
-                    "can_pin_messages": true,
-                    "can_manage_topics": false,
-                });
-                if channel {
-                    v["can_post_messages"] = json!(true);
-                    v["can_edit_messages"] = json!(true);
+                let rights = self.rights_of(chat_id, user_id);
+                let mut m = Map::new();
+                m.insert("status".into(), json!("administrator"));
+                m.insert("user".into(), user);
+                m.insert("can_be_edited".into(), json!(user_id != self.bot.id));
+                let kind = self.chat_kind(chat_id).unwrap_or(TgChatKind::Group);
+                for (name, on) in rights_json(&rights, kind) {
+                    m.insert(name.into(), json!(on));
                 }
-                v
+                Value::Object(m)
             }
             MemberStatus::Member => json!({"status": "member", "user": user}),
             MemberStatus::Restricted => json!({
@@ -414,6 +474,11 @@ impl State {
             MemberStatus::Left => json!({"status": "left", "user": user}),
             MemberStatus::Kicked => json!({"status": "kicked", "user": user, "until_date": 0}),
         }
+    }
+
+    /// An administrator's rights (whether or not they are one now).
+    pub fn rights_of(&self, chat_id: i64, user_id: i64) -> AdminRights {
+        self.rights.get(&(chat_id, user_id)).copied().unwrap_or_default()
     }
 
     // ----- messages ---------------------------------------------------------
@@ -475,7 +540,15 @@ impl State {
         }
         m.insert("chat".into(), self.chat_json(new.chat_id));
         m.insert("date".into(), json!(unix_now()));
-        if let Some(r) = new.reply_to.and_then(|r| self.reply_json(new.chat_id, r)) {
+        let thread = if new.opens_topic { Some(id) } else { new.thread };
+        if let Some(t) = thread {
+            m.insert("message_thread_id".into(), json!(t));
+            m.insert("is_topic_message".into(), json!(true));
+        }
+        // In a topic, a message that answers nothing in particular still
+        // points at the message that created the topic, as Telegram sends it.
+        let reply_to = new.reply_to.or(thread.filter(|t| *t < id));
+        if let Some(r) = reply_to.and_then(|r| self.reply_json(new.chat_id, r)) {
             m.insert("reply_to_message".into(), r);
         }
         m.extend(new.content);
@@ -494,6 +567,7 @@ impl State {
                 json: json.clone(),
                 file_bytes: new.file_bytes,
                 copied_from: new.copied_from,
+                thread,
             };
             self.history.entry(new.chat_id).or_default().push(stored);
         }
@@ -526,6 +600,7 @@ impl State {
             deleted: m.deleted,
             edits: m.edits,
             reply_to: j.get("reply_to_message").and_then(|r| r.get("message_id")).and_then(Value::as_i64),
+            thread_id: m.thread,
             file_name,
             file_bytes: m.file_bytes.as_ref().map(|b| b.to_vec()),
             copied_from: m.copied_from,
@@ -657,6 +732,10 @@ pub(crate) fn message_kind(j: &Value) -> &'static str {
         "contact",
         "dice",
         "poll",
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "forum_topic_reopened",
     ];
     KINDS.iter().find(|k| j.get(**k).is_some()).copied().unwrap_or("other")
 }

@@ -155,7 +155,9 @@ pub struct TgMessageState {
     pub from_user_id: Option<i64>,
     /// `"text"`, `"photo"`, `"document"`, `"video"`, `"audio"`, `"animation"`,
     /// `"voice"`, `"video_note"`, `"sticker"`, `"location"`, `"venue"`,
-    /// `"contact"`, `"dice"` or `"other"`.
+    /// `"contact"`, `"dice"`, `"poll"`, the forum service messages
+    /// `"forum_topic_created"`, `"forum_topic_edited"`, `"forum_topic_closed"`
+    /// and `"forum_topic_reopened"`, or `"other"`.
     pub kind: &'static str,
     pub text: Option<String>,
     pub caption: Option<String>,
@@ -166,7 +168,13 @@ pub struct TgMessageState {
     pub reply_markup: Option<Value>,
     pub deleted: bool,
     pub edits: u32,
+    /// The message this one answers (`reply_to_message`). In a forum topic a
+    /// message that answers nothing in particular points at the message that
+    /// created the topic, as Telegram sends it.
     pub reply_to: Option<i64>,
+    /// The forum topic (`message_thread_id`) the message belongs to; `None`
+    /// outside forum topics.
+    pub thread_id: Option<i64>,
     pub file_name: Option<String>,
     pub file_bytes: Option<Vec<u8>>,
     /// Source of a `copyMessage`/`copyMessages` copy.
@@ -215,6 +223,147 @@ fn keyboard_rows(markup: Option<&Value>) -> Vec<Vec<Value>> {
     rows.map(|rows| rows.iter().filter_map(Value::as_array).map(|r| r.to_vec()).collect()).unwrap_or_default()
 }
 
+/// A forum topic as members see it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TgTopic {
+    /// The forum the topic belongs to.
+    pub chat_id: i64,
+    /// The topic's `message_thread_id`: the id of the service message that
+    /// created it.
+    pub thread_id: i64,
+    /// The topic's name as it is now.
+    pub name: String,
+    /// RGB colour of the topic icon.
+    pub icon_color: u32,
+    /// Custom emoji shown as the topic icon, if any.
+    pub icon_custom_emoji_id: Option<String>,
+    /// Closed topics take messages only from those who manage topics.
+    pub closed: bool,
+    /// User id of whoever created the topic (the bot's id for its own).
+    pub creator_id: i64,
+}
+
+/// What an administrator may do in a chat (Telegram's
+/// `ChatAdministratorRights`). The fake reports these in getChatMember,
+/// getChatAdministrators and `my_chat_member` updates, and checks
+/// `can_manage_topics` and `can_delete_messages` for forum topics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminRights {
+    /// The administrator's presence in the chat is hidden.
+    pub is_anonymous: bool,
+    /// May see the chat's event log, boosts, members and more.
+    pub can_manage_chat: bool,
+    /// May delete others' messages (and forum topics).
+    pub can_delete_messages: bool,
+    /// May manage video chats.
+    pub can_manage_video_chats: bool,
+    /// May restrict, ban or unban members.
+    pub can_restrict_members: bool,
+    /// May add administrators with a subset of their own rights.
+    pub can_promote_members: bool,
+    /// May change the chat's title, photo and other settings.
+    pub can_change_info: bool,
+    /// May invite new users to the chat.
+    pub can_invite_users: bool,
+    /// May post stories to the chat.
+    pub can_post_stories: bool,
+    /// May edit others' stories.
+    pub can_edit_stories: bool,
+    /// May delete others' stories.
+    pub can_delete_stories: bool,
+    /// May post messages (channels only).
+    pub can_post_messages: bool,
+    /// May edit others' messages and pin them (channels only).
+    pub can_edit_messages: bool,
+    /// May pin messages (groups and supergroups only).
+    pub can_pin_messages: bool,
+    /// May create, rename, close and reopen forum topics, and write in
+    /// closed ones (supergroups only).
+    pub can_manage_topics: bool,
+    /// May manage the channel's direct messages (channels only).
+    pub can_manage_direct_messages: bool,
+    /// May edit members' tags (groups and supergroups only).
+    pub can_manage_tags: bool,
+}
+
+impl Default for AdminRights {
+    /// A usual administrator, and what an administrator set up without
+    /// rights (e.g. by [`FakeTelegram::set_member_status`]) has: manages the
+    /// chat, deletes, restricts, invites, pins, changes the chat's info and
+    /// manages video chats (and posts and edits in channels); may not
+    /// promote, handle stories or manage forum topics.
+    ///
+    /// [`FakeTelegram::set_member_status`]: crate::FakeTelegram::set_member_status
+    fn default() -> Self {
+        AdminRights {
+            can_manage_chat: true,
+            can_delete_messages: true,
+            can_manage_video_chats: true,
+            can_restrict_members: true,
+            can_change_info: true,
+            can_invite_users: true,
+            can_post_messages: true,
+            can_edit_messages: true,
+            can_pin_messages: true,
+            ..AdminRights::none()
+        }
+    }
+}
+
+impl AdminRights {
+    /// No right at all: an administrator in name only.
+    pub const fn none() -> Self {
+        AdminRights {
+            is_anonymous: false,
+            can_manage_chat: false,
+            can_delete_messages: false,
+            can_manage_video_chats: false,
+            can_restrict_members: false,
+            can_promote_members: false,
+            can_change_info: false,
+            can_invite_users: false,
+            can_post_stories: false,
+            can_edit_stories: false,
+            can_delete_stories: false,
+            can_post_messages: false,
+            can_edit_messages: false,
+            can_pin_messages: false,
+            can_manage_topics: false,
+            can_manage_direct_messages: false,
+            can_manage_tags: false,
+        }
+    }
+
+    /// Every right except anonymity.
+    pub const fn all() -> Self {
+        AdminRights {
+            is_anonymous: false,
+            can_manage_chat: true,
+            can_delete_messages: true,
+            can_manage_video_chats: true,
+            can_restrict_members: true,
+            can_promote_members: true,
+            can_change_info: true,
+            can_invite_users: true,
+            can_post_stories: true,
+            can_edit_stories: true,
+            can_delete_stories: true,
+            can_post_messages: true,
+            can_edit_messages: true,
+            can_pin_messages: true,
+            can_manage_topics: true,
+            can_manage_direct_messages: true,
+            can_manage_tags: true,
+        }
+    }
+
+    /// The usual administrator ([`Default`]) who may also manage forum topics,
+    /// as a bot running a forum needs to be.
+    pub fn topic_manager() -> Self {
+        AdminRights { can_manage_topics: true, ..AdminRights::default() }
+    }
+}
+
 /// Telegram's flood limits, enforced on send methods when set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -226,7 +375,8 @@ pub struct Limits {
     /// How many messages one chat may get at once before the per-chat rate
     /// applies (Telegram lets short bursts pass); 0 or 1: none.
     pub per_chat_burst: u32,
-    /// Messages per minute to one group or supergroup (Telegram: 20).
+    /// Messages per minute to one group or supergroup (Telegram: 20); the
+    /// topics of a forum share it.
     pub per_group_per_min: Option<u32>,
     /// `retry_after` of a 429; 0 means "the real time until the window
     /// frees up", rounded up to whole seconds.

@@ -116,6 +116,8 @@ async fn junk_input_gets_telegram_errors_never_5xx() {
     let tg = FakeTelegram::start().await;
     tg.user(1001, "Anna", None);
     tg.group(-5, "G");
+    let forum = tg.forum(-1005, "F");
+    tg.make_bot_admin(forum.id, basis_telegram_fake::AdminRights::all());
     let methods = [
         "getMe",
         "getUpdates",
@@ -165,6 +167,11 @@ async fn junk_input_gets_telegram_errors_never_5xx() {
         "pinChatMessage",
         "getFile",
         "setMyDefaultAdministratorRights",
+        "createForumTopic",
+        "editForumTopic",
+        "closeForumTopic",
+        "reopenForumTopic",
+        "deleteForumTopic",
     ];
     let junk = [
         json!({}),
@@ -176,6 +183,10 @@ async fn junk_input_gets_telegram_errors_never_5xx() {
         json!({"chat_id": 1001, "photo": {"a": 1}, "document": 5, "message_id": -1,
                "from_chat_id": 1001, "message_ids": [3, 2], "timeout": -5, "limit": 1000,
                "scope": {"type": "nope"}, "action": "dancing", "parse_mode": "Klingon", "text": "t"}),
+        json!({"chat_id": -1005, "message_thread_id": "x", "name": {"a": 1}, "icon_color": "red",
+               "icon_custom_emoji_id": [1], "text": "t"}),
+        json!({"chat_id": -1005, "message_thread_id": 2, "name": "", "icon_color": -1, "text": "t",
+               "reply_parameters": {"message_id": 1}}),
     ];
     let client = reqwest::Client::new();
     for m in methods {
@@ -400,4 +411,25 @@ fn the_schema_checker_catches_broken_objects() {
     assert!(v.iter().any(|e| e.contains("invented")), "{v:?}");
     assert!(v.iter().any(|e| e.contains("type")), "{v:?}");
     assert!(v.iter().any(|e| e.contains("message_id")), "{v:?}");
+}
+
+#[test]
+fn the_schema_checker_knows_forum_objects() {
+    let topic = json!({"message_thread_id": 2, "name": "Anna", "icon_color": 7322096});
+    assert!(common::violations(&["ForumTopic"], &topic).is_empty());
+    let v = common::violations(&["ForumTopic"], &json!({"message_thread_id": "2", "name": "Anna"}));
+    assert!(v.iter().any(|e| e.contains("icon_color")), "{v:?}");
+    assert!(v.iter().any(|e| e.contains("message_thread_id")), "{v:?}");
+    let closed = json!({
+        "message_id": 3, "date": 1, "chat": {"id": -100, "type": "supergroup", "title": "F", "is_forum": true},
+        "message_thread_id": 2, "is_topic_message": true, "forum_topic_closed": {},
+    });
+    assert!(common::violations(&["Message"], &closed).is_empty());
+    let v = common::violations(
+        &["Message"],
+        &json!({"message_id": 3, "date": 1, "chat": {"id": 1, "type": "private"},
+        "is_topic_message": 1, "forum_topic_created": {"name": "Anna"}}),
+    );
+    assert!(v.iter().any(|e| e.contains("is_topic_message")), "{v:?}");
+    assert!(v.iter().any(|e| e.contains("icon_color")), "{v:?}");
 }

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use basis::Hooks;
+use basis_handlers::registry::{Audience, Declaration, Place, Refusal};
+use basis_handlers::{DefaultPlugins, Locale, PluginGroup, Registry, Texts};
 use basis_storage::testing::TestDatabase;
 use basis_storage::{Content, DraftState, Event, NewDraft, PRIORITY_NORMAL, TABLES};
 use basis_telegram_fake::RecordedRequest;
@@ -27,11 +29,8 @@ const VICTIM: i64 = 901;
 const GROUP: i64 = -5_000;
 
 const NOT_ORGANIZER: &str = "Only organizers may post.";
-const OWNERS_ONLY: &str = "Only this bot's owners (BASIS_OWNERS) may do that.";
-const NOT_FOR_STATS: &str = "Only organizers can see statistics and make links.";
 const OUT_OF_SCOPE: &str = "You may only post to these topics: ⚡ Energy & climate";
 const LINK_OUT_OF_SCOPE: &str = "You can only make links for your topics: ⚡ Energy & climate";
-const PRIVATE_ONLY: &str = "Organizer commands only work in the private chat with me.";
 const STALE: &str = "This button is no longer valid. Send /topics for a fresh choice.";
 const NOT_YOURS: &str = "This is not your draft.";
 const OWN_DRAFT: &str = "Someone else has to approve your own drafts.";
@@ -50,33 +49,30 @@ const ROLES: [Role; 4] = [Role::Member, Role::Outsider, Role::Organizer, Role::O
 
 #[derive(Clone, Copy, Debug)]
 enum Expect {
+    /// The gate's refusal (rendered from the command's declaration), and
+    /// nothing stored changed.
+    Gate(Refusal),
     /// Exactly this answer, and nothing stored changed.
     Refused(&'static str),
     /// An answer starting with this.
     Done(&'static str),
 }
 
-use Expect::{Done, Refused};
+use Expect::{Done, Gate, Refused};
 
 /// One command or button: the expected outcome per role (member, outsider,
 /// organizer, owner) in a private chat and in a group.
 struct Row {
-    act: &'static str,
+    act: String,
+    /// A command's declaration, whose gate refusals are rendered from it.
+    declaration: Option<Declaration>,
     private: [Expect; 4],
     group: [Expect; 4],
 }
 
-const IN_GROUP: [Expect; 4] = [Refused(PRIVATE_ONLY); 4];
 const POST_IN_GROUP: [Expect; 4] = [Refused(NOT_ORGANIZER), Refused(STALE), Refused(STALE), Refused(STALE)];
 const EVENT_IN_GROUP: [Expect; 4] =
     [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Refused(NOT_YOURS), Refused(NOT_YOURS)];
-const fn organizers(done: &'static str) -> [Expect; 4] {
-    [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Done(done), Done(done)]
-}
-
-const fn owners(done: &'static str) -> [Expect; 4] {
-    [Refused(OWNERS_ONLY), Refused(OWNERS_ONLY), Refused(OWNERS_ONLY), Done(done)]
-}
 
 /// A draft's buttons: the organizer wrote it, the owner may not send it.
 const fn authors(done: &'static str) -> [Expect; 4] {
@@ -87,112 +83,98 @@ const fn approvers(done: &'static str) -> [Expect; 4] {
     [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Refused(OWN_DRAFT), Done(done)]
 }
 
-const MATRIX: &[Row] = &[
-    Row { act: "/post", private: organizers("Matrix post"), group: IN_GROUP },
-    Row { act: "/followup", private: organizers("Matrix follow-up"), group: IN_GROUP },
-    Row { act: "/edit", private: organizers("✏️ Correction #"), group: IN_GROUP },
-    Row { act: "/retract", private: organizers("🗑 Retraction #"), group: IN_GROUP },
-    Row {
-        act: "/scheduled",
-        private: [
-            Refused(NOT_ORGANIZER),
-            Done("No posts are scheduled."),
-            Done("Scheduled posts"),
-            Done("Scheduled posts"),
-        ],
-        group: IN_GROUP,
-    },
-    Row { act: "/invite", private: owners("Organizer invitation ("), group: IN_GROUP },
-    Row { act: "/organizers", private: owners("Owners (from the configuration):"), group: IN_GROUP },
-    Row { act: "/revoke", private: owners("901 is no longer an organizer."), group: IN_GROUP },
-    Row { act: "/audit", private: owners("Latest actions (newest first):"), group: IN_GROUP },
-    Row { act: "/channel", private: owners("Linked: posts to ✊ Strikes"), group: IN_GROUP },
-    Row {
-        act: "/stats",
-        private: [Refused(NOT_FOR_STATS), Done("📊 Statistics"), Done("📊 Statistics"), Done("📊 Statistics")],
-        group: IN_GROUP,
-    },
-    Row {
-        act: "/link",
-        private: [
-            Refused(NOT_FOR_STATS),
-            Refused(LINK_OUT_OF_SCOPE),
-            Done("Link to ✊ Strikes:"),
-            Done("Link to ✊ Strikes:"),
-        ],
-        group: IN_GROUP,
-    },
-    Row {
-        act: "/qr",
-        private: [Refused(NOT_FOR_STATS), Refused(LINK_OUT_OF_SCOPE), Done("https://t.me/"), Done("https://t.me/")],
-        group: IN_GROUP,
-    },
-    Row { act: "/event", private: organizers("📣 Matrix event"), group: IN_GROUP },
-    Row {
-        act: "/events",
-        private: [
-            Refused(NOT_ORGANIZER),
-            Done("No events are coming up."),
-            Done("Upcoming events"),
-            Done("Upcoming events"),
-        ],
-        group: IN_GROUP,
-    },
-    Row { act: "/eventchange", private: organizers("📣 Broadcast #"), group: IN_GROUP },
-    Row { act: "/eventcancel", private: organizers("📣 Broadcast #"), group: IN_GROUP },
-    Row { act: "p:s:", private: authors(DONE), group: POST_IN_GROUP },
-    Row { act: "p:u:", private: authors(DONE), group: POST_IN_GROUP },
-    Row { act: "p:t:", private: authors(DONE), group: POST_IN_GROUP },
-    Row { act: "p:r:", private: authors(DONE), group: POST_IN_GROUP },
-    Row { act: "p:a:", private: approvers(DONE), group: POST_IN_GROUP },
-    Row { act: "p:x:", private: approvers(DONE), group: POST_IN_GROUP },
-    // Owners may discard anyone's draft.
-    Row { act: "p:c:", private: organizers(DONE), group: POST_IN_GROUP },
-    // The guided /post is its author's alone.
-    Row {
-        act: "g:",
-        private: [Refused(NOT_ORGANIZER), Refused(STALE), Done("Chosen: ✊ Strikes"), Refused(STALE)],
-        group: POST_IN_GROUP,
-    },
-    Row {
-        act: "gn:",
-        private: [Refused(NOT_ORGANIZER), Refused(STALE), Done(DONE), Refused(STALE)],
-        group: POST_IN_GROUP,
-    },
-    Row {
-        act: "ev:s:",
-        private: [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)],
-        group: EVENT_IN_GROUP,
-    },
-    Row {
-        act: "ev:x:",
-        private: [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)],
-        group: EVENT_IN_GROUP,
-    },
+/// What each organizer's or owner's command answers once the gate let the
+/// asker through: to the organizer for `energy` acting on `strikes` (the
+/// scope is the handler's to check), and to those it serves. Who the gate
+/// refuses, and with what, comes from the command's declaration.
+const HANDLED: &[(&str, Expect, &str)] = &[
+    ("post", Refused(OUT_OF_SCOPE), "Matrix post"),
+    ("followup", Refused(OUT_OF_SCOPE), "Matrix follow-up"),
+    ("edit", Refused(OUT_OF_SCOPE), "✏️ Correction #"),
+    ("retract", Refused(OUT_OF_SCOPE), "🗑 Retraction #"),
+    ("scheduled", Done("No posts are scheduled."), "Scheduled posts"),
+    ("event", Refused(OUT_OF_SCOPE), "📣 Matrix event"),
+    ("events", Done("No events are coming up."), "Upcoming events"),
+    ("eventchange", Refused(OUT_OF_SCOPE), "📣 Broadcast #"),
+    ("eventcancel", Refused(OUT_OF_SCOPE), "📣 Broadcast #"),
+    ("stats", Done("📊 Statistics"), "📊 Statistics"),
+    ("link", Refused(LINK_OUT_OF_SCOPE), "Link to ✊ Strikes:"),
+    ("qr", Refused(LINK_OUT_OF_SCOPE), "https://t.me/"),
+    ("invite", Done(""), "Organizer invitation ("),
+    ("organizers", Done(""), "Owners (from the configuration):"),
+    ("revoke", Done(""), "901 is no longer an organizer."),
+    ("audit", Done(""), "Latest actions (newest first):"),
+    ("channel", Done(""), "Linked: posts to ✊ Strikes"),
 ];
 
-/// The matrix is checked against the command declarations: every command
-/// for organizers or owners has its row, works in private chats only, and
-/// its row expects what its audience says (owners' commands refuse the
-/// organizer, organizers' commands serve them).
+/// Basis's commands as the default plugins declare them.
+fn declarations() -> Vec<Declaration> {
+    let registry = Registry::build(&DefaultPlugins::default().into_plugins()).expect("the default plugins fit");
+    registry.commands.iter().cloned().collect()
+}
+
+/// The matrix: a row for every command the registry declares for
+/// organizers or owners, its gate's refusals made from the declaration,
+/// then the buttons, which check their presser at every press.
+fn matrix() -> Vec<Row> {
+    let mut rows: Vec<Row> = declarations()
+        .into_iter()
+        .filter(|d| d.audience.is_organizers())
+        .map(|d| {
+            let (_, outsider, done) = HANDLED.iter().find(|(name, ..)| *name == d.name).unwrap_or_else(|| {
+                panic!("/{} is declared for organizers but the matrix has no outcome for it", d.name)
+            });
+            let private = match d.audience {
+                Audience::Owner => {
+                    let refused = Gate(Refusal::OwnersOnly);
+                    [refused, refused, refused, Done(done)]
+                }
+                _ => [Gate(Refusal::OrganizersOnly), *outsider, Done(done), Done(done)],
+            };
+            Row { act: format!("/{}", d.name), declaration: Some(d), private, group: [Gate(Refusal::PrivateOnly); 4] }
+        })
+        .collect();
+    let button = |act: &str, private: [Expect; 4], group: [Expect; 4]| Row {
+        act: act.to_owned(),
+        declaration: None,
+        private,
+        group,
+    };
+    rows.extend([
+        button("p:s:", authors(DONE), POST_IN_GROUP),
+        button("p:u:", authors(DONE), POST_IN_GROUP),
+        button("p:t:", authors(DONE), POST_IN_GROUP),
+        button("p:r:", authors(DONE), POST_IN_GROUP),
+        button("p:a:", approvers(DONE), POST_IN_GROUP),
+        button("p:x:", approvers(DONE), POST_IN_GROUP),
+        // Owners may discard anyone's draft.
+        button("p:c:", [Refused(NOT_ORGANIZER), Refused(OUT_OF_SCOPE), Done(DONE), Done(DONE)], POST_IN_GROUP),
+        // The guided /post is its author's alone.
+        button(
+            "g:",
+            [Refused(NOT_ORGANIZER), Refused(STALE), Done("Chosen: ✊ Strikes"), Refused(STALE)],
+            POST_IN_GROUP,
+        ),
+        button("gn:", [Refused(NOT_ORGANIZER), Refused(STALE), Done(DONE), Refused(STALE)], POST_IN_GROUP),
+        button("ev:s:", [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)], EVENT_IN_GROUP),
+        button("ev:x:", [Refused(NOT_ORGANIZER), Refused(NOT_YOURS), Done(DONE), Refused(NOT_YOURS)], EVENT_IN_GROUP),
+    ]);
+    rows
+}
+
+/// Every command the matrix expects an outcome of is declared, and every
+/// declared organizer or owner command has its row (made from the
+/// registry): adding a command without saying what its handler does fails.
 #[test]
 fn the_matrix_has_a_row_for_every_declared_organizer_command() {
-    use basis_handlers::registry::{Audience, COMMANDS, Place};
-    let rows: Vec<&str> = MATRIX.iter().filter_map(|r| r.act.strip_prefix('/')).collect();
-    for d in COMMANDS.iter().filter(|d| d.audience > Audience::Member) {
-        let row = MATRIX.iter().find(|r| r.act.strip_prefix('/') == Some(d.name));
-        let row = row.unwrap_or_else(|| panic!("/{} is declared for organizers but has no row in the matrix", d.name));
+    let rows = matrix();
+    let declared = declarations();
+    for d in declared.iter().filter(|d| d.audience.is_organizers()) {
         assert_eq!(d.place, Place::Private, "/{}", d.name);
-        assert!(row.group.iter().all(|e| matches!(e, Refused(PRIVATE_ONLY))), "/{}: refused in groups", d.name);
-        let organizer = row.private[2];
-        match d.audience {
-            Audience::Owner => assert!(matches!(organizer, Refused(OWNERS_ONLY)), "/{}", d.name),
-            _ => assert!(matches!(organizer, Done(_)), "/{}", d.name),
-        }
-        assert!(matches!(row.private[0], Refused(_)), "/{}: a member is refused", d.name);
+        assert!(rows.iter().any(|r| r.act.strip_prefix('/') == Some(d.name)), "/{} has no row", d.name);
     }
-    for name in rows {
-        assert!(COMMANDS.iter().any(|d| d.name == name), "the matrix tests /{name}, which is not declared");
+    for (name, ..) in HANDLED {
+        assert!(declared.iter().any(|d| d.name == *name), "the matrix tests /{name}, which is not declared");
     }
 }
 
@@ -395,7 +377,7 @@ async fn cell(
     expect: Expect,
 ) -> Option<String> {
     quiesce(app).await;
-    let input = prepare(app, fixture, row.act).await;
+    let input = prepare(app, fixture, &row.act).await;
     let before = db.snapshot().await;
     let mark = app.fake.mark();
     let answer = if row.act.starts_with('/') {
@@ -411,6 +393,12 @@ async fn cell(
     let after = db.snapshot().await;
     let place = if who.chat_id() < 0 { "group" } else { "private" };
     let name = format!("{} as {role:?} in {place} ({input})", row.act);
+    let expect = match (expect, &row.declaration) {
+        // The gate's refusal, rendered as the asker reads it.
+        (Gate(refusal), Some(declaration)) => Refused(leak(refusal.text(declaration, &Texts::load(), Locale::En))),
+        (Gate(refusal), None) => panic!("{name}: a button has no gate ({refusal:?})"),
+        (expect, _) => expect,
+    };
     match expect {
         Refused(text) if answer != text => Some(format!("{name}: expected refusal {text:?}, got {answer:?}")),
         Refused(_) if before != after => {
@@ -423,19 +411,18 @@ async fn cell(
     }
 }
 
+/// A rendered refusal, kept for the rest of the test run.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
 fn is_refusal(answer: &str) -> bool {
-    [
-        NOT_ORGANIZER,
-        OWNERS_ONLY,
-        NOT_FOR_STATS,
-        OUT_OF_SCOPE,
-        LINK_OUT_OF_SCOPE,
-        PRIVATE_ONLY,
-        STALE,
-        NOT_YOURS,
-        OWN_DRAFT,
-    ]
-    .contains(&answer)
+    let texts = Texts::load();
+    let gate = declarations().into_iter().flat_map(|d| {
+        [Refusal::PrivateOnly, Refusal::OrganizersOnly, Refusal::OwnersOnly].map(|r| r.text(&d, &texts, Locale::En))
+    });
+    gate.collect::<Vec<_>>().iter().any(|refusal| refusal == answer)
+        || [NOT_ORGANIZER, OUT_OF_SCOPE, LINK_OUT_OF_SCOPE, STALE, NOT_YOURS, OWN_DRAFT].contains(&answer)
 }
 
 #[tokio::test]
@@ -477,8 +464,9 @@ async fn who_may_do_what_cell_by_cell() {
 
         let mut failures = Vec::new();
         let mut cells = 0;
+        let matrix = matrix();
         for in_a_group in [false, true] {
-            for row in MATRIX {
+            for row in &matrix {
                 for (i, role) in ROLES.into_iter().enumerate() {
                     let (who, expect) =
                         if in_a_group { (&in_group[i], row.group[i]) } else { (&private[i], row.private[i]) };
@@ -487,7 +475,7 @@ async fn who_may_do_what_cell_by_cell() {
                 }
             }
         }
-        assert_eq!(cells, MATRIX.len() * 8);
+        assert_eq!(cells, matrix.len() * 8);
         assert!(
             failures.is_empty(),
             "{engine:?}: {} of {cells} cells failed:\n{}",

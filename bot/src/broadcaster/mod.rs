@@ -9,6 +9,7 @@
 //! when the process died.
 
 mod progress;
+mod render;
 mod schedule;
 mod sender;
 
@@ -16,7 +17,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use basis_handlers::{Context, Locale, Outbound, events};
+use basis_core::Locale;
+use basis_outbound::Outbound;
 use basis_outbound::{ChatKey, Priority, Refusal, Scheduler};
 use basis_storage::{Claimed, Content, Event, EventNote, NewBroadcast, Outcome, Settlement, Storage, StorageError};
 use rand::Rng;
@@ -24,6 +26,7 @@ use secrecy::SecretString;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
+pub use render::{Finished, Parts, Render, Rendered};
 pub use sender::{SendResult, Sender};
 
 /// How the broadcaster sends, claims and retries; the defaults suit
@@ -68,7 +71,7 @@ impl Default for Settings {
 }
 
 struct Inner {
-    ctx: Arc<Context>,
+    parts: Parts,
     /// Status and report messages: they queue behind members' replies.
     bot: Outbound,
     sender: Sender,
@@ -92,7 +95,7 @@ impl Broadcaster {
     /// `token`, paced by `bot`'s scheduler; status messages go out through
     /// `bot`. Deliveries go out only while [`Broadcaster::run`] runs.
     pub fn new(
-        ctx: Arc<Context>,
+        parts: Parts,
         bot: &Outbound,
         api_url: &str,
         token: &SecretString,
@@ -103,22 +106,22 @@ impl Broadcaster {
         let scheduler = bot.scheduler().clone();
         let bot = bot.background();
         let posting = Default::default();
-        Broadcaster { inner: Arc::new(Inner { ctx, bot, sender, scheduler, settings, metrics, posting }) }
+        Broadcaster { inner: Arc::new(Inner { parts, bot, sender, scheduler, settings, metrics, posting }) }
     }
 
     fn storage(&self) -> &Storage {
-        &self.inner.ctx.storage
+        &self.inner.parts.storage
     }
 
     fn now(&self) -> i64 {
-        self.inner.ctx.now()
+        self.inner.parts.now()
     }
 
     /// Queues a confirmed broadcast (fan-out in one statement), wakes the
     /// workers and posts the organizer's progress message.
     pub async fn enqueue(&self, new: NewBroadcast) -> Result<(i64, i64), StorageError> {
         let (id, total) = self.storage().create_broadcast(&new, self.now()).await?;
-        self.inner.ctx.wake.notify_one();
+        self.inner.parts.wake.notify_one();
         tracing::info!(broadcast = id, total, "broadcast queued");
         if let Some(chat) = new.report_chat_id {
             progress::post_initial(self.inner.clone(), id, chat, &new.report_locale, total);
@@ -178,7 +181,7 @@ impl Broadcaster {
             };
             if batch.is_empty() {
                 tokio::select! {
-                    _ = self.inner.ctx.wake.notified() => {},
+                    _ = self.inner.parts.wake.notified() => {},
                     _ = tokio::time::sleep(self.inner.settings.idle_poll) => {},
                     _ = shutdown.cancelled() => break,
                 }
@@ -309,9 +312,8 @@ impl Broadcaster {
 
     /// An event message in the member's language, with their answer.
     fn render(&self, claimed: &Claimed, event: &Event, note: EventNote) -> Outgoing {
-        let ctx = &self.inner.ctx;
         let locale = claimed.locale.as_deref().and_then(Locale::parse).unwrap_or_default();
-        let rendered = events::render(&ctx.texts, ctx.timezone, event, note, locale, claimed.choice, self.now());
+        let rendered = self.inner.parts.render.event(event, note, locale, claimed.choice, self.now());
         let markup = rendered.keyboard.and_then(|k| serde_json::to_value(k).ok());
         Outgoing::Rendered { text: rendered.text, markup, edit: note == EventNote::Refresh }
     }
@@ -416,7 +418,7 @@ async fn settle_loop(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Settleme
             }
         }
         loop {
-            match inner.ctx.storage.settle(&buffer, inner.ctx.now()).await {
+            match inner.parts.storage.settle(&buffer, inner.parts.now()).await {
                 Ok(_) => {
                     trouble = 0;
                     break;

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use basis_handlers::reports::{self, Figures, Job};
-use basis_handlers::{Locale, Texts};
+use basis_core::Locale;
+use basis_core::report::{Figures, Job};
 use basis_storage::{Broadcast, Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
@@ -22,10 +22,6 @@ fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or_default()
 }
 
-fn texts(inner: &Inner) -> &Texts {
-    &inner.ctx.texts
-}
-
 /// Posts the status message in the background; the outbound path keeps it
 /// within the chat's limits and sends it again after a 429.
 pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, total: i64) {
@@ -35,9 +31,9 @@ pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, 
     // broadcast takes.
     lock(&inner.posting).insert(id);
     tokio::spawn(async move {
-        let text = reports::queued(texts(&inner), locale, id, total);
+        let text = inner.parts.render.queued(locale, id, total);
         if let Some(message) = send_status(&inner, chat, text).await
-            && let Err(error) = inner.ctx.storage.set_report_message(id, message).await
+            && let Err(error) = inner.parts.storage.set_report_message(id, message).await
         {
             tracing::warn!(%error, broadcast = id, "could not remember the progress message");
         }
@@ -74,17 +70,16 @@ pub(super) async fn report_loop(inner: Arc<Inner>, shutdown: CancellationToken) 
 const REPORT_LEASE_MS: i64 = 60_000;
 
 async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> Result<(), StorageError> {
-    let storage = &inner.ctx.storage;
+    let storage = &inner.parts.storage;
     let unfinished = storage.unfinished_broadcasts().await?;
     pace.retain(|id, _| unfinished.contains(id));
     for id in unfinished {
         let progress = storage.progress(id).await?;
         if progress.remaining == 0 {
-            if storage.finish_if_complete(id, inner.ctx.now()).await? {
+            if storage.finish_if_complete(id, inner.parts.now()).await? {
                 let (sent, blocked, failed) = (progress.sent, progress.blocked, progress.failed);
                 tracing::info!(broadcast = id, sent, blocked, failed, "broadcast finished");
-                let event = basis_handlers::DomainEvent::BroadcastFinished { broadcast: id, delivered: sent, failed };
-                basis_handlers::Basis::new(inner.bot.clone(), inner.ctx.clone()).emit(event);
+                (inner.parts.finished)(super::Finished { broadcast: id, delivered: sent, failed });
             }
             continue;
         }
@@ -98,7 +93,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
             let per_sec = (progress.done() - before) as f64 / elapsed;
             figures.eta_secs = Some((progress.remaining as f64 / per_sec).ceil() as u64);
         }
-        let text = reports::progress(texts(inner), locale_of(&broadcast.report_locale), &figures);
+        let text = inner.parts.render.progress(locale_of(&broadcast.report_locale), &figures);
         edit_status(inner, chat, message, text).await;
     }
     // Final reports are their own step, claimed and then marked as sent, so
@@ -108,14 +103,14 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
         if lock(&inner.posting).contains(&id) {
             continue;
         }
-        if !storage.claim_report(id, inner.ctx.now(), REPORT_LEASE_MS).await? {
+        if !storage.claim_report(id, inner.parts.now(), REPORT_LEASE_MS).await? {
             continue;
         }
         let Some(broadcast) = storage.broadcast(id).await? else { continue };
         let Some(chat) = broadcast.report_chat_id else { continue };
         let progress = storage.progress(id).await?;
-        let text =
-            reports::final_report(texts(inner), locale_of(&broadcast.report_locale), &figures(&broadcast, &progress));
+        let figures = figures(&broadcast, &progress);
+        let text = inner.parts.render.final_report(locale_of(&broadcast.report_locale), &figures);
         let reported = match broadcast.report_message_id {
             Some(message) => edit_status(inner, chat, message, text).await,
             // No progress message to edit (its sender died first, or Telegram
@@ -123,7 +118,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
             None => send_status(inner, chat, text).await.is_some(),
         };
         if reported {
-            storage.mark_reported(id, inner.ctx.now()).await?;
+            storage.mark_reported(id, inner.parts.now()).await?;
         }
     }
     Ok(())
@@ -131,7 +126,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
 
 fn figures(broadcast: &Broadcast, progress: &Progress) -> Figures {
     Figures {
-        job: Job::of_kind(&broadcast.kind),
+        job: Job::of(broadcast.kind),
         of: broadcast.ref_broadcast_id,
         id: broadcast.id,
         total: progress.total,

@@ -28,13 +28,13 @@ pub(super) async fn schedule_loop(inner: Arc<Inner>, shutdown: CancellationToken
 }
 
 async fn release_due(inner: &Arc<Inner>) -> Result<(), StorageError> {
-    let storage = &inner.ctx.storage;
-    let now = inner.ctx.now();
+    let storage = &inner.parts.storage;
+    let now = inner.parts.now();
     for draft in storage.scheduled_drafts(Some(now)).await? {
         let Some((id, total)) = storage.queue_draft(draft.id, DraftState::Scheduled, None, None, now).await? else {
             continue; // another instance took it, or it was cancelled just now
         };
-        inner.ctx.wake.notify_one();
+        inner.parts.wake.notify_one();
         let late_ms = now - draft.scheduled_at.unwrap_or(now);
         tracing::info!(broadcast = id, total, draft = draft.id, late_ms, "scheduled post queued");
         let detail = format!("scheduled draft {}, {total} chats", draft.id);
@@ -45,8 +45,8 @@ async fn release_due(inner: &Arc<Inner>) -> Result<(), StorageError> {
 }
 
 async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
-    let storage = &inner.ctx.storage;
-    let now = inner.ctx.now();
+    let storage = &inner.parts.storage;
+    let now = inner.parts.now();
     for due in storage.due_reminders(now).await? {
         let event = storage.event(due.event_id).await?;
         let Some(event) = event.filter(|e| e.status == basis_storage::EventStatus::Active) else {
@@ -66,7 +66,7 @@ async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
             continue;
         }
         if let Some((id, total)) = storage.send_reminder(&event, due.minutes_before, now).await? {
-            inner.ctx.wake.notify_one();
+            inner.parts.wake.notify_one();
             tracing::info!(
                 event = event.id,
                 broadcast = id,

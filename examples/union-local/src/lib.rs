@@ -13,8 +13,8 @@
 
 use basis::teloxide::types::InlineKeyboardMarkup;
 use basis::{
-    Audience, Call, Declaration, DomainEvent, Extensions, Locale, MigrationStep, Migrations, Notice, Plugin,
-    PluginPool, Press, sqlx,
+    Audience, Basis, Call, Declaration, DomainEvent, Extensions, Locale, MigrationStep, Migrations, Notice,
+    PersonalData, Plugin, PluginPool, Press, sqlx,
 };
 use serde::Deserialize;
 
@@ -128,6 +128,7 @@ impl Plugin for UnionLocal {
         app.texts(Locale::De, include_str!("../locales/de/union-local.ftl"))
             .texts(Locale::En, include_str!("../locales/en/union-local.ftl"))
             .migrations(Migrations { sqlite: SQLITE, postgres: POSTGRES })
+            .tables(&["union_local_welcomed", "union_local_pickets"])
             .state(self.settings.clone())
             .command(Declaration::new("strikepay", "union-cmd-strikepay").aliases(&["streikgeld"]), strike_pay)
             .command(
@@ -137,7 +138,9 @@ impl Plugin for UnionLocal {
                 picket_list,
             )
             .on_event(welcome)
-            .callbacks(NAMESPACE, picket);
+            .callbacks(NAMESPACE, picket)
+            .personal_data(personal_data)
+            .forget(forget);
     }
 }
 
@@ -173,8 +176,7 @@ fn storage_error(error: sqlx::Error) -> basis::HandlerError {
     basis::HandlerError::Storage(error.into())
 }
 
-/// New followers of the strike topic get the picket line's contact, once;
-/// a member who leaves (`/stop`) is forgotten here too.
+/// New followers of the strike topic get the picket line's contact, once.
 async fn welcome(notice: Notice) -> basis::HandlerResult {
     let basis = &notice.basis;
     let Some(settings) = basis.state::<Settings>() else { return Ok(()) };
@@ -201,21 +203,41 @@ async fn welcome(notice: Notice) -> basis::HandlerResult {
             let keyboard = basis::button(label, NAMESPACE, "sign").map(|b| InlineKeyboardMarkup::new([[b]]));
             basis.send(chat, text, keyboard).await
         }
-        DomainEvent::Left { chat } => {
-            for sql in [
-                "DELETE FROM union_local_welcomed WHERE chat_id = $1",
-                "DELETE FROM union_local_pickets WHERE chat_id = $1",
-            ] {
-                match basis.storage().plugin_pool() {
-                    PluginPool::Sqlite(p) => sqlx::query(sql).bind(chat).execute(p).await.map(drop),
-                    PluginPool::Postgres(p) => sqlx::query(sql).bind(chat).execute(p).await.map(drop),
-                }
-                .map_err(storage_error)?;
-            }
-            Ok(())
-        }
         _ => Ok(()),
     }
+}
+
+/// What the local keeps about a chat: when it was welcomed, and when it
+/// signed up for picket duty (`/mydata` and `/privacy` show it).
+async fn personal_data(basis: Basis, chat: i64, locale: Locale) -> Result<Option<PersonalData>, basis::HandlerError> {
+    let sql = "SELECT (SELECT at FROM union_local_welcomed WHERE chat_id = $1), \
+               (SELECT signed_at FROM union_local_pickets WHERE chat_id = $1)";
+    let (welcomed, signed): (Option<i64>, Option<i64>) = match basis.storage().plugin_pool() {
+        PluginPool::Sqlite(p) => sqlx::query_as(sql).bind(chat).fetch_one(p).await,
+        PluginPool::Postgres(p) => sqlx::query_as(sql).bind(chat).fetch_one(p).await,
+    }
+    .map_err(storage_error)?;
+    if welcomed.is_none() && signed.is_none() {
+        return Ok(None);
+    }
+    let summary = basis.text(locale, if signed.is_some() { "union-data-picket" } else { "union-data-welcomed" });
+    let value = basis::serde_json::json!({ "welcomed_at_ms": welcomed, "picket_duty_since_ms": signed });
+    Ok(Some(PersonalData { key: "union_local", value, summary }))
+}
+
+/// A member who leaves (`/stop`) is forgotten here too, before Basis
+/// deletes its own rows.
+async fn forget(basis: Basis, chat: i64) -> Result<(), basis::HandlerError> {
+    for sql in
+        ["DELETE FROM union_local_welcomed WHERE chat_id = $1", "DELETE FROM union_local_pickets WHERE chat_id = $1"]
+    {
+        match basis.storage().plugin_pool() {
+            PluginPool::Sqlite(p) => sqlx::query(sql).bind(chat).execute(p).await.map(drop),
+            PluginPool::Postgres(p) => sqlx::query(sql).bind(chat).execute(p).await.map(drop),
+        }
+        .map_err(storage_error)?;
+    }
+    Ok(())
 }
 
 /// "Sign up for picket duty": recorded once per member.

@@ -157,12 +157,28 @@ async fn a_new_striker_is_welcomed_once_signs_up_for_picket_duty_and_is_forgotte
         let text = welcome.params["text"].as_str().unwrap();
         assert!(text.starts_with("Welcome to IG Beispiel's strike news! Picket line contact: Tor 3, Jana"), "{text}");
 
-        // `/stop`: Basis deletes its rows, the plugin deletes its own.
+        // `/privacy` and `/mydata` show what the plugin keeps too.
+        let privacy = app.ask(&anna, "/privacy").await;
+        let privacy = privacy.text.unwrap_or_default();
+        assert!(privacy.contains("dass du dich für den Streikposten eingetragen hast"), "{engine:?}: {privacy}");
+        let mark = app.fake.mark();
+        app.fake.send_text(&anna.user, &anna.chat, "/mydata");
+        let sent = app
+            .fake
+            .wait_for_request_after(mark, |r| r.method == "senddocument" && r.params["chat_id"] == chat, PATIENCE)
+            .await
+            .expect("the data as a file");
+        let data: serde_json::Value = serde_json::from_slice(&sent.files[0].bytes).expect("JSON");
+        assert!(data["union_local"]["picket_duty_since_ms"].is_i64(), "{engine:?}: {data}");
+        assert!(data["union_local"]["welcomed_at_ms"].is_i64(), "{engine:?}: {data}");
+
+        // `/stop`: the plugin deletes its rows before Basis deletes its own,
+        // and both are gone when the member is told.
         let confirm = app.ask(&anna, "/stop").await;
         assert!(buttons(&confirm).iter().any(|(_, data)| data == "stop:y"), "{:?}", buttons(&confirm));
         app.press(&anna, confirm.message_id, "stop:y").await;
-        until(&app, TIMES, chat, 0).await;
-        until(&app, PICKETS, chat, 0).await;
+        assert_eq!(count(&app, TIMES, chat).await, 0, "{engine:?}");
+        assert_eq!(count(&app, PICKETS, chat).await, 0, "{engine:?}");
         assert!(app.storage().chat(chat).await.unwrap().is_none(), "{engine:?}");
         app.stop().await.unwrap();
     }

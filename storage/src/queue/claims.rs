@@ -2,7 +2,7 @@
 //! lease's token (fencing): what the broadcaster's workers do.
 
 use super::*;
-use basis_core::RsvpAnswer;
+use basis_core::{DeliveryStatus, RsvpAnswer};
 
 /// A group became a supergroup: the chat (with its topics and region) takes the new id,
 /// and the delivery goes back to the queue under it. If the new id is known
@@ -302,7 +302,10 @@ impl Storage {
                     .await?
                     .rows_affected(),
                     Outcome::Failed { error } | Outcome::Blocked { error } => {
-                        let status = if matches!(s.outcome, Outcome::Blocked { .. }) { "blocked" } else { "failed" };
+                        let status = match s.outcome {
+                            Outcome::Blocked { .. } => DeliveryStatus::Blocked,
+                            _ => DeliveryStatus::Failed,
+                        };
                         let done = sqlx::query(
                             "UPDATE deliveries SET status = $4, error = $5, attempts = attempts + 1, \
                              lease_until = NULL, updated_at = $6 \
@@ -317,7 +320,7 @@ impl Storage {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
-                        if done > 0 && status == "blocked" {
+                        if done > 0 && status == DeliveryStatus::Blocked {
                             sqlx::query("UPDATE chats SET status = 'blocked', updated_at = $2 WHERE id = $1 AND kind = 'private'")
                                 .bind(s.chat_id)
                                 .bind(now)

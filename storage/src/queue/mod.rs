@@ -11,6 +11,8 @@
 use crate::regions::{RegionTarget, below};
 use crate::{Pool, Result, Storage, on_pool};
 
+pub use basis_core::{BroadcastKind, BroadcastStatus};
+
 mod claims;
 mod drafts;
 mod reports;
@@ -116,14 +118,15 @@ pub(crate) enum Fence {
 }
 
 impl Content {
-    fn kind(&self) -> &'static str {
+    /// The kind of broadcast that carries this content.
+    pub fn kind(&self) -> BroadcastKind {
         match self {
-            Content::Text(_) => "text",
-            Content::Copy { .. } => "copy",
-            Content::Edit(_) => "edit",
-            Content::Delete { .. } => "delete",
-            Content::Album { .. } => "album",
-            Content::Event { .. } => "event",
+            Content::Text(_) => BroadcastKind::Text,
+            Content::Copy { .. } => BroadcastKind::Copy,
+            Content::Edit(_) => BroadcastKind::Edit,
+            Content::Delete { .. } => BroadcastKind::Delete,
+            Content::Album { .. } => BroadcastKind::Album,
+            Content::Event { .. } => BroadcastKind::Event,
         }
     }
 
@@ -167,8 +170,8 @@ pub struct Broadcast {
     pub id: i64,
     /// The organizer who sent it.
     pub author_id: i64,
-    /// text, copy, edit, delete, album or event.
-    pub kind: String,
+    /// What it does.
+    pub kind: BroadcastKind,
     /// The text sent (text), copied (copy) or put in (edit); an event
     /// broadcast's note; a deletion's number of parts.
     pub text: Option<String>,
@@ -180,8 +183,8 @@ pub struct Broadcast {
     pub topics: String,
     /// Higher goes first.
     pub priority: i64,
-    /// `sending` while deliveries are open, then `done`.
-    pub status: String,
+    /// Sending while deliveries are open, then done.
+    pub status: BroadcastStatus,
     /// Where the organizer's progress message lives.
     pub report_chat_id: Option<i64>,
     /// The language of the progress message and the report.
@@ -209,19 +212,19 @@ pub struct Broadcast {
 impl Broadcast {
     /// What members receive; `None` when the row does not make sense.
     pub fn content(&self) -> Option<Content> {
-        match (self.kind.as_str(), &self.text, self.source_chat_id, self.source_message_id) {
-            ("text", Some(text), _, _) => Some(Content::Text(text.clone())),
-            ("copy", text, Some(chat_id), Some(message_id)) => {
+        match (self.kind, &self.text, self.source_chat_id, self.source_message_id) {
+            (BroadcastKind::Text, Some(text), _, _) => Some(Content::Text(text.clone())),
+            (BroadcastKind::Copy, text, Some(chat_id), Some(message_id)) => {
                 Some(Content::Copy { chat_id, message_id, text: text.clone() })
             }
-            ("edit", Some(text), _, _) => Some(Content::Edit(text.clone())),
-            ("delete", parts, _, _) => {
+            (BroadcastKind::Edit, Some(text), _, _) => Some(Content::Edit(text.clone())),
+            (BroadcastKind::Delete, parts, _, _) => {
                 Some(Content::Delete { parts: parts.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1) })
             }
-            ("album", _, Some(chat_id), _) => {
+            (BroadcastKind::Album, _, Some(chat_id), _) => {
                 Some(Content::Album { chat_id, message_ids: album_ids(self.album.as_deref())? })
             }
-            ("event", Some(note), _, _) => {
+            (BroadcastKind::Event, Some(note), _, _) => {
                 Some(Content::Event { event_id: self.event_id?, note: EventNote::parse(note)? })
             }
             _ => None,
@@ -230,7 +233,7 @@ impl Broadcast {
 
     /// Whether every delivery is settled.
     pub fn is_finished(&self) -> bool {
-        self.status == "done"
+        self.status == BroadcastStatus::Done
     }
 
     /// Whom of its topics' followers it reaches (as named).

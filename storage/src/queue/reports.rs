@@ -2,6 +2,7 @@
 //! crash cannot lose it and two instances cannot both send it.
 
 use super::*;
+use basis_core::DeliveryStatus;
 
 /// Counts of a broadcast's deliveries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl Storage {
 
     /// How far a broadcast's deliveries are.
     pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
-        let counts: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
+        let counts: Vec<(DeliveryStatus, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
             "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
         )
         .bind(broadcast_id)
@@ -64,15 +65,15 @@ impl Storage {
         let mut progress = Progress::default();
         for (status, n) in counts {
             progress.total += n;
-            match status.as_str() {
-                "sent" => progress.sent = n,
-                "failed" => progress.failed = n,
-                "blocked" => progress.blocked = n,
-                "sending" => {
+            match status {
+                DeliveryStatus::Sent => progress.sent = n,
+                DeliveryStatus::Failed => progress.failed = n,
+                DeliveryStatus::Blocked => progress.blocked = n,
+                DeliveryStatus::Sending => {
                     progress.leased = n;
                     progress.remaining += n;
                 }
-                _ => progress.remaining += n,
+                DeliveryStatus::Pending => progress.remaining += n,
             }
         }
         if progress.failed > 0 {
@@ -93,6 +94,22 @@ impl Storage {
     pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
         self.set_broadcast_field("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1", broadcast_id, message_id)
             .await
+    }
+
+    /// Moves a broadcast's progress message to message `message_id` in
+    /// `chat_id`: whoever sent a draft offered to several people follows
+    /// its progress in their own chat.
+    pub async fn set_report_chat_message(&self, broadcast_id: i64, chat_id: i64, message_id: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE broadcasts SET report_chat_id = $2, report_message_id = $3 WHERE id = $1";
+        on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(broadcast_id)
+            .bind(chat_id)
+            .bind(message_id)
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
     }
 
     /// One integer column of one broadcast; `sql` binds the id as `$1`.

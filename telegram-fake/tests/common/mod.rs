@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use basis_telegram_fake::FakeTelegram;
 use serde_json::Value;
-use teloxide::Bot;
+use teloxide::{ApiError, Bot, RequestError};
 
 pub fn bot(tg: &FakeTelegram) -> Bot {
     Bot::new(tg.token()).set_api_url(tg.api_url().parse().expect("api url"))
@@ -109,4 +109,28 @@ pub fn assert_answers_conform(tg: &FakeTelegram) {
         }
     }
     assert!(problems.is_empty(), "answers break the Bot API schema:\n{}", problems.join("\n"));
+}
+
+/// Checks every message the chats hold, as members see them now, against the
+/// Message type: also those no getUpdates or send answer carried, such as the
+/// service messages the bot's topic changes leave.
+pub fn assert_messages_conform(tg: &FakeTelegram, chats: &[i64]) {
+    let mut problems = Vec::new();
+    for chat in chats {
+        for m in tg.messages_in(*chat) {
+            for v in violations(&["Message"], &m.json) {
+                problems.push(format!("chat {chat} message {}: {v}", m.message_id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "messages break the Bot API schema:\n{}", problems.join("\n"));
+}
+
+/// The description of an error teloxide has no variant for, e.g.
+/// "Bad Request: TOPIC_CLOSED"; fails the test on success or another error.
+pub fn refusal<T: std::fmt::Debug>(result: Result<T, RequestError>) -> String {
+    match result {
+        Err(RequestError::Api(ApiError::Unknown(description))) => description,
+        other => panic!("expected a refusal teloxide does not know, got {other:?}"),
+    }
 }

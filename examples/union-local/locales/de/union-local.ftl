@@ -6,3 +6,5 @@ union-picket-signed = Danke! Du bist für den Streikposten eingetragen.
 union-picket-already = Du bist schon für den Streikposten eingetragen.
 union-cmd-picketlist = Wie viele sich für den Streikposten eingetragen haben
 union-picketlist = Für den Streikposten eingetragen: { $count }
+union-data-welcomed = Ortsverband: wann du in den Streik-Nachrichten begrüßt wurdest.
+union-data-picket = Ortsverband: wann du begrüßt wurdest, und dass du dich für den Streikposten eingetragen hast.

@@ -6,3 +6,5 @@ union-picket-signed = Thank you! You are signed up for picket duty.
 union-picket-already = You are signed up for picket duty already.
 union-cmd-picketlist = How many signed up for picket duty
 union-picketlist = Signed up for picket duty: { $count }
+union-data-welcomed = Union local: when you were welcomed to the strike news.
+union-data-picket = Union local: when you were welcomed, and that you signed up for picket duty.
