@@ -147,13 +147,14 @@ pub struct Application {
     health_every: Duration,
 }
 
-/// Connects, migrates and seeds the topics: what `basis migrate` does.
+/// Connects, migrates and seeds the topics and regions: what `basis
+/// migrate` does.
 pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
     prepare_storage_with(config, &Registry::default()).await
 }
 
 /// Connects, applies Basis's migrations and the plugins', and seeds the
-/// topics.
+/// topics and regions.
 pub async fn prepare_storage_with(config: &Config, registry: &Registry) -> Result<Storage, StartError> {
     let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
     let storage = Storage::connect(&config.database_url).await.map_err(db_error)?;
@@ -169,6 +170,17 @@ pub async fn prepare_storage_with(config: &Config, registry: &Registry) -> Resul
         tracing::warn!(
             retired = ?report.retired,
             "topics no longer in the configuration are hidden from members; their subscriptions are kept"
+        );
+    }
+    let report = storage.seed_regions(&config.region_seeds(), basis_storage::now_ms()).await.map_err(db_error)?;
+    if !report.added.is_empty() {
+        tracing::info!(added = ?report.added, "new regions");
+    }
+    if !report.retired.is_empty() {
+        tracing::warn!(
+            retired = ?report.retired,
+            "regions no longer in the configuration are hidden from members and reached by no targeted post; \
+             their members' choices are kept"
         );
     }
     Ok(storage)

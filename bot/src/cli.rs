@@ -27,7 +27,7 @@ struct Cli {
 enum Command {
     /// Run the bot (long polling, or a webhook with BASIS_WEBHOOK_URL) until Ctrl-C or SIGTERM.
     Run,
-    /// Create or update the database schema and seed the topics, then exit.
+    /// Create or update the database schema and seed the topics and regions, then exit.
     Migrate,
     /// Print the statistics organizers get with /stats: subscribers per
     /// topic, new and lost in 7 and 30 days, joins per link, last broadcasts.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use basis_handlers::{Locale, TopicKey};
-use basis_storage::{TopicSeed, TopicText};
+use basis_storage::{RegionKey, RegionSeed, RegionText, TopicSeed, TopicText};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -32,9 +32,28 @@ pub struct TopicConfig {
     pub description: BTreeMap<String, String>,
 }
 
+/// One `[[regions]]` entry of `basis.toml`: a place members can say they
+/// are in, such as a Land, a district or a plant.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct RegionConfig {
+    /// The region's stable id, in the form of a topic key.
+    pub key: String,
+    /// Name per language code (`de`, `en`).
+    pub name: BTreeMap<String, String>,
+    /// The key of the region it lies in, whose posts reach it too; none
+    /// for a region at the top.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// The deepest a region may lie: a region at the top, one below it, one
+/// below that (Land → Bezirk → Betrieb).
+pub const MAX_REGION_DEPTH: usize = 3;
+
 /// The effective configuration: defaults, then `basis.toml`, then `BASIS_*`
 /// variables. Each field is the `basis.toml` key of the same name and, all
-/// but `topics`, the variable `BASIS_<NAME>` (see README, *Configuration*).
+/// but `topics` and `regions`, the variable `BASIS_<NAME>` (see README,
+/// *Configuration*).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Config {
     /// The bot token from @BotFather. Required for `basis run`.
@@ -57,6 +76,10 @@ pub struct Config {
     pub organisation: String,
     /// The topics members can follow; they seed the database on every start.
     pub topics: Vec<TopicConfig>,
+    /// Where members can say they are; none by default, and then nothing
+    /// about regions is shown. They seed the database on every start.
+    #[serde(default)]
+    pub regions: Vec<RegionConfig>,
     /// Hours an organizer invitation stays valid.
     pub invite_hours: u32,
     /// The time zone organizers' times are read and shown in (IANA name).
@@ -103,6 +126,7 @@ impl Default for Config {
             log: "info".to_owned(),
             organisation: "Basis".to_owned(),
             topics: default_topics(),
+            regions: Vec::new(),
             invite_hours: 24,
             timezone: "Europe/Berlin".to_owned(),
             approval: false,
@@ -144,6 +168,32 @@ pub enum ConfigError {
     /// A topic's name or description in a language Basis has no texts for
     /// (topic key, language code).
     UnknownLanguage(String, String),
+    #[error("region key `{0}` is invalid: use 1–32 characters of a-z, 0-9, _ and -")]
+    /// A region key outside 1–32 characters of `a-z`, `0-9`, `_` and `-`.
+    InvalidRegionKey(String),
+    #[error("region key `none` is reserved: `/region none` clears a member's region")]
+    /// A region keyed `none`, which `/region none` could not choose.
+    ReservedRegionKey,
+    #[error("region `{0}` is listed twice")]
+    /// Two regions with the same key.
+    DuplicateRegion(String),
+    #[error("region `{0}` needs a name")]
+    /// A region without a name in any language.
+    UnnamedRegion(String),
+    #[error("region `{0}` has a name in unknown language `{1}` (known: de, en)")]
+    /// A region's name in a language Basis has no texts for (region key,
+    /// language code).
+    UnknownRegionLanguage(String, String),
+    #[error("region `{0}` names parent `{1}`, which is not a configured region")]
+    /// A region whose parent is not among the regions (region key, parent).
+    UnknownParent(String, String),
+    #[error("region `{0}` lies within itself: its parents lead back to it")]
+    /// A region whose chain of parents comes back to it.
+    RegionCycle(String),
+    #[error("region `{0}` lies {1} levels deep; at most 3 (for example Land → Bezirk → Betrieb)")]
+    /// A region more than [`MAX_REGION_DEPTH`] levels deep (region key,
+    /// its depth).
+    RegionTooDeep(String, usize),
     #[error("BASIS_TIMEZONE `{0}` is not a time zone name like Europe/Berlin")]
     /// `timezone` is not an IANA time zone name.
     Timezone(String),
@@ -211,6 +261,7 @@ impl Config {
                 return Err(ConfigError::UnknownLanguage(topic.key.clone(), lang.clone()));
             }
         }
+        self.validate_regions()?;
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ConfigError::Timezone(self.timezone.clone()));
         }
@@ -224,6 +275,53 @@ impl Config {
             return Err(ConfigError::UnpaidRate(self.rate_limit));
         }
         self.validate_production()
+    }
+
+    /// Keys in the form of topic keys, each once, named, with parents that
+    /// exist, lead to a top without coming back, and at most
+    /// [`MAX_REGION_DEPTH`] levels.
+    fn validate_regions(&self) -> Result<(), ConfigError> {
+        let regions = &self.regions;
+        for (i, region) in regions.iter().enumerate() {
+            if RegionKey::parse(&region.key).is_none() {
+                return Err(ConfigError::InvalidRegionKey(region.key.clone()));
+            }
+            if region.key == "none" {
+                return Err(ConfigError::ReservedRegionKey);
+            }
+            if regions[..i].iter().any(|r| r.key == region.key) {
+                return Err(ConfigError::DuplicateRegion(region.key.clone()));
+            }
+            if region.name.values().all(|n| n.trim().is_empty()) {
+                return Err(ConfigError::UnnamedRegion(region.key.clone()));
+            }
+            if let Some(lang) = region.name.keys().find(|l| Locale::parse(l).is_none()) {
+                return Err(ConfigError::UnknownRegionLanguage(region.key.clone(), lang.clone()));
+            }
+        }
+        let parent_of = |key: &str| regions.iter().find(|r| r.key == key).and_then(|r| r.parent.as_deref());
+        for region in regions {
+            if let Some(parent) = &region.parent
+                && !regions.iter().any(|r| &r.key == parent)
+            {
+                return Err(ConfigError::UnknownParent(region.key.clone(), parent.clone()));
+            }
+            // Walking up from a region: a top within as many steps as there
+            // are regions, or the parents go round in a circle.
+            let mut depth = 1;
+            let mut at = region.key.as_str();
+            while let Some(parent) = parent_of(at) {
+                if parent == region.key || depth > regions.len() {
+                    return Err(ConfigError::RegionCycle(region.key.clone()));
+                }
+                depth += 1;
+                at = parent;
+            }
+            if depth > MAX_REGION_DEPTH {
+                return Err(ConfigError::RegionTooDeep(region.key.clone(), depth));
+            }
+        }
+        Ok(())
     }
 
     fn validate_production(&self) -> Result<(), ConfigError> {
@@ -299,11 +397,32 @@ impl Config {
             .collect()
     }
 
+    /// The configured regions as the database seeds them, with names per
+    /// known language.
+    pub fn region_seeds(&self) -> Vec<RegionSeed> {
+        self.regions
+            .iter()
+            .filter_map(|r| {
+                Some(RegionSeed {
+                    key: RegionKey::parse(&r.key)?,
+                    parent: r.parent.as_deref().and_then(RegionKey::parse),
+                    texts: r
+                        .name
+                        .iter()
+                        .filter_map(|(lang, name)| {
+                            Some(RegionText { locale: Locale::parse(lang)?.code().to_owned(), name: name.clone() })
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
     /// One line for the start-up log: everything but secrets.
     pub fn redacted(&self) -> String {
         format!(
-            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] token={} \
-             listen={} updates={} log_format={:?} retention_days={} inbox_signed={} inbox_scoped={}",
+            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] regions={} \
+             token={} listen={} updates={} log_format={:?} retention_days={} inbox_signed={} inbox_scoped={}",
             redact_url(&self.api_url),
             redact_url(&self.database_url),
             self.owners,
@@ -311,6 +430,7 @@ impl Config {
             self.paid_broadcast,
             self.organisation,
             self.topics.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(","),
+            self.regions.len(),
             if self.token.is_some() { "[set, redacted]" } else { "[not set]" },
             self.listen_addr().map_or("off".to_owned(), |a| a.to_string()),
             // Only the origin: some put a secret into the webhook's path.
@@ -474,6 +594,68 @@ mod tests {
         let french = "[[topics]]\nkey = \"a\"\nname = { fr = \"A\" }";
         assert!(matches!(load(french, &[]), Err(ConfigError::UnknownLanguage(..))));
         assert!(matches!(load("rate_limit = 0", &[]), Err(ConfigError::RateLimit(0))));
+    }
+
+    /// `[[regions]]` entries: `(key, parent)`, each named in German.
+    fn regions(entries: &[(&str, Option<&str>)]) -> String {
+        entries
+            .iter()
+            .map(|(key, parent)| {
+                let parent = parent.map(|p| format!("parent = \"{p}\"\n")).unwrap_or_default();
+                format!("[[regions]]\nkey = \"{key}\"\nname = {{ de = \"{key}\" }}\n{parent}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn regions_are_none_by_default_and_seeded_as_configured() {
+        assert!(load("", &[]).unwrap().regions.is_empty());
+        let toml = "[[regions]]\nkey = \"niedersachsen\"\nname = { de = \"Niedersachsen\", en = \"Lower Saxony\" }\n\
+                    [[regions]]\nkey = \"wolfsburg\"\nname = { de = \"Wolfsburg\", en = \"Wolfsburg\" }\n\
+                    parent = \"niedersachsen\"\n";
+        let config = load(toml, &[]).unwrap();
+        let seeds = config.region_seeds();
+        let keys: Vec<(&str, Option<&str>)> =
+            seeds.iter().map(|s| (s.key.as_str(), s.parent.as_ref().map(RegionKey::as_str))).collect();
+        assert_eq!(keys, [("niedersachsen", None), ("wolfsburg", Some("niedersachsen"))]);
+        let names: Vec<(&str, &str)> = seeds[0].texts.iter().map(|t| (t.locale.as_str(), t.name.as_str())).collect();
+        assert_eq!(names, [("de", "Niedersachsen"), ("en", "Lower Saxony")]);
+        assert!(config.redacted().contains("regions=2"));
+    }
+
+    #[test]
+    fn a_flat_list_and_three_levels_are_fine() {
+        assert!(load(&regions(&[("wolfsburg", None), ("kassel", None)]), &[]).is_ok());
+        // Listed in any order: a child may come before its parent.
+        let tree =
+            regions(&[("vw-werk", Some("wolfsburg")), ("wolfsburg", Some("niedersachsen")), ("niedersachsen", None)]);
+        assert!(load(&tree, &[]).is_ok());
+    }
+
+    #[test]
+    fn bad_regions_are_refused_with_a_reason() {
+        let refused = |entries: &[(&str, Option<&str>)]| load(&regions(entries), &[]).unwrap_err();
+        assert!(matches!(refused(&[("Wolfsburg", None)]), ConfigError::InvalidRegionKey(k) if k == "Wolfsburg"));
+        assert!(matches!(refused(&[("none", None)]), ConfigError::ReservedRegionKey));
+        assert!(matches!(refused(&[("a", None), ("a", None)]), ConfigError::DuplicateRegion(k) if k == "a"));
+        assert!(matches!(
+            refused(&[("wolfsburg", Some("niedersachsen"))]),
+            ConfigError::UnknownParent(k, p) if k == "wolfsburg" && p == "niedersachsen"
+        ));
+        assert!(matches!(refused(&[("a", Some("a"))]), ConfigError::RegionCycle(k) if k == "a"));
+        assert!(matches!(
+            refused(&[("a", Some("b")), ("b", Some("c")), ("c", Some("a"))]),
+            ConfigError::RegionCycle(_)
+        ));
+        let four_deep =
+            [("land", None), ("bezirk", Some("land")), ("betrieb", Some("bezirk")), ("halle", Some("betrieb"))];
+        assert!(matches!(refused(&four_deep), ConfigError::RegionTooDeep(k, 4) if k == "halle"));
+        let unnamed = "[[regions]]\nkey = \"a\"\nname = { de = \" \" }";
+        assert!(matches!(load(unnamed, &[]), Err(ConfigError::UnnamedRegion(_))));
+        let french = "[[regions]]\nkey = \"a\"\nname = { fr = \"A\" }";
+        assert!(matches!(load(french, &[]), Err(ConfigError::UnknownRegionLanguage(k, l)) if k == "a" && l == "fr"));
+        let message = refused(&[("a", Some("b")), ("b", Some("a"))]).to_string();
+        assert_eq!(message, "region `a` lies within itself: its parents lead back to it");
     }
 
     #[test]

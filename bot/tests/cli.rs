@@ -102,3 +102,38 @@ async fn stats_prints_the_table_organizers_get() {
         assert!(stdout(&german).contains("✊ Streiks: 2 (7 Tage: +3 / −1 · 30 Tage: +3 / −1)"), "{german:?}");
     }
 }
+
+#[tokio::test]
+async fn migrate_seeds_the_configured_regions_and_retires_the_ones_taken_out() {
+    for db in TestDatabase::every_engine().await {
+        let dir = tempfile::tempdir().unwrap();
+        let region = |key: &str, de: &str, parent: Option<&str>| {
+            let parent = parent.map(|p| format!("parent = \"{p}\"\n")).unwrap_or_default();
+            format!("[[regions]]\nkey = \"{key}\"\nname = {{ de = \"{de}\", en = \"{de}\" }}\n{parent}")
+        };
+        let land = region("niedersachsen", "Niedersachsen", None);
+        let town = region("wolfsburg", "Wolfsburg", Some("niedersachsen"));
+        let env = [("BASIS_DATABASE_URL", db.url.as_str()), ("BASIS_LOG", "info")];
+        std::fs::write(dir.path().join("basis.toml"), format!("{land}{town}")).unwrap();
+        let output = run(&["migrate"], dir.path(), &env).await;
+        assert!(output.status.success(), "{output:?}");
+        let regions = db.storage.regions().await.unwrap();
+        let seeded: Vec<(&str, Option<&str>, bool)> =
+            regions.iter().map(|r| (r.key.as_str(), r.parent.as_ref().map(|p| p.as_str()), r.retired)).collect();
+        assert_eq!(seeded, [("niedersachsen", None, false), ("wolfsburg", Some("niedersachsen"), false)]);
+
+        std::fs::write(dir.path().join("basis.toml"), land).unwrap();
+        let output = run(&["migrate"], dir.path(), &env).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("regions no longer in the configuration"), "{:?}: {stderr}", db.engine());
+        let retired: Vec<_> = db.storage.regions().await.unwrap().into_iter().filter(|r| r.retired).collect();
+        assert_eq!(retired.len(), 1);
+        assert_eq!(retired[0].key.as_str(), "wolfsburg");
+
+        std::fs::write(dir.path().join("basis.toml"), region("wolfsburg", "Wolfsburg", Some("atlantis"))).unwrap();
+        let refused = run(&["migrate"], dir.path(), &env).await;
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("region `wolfsburg` names parent `atlantis`"), "{stderr}");
+    }
+}

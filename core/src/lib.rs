@@ -1,5 +1,5 @@
 //! The types every layer of Basis shares: the languages it speaks, topic
-//! keys, and the states it stores. Storage speaks these types, handlers and
+//! and region keys, and the states it stores. Storage speaks these types, handlers and
 //! the broadcaster match on them; nobody compares status strings.
 //!
 //! A state is stored as text. [`text_enum!`] gives each one a single codec:
@@ -85,5 +85,110 @@ impl TopicKey {
 impl std::fmt::Display for TopicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A region's key as configured (`wolfsburg`, `niedersachsen`): the same
+/// form as a topic's key, 1–32 of `a-z 0-9 _ -`, because it travels the
+/// same ways (deep links, callback data, `/post … @wolfsburg`).
+///
+/// Stored as text, it is bound and read as itself on both engines; a
+/// stored text that is no key fails to read, with the text in the error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionKey(String);
+
+impl RegionKey {
+    /// The longest key.
+    pub const MAX_LEN: usize = TopicKey::MAX_LEN;
+
+    /// The key `input` is, if it is one.
+    pub fn parse(input: &str) -> Option<RegionKey> {
+        TopicKey::parse(input).map(|key| RegionKey(key.0))
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Keys as stored in one column: comma-separated, in the given order.
+    pub fn join(keys: &[RegionKey]) -> String {
+        keys.iter().map(RegionKey::as_str).collect::<Vec<_>>().join(",")
+    }
+
+    /// The keys of a comma-separated column; empty parts and anything that
+    /// is no key are left out.
+    pub fn split(stored: &str) -> Vec<RegionKey> {
+        stored.split(',').filter_map(RegionKey::parse).collect()
+    }
+}
+
+impl std::fmt::Display for RegionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RegionKey {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        RegionKey::parse(&value).ok_or_else(|| format!("`{value}` is not a region key"))
+    }
+}
+
+impl<DB: sqlx::Database> sqlx::Type<DB> for RegionKey
+where
+    str: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as sqlx::Type<DB>>::type_info()
+    }
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for RegionKey
+where
+    String: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, DB>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for RegionKey
+where
+    &'r str: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+        Ok(RegionKey::try_from(text.to_owned())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_keys_have_the_form_of_topic_keys() {
+        assert_eq!(RegionKey::parse("wolfsburg").unwrap().as_str(), "wolfsburg");
+        assert!(RegionKey::parse("vw-werk_2").is_some());
+        for bad in ["", "Wolfsburg", "a b", "münchen", "a,b", &"x".repeat(33)] {
+            assert!(RegionKey::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_column_of_region_keys_reads_back_what_was_joined() {
+        let keys = vec![RegionKey::parse("kassel").unwrap(), RegionKey::parse("wolfsburg").unwrap()];
+        assert_eq!(RegionKey::join(&keys), "kassel,wolfsburg");
+        assert_eq!(RegionKey::split("kassel,wolfsburg"), keys);
+        assert_eq!(RegionKey::split(""), Vec::<RegionKey>::new());
+        assert_eq!(RegionKey::split(",kassel,,Bad Key"), keys[..1]);
     }
 }

@@ -25,6 +25,7 @@ pub mod pictures;
 pub mod plugin;
 pub mod plugins;
 mod privacy;
+pub mod regions;
 pub mod registry;
 pub mod reports;
 mod roles;
@@ -50,6 +51,7 @@ pub use plugin::{
     Basis, Call, Extensions, Input, Migrations, PersonalData, Plugin, PluginError, PluginGroup, Press, Registry,
 };
 pub use plugins::DefaultPlugins;
+pub use regions::{RegionCatalog, RegionKey};
 pub use registry::{Args, Audience, Declaration, Id, Place, Refusal, Required};
 pub use roles::Role;
 pub use topics::{TopicCatalog, TopicKey};

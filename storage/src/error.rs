@@ -9,6 +9,10 @@ pub enum StorageError {
     /// No topic has this key.
     #[error("unknown topic `{0}`")]
     UnknownTopic(String),
+    /// A post was to be targeted at regions but names none: refused rather
+    /// than read as a post to everyone.
+    #[error("a targeted post must name at least one region")]
+    NoRegions,
     /// The database refused or could not be reached.
     #[error("database error")]
     Database(#[from] sqlx::Error),

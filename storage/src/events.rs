@@ -3,6 +3,7 @@
 //! through the broadcast queue like any post.
 
 use crate::queue::{Content, EventNote, Fence, NewBroadcast};
+use crate::regions::RegionTarget;
 use crate::{Result, Storage, on_pool};
 pub use basis_core::{EventStatus, EventStep, RsvpAnswer};
 
@@ -178,9 +179,40 @@ impl Storage {
             .await)?)
     }
 
+    /// Whom of the topics' followers an event is for (`/event strikes
+    /// @wolfsburg …`); everywhere unless set.
+    pub async fn event_regions(&self, event_id: i64) -> Result<RegionTarget> {
+        let stored: Option<String> =
+            on_pool!(&self.pool, |p| sqlx::query_scalar("SELECT regions FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_optional(p)
+                .await)?;
+        Ok(RegionTarget::from_stored(&stored.unwrap_or_default()))
+    }
+
+    /// Targets an event draft at regions; its invitation, reminders,
+    /// changes and cancellation then reach only members there. `false`
+    /// when it is no longer a draft (the audience of a sent invitation
+    /// stays as it was).
+    pub async fn set_event_regions(&self, event_id: i64, target: &RegionTarget, now: i64) -> Result<bool> {
+        let regions = target.checked()?;
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE events SET regions = $2, updated_at = $3 WHERE id = $1 AND status = 'draft'";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(event_id)
+            .bind(&regions)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
     /// Sends the invitation: the draft becomes active, its reminders are
-    /// written and the invitation is fanned out, in one transaction. `None`
-    /// when it was sent (or discarded) before.
+    /// written and the invitation is fanned out, in one transaction, to the
+    /// followers of its topics within its regions (fixed now, for every
+    /// later notice and reminder). `None` when it was sent (or discarded)
+    /// before.
     pub async fn send_event(
         &self,
         event_id: i64,
@@ -189,6 +221,7 @@ impl Storage {
         now: i64,
     ) -> Result<Option<(i64, i64)>> {
         let Some(event) = self.event(event_id).await? else { return Ok(None) };
+        let target = self.event_regions(event_id).await?;
         let reminders =
             event.reminder_minutes().into_iter().map(|m| (m, event.starts_at - m * 60_000)).collect::<Vec<_>>();
         let new = NewBroadcast {
@@ -200,7 +233,7 @@ impl Storage {
             report_locale: report_locale.to_owned(),
             ref_broadcast_id: None,
         };
-        self.create_broadcast_from(&new, Fence::Event { id: event_id, reminders }, now).await
+        self.create_broadcast_from(&new, &target, Fence::Event { id: event_id, reminders }, now).await
     }
 
     /// Discards an event draft; `false` when it is not a draft.
@@ -377,7 +410,9 @@ impl Storage {
     }
 
     /// Sends a due reminder to everyone who said yes or maybe, each as a
-    /// reply to their invitation; `None` when another instance sent it.
+    /// reply to their invitation; `None` when another instance sent it. For
+    /// an event in some regions only those who got the invitation or are in
+    /// those regions now.
     pub async fn send_reminder(&self, event: &Event, minutes_before: i64, now: i64) -> Result<Option<(i64, i64)>> {
         let new = NewBroadcast {
             author_id: event.author_id,
@@ -388,7 +423,9 @@ impl Storage {
             report_locale: "de".to_owned(),
             ref_broadcast_id: event.invitation_id,
         };
-        self.create_broadcast_from(&new, Fence::Reminder { event_id: event.id, minutes_before }, now).await
+        // The reminder refers to the invitation, whose regions it takes.
+        let fence = Fence::Reminder { event_id: event.id, minutes_before };
+        self.create_broadcast_from(&new, &RegionTarget::Everywhere, fence, now).await
     }
 
     /// Reminder states of an event: (minutes before, status), for tests

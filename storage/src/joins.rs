@@ -1,5 +1,10 @@
 //! Joins through deep links, written in batches.
 //!
+//! A link may carry a region (`?start=strikes-R-wolfsburg`): the join then
+//! also places the chat there, unless it chose a region before — scanning
+//! the poster of another region's rally never overwrites a member's own
+//! choice.
+//!
 //! When a QR code on a poster is scanned at a rally, thousands of members
 //! open the same deep link within seconds. Each join is a chat row, a
 //! subscription and a statistics event; written one transaction each, the
@@ -14,7 +19,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use basis_core::RegionKey;
+
 use crate::members::{EVENT, INSERT_CHAT, SUBSCRIBE, SUBSCRIPTIONS};
+use crate::regions::PLACE_IF_UNPLACED;
 use crate::{NewChat, Pool, Result, Storage, StorageError};
 
 /// Most joins in one transaction; more wait for the next. The members of
@@ -29,9 +37,21 @@ struct Pending {
     locale: String,
     privacy_version: i64,
     topic: String,
+    region: Option<RegionKey>,
     source: String,
     now: i64,
-    answer: oneshot::Sender<Result<Vec<String>>>,
+    answer: oneshot::Sender<Result<Joined>>,
+}
+
+/// What a join left: the chat's topics and its region.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Joined {
+    /// The chat's topic keys, in the configured order, for the answer's
+    /// keyboard.
+    pub topics: Vec<String>,
+    /// The chat's region afterwards: the link's, or the one it had chosen
+    /// before; `None` when it has none.
+    pub region: Option<RegionKey>,
 }
 
 /// Joins waiting to be written, shared by the clones of one [`Storage`].
@@ -57,6 +77,20 @@ impl Storage {
     /// Joins arriving at once are committed in one transaction (see the
     /// module), each with its own result.
     pub async fn join_via(&self, chat: NewChat<'_>, topic: &str, source: &str, now: i64) -> Result<Vec<String>> {
+        Ok(self.join_via_region(chat, topic, None, source, now).await?.topics)
+    }
+
+    /// [`join_via`](Self::join_via) through a link that carries a region:
+    /// the chat is placed in it too (if it is current and the chat has
+    /// chosen none yet), in the same transaction.
+    pub async fn join_via_region(
+        &self,
+        chat: NewChat<'_>,
+        topic: &str,
+        region: Option<&RegionKey>,
+        source: &str,
+        now: i64,
+    ) -> Result<Joined> {
         let (answer, answered) = oneshot::channel();
         let pending = Pending {
             id: chat.id,
@@ -64,6 +98,7 @@ impl Storage {
             locale: chat.locale.to_owned(),
             privacy_version: chat.privacy_version,
             topic: topic.to_owned(),
+            region: region.cloned(),
             source: source.to_owned(),
             now,
             answer,
@@ -95,9 +130,9 @@ impl Storage {
                 return;
             }
             match self.join_batch(&batch).await {
-                Ok(mut topics) => {
+                Ok(mut joined) => {
                     for pending in batch {
-                        let _ = pending.answer.send(Ok(topics.remove(&pending.id).unwrap_or_default()));
+                        let _ = pending.answer.send(Ok(joined.remove(&pending.id).unwrap_or_default()));
                     }
                 }
                 Err(error) => {
@@ -111,10 +146,11 @@ impl Storage {
         }
     }
 
-    /// Writes the batch in one transaction; the topics of every chat in it.
-    async fn join_batch(&self, batch: &[Pending]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
+    /// Writes the batch in one transaction; the topics and region of every
+    /// chat in it.
+    async fn join_batch(&self, batch: &[Pending]) -> Result<HashMap<i64, Joined>, sqlx::Error> {
         let _turn = self.write_turn().await;
-        let mut topics: HashMap<i64, Vec<String>> = HashMap::with_capacity(batch.len());
+        let mut joined: HashMap<i64, Joined> = HashMap::with_capacity(batch.len());
         match &self.pool {
             // In-process: the statements cost no round trips; the one commit
             // is what counts.
@@ -140,22 +176,38 @@ impl Storage {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    let keys = sqlx::query_scalar::<_, String>(SUBSCRIPTIONS).bind(join.id).fetch_all(&mut *tx).await?;
-                    topics.insert(join.id, keys);
+                    if let Some(region) = &join.region {
+                        sqlx::query(PLACE_IF_UNPLACED)
+                            .bind(join.id)
+                            .bind(region)
+                            .bind(join.now)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let topics =
+                        sqlx::query_scalar::<_, String>(SUBSCRIPTIONS).bind(join.id).fetch_all(&mut *tx).await?;
+                    let region =
+                        sqlx::query_scalar::<_, RegionKey>("SELECT region_key FROM chat_regions WHERE chat_id = $1")
+                            .bind(join.id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    joined.insert(join.id, Joined { topics, region });
                 }
                 tx.commit().await?;
             }
             // Over the network: the whole batch is one statement, one round
             // trip. The parts of a statement see one snapshot, so the topics
-            // read are completed with what the statement adds; the foreign
-            // keys are checked at its end, when the chats' rows are there.
-            // Updates of one chat come in sequence, so a chat is in a batch
-            // at most once (`DISTINCT ON` keeps a second one harmless).
+            // and region read are completed with what the statement adds; the
+            // foreign keys are checked at its end, when the chats' rows are
+            // there. Updates of one chat come in sequence, so a chat is in a
+            // batch at most once (`DISTINCT ON` keeps a second one harmless).
+            // Every chat of the batch gets one row at least (no topic when it
+            // follows none), carrying its region.
             Pool::Postgres(p) => {
                 let sql = "WITH input AS (\
                              SELECT DISTINCT ON (id) * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], \
-                               $4::BIGINT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[]) \
-                               AS i(id, kind, locale, privacy_version, topic, source, at)), \
+                               $4::BIGINT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[]) \
+                               AS i(id, kind, locale, privacy_version, topic, source, at, region)), \
                            chat AS (\
                              INSERT INTO chats (id, kind, locale, status, consent_at, updated_at, privacy_version) \
                              SELECT id, kind, locale, 'active', at, at, privacy_version FROM input \
@@ -166,14 +218,22 @@ impl Storage {
                              ON CONFLICT (chat_id, topic_key) DO NOTHING RETURNING chat_id, topic_key), \
                            counted AS (\
                              INSERT INTO subscription_events (topic_key, at, delta, source) \
-                             SELECT j.topic_key, i.at, 1, i.source FROM joined j JOIN input i ON i.id = j.chat_id) \
-                           SELECT s.chat_id, s.topic_key FROM (\
+                             SELECT j.topic_key, i.at, 1, i.source FROM joined j JOIN input i ON i.id = j.chat_id), \
+                           placed AS (\
+                             INSERT INTO chat_regions (chat_id, region_key, chosen_at) \
+                             SELECT i.id, i.region, i.at FROM input i \
+                             JOIN regions r ON r.key = i.region AND NOT r.retired \
+                             ON CONFLICT (chat_id) DO NOTHING RETURNING chat_id, region_key) \
+                           SELECT i.id, s.topic_key, COALESCE(m.region_key, pl.region_key) AS region_key FROM input i \
+                           LEFT JOIN (\
                              SELECT chat_id, topic_key FROM subscriptions WHERE chat_id IN (SELECT id FROM input) \
-                             UNION SELECT chat_id, topic_key FROM joined) s \
-                           JOIN topics t ON t.key = s.topic_key \
-                           ORDER BY s.chat_id, t.position, t.key";
+                             UNION SELECT chat_id, topic_key FROM joined) s ON s.chat_id = i.id \
+                           LEFT JOIN topics t ON t.key = s.topic_key \
+                           LEFT JOIN chat_regions m ON m.chat_id = i.id \
+                           LEFT JOIN placed pl ON pl.chat_id = i.id \
+                           ORDER BY i.id, t.position, t.key";
                 let column = |f: fn(&Pending) -> String| batch.iter().map(f).collect::<Vec<_>>();
-                let rows = sqlx::query_as::<_, (i64, String)>(sql)
+                let rows = sqlx::query_as::<_, (i64, Option<String>, Option<RegionKey>)>(sql)
                     .bind(batch.iter().map(|j| j.id).collect::<Vec<_>>())
                     .bind(column(|j| j.kind.to_owned()))
                     .bind(column(|j| j.locale.clone()))
@@ -181,13 +241,16 @@ impl Storage {
                     .bind(column(|j| j.topic.clone()))
                     .bind(column(|j| j.source.clone()))
                     .bind(batch.iter().map(|j| j.now).collect::<Vec<_>>())
+                    .bind(batch.iter().map(|j| j.region.as_ref().map(|r| r.to_string())).collect::<Vec<_>>())
                     .fetch_all(p)
                     .await?;
-                for (chat, key) in rows {
-                    topics.entry(chat).or_default().push(key);
+                for (chat, key, region) in rows {
+                    let entry = joined.entry(chat).or_default();
+                    entry.topics.extend(key);
+                    entry.region = region;
                 }
             }
         }
-        Ok(topics)
+        Ok(joined)
     }
 }

@@ -1,6 +1,6 @@
 #![warn(missing_docs)]
-//! Basis storage: members, topics and subscriptions on SQLite (the embedded
-//! default) or PostgreSQL (several instances sharing one database).
+//! Basis storage: members, topics, regions and subscriptions on SQLite (the
+//! embedded default) or PostgreSQL (several instances sharing one database).
 //!
 //! Every query is written once in SQL that both engines accept (`$1`
 //! placeholders work in SQLite too) and runs through `on_pool!`, which
@@ -22,6 +22,7 @@ mod organizers;
 mod plugins;
 mod privacy;
 mod queue;
+mod regions;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod stats;
@@ -36,7 +37,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use basis_core::{AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RsvpAnswer, TopicKey};
+pub use basis_core::{
+    AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RegionKey, RsvpAnswer, TopicKey,
+};
 pub use basis_core::{InboxCopy, RelayDirection, RelayStatus};
 pub use channels::ChannelLink;
 pub use error::StorageError;
@@ -44,6 +47,7 @@ pub use events::{Answers, DueReminder, Event, EventStatus, EventStep};
 pub use inbox::{
     Case, CaseData, ClaimedRelay, Copied, Inbox, InboxMessage, InboxStats, NewAnswer, RELAY_BATCH, Received,
 };
+pub use joins::Joined;
 pub use leader::Leadership;
 pub use ledger::UsageListener;
 pub use maintenance::{ExportProgress, MaintenanceError, QueueDepth, RunningBroadcast, TABLES, engine_of};
@@ -55,9 +59,13 @@ pub use queue::{
     Broadcast, Claimed, Content, Draft, DraftState, EventNote, NewBroadcast, NewDraft, Outcome, PRIORITY_NORMAL,
     PRIORITY_URGENT, Progress, Settlement,
 };
+pub use regions::{ChatRegion, Region, RegionAudience, RegionSeed, RegionTarget, RegionText};
 /// The database driver, for plugins' own queries (the same version Basis uses).
 pub use sqlx;
-pub use stats::{BroadcastStats, DAY_MS, DailySeries, LinkJoins, TopicStats, day_start, link_source};
+pub use stats::{
+    BroadcastStats, DAY_MS, DailySeries, LinkJoins, RegionBreakdown, RegionStats, TopicRegionStats, TopicStats,
+    day_start, link_source,
+};
 pub use topics::{SeedReport, Topic, TopicSeed, TopicText};
 
 /// A storage result; the error is a `StorageError` unless named.

@@ -37,6 +37,10 @@ pub const TABLES: &[&str] = &[
     "inbox_cases",
     "inbox_messages",
     "inbox_relays",
+    "regions",
+    "region_texts",
+    "chat_regions",
+    "broadcast_regions",
 ];
 
 /// Rows deleted per statement when purging: SQLite has one writer, and

@@ -173,7 +173,8 @@ impl Storage {
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(SUBSCRIPTIONS).bind(chat_id).fetch_all(p).await)?)
     }
 
-    /// Forgets the chat: its row and everything hanging off it. Returns
+    /// Forgets the chat: its row and everything hanging off it (topics,
+    /// region, answers, delivery records). Returns
     /// whether anything was stored. Each topic it followed counts as lost,
     /// stamped with the current time; [`delete_chat_at`](Self::delete_chat_at)
     /// takes the time.
@@ -199,6 +200,7 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM chat_regions WHERE chat_id = $1").bind(chat_id).execute(&mut *tx).await?;
             let done = sqlx::query("DELETE FROM chats WHERE id = $1").bind(chat_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(done.rows_affected())

@@ -1,7 +1,7 @@
 //! Organizers, their one-time invitations and the audit log of what they do.
 //! Owners are configuration, not rows: they are checked by the caller.
 
-use basis_core::AuditAction;
+use basis_core::{AuditAction, RegionKey};
 
 use crate::{Result, Storage, on_pool};
 
@@ -18,6 +18,10 @@ pub struct Organizer {
     pub granted_by: i64,
     /// When the rights were granted (Unix ms).
     pub granted_at: i64,
+    /// Comma-separated region keys; empty means not limited to regions.
+    /// An organizer limited to regions reaches only members in them (or
+    /// below them) and must name them: an untargeted post is refused.
+    pub regions: String,
 }
 
 impl Organizer {
@@ -25,6 +29,24 @@ impl Organizer {
     pub fn scope(&self) -> Option<Vec<&str>> {
         (!self.topics.is_empty()).then(|| self.topics.split(',').collect())
     }
+
+    /// The regions this organizer's posts must stay within; `None` means
+    /// not limited to regions.
+    pub fn region_scope(&self) -> Option<Vec<RegionKey>> {
+        region_scope(&self.regions)
+    }
+}
+
+/// The region scope stored as `regions`: `None` when empty. A column that
+/// is not empty but names no key limits to nothing.
+fn region_scope(regions: &str) -> Option<Vec<RegionKey>> {
+    (!regions.trim().is_empty()).then(|| RegionKey::split(regions))
+}
+
+/// What an audit entry says about a scope: the topics (`''`: all), then
+/// `@` and the regions where limited to some.
+fn scope_detail(topics: &str, regions: &str) -> String {
+    if regions.is_empty() { topics.to_owned() } else { format!("{topics} @{regions}") }
 }
 
 /// What became of an invitation someone opened.
@@ -69,13 +91,14 @@ pub(crate) const AUDIT: &str =
 impl Storage {
     /// The organizer with this user id, if granted.
     pub async fn organizer(&self, user_id: i64) -> Result<Option<Organizer>> {
-        let sql = "SELECT user_id, name, topics, granted_by, granted_at FROM organizers WHERE user_id = $1";
+        let sql = "SELECT user_id, name, topics, granted_by, granted_at, regions FROM organizers WHERE user_id = $1";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).bind(user_id).fetch_optional(p).await)?)
     }
 
     /// Everyone granted, in the order they were granted.
     pub async fn organizers(&self) -> Result<Vec<Organizer>> {
-        let sql = "SELECT user_id, name, topics, granted_by, granted_at FROM organizers ORDER BY granted_at, user_id";
+        let sql = "SELECT user_id, name, topics, granted_by, granted_at, regions FROM organizers \
+                   ORDER BY granted_at, user_id";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).fetch_all(p).await)?)
     }
 
@@ -88,18 +111,35 @@ impl Storage {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
+        self.create_invite_within(token_hash, topics, &[], created_by, now, expires_at).await
+    }
+
+    /// Stores an invitation for an organizer limited to `regions` as well
+    /// as to `topics` (`/invite strikes @kassel`); no regions: not limited
+    /// to any.
+    pub async fn create_invite_within(
+        &self,
+        token_hash: &str,
+        topics: &str,
+        regions: &[RegionKey],
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        let regions = RegionKey::join(regions);
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO invites (token_hash, topics, created_by, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO invites (token_hash, topics, created_by, created_at, expires_at, regions) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(token_hash)
             .bind(topics)
             .bind(created_by)
             .bind(now)
             .bind(expires_at)
+            .bind(&regions)
             .execute(&mut *tx)
             .await?;
             sqlx::query(AUDIT)
@@ -107,7 +147,7 @@ impl Storage {
                 .bind(created_by)
                 .bind(AuditAction::Invite)
                 .bind("")
-                .bind(topics)
+                .bind(scope_detail(topics, &regions))
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await
@@ -117,21 +157,22 @@ impl Storage {
 
     /// Uses an invitation once: in one transaction the invitation is marked
     /// used, the opener becomes an organizer and the grant is audited. An
-    /// existing organizer's scope is replaced by the invitation's.
+    /// existing organizer's scope (topics and regions) is replaced by the
+    /// invitation's; [`Storage::organizer`] reads the regions granted.
     pub async fn redeem_invite(&self, token_hash: &str, user_id: i64, name: &str, now: i64) -> Result<Redeemed> {
         let _turn = self.write_turn().await;
         let outcome = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let taken: Option<(String, i64)> = sqlx::query_as(
+            let taken: Option<(String, i64, String)> = sqlx::query_as(
                 "UPDATE invites SET used_by = $2, used_at = $3 \
-                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING topics, created_by",
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING topics, created_by, regions",
             )
             .bind(token_hash)
             .bind(user_id)
             .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((topics, invited_by)) = taken else {
+            let Some((topics, invited_by, regions)) = taken else {
                 let found: Option<(Option<i64>,)> = sqlx::query_as("SELECT used_at FROM invites WHERE token_hash = $1")
                     .bind(token_hash)
                     .fetch_optional(&mut *tx)
@@ -143,15 +184,17 @@ impl Storage {
                 });
             };
             sqlx::query(
-                "INSERT INTO organizers (user_id, name, topics, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO organizers (user_id, name, topics, granted_by, granted_at, regions) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, topics = excluded.topics, \
-                 granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+                 granted_by = excluded.granted_by, granted_at = excluded.granted_at, regions = excluded.regions",
             )
             .bind(user_id)
             .bind(name)
             .bind(&topics)
             .bind(invited_by)
             .bind(now)
+            .bind(&regions)
             .execute(&mut *tx)
             .await?;
             sqlx::query(AUDIT)
@@ -159,7 +202,7 @@ impl Storage {
                 .bind(user_id)
                 .bind(AuditAction::Grant)
                 .bind(user_id.to_string())
-                .bind(format!("{topics} (invited by {invited_by})"))
+                .bind(format!("{} (invited by {invited_by})", scope_detail(&topics, &regions)))
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -1,13 +1,14 @@
 //! Members' privacy: everything stored about one chat, for `/mydata`, and
 //! the version of the privacy notice each chat saw.
 //!
-//! The chat id appears in `chats`, `subscriptions`, `rsvps` and
-//! `deliveries`; [`Storage::delete_chat_at`] removes it from all four, and
-//! [`Storage::chat_data`] reads exactly these.
+//! The chat id appears in `chats`, `subscriptions`, `chat_regions`, `rsvps`
+//! and `deliveries`; [`Storage::delete_chat_at`] removes it from all five,
+//! and [`Storage::chat_data`] reads exactly these.
 
 use basis_core::{BroadcastKind, DeliveryStatus, RsvpAnswer};
 
 use crate::members::Chat;
+use crate::regions::ChatRegion;
 use crate::{Result, Storage, on_pool};
 
 /// One topic the chat follows.
@@ -60,6 +61,8 @@ pub struct ChatData {
     pub chat: Option<Chat>,
     /// The topics it follows.
     pub subscriptions: Vec<SubscriptionRecord>,
+    /// The region it chose, and when; also a region retired since.
+    pub region: Option<ChatRegion>,
     /// Its answers to invitations.
     pub rsvps: Vec<RsvpRecord>,
     /// Deliveries of broadcasts to it, not yet purged.
@@ -69,15 +72,20 @@ pub struct ChatData {
 impl ChatData {
     /// Whether nothing at all is stored about the chat.
     pub fn is_empty(&self) -> bool {
-        self.chat.is_none() && self.subscriptions.is_empty() && self.rsvps.is_empty() && self.deliveries.is_empty()
+        self.chat.is_none()
+            && self.subscriptions.is_empty()
+            && self.region.is_none()
+            && self.rsvps.is_empty()
+            && self.deliveries.is_empty()
     }
 }
 
 impl Storage {
-    /// Everything stored about `chat_id`: its row, topics, answers and
-    /// deliveries.
+    /// Everything stored about `chat_id`: its row, topics, region, answers
+    /// and deliveries.
     pub async fn chat_data(&self, chat_id: i64) -> Result<ChatData> {
         let chat = self.chat(chat_id).await?;
+        let region = self.chat_region(chat_id).await?;
         let subscriptions = "SELECT topic_key, created_at FROM subscriptions WHERE chat_id = $1 \
                              ORDER BY created_at, topic_key";
         let rsvps = "SELECT r.event_id, e.title, e.starts_at, r.answer, r.at FROM rsvps r \
@@ -92,7 +100,7 @@ impl Storage {
             let deliveries = sqlx::query_as::<_, DeliveryRecord>(deliveries).bind(chat_id).fetch_all(p).await?;
             Ok::<_, sqlx::Error>((subscriptions, rsvps, deliveries))
         })?;
-        Ok(ChatData { chat, subscriptions, rsvps, deliveries })
+        Ok(ChatData { chat, subscriptions, region, rsvps, deliveries })
     }
 
     /// Records that the chat was shown (or agreed under) privacy notice

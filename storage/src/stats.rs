@@ -1,11 +1,13 @@
-//! Figures for organizers: subscribers per topic, growth, joins through
-//! deep links and how the last broadcasts went.
+//! Figures for organizers: subscribers per topic and per region, growth,
+//! joins through deep links and how the last broadcasts went.
 //!
 //! Growth comes from `subscription_events`, which holds topic, time, +1 / -1
 //! and the link a join came through, but never a chat: the statistics can
 //! say how many, not who.
 
 use std::collections::HashMap;
+
+use basis_core::RegionKey;
 
 use crate::{Result, Storage, on_pool};
 
@@ -60,6 +62,9 @@ pub struct BroadcastStats {
     pub created_at: i64,
     /// Comma-separated topic keys.
     pub topics: String,
+    /// The regions it was targeted at as named, comma-separated; empty when
+    /// it went to every follower of its topics.
+    pub regions: String,
     /// Receiving chats at fan-out.
     pub total: i64,
     /// Delivered.
@@ -75,6 +80,41 @@ impl BroadcastStats {
     pub fn topic_keys(&self) -> Vec<String> {
         self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
     }
+}
+
+/// One region's subscribers now.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RegionStats {
+    /// The region's key.
+    pub region_key: RegionKey,
+    /// No longer configured: its members kept their choice, hidden.
+    pub retired: bool,
+    /// Active chats that chose this region itself (not a region below it)
+    /// and follow at least one topic. Regions are disjoint, so a parent's
+    /// figure is its own plus its children's.
+    pub subscribers: i64,
+}
+
+/// Subscribers by the region they chose. Counts only: whoever shows them
+/// hides small ones (fewer than 5 are shown as "< 5").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegionBreakdown {
+    /// Every region, retired ones too, current ones first in configured
+    /// order.
+    pub regions: Vec<RegionStats>,
+    /// Active chats following a topic that chose no region.
+    pub without_region: i64,
+}
+
+/// Followers of one topic in one region.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct TopicRegionStats {
+    /// The topic's key.
+    pub topic_key: String,
+    /// The region its followers chose; `None`: those without a region.
+    pub region_key: Option<RegionKey>,
+    /// Active chats following the topic there.
+    pub subscribers: i64,
 }
 
 /// The source recorded for a join through a deep link with `campaign`
@@ -128,6 +168,42 @@ impl Storage {
             .collect())
     }
 
+    /// Subscribers (active chats following any topic) per region they
+    /// chose, and those without one.
+    pub async fn region_stats(&self) -> Result<RegionBreakdown> {
+        let regions = on_pool!(&self.pool, |p| sqlx::query_as::<_, RegionStats>(
+            "SELECT r.key AS region_key, r.retired, COUNT(c.id) AS subscribers FROM regions r \
+             LEFT JOIN chat_regions m ON m.region_key = r.key \
+             LEFT JOIN chats c ON c.id = m.chat_id AND c.status = 'active' \
+               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.id) \
+             GROUP BY r.key, r.retired, r.position ORDER BY r.retired, r.position, r.key"
+        )
+        .fetch_all(p)
+        .await)?;
+        let without_region = on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM chats c WHERE c.status = 'active' \
+             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM chat_regions m WHERE m.chat_id = c.id)"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(RegionBreakdown { regions, without_region })
+    }
+
+    /// Followers of each topic per region they chose (`None`: without a
+    /// region), for every pair with at least one, by topic and region key,
+    /// those without a region last.
+    pub async fn topic_region_stats(&self) -> Result<Vec<TopicRegionStats>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, TopicRegionStats>(
+            "SELECT s.topic_key, m.region_key, COUNT(*) AS subscribers FROM subscriptions s \
+             JOIN chats c ON c.id = s.chat_id AND c.status = 'active' \
+             LEFT JOIN chat_regions m ON m.chat_id = s.chat_id \
+             GROUP BY s.topic_key, m.region_key ORDER BY s.topic_key, m.region_key IS NULL, m.region_key"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// Joins through deep links per topic and campaign, most first.
     pub async fn link_joins(&self) -> Result<Vec<LinkJoins>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, LinkJoins>(
@@ -176,14 +252,14 @@ impl Storage {
     /// posts), newest first, with their deliveries by outcome.
     pub async fn recent_broadcasts(&self, limit: i64) -> Result<Vec<BroadcastStats>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, BroadcastStats>(
-            "SELECT b.id, b.created_at, b.topics, b.total, \
+            "SELECT b.id, b.created_at, b.topics, b.regions, b.total, \
                COUNT(CASE WHEN d.status = 'sent' THEN 1 END) AS sent, \
                COUNT(CASE WHEN d.status = 'blocked' THEN 1 END) AS blocked, \
                COUNT(CASE WHEN d.status = 'failed' THEN 1 END) AS failed \
-             FROM (SELECT id, created_at, topics, total FROM broadcasts \
+             FROM (SELECT id, created_at, topics, regions, total FROM broadcasts \
                    WHERE kind IN ('text', 'copy') ORDER BY id DESC LIMIT $1) b \
              LEFT JOIN deliveries d ON d.broadcast_id = b.id \
-             GROUP BY b.id, b.created_at, b.topics, b.total ORDER BY b.id DESC"
+             GROUP BY b.id, b.created_at, b.topics, b.regions, b.total ORDER BY b.id DESC"
         )
         .bind(limit)
         .fetch_all(p)

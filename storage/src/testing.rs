@@ -85,6 +85,43 @@ impl TestDatabase {
         });
     }
 
+    /// Places members `from..=to` in regions: chat `x` in the region
+    /// `{prefix}{x % count}` (which must be seeded). One statement, for
+    /// benchmarks of targeted posts.
+    pub async fn bulk_member_regions(&self, from: i64, to: i64, prefix: &str, count: i64) {
+        let sql = "WITH RECURSIVE n(x) AS (SELECT $1 UNION ALL SELECT x + 1 FROM n WHERE x < $2) \
+                   INSERT INTO chat_regions (chat_id, region_key, chosen_at) \
+                   SELECT x, $3 || CAST(x % $4 AS TEXT), 0 FROM n WHERE true ON CONFLICT (chat_id) DO NOTHING";
+        crate::on_pool!(&self.storage.pool, |p| sqlx::query(sql)
+            .bind(from)
+            .bind(to)
+            .bind(prefix)
+            .bind(count)
+            .execute(p)
+            .await
+            .map(drop))
+        .expect("bulk regions");
+    }
+
+    /// Empties the delivery queue, so that the next fan-out of a benchmark
+    /// writes into an empty table as the first did (on PostgreSQL a
+    /// `DELETE` would leave a million dead rows in the table and its
+    /// indexes for the next one to wade through).
+    pub async fn clear_deliveries(&self) {
+        let sql = match self.storage.engine() {
+            Engine::Sqlite => "DELETE FROM deliveries",
+            Engine::Postgres => "TRUNCATE deliveries",
+        };
+        crate::on_pool!(&self.storage.pool, |p| sqlx::query(sql).execute(p).await.map(drop)).expect("clear deliveries");
+    }
+
+    /// Lets the engine learn the tables' sizes after bulk inserts, as it
+    /// does by itself in time (PostgreSQL's autovacuum) or never (SQLite,
+    /// whose planner then relies on the indexes alone).
+    pub async fn analyze(&self) {
+        crate::on_pool!(&self.storage.pool, |p| sqlx::query("ANALYZE").execute(p).await.map(drop)).expect("analyze");
+    }
+
     /// Makes every lease of deliveries being sent run out now, as it would
     /// once its time is up after the process holding it died; the next claim
     /// returns those rows to the queue.

@@ -5,8 +5,8 @@
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
     ChannelLink, ChatKind, Claimed, Content, Copied, DraftState, Inbox, MaintenanceError, NewAnswer, NewBroadcast,
-    NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RelayDirection, Settlement, Storage, TABLES, TopicSeed,
-    TopicText,
+    NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionTarget, RegionText, RelayDirection,
+    Settlement, Storage, TABLES, TopicSeed, TopicText,
 };
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -160,8 +160,17 @@ async fn fill_every_table(s: &Storage) {
     }
     s.ensure_chat(-100, ChatKind::Group, "de", 5).await.unwrap();
     s.subscribe(-100, "energy", 5).await.unwrap();
+    let region = |key: &str, parent: Option<&str>| RegionSeed {
+        key: RegionKey::parse(key).unwrap(),
+        parent: parent.and_then(RegionKey::parse),
+        texts: vec![RegionText { locale: "de".into(), name: format!("Bezirk {key}") }],
+    };
+    s.seed_regions(&[region("niedersachsen", None), region("wolfsburg", Some("niedersachsen"))], 6).await.unwrap();
+    s.set_region(-100, &RegionKey::parse("wolfsburg").unwrap(), 7).await.unwrap();
     delivered(s, "strikes", 50_000).await;
     s.create_broadcast(&post(&["energy"], PRIORITY_URGENT), 60_000).await.unwrap();
+    let local = RegionTarget::Within(vec![RegionKey::parse("niedersachsen").unwrap()]);
+    s.create_broadcast_to(&post(&["energy"], PRIORITY_NORMAL), &local, 61_000).await.unwrap();
     let draft = NewDraft {
         author_id: 1,
         chat_id: 1,

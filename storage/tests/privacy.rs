@@ -2,7 +2,9 @@
 //! privacy notice's version, on every engine.
 
 use basis_storage::testing::TestDatabase;
-use basis_storage::{ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, TopicSeed, TopicText};
+use basis_storage::{
+    ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, RegionKey, RegionSeed, RegionText, TopicSeed, TopicText,
+};
 
 fn seed(key: &str) -> TopicSeed {
     TopicSeed {
@@ -18,9 +20,17 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         let engine = db.engine();
         let s = &db.storage;
         s.seed_topics(&[seed("energy"), seed("strikes")], 1).await.unwrap();
+        let wolfsburg = RegionKey::parse("wolfsburg").unwrap();
+        let region = RegionSeed {
+            key: wolfsburg.clone(),
+            parent: None,
+            texts: vec![RegionText { locale: "de".into(), name: "Wolfsburg".into() }],
+        };
+        s.seed_regions(&[region], 1).await.unwrap();
         for chat in [11, 12] {
             s.ensure_chat(chat, ChatKind::Private, "de", 100).await.unwrap();
             s.subscribe(chat, "strikes", 200).await.unwrap();
+            s.set_region(chat, &wolfsburg, 250).await.unwrap();
         }
         s.subscribe(11, "energy", 300).await.unwrap();
         let post = NewBroadcast {
@@ -41,6 +51,8 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         let topics: Vec<(&str, i64)> =
             data.subscriptions.iter().map(|t| (t.topic_key.as_str(), t.created_at)).collect();
         assert_eq!(topics, [("strikes", 200), ("energy", 300)], "{engine:?}");
+        let region = data.region.clone().expect("the region chosen");
+        assert_eq!((region.region_key, region.chosen_at), (wolfsburg.clone(), 250));
         assert_eq!(data.deliveries.len(), 1);
         let delivery = &data.deliveries[0];
         assert_eq!((delivery.broadcast_id, delivery.kind.as_str(), delivery.broadcast_at), (broadcast, "text", 400));
@@ -59,6 +71,7 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         assert!(s.chat_data(11).await.unwrap().is_empty(), "{engine:?}");
         let other = s.chat_data(12).await.unwrap();
         assert_eq!((other.subscriptions.len(), other.deliveries.len()), (1, 1), "{engine:?}");
+        assert!(other.region.is_some(), "the other chat keeps its region");
         assert!(db.columns_mentioning("11").await.iter().all(|c| !c.ends_with("chat_id")), "{engine:?}");
     }
 }

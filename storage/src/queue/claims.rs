@@ -4,7 +4,7 @@
 use super::*;
 use basis_core::{DeliveryStatus, RsvpAnswer};
 
-/// A group became a supergroup: the chat (with its topics) takes the new id,
+/// A group became a supergroup: the chat (with its topics and region) takes the new id,
 /// and the delivery goes back to the queue under it. If the new id is known
 /// already, the old chat's topics are merged into it.
 macro_rules! move_chat {
@@ -43,6 +43,16 @@ macro_rules! move_chat {
             .execute(&mut *$tx)
             .await?;
             sqlx::query("DELETE FROM subscriptions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
+            // Its region too, unless the new chat chose one of its own.
+            sqlx::query(
+                "INSERT INTO chat_regions (chat_id, region_key, chosen_at) \
+         SELECT $2, region_key, chosen_at FROM chat_regions WHERE chat_id = $1 ON CONFLICT (chat_id) DO NOTHING",
+            )
+            .bind(from)
+            .bind(to)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("DELETE FROM chat_regions WHERE chat_id = $1").bind(from).execute(&mut *$tx).await?;
             // Its answers to events move too, so that /stop in the new chat removes them.
             sqlx::query(
                 "INSERT INTO rsvps (event_id, chat_id, answer, at) SELECT event_id, $2, answer, at FROM rsvps \

@@ -38,6 +38,10 @@ pub struct Draft {
     pub created_at: i64,
     /// An album's message ids, comma-separated.
     pub album: Option<String>,
+    /// The regions it is targeted at, comma-separated; empty: every
+    /// follower of its topics. A follow-up has those of the post it
+    /// follows.
+    pub regions: String,
 }
 
 impl Draft {
@@ -57,6 +61,11 @@ impl Draft {
     /// The topic keys of `topics`.
     pub fn topic_keys(&self) -> Vec<String> {
         self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// Whom of its topics' followers it would reach.
+    pub fn region_target(&self) -> RegionTarget {
+        RegionTarget::from_stored(&self.regions)
     }
 }
 
@@ -90,16 +99,34 @@ fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
 }
 
 const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broadcast_id, source_chat_id, \
-                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at, album";
+                             source_message_id, follow_up_of, scheduled_at, priority, report_locale, created_at, album, \
+                             regions";
 
 impl Storage {
     /// Keeps an organizer's post until it is confirmed or cancelled.
     pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<i64> {
+        self.create_draft_to(new, &RegionTarget::Everywhere, state, now).await
+    }
+
+    /// [`create_draft`](Self::create_draft) for the followers of its topics
+    /// within `target` (`/post strikes @wolfsburg …`). A follow-up takes the
+    /// regions of the post it follows instead, so that its preview shows the
+    /// audience it will reach.
+    pub async fn create_draft_to(
+        &self,
+        new: &NewDraft,
+        target: &RegionTarget,
+        state: DraftState,
+        now: i64,
+    ) -> Result<i64> {
+        let regions = target.checked()?;
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = draft_fields(&new.content);
         let sql = "INSERT INTO drafts (author_id, chat_id, text, topics, status, created_at, source_chat_id, \
-                   source_message_id, follow_up_of, album) \
-                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10) RETURNING id";
+                   source_message_id, follow_up_of, album, regions) \
+                   VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10, \
+                     CASE WHEN $8 IS NULL THEN $11 \
+                     ELSE COALESCE((SELECT regions FROM broadcasts WHERE id = $8), '') END) RETURNING id";
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
             .bind(new.author_id)
             .bind(new.chat_id)
@@ -111,6 +138,7 @@ impl Storage {
             .bind(new.follow_up_of)
             .bind(state.as_str())
             .bind(album_of(&new.content))
+            .bind(&regions)
             .fetch_one(p)
             .await)?)
     }
@@ -187,6 +215,22 @@ impl Storage {
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
             .bind(topics.join(","))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Guided `/post`: the regions chosen so far (while the topics are being
+    /// chosen); `false` when the draft has moved on, or is a follow-up,
+    /// whose regions are those of the post it follows.
+    pub async fn set_draft_regions(&self, id: i64, target: &RegionTarget) -> Result<bool> {
+        let regions = target.checked()?;
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE drafts SET regions = $2 WHERE id = $1 AND status = 'compose' AND follow_up_of IS NULL";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(id)
+            .bind(&regions)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;

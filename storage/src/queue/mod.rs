@@ -2,7 +2,13 @@
 //! delivery row per receiving chat; workers claim due rows under a lease and
 //! settle them with the lease's token, so a worker whose lease expired cannot
 //! change a row that another worker has claimed since (fencing).
+//!
+//! A post targeted at regions fans out in the same one statement, from
+//! the regions fixed for it in `broadcast_regions`: starting from their
+//! members when they are few, scanning the subscriptions when they are many
+//! (see `followers!`). An untargeted post runs the statement it always ran.
 
+use crate::regions::{RegionTarget, below};
 use crate::{Pool, Result, Storage, on_pool};
 
 pub use basis_core::{BroadcastKind, BroadcastStatus};
@@ -197,6 +203,10 @@ pub struct Broadcast {
     pub event_id: Option<i64>,
     /// An album's message ids, comma-separated.
     pub album: Option<String>,
+    /// The regions it is targeted at as named, comma-separated; empty when
+    /// it reaches every follower of its topics. Whom it reached is fixed
+    /// in [`Storage::broadcast_regions`].
+    pub regions: String,
 }
 
 impl Broadcast {
@@ -225,19 +235,144 @@ impl Broadcast {
     pub fn is_finished(&self) -> bool {
         self.status == BroadcastStatus::Done
     }
+
+    /// Whom of its topics' followers it reaches (as named).
+    pub fn region_target(&self) -> RegionTarget {
+        RegionTarget::from_stored(&self.regions)
+    }
+}
+
+/// Where a fan-out finds its chats (`s` the subscription, `c` the chat):
+/// - `everywhere`: every follower of the topics, scanning the subscriptions
+///   in chat order (the statement of an untargeted post);
+/// - `few`: a target that holds few members starts from the members of its
+///   regions and looks each one up, which costs little per member and
+///   nothing for everyone else;
+/// - `many`: a target that holds many scans the subscriptions as an
+///   untargeted post does, keeping the chats in one of its regions: looked
+///   up one by one, a million members cost several times that scan.
+///
+/// `{regions}` becomes the placeholders of the regions reached (from `$6`),
+/// so that PostgreSQL's planner sees how many members those keys hold.
+/// `CROSS JOIN` fixes the order on SQLite; PostgreSQL plans it as a join.
+macro_rules! followers {
+    (everywhere) => {
+        "FROM subscriptions s JOIN chats c ON c.id = s.chat_id "
+    };
+    (few) => {
+        "FROM chat_regions m CROSS JOIN subscriptions s CROSS JOIN chats c "
+    };
+    (many) => {
+        "FROM subscriptions s CROSS JOIN chat_regions m CROSS JOIN chats c "
+    };
+}
+
+/// The start of the fan-out's `WHERE`, after `followers!`.
+macro_rules! following {
+    (everywhere) => {
+        "WHERE "
+    };
+    (few) => {
+        "WHERE m.region_key IN ({regions}) AND s.chat_id = m.chat_id AND c.id = s.chat_id AND "
+    };
+    (many) => {
+        "WHERE m.chat_id = s.chat_id AND c.id = s.chat_id AND m.region_key IN ({regions}) AND "
+    };
+}
+
+/// Which shape of fan-out a broadcast takes (see `followers!`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Everywhere,
+    Few,
+    Many,
+}
+
+/// Whether the members of the regions `{regions}` (from `$1`) are more
+/// than a tenth of all subscriptions: then scanning those is cheaper than
+/// looking each member up. Two counts over indexes, a fraction of the
+/// fan-out itself.
+const CROWDED: &str = "SELECT (SELECT COUNT(*) FROM chat_regions WHERE region_key IN ({regions})) * 10 \
+                       > (SELECT COUNT(*) FROM subscriptions)";
+
+/// `$first, $first+1, …`, one per region: numbered placeholders only,
+/// never values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A post's fan-out: `$1` broadcast, `$2` priority, `$3` now, `$4` topics.
+macro_rules! post_fan_out {
+    ($reach:tt) => {
+        concat!(
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
+             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 ",
+            followers!($reach),
+            following!($reach),
+            "c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+             AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        )
+    };
+}
+
+/// A follow-up replies to each chat's own copy of the earlier post (`$5`);
+/// chats that did not get it receive it as a message of its own.
+macro_rules! follow_up_fan_out {
+    ($reach:tt) => {
+        concat!(
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+             ref_message_id) \
+             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, o.message_id ",
+            followers!($reach),
+            "LEFT JOIN deliveries o ON o.broadcast_id = $5 AND o.chat_id = s.chat_id AND o.status = 'sent' ",
+            following!($reach),
+            "c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+             ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        )
+    };
+}
+
+/// An event's invitation, with each member's language.
+macro_rules! invitation_fan_out {
+    ($reach:tt) => {
+        concat!(
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale) \
+             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, c.locale ",
+            followers!($reach),
+            following!($reach),
+            "c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
+             AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        )
+    };
 }
 
 /// Who an event broadcast reaches: `$1` broadcast, `$2` priority, `$3` now,
 /// `$4` topics, `$5` the invitation broadcast. Every row carries the
-/// member's language; a refresh also their current answer.
-fn event_fan_out(note: EventNote) -> &'static str {
+/// member's language; a refresh also their current answer. An event for
+/// members in some regions has the broadcast's rows in `broadcast_regions`
+/// (a notice or reminder takes the invitation's).
+fn event_fan_out(note: EventNote, reach: Reach) -> &'static str {
+    let targeted = reach != Reach::Everywhere;
     match note {
-        EventNote::Invitation => {
-            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale) \
-             SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, c.locale \
-             FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
-             WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
-             AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
+        EventNote::Invitation => match reach {
+            Reach::Everywhere => invitation_fan_out!(everywhere),
+            Reach::Few => invitation_fan_out!(few),
+            Reach::Many => invitation_fan_out!(many),
+        },
+        // Those who said yes or maybe and got the invitation, or are in the
+        // event's regions now: an answer given by a forged button outside
+        // them brings no reminder.
+        EventNote::Reminder if targeted => {
+            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
+             ref_message_id) \
+             SELECT $1, r.chat_id, $2, 'pending', 0, $3, $3, c.locale, i.message_id \
+             FROM rsvps r JOIN chats c ON c.id = r.chat_id \
+             LEFT JOIN deliveries i ON i.broadcast_id = $5 AND i.chat_id = r.chat_id AND i.status = 'sent' \
+             WHERE r.event_id = (SELECT event_id FROM broadcasts WHERE id = $1) AND r.answer IN ('yes', 'maybe') \
+             AND c.status = 'active' AND $4 = $4 \
+             AND (i.chat_id IS NOT NULL OR EXISTS (SELECT 1 FROM chat_regions m \
+               JOIN broadcast_regions t ON t.region_key = m.region_key AND t.broadcast_id = $1 \
+               WHERE m.chat_id = r.chat_id))"
         }
         EventNote::Reminder => {
             "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, locale, \
@@ -289,7 +424,19 @@ impl Storage {
     /// broadcast's id and its number of deliveries. A correction (edit,
     /// delete) fans out to the chats that got the referenced broadcast.
     pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
-        let created = self.create_broadcast_from(new, Fence::None, now).await?;
+        self.create_broadcast_to(new, &RegionTarget::Everywhere, now).await
+    }
+
+    /// [`create_broadcast`](Self::create_broadcast) for the followers of its
+    /// topics within `target`: with [`RegionTarget::Within`] only members in
+    /// one of those regions or below them, never members without a region,
+    /// and not the linked channels, which are not regional. The regions
+    /// reached are fixed now ([`broadcast_regions`](Self::broadcast_regions)).
+    /// A broadcast that refers to another (a follow-up, a correction, an
+    /// event's notice) reaches that one's audience and takes its regions:
+    /// `target` is not used for it.
+    pub async fn create_broadcast_to(&self, new: &NewBroadcast, target: &RegionTarget, now: i64) -> Result<(i64, i64)> {
+        let created = self.create_broadcast_from(new, target, Fence::None, now).await?;
         Ok(created.expect("without a draft there is nothing to have been queued before"))
     }
 
@@ -297,7 +444,9 @@ impl Storage {
     /// transaction with the fan-out; `None` when the draft has left that
     /// state before (a double press, Telegram delivering the same update
     /// again, or a cancellation). `priority` and `report_locale` default to
-    /// what the draft stored (a scheduled draft keeps them).
+    /// what the draft stored (a scheduled draft keeps them); its regions are
+    /// expanded now, so a scheduled draft reaches the regions below its
+    /// targets as configured when it goes out.
     pub async fn queue_draft(
         &self,
         draft_id: i64,
@@ -316,15 +465,17 @@ impl Storage {
             report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
             ref_broadcast_id: draft.follow_up_of,
         };
-        self.create_broadcast_from(&new, Fence::Draft(draft_id, from), now).await
+        self.create_broadcast_from(&new, &draft.region_target(), Fence::Draft(draft_id, from), now).await
     }
 
     pub(crate) async fn create_broadcast_from(
         &self,
         new: &NewBroadcast,
+        target: &RegionTarget,
         fence: Fence,
         now: i64,
     ) -> Result<Option<(i64, i64)>> {
+        let named = target.checked()?;
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = match &new.content {
             Content::Text(text) | Content::Edit(text) => (Some(text.clone()), None, None),
@@ -340,39 +491,34 @@ impl Storage {
         };
         let topics = new.topics.join(",");
         // The topic list is bound as one comma-joined text: no dynamic SQL.
-        let fan_out = match (&new.content, new.ref_broadcast_id) {
-            (Content::Event { note, .. }, _) => event_fan_out(*note),
-            (content, _) if content.is_correction() => {
+        let fan_out = |reach: Reach| match (&new.content, new.ref_broadcast_id, reach) {
+            (Content::Event { note, .. }, _, _) => event_fan_out(*note, reach),
+            (content, _, _) if content.is_correction() => {
                 "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
                  ref_message_id) \
                  SELECT $1, chat_id, $2, 'pending', 0, $3, $3, message_id FROM deliveries \
                  WHERE broadcast_id = $5 AND status = 'sent' AND message_id IS NOT NULL AND $4 = $4"
             }
-            // A follow-up replies to each chat's own copy of the earlier post;
-            // chats that did not get it receive it as a message of its own.
-            (_, Some(_)) => {
-                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
-                 ref_message_id) \
-                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3, o.message_id \
-                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
-                 LEFT JOIN deliveries o ON o.broadcast_id = $5 AND o.chat_id = s.chat_id AND o.status = 'sent' \
-                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
-                 ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
-            }
-            (_, None) => {
-                "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at) \
-                 SELECT DISTINCT $1, s.chat_id, $2, 'pending', 0, $3, $3 \
-                 FROM subscriptions s JOIN chats c ON c.id = s.chat_id \
-                 WHERE c.status = 'active' AND (',' || $4 || ',') LIKE ('%,' || s.topic_key || ',%') \
-                 AND ($5 IS NULL OR $5 = $5) ON CONFLICT (broadcast_id, chat_id) DO NOTHING"
-            }
+            (_, Some(_), Reach::Everywhere) => follow_up_fan_out!(everywhere),
+            (_, Some(_), Reach::Few) => follow_up_fan_out!(few),
+            (_, Some(_), Reach::Many) => follow_up_fan_out!(many),
+            (_, None, Reach::Everywhere) => post_fan_out!(everywhere),
+            (_, None, Reach::Few) => post_fan_out!(few),
+            (_, None, Reach::Many) => post_fan_out!(many),
+        };
+        // Corrections and an event's notices and reminders go to chats
+        // already known; only posts and invitations look for followers.
+        let finds_followers = match &new.content {
+            Content::Event { note, .. } => *note == EventNote::Invitation,
+            content => !content.is_correction(),
         };
         // The organisation's channels get the post first: a higher priority
         // puts them at the head of the queue. A chat linked several times
-        // (forum topics) gets it once, in its first topic.
-        let to_channels = !new.content.is_correction() && !matches!(new.content, Content::Event { .. });
-        let channels = to_channels.then_some(
-            "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
+        // (forum topics) gets it once, in its first topic. Channels are not
+        // regional: a post targeted at regions does not reach them.
+        let to_channels =
+            |targeted: bool| !targeted && !new.content.is_correction() && !matches!(new.content, Content::Event { .. });
+        let channels = "INSERT INTO deliveries (broadcast_id, chat_id, priority, status, attempts, due_at, updated_at, \
              ref_message_id, thread_id) \
              SELECT $1, l.chat_id, $2, 'pending', 0, $3, $3, \
                (SELECT o.message_id FROM deliveries o WHERE o.broadcast_id = $5 AND o.chat_id = l.chat_id \
@@ -380,12 +526,20 @@ impl Storage {
                CASE WHEN MIN(l.thread_id) = 0 THEN NULL ELSE MIN(l.thread_id) END \
              FROM channel_links l WHERE (',' || $4 || ',') LIKE ('%,' || l.topic_key || ',%') \
              GROUP BY l.chat_id \
-             ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
+             ON CONFLICT (broadcast_id, chat_id) DO NOTHING";
+        // The regions reached, fixed now: those named and every current
+        // region below them; or those of the broadcast referred to.
+        let expand = concat!(
+            "WITH RECURSIVE ",
+            below!("$2"),
+            " INSERT INTO broadcast_regions (broadcast_id, region_key) SELECT $1, key FROM below RETURNING region_key"
         );
+        let inherit = "INSERT INTO broadcast_regions (broadcast_id, region_key) \
+                       SELECT $1, region_key FROM broadcast_regions WHERE broadcast_id = $2 RETURNING region_key";
         let insert = "INSERT INTO broadcasts (author_id, kind, text, source_chat_id, source_message_id, topics, \
                       priority, status, report_chat_id, report_locale, total, created_at, ref_broadcast_id, event_id, \
-                      album) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12, $13) RETURNING id";
+                      album, regions) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, $10, 0, $9, $11, $12, $13, $14) RETURNING id";
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let taken = match &fence {
@@ -417,6 +571,15 @@ impl Storage {
             if taken == 0 {
                 return Ok(None);
             }
+            let regions = match new.ref_broadcast_id {
+                Some(earlier) => sqlx::query_scalar::<_, String>("SELECT regions FROM broadcasts WHERE id = $1")
+                    .bind(earlier)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .unwrap_or_default(),
+                None => named.clone(),
+            };
+            let targeted = !regions.is_empty();
             let id: i64 = sqlx::query_scalar(insert)
                 .bind(new.author_id)
                 .bind(new.content.kind())
@@ -431,8 +594,28 @@ impl Storage {
                 .bind(new.ref_broadcast_id)
                 .bind(event_id)
                 .bind(&album)
+                .bind(&regions)
                 .fetch_one(&mut *tx)
                 .await?;
+            let mut reach = Reach::Everywhere;
+            let mut reached: Vec<String> = Vec::new();
+            if targeted {
+                reached = match new.ref_broadcast_id {
+                    Some(earlier) => sqlx::query_scalar(inherit).bind(id).bind(earlier).fetch_all(&mut *tx).await?,
+                    None => sqlx::query_scalar(expand).bind(id).bind(&regions).fetch_all(&mut *tx).await?,
+                };
+                reach = Reach::Few;
+                if finds_followers && !reached.is_empty() {
+                    let crowded = CROWDED.replace("{regions}", &placeholders(1, reached.len()));
+                    let mut count = sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(crowded));
+                    for key in &reached {
+                        count = count.bind(key);
+                    }
+                    if count.fetch_one(&mut *tx).await? {
+                        reach = Reach::Many;
+                    }
+                }
+            }
             // A retraction stops what of the post has not gone out yet.
             if let (Content::Delete { .. }, Some(target)) = (&new.content, new.ref_broadcast_id) {
                 sqlx::query(
@@ -445,7 +628,7 @@ impl Storage {
                 .await?;
             }
             let mut total = 0;
-            if let Some(channels) = channels {
+            if to_channels(targeted) {
                 total += sqlx::query(channels)
                     .bind(id)
                     .bind(new.priority + PRIORITY_CHANNEL)
@@ -456,15 +639,23 @@ impl Storage {
                     .await?
                     .rows_affected() as i64;
             }
-            total += sqlx::query(fan_out)
-                .bind(id)
-                .bind(new.priority)
-                .bind(now)
-                .bind(&topics)
-                .bind(new.ref_broadcast_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected() as i64;
+            // A target whose regions are all unknown or retired by now
+            // reaches nobody.
+            if !(targeted && finds_followers && reached.is_empty()) {
+                let sql = fan_out(reach).replace("{regions}", &placeholders(6, reached.len()));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .bind(new.priority)
+                    .bind(now)
+                    .bind(&topics)
+                    .bind(new.ref_broadcast_id);
+                if finds_followers && reach != Reach::Everywhere {
+                    for key in &reached {
+                        query = query.bind(key);
+                    }
+                }
+                total += query.execute(&mut *tx).await?.rows_affected() as i64;
+            }
             sqlx::query(
                 "UPDATE broadcasts SET total = $2, status = CASE WHEN $2 = 0 THEN 'done' ELSE status END, \
                          finished_at = CASE WHEN $2 = 0 THEN $3 ELSE NULL END WHERE id = $1",

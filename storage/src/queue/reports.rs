@@ -37,7 +37,7 @@ impl Storage {
             sqlx::query_as::<_, Broadcast>(
                 "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
              report_chat_id, report_locale, report_message_id, total, created_at, finished_at, ref_broadcast_id, \
-             event_id, album FROM broadcasts WHERE id = $1",
+             event_id, album, regions FROM broadcasts WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(p)

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use basis::broadcaster::Settings;
 use basis::{Application, Config, Hooks};
 use basis_storage::testing::TestDatabase;
-use basis_storage::{Content, NewBroadcast, PRIORITY_NORMAL, Storage};
+use basis_storage::{
+    Content, Engine, NewBroadcast, PRIORITY_NORMAL, RegionKey, RegionSeed, RegionTarget, RegionText, Storage,
+};
 use basis_telegram_fake::{FakeEvent, FakeTelegram, Limits};
 use tokio_util::sync::CancellationToken;
 
@@ -22,25 +24,46 @@ pub struct Args {
     /// Seconds each paced run (30/s, 1000/s) should last.
     #[arg(long, default_value_t = 15)]
     paced_secs: i64,
+    /// Regions the fan-out's subscribers live in, spread evenly: the leaves
+    /// of a two-level tree (`--lands` at the top); 0: no targeted fan-outs.
+    #[arg(long, default_value_t = 400)]
+    regions: i64,
+    /// Regions at the top of the tree, each with an equal share of
+    /// `--regions` below it.
+    #[arg(long, default_value_t = 20)]
+    lands: i64,
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     engines: Vec<String>,
+    /// What to measure: fan-out (with the targeted fan-outs), unlimited,
+    /// paced, first.
+    #[arg(long, value_delimiter = ',', default_value = "fan-out,unlimited,paced,first")]
+    parts: Vec<String>,
 }
 
 const DEADLINE: Duration = Duration::from_secs(900);
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let part = |name: &str| args.parts.iter().any(|p| p == name);
     for engine in &args.engines {
         println!("== {engine}");
-        let Some(db) = database(engine).await? else { continue };
-        fan_out(&args, db).await?;
-        let Some(db) = database(engine).await? else { continue };
-        unlimited(&args, db).await?;
-        for (rate, paid) in [(30, false), (1000, true)] {
+        if part("fan-out") {
             let Some(db) = database(engine).await? else { continue };
-            paced(&args, db, rate, paid).await?;
+            fan_out(&args, db).await?;
         }
-        let Some(db) = database(engine).await? else { continue };
-        first_delivery(db).await?;
+        if part("unlimited") {
+            let Some(db) = database(engine).await? else { continue };
+            unlimited(&args, db).await?;
+        }
+        if part("paced") {
+            for (rate, paid) in [(30, false), (1000, true)] {
+                let Some(db) = database(engine).await? else { continue };
+                paced(&args, db, rate, paid).await?;
+            }
+        }
+        if part("first") {
+            let Some(db) = database(engine).await? else { continue };
+            first_delivery(db).await?;
+        }
     }
     Ok(())
 }
@@ -150,7 +173,85 @@ async fn fan_out(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
         fan.as_secs_f64() / read.as_secs_f64(),
         setup.as_secs_f64(),
     );
+    if args.regions > 0 {
+        targeted_fan_outs(args, &db, storage).await?;
+    }
     fake.shutdown().await;
+    Ok(())
+}
+
+fn region_key(key: &str) -> RegionKey {
+    RegionKey::parse(key).expect("a region key")
+}
+
+/// The same million subscribers, now living in `--regions` districts under
+/// `--lands` Länder (`bezirk-<i>` under `land-<i / per land>`, member `x` in
+/// `bezirk-<x % regions>`): an untargeted post again, the baseline of the
+/// others, then a post to one district, to one Land and to every Land, each
+/// also against a read of its audience (the preview's count per region).
+/// The queue is emptied before each, so that every fan-out writes into an
+/// empty table as the first did. PostgreSQL plans from statistics of the
+/// tables, which autovacuum gathers within a minute of a bulk load: the
+/// benchmark gathers them at once (`ANALYZE`). SQLite gathers none.
+async fn targeted_fan_outs(args: &Args, db: &TestDatabase, storage: &Storage) -> anyhow::Result<()> {
+    let per_land = (args.regions / args.lands.max(1)).max(1);
+    let name = |key: &str| vec![RegionText { locale: "de".into(), name: key.to_owned() }];
+    let mut seeds: Vec<RegionSeed> = (0..args.lands)
+        .map(|i| format!("land-{i}"))
+        .map(|key| RegionSeed { texts: name(&key), key: region_key(&key), parent: None })
+        .collect();
+    seeds.extend((0..args.regions).map(|i| {
+        let key = format!("bezirk-{i}");
+        let land = format!("land-{}", (i / per_land).min(args.lands - 1));
+        RegionSeed { texts: name(&key), key: region_key(&key), parent: Some(region_key(&land)) }
+    }));
+    let t = Instant::now();
+    storage.seed_regions(&seeds, 0).await?;
+    db.bulk_member_regions(1, args.fan_out, "bezirk-", args.regions).await;
+    if db.engine() == Engine::Postgres {
+        db.analyze().await;
+    }
+    let setup = t.elapsed();
+    println!(
+        "targeted fan-outs: {} subscribers in {} regions under {} ({:.1} s to place them)",
+        args.fan_out,
+        args.regions,
+        args.lands,
+        setup.as_secs_f64()
+    );
+    let lands: Vec<String> = (0..args.lands).map(|i| format!("land-{i}")).collect();
+    let cases = [
+        ("everyone, untargeted", vec![], "≤ 10 s"),
+        ("one region", vec!["bezirk-7".to_owned()], "≤ 1 s"),
+        ("one Land", vec!["land-3".to_owned()], "≤ 10 s"),
+        ("every Land", lands, "≤ 10 s"),
+    ];
+    let mut everyone = None;
+    for (what, named, goal) in cases {
+        let named: Vec<RegionKey> = named.iter().map(|k| region_key(k)).collect();
+        db.clear_deliveries().await;
+        let topics = ["strikes".to_owned()];
+        let t = Instant::now();
+        let audience = if named.is_empty() {
+            storage.audience_size(&topics).await?
+        } else {
+            storage.audience_by_region(&topics, &named).await?.iter().map(|r| r.chats).sum()
+        };
+        let read = t.elapsed().as_secs_f64();
+        let target = if named.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(named) };
+        reset_peak_rss();
+        let t = Instant::now();
+        let (_, total) = storage.create_broadcast_to(&post("targeted"), &target, basis_storage::now_ms()).await?;
+        let fan = t.elapsed().as_secs_f64();
+        let peak = peak_rss_mib().unwrap_or(0.0);
+        anyhow::ensure!(total == audience, "{what}: fan-out wrote {total} of {audience}");
+        let everyone = *everyone.get_or_insert(fan);
+        println!(
+            "fan-out to {what} ({total} subscribers): {fan:.3} s, peak RSS {peak:.0} MiB | baseline: reading the same audience {read:.3} s → ratio {:.1}; the untargeted fan-out {everyone:.2} s → ratio {:.3} | goal {goal}",
+            fan / read,
+            fan / everyone,
+        );
+    }
     Ok(())
 }
 

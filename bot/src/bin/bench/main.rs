@@ -8,7 +8,10 @@
 //! number of bare sendMessage round trips through the same fake server.
 //!
 //! `broadcast` — the broadcaster: fan-out of a million subscribers into the
-//! queue (time and peak memory, against a plain read of the same rows),
+//! queue (time and peak memory, against a plain read of the same rows), the
+//! same subscribers in 400 regions and posts to one of them, to one Land
+//! and to every Land (against a read of each audience and the untargeted
+//! fan-out),
 //! delivery with limits off (against bare sends with the same concurrency),
 //! delivery at 30/s and 1000/s against a fake that enforces Telegram's
 //! limits, and the time from confirm to the first delivery.
