@@ -7,8 +7,8 @@ use std::time::Duration;
 #[cfg(feature = "testing")]
 use basis_handlers::Probe;
 use basis_handlers::{
-    Clock, Context, DefaultPlugins, FloodControl, InboxSettings, Leading, Outbound, Plugin, PluginError, PluginGroup,
-    Registry, Texts, TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, DefaultPlugins, FloodControl, Leading, Outbound, Plugin, PluginError, PluginGroup, Registry, Texts,
+    TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -22,6 +22,7 @@ use crate::broadcaster::{self, Broadcaster};
 use crate::config::{Config, ConfigError, redact_url};
 use crate::http::{Bound, Health};
 use crate::metrics::Metrics;
+use crate::settings::Settings;
 
 /// Why the bot did not start, or stopped; the message says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +39,6 @@ pub enum StartError {
     /// The Bot API did not answer (its URL, redacted).
     #[error("cannot reach the Bot API at {0}")]
     Unreachable(String, #[source] RequestError),
-    /// `BASIS_API_URL` is no URL.
-    #[error("invalid BASIS_API_URL `{0}`")]
-    ApiUrl(String),
     /// The HTTP listener cannot bind its address.
     #[error("cannot listen on {0} (set BASIS_LISTEN to a free address, or `off`)")]
     Listen(String, #[source] std::io::Error),
@@ -61,16 +59,23 @@ pub enum StartError {
 /// basis::App::builder(config).plugins(basis::DefaultPlugins::default()).plugin(MyUnion).run().await
 /// ```
 pub struct App {
-    config: Config,
+    settings: Result<Settings, ConfigError>,
     hooks: Hooks,
     plugins: Vec<Arc<dyn Plugin>>,
 }
 
 impl App {
     /// An application with no plugins yet: add [`DefaultPlugins`] for
-    /// everything `basis` does.
+    /// everything `basis` does. The configuration is parsed now; what is
+    /// wrong with it is reported by [`App::build`].
     pub fn builder(config: Config) -> App {
-        App { config, hooks: Hooks::default(), plugins: Vec::new() }
+        App::with_settings(config.parse())
+    }
+
+    /// An application of settings parsed already (the command line parses
+    /// them before it knows what to do).
+    pub fn with_settings(settings: Result<Settings, ConfigError>) -> App {
+        App { settings, hooks: Hooks::default(), plugins: Vec::new() }
     }
 
     /// Adds a plugin, or a group of them.
@@ -92,7 +97,7 @@ impl App {
 
     /// Checks the plugins, connects and migrates.
     pub async fn build(self) -> Result<Application, StartError> {
-        Application::build_with(self.config, self.hooks, &self.plugins).await
+        Application::build_with(self.settings?, self.hooks, &self.plugins).await
     }
 
     /// Runs until Ctrl-C or SIGTERM.
@@ -136,7 +141,7 @@ pub struct Hooks {
 
 /// A bot built and connected, ready to [`Application::run`].
 pub struct Application {
-    config: Config,
+    config: Settings,
     poll_timeout: Duration,
     bot: Outbound,
     ctx: Arc<Context>,
@@ -149,13 +154,13 @@ pub struct Application {
 
 /// Connects, migrates and seeds the topics and regions: what `basis
 /// migrate` does.
-pub async fn prepare_storage(config: &Config) -> Result<Storage, StartError> {
+pub async fn prepare_storage(config: &Settings) -> Result<Storage, StartError> {
     prepare_storage_with(config, &Registry::default()).await
 }
 
 /// Connects, applies Basis's migrations and the plugins', and seeds the
 /// topics and regions.
-pub async fn prepare_storage_with(config: &Config, registry: &Registry) -> Result<Storage, StartError> {
+pub async fn prepare_storage_with(config: &Settings, registry: &Registry) -> Result<Storage, StartError> {
     let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
     let storage = Storage::connect(&config.database_url).await.map_err(db_error)?;
     storage.migrate().await.map_err(db_error)?;
@@ -189,19 +194,19 @@ pub async fn prepare_storage_with(config: &Config, registry: &Registry) -> Resul
 impl Application {
     /// Everything `basis` does: [`DefaultPlugins`].
     pub async fn build(config: Config, hooks: Hooks) -> Result<Application, StartError> {
-        Application::build_with(config, hooks, &DefaultPlugins::default().into_plugins()).await
+        Application::build_with(config.parse()?, hooks, &DefaultPlugins::default().into_plugins()).await
     }
 
     /// The bot made of `plugins`: checks them, connects and migrates.
     pub async fn build_with(
-        config: Config,
+        config: Settings,
         hooks: Hooks,
         plugins: &[Arc<dyn Plugin>],
     ) -> Result<Application, StartError> {
         let registry = Registry::build(plugins)?;
         let token = config.token()?.expose_secret().to_owned();
         crate::telemetry::hide(&token);
-        let api_url = url::Url::parse(&config.api_url).map_err(|_| StartError::ApiUrl(redact_url(&config.api_url)))?;
+        let api_url = config.api_url.clone();
         let storage = prepare_storage_with(&config, &registry).await?;
         let stored = storage.topics().await.map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
         let ctx = Arc::new(Context {
@@ -214,22 +219,22 @@ impl Application {
             probe: hooks.probe,
             owners: config.owners.clone(),
             wake: Arc::default(),
-            invite_ttl_ms: i64::from(config.invite_hours) * 3_600_000,
-            timezone: config.tz(),
+            invite_ttl_ms: config.invite_ttl.as_millis() as i64,
+            timezone: config.timezone,
             approval: config.approval,
             flood: FloodControl::per_minute(config.flood_per_minute),
             privacy_version: i64::from(config.privacy_version),
             privacy_contact: config.privacy_contact.clone(),
             registry,
-            inbox: InboxSettings { signed: config.inbox_signed, scoped: config.inbox_scoped },
+            inbox: config.inbox,
             leading: Leading::default(),
         });
         // Every message the bot sends goes through this one scheduler.
         let bot = Outbound::new(
             Bot::new(token).set_api_url(api_url),
             basis_outbound::Settings {
-                rate: if hooks.unlimited_rate { None } else { Some(config.rate_limit) },
-                paid: config.paid_broadcast,
+                rate: if hooks.unlimited_rate { None } else { Some(config.rate.per_second) },
+                paid: config.rate.paid,
                 ..hooks.outbound.unwrap_or_default()
             },
         );
@@ -253,10 +258,11 @@ impl Application {
                 })
             },
         };
-        let broadcaster = Broadcaster::new(parts, &bot, &config.api_url, config.token()?, settings, metrics.clone());
+        let broadcaster =
+            Broadcaster::new(parts, &bot, config.api_url.as_str(), config.token()?, settings, metrics.clone());
         let http = Bound::bind(&config, hooks.listener)
             .await
-            .map_err(|e| StartError::Listen(config.listen.trim().to_owned(), e))?;
+            .map_err(|e| StartError::Listen(config.listen.map_or_else(|| "off".to_owned(), |a| a.to_string()), e))?;
         let health_every = hooks.health_every.unwrap_or(Duration::from_secs(30));
         let health = Arc::default();
         Ok(Application { config, poll_timeout, bot, ctx, broadcaster, http, metrics, health, health_every })
@@ -285,7 +291,7 @@ impl Application {
             let plugins = self.ctx.registry.router(&basis);
             bound.serve(self.ctx.storage.clone(), self.metrics.clone(), self.health.clone(), plugins)
         });
-        let api = redact_url(&self.config.api_url);
+        let api = redact_url(self.config.api_url.as_str());
         let me = match self.bot.get_me().await {
             Ok(me) => me,
             Err(RequestError::Api(ApiError::InvalidToken)) => return Err(StartError::BadToken),

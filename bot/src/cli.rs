@@ -11,7 +11,7 @@ use basis_handlers::stats::{self, Campaign, StatsView};
 use basis_handlers::{Locale, Plugin, PluginGroup, Registry, Texts, TopicCatalog};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::{App, Config, prepare_storage, prepare_storage_with, telemetry};
+use crate::{App, Config, Settings, prepare_storage, prepare_storage_with, telemetry};
 
 #[derive(Parser)]
 #[command(name = "basis", version, about = "Members choose topics, organizers post, Basis delivers — on Telegram.")]
@@ -143,7 +143,15 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    let config = match Config::load(&cli.config) {
+    // Parsed once, here: a bad setting stops every command with its name.
+    let source = match Config::load(&cli.config) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match source.parse() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{name}: {error}");
@@ -163,7 +171,7 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
         }
         Command::Run => {
             tracing::info!(config = %config.redacted(), "starting");
-            App::builder(config).plugins(plugins).run().await
+            App::with_settings(Ok(config)).plugins(plugins).run().await
         }
         Command::Stats { lang, chart } => return finish(name, stats(&config, &lang, chart.as_deref()).await),
         Command::Qr { topic, campaign, out, bot_username } => {
@@ -175,7 +183,7 @@ pub async fn main(name: &'static str, plugins: impl PluginGroup) -> ExitCode {
             return finish(name, exported.await);
         }
         #[cfg(feature = "sandbox")]
-        Command::Sandbox(args) => return finish(name, crate::sandbox::run(config, args).await),
+        Command::Sandbox(args) => return finish(name, crate::sandbox::run(source, args).await),
         Command::Token(command) => return finish(name, token(&config, &plugins, command).await),
     };
     match result {
@@ -207,7 +215,7 @@ fn finish(name: &str, result: anyhow::Result<()>) -> ExitCode {
 }
 
 /// `basis token …`: the posting API's tokens, as `/apitoken` makes them.
-async fn token(config: &Config, plugins: &[Arc<dyn Plugin>], command: TokenCommand) -> anyhow::Result<()> {
+async fn token(config: &Settings, plugins: &[Arc<dyn Plugin>], command: TokenCommand) -> anyhow::Result<()> {
     let registry = Registry::build(plugins)?;
     if !registry.plugins.contains(&basis_api::NAME) {
         anyhow::bail!("this bot is built without the posting API");
@@ -242,7 +250,7 @@ async fn token(config: &Config, plugins: &[Arc<dyn Plugin>], command: TokenComma
 }
 
 /// `basis stats`: the table of `/stats` as an owner sees it (every topic).
-async fn stats(config: &Config, lang: &str, chart: Option<&Path>) -> anyhow::Result<()> {
+async fn stats(config: &Settings, lang: &str, chart: Option<&Path>) -> anyhow::Result<()> {
     let locale = Locale::parse(lang).ok_or_else(|| anyhow::anyhow!("unknown language `{lang}` (de or en)"))?;
     let storage = prepare_storage(config).await?;
     let topics = TopicCatalog::from_stored(&storage.topics().await?);
@@ -252,7 +260,7 @@ async fn stats(config: &Config, lang: &str, chart: Option<&Path>) -> anyhow::Res
         texts: &texts,
         topics: &topics,
         locale,
-        timezone: config.tz(),
+        timezone: config.timezone,
         now: basis_storage::now_ms(),
         scope: None,
     };
@@ -272,7 +280,7 @@ async fn stats(config: &Config, lang: &str, chart: Option<&Path>) -> anyhow::Res
 /// `basis qr`: the topic's deep link as a QR code in a PNG file; the link on
 /// stdout. Works offline when the bot's username is given.
 async fn qr(
-    config: &Config,
+    config: &Settings,
     topic: &str,
     campaign: Option<&str>,
     out: &Path,
@@ -300,7 +308,7 @@ async fn qr(
 }
 
 /// The topics of the configuration, as members would see them.
-fn configured_topics(config: &Config) -> Vec<basis_storage::Topic> {
+fn configured_topics(config: &Settings) -> Vec<basis_storage::Topic> {
     config
         .topic_seeds()
         .into_iter()
@@ -316,13 +324,11 @@ fn configured_topics(config: &Config) -> Vec<basis_storage::Topic> {
 }
 
 /// Asks Telegram who the configured token belongs to.
-async fn bot_username_from_telegram(config: &Config) -> anyhow::Result<String> {
+async fn bot_username_from_telegram(config: &Settings) -> anyhow::Result<String> {
     use secrecy::ExposeSecret;
     use teloxide::prelude::Requester;
     let token = config.token().context("without --bot-username the bot token is needed to ask Telegram")?;
-    let api =
-        url::Url::parse(&config.api_url).with_context(|| format!("invalid BASIS_API_URL `{}`", config.api_url))?;
-    let bot = teloxide::Bot::new(token.expose_secret()).set_api_url(api);
+    let bot = teloxide::Bot::new(token.expose_secret()).set_api_url(config.api_url.clone());
     let me = bot.get_me().await.context("cannot ask Telegram for the bot's username (getMe); give --bot-username")?;
     Ok(me.username().to_owned())
 }

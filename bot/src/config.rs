@@ -2,14 +2,11 @@
 //! `BASIS_*` environment variables (the environment wins).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::Path;
 
-use basis_handlers::{Locale, TopicKey};
-use basis_storage::{RegionKey, RegionSeed, RegionText, TopicSeed, TopicText};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::telemetry::LogFormat;
@@ -224,223 +221,25 @@ pub enum ConfigError {
     #[error("BASIS_WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and -")]
     /// `webhook_secret` is not 1–256 characters of `A-Z a-z 0-9 _ -`.
     WebhookSecret,
+    #[error("BASIS_API_URL `{0}` is not a URL")]
+    /// `api_url` does not parse as a URL (password redacted).
+    ApiUrl(String),
     #[error("BASIS_RETENTION_DAYS must be at most 36500, not {0}")]
     /// `retention_days` above 36500.
     RetentionDays(u32),
 }
 
 impl Config {
-    /// Reads `path` (a missing file is fine) and the environment.
+    /// Reads `path` (a missing file is fine) and the environment, as text;
+    /// [`Config::parse`] makes the settings Basis runs with.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Self::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)).merge(env()))
     }
 
-    /// Extracts and checks a configuration from already merged sources
-    /// (tests build their own).
+    /// Extracts a configuration from already merged sources (tests build
+    /// their own); [`Config::parse`] checks it.
     pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
-        let config: Config = figment.extract().map_err(Box::new)?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.topics.is_empty() {
-            return Err(ConfigError::NoTopics);
-        }
-        for (i, topic) in self.topics.iter().enumerate() {
-            if TopicKey::parse(&topic.key).is_none() {
-                return Err(ConfigError::InvalidTopicKey(topic.key.clone()));
-            }
-            if self.topics[..i].iter().any(|t| t.key == topic.key) {
-                return Err(ConfigError::DuplicateTopic(topic.key.clone()));
-            }
-            if topic.name.values().all(|n| n.trim().is_empty()) {
-                return Err(ConfigError::UnnamedTopic(topic.key.clone()));
-            }
-            if let Some(lang) = topic.name.keys().chain(topic.description.keys()).find(|l| Locale::parse(l).is_none()) {
-                return Err(ConfigError::UnknownLanguage(topic.key.clone(), lang.clone()));
-            }
-        }
-        self.validate_regions()?;
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(ConfigError::Timezone(self.timezone.clone()));
-        }
-        if !(1..=720).contains(&self.invite_hours) {
-            return Err(ConfigError::InviteHours(self.invite_hours));
-        }
-        if !(1..=1000).contains(&self.rate_limit) {
-            return Err(ConfigError::RateLimit(self.rate_limit));
-        }
-        if self.rate_limit > 30 && !self.paid_broadcast {
-            return Err(ConfigError::UnpaidRate(self.rate_limit));
-        }
-        self.validate_production()
-    }
-
-    /// Keys in the form of topic keys, each once, named, with parents that
-    /// exist, lead to a top without coming back, and at most
-    /// [`MAX_REGION_DEPTH`] levels.
-    fn validate_regions(&self) -> Result<(), ConfigError> {
-        let regions = &self.regions;
-        for (i, region) in regions.iter().enumerate() {
-            if RegionKey::parse(&region.key).is_none() {
-                return Err(ConfigError::InvalidRegionKey(region.key.clone()));
-            }
-            if region.key == "none" {
-                return Err(ConfigError::ReservedRegionKey);
-            }
-            if regions[..i].iter().any(|r| r.key == region.key) {
-                return Err(ConfigError::DuplicateRegion(region.key.clone()));
-            }
-            if region.name.values().all(|n| n.trim().is_empty()) {
-                return Err(ConfigError::UnnamedRegion(region.key.clone()));
-            }
-            if let Some(lang) = region.name.keys().find(|l| Locale::parse(l).is_none()) {
-                return Err(ConfigError::UnknownRegionLanguage(region.key.clone(), lang.clone()));
-            }
-        }
-        let parent_of = |key: &str| regions.iter().find(|r| r.key == key).and_then(|r| r.parent.as_deref());
-        for region in regions {
-            if let Some(parent) = &region.parent
-                && !regions.iter().any(|r| &r.key == parent)
-            {
-                return Err(ConfigError::UnknownParent(region.key.clone(), parent.clone()));
-            }
-            // Walking up from a region: a top within as many steps as there
-            // are regions, or the parents go round in a circle.
-            let mut depth = 1;
-            let mut at = region.key.as_str();
-            while let Some(parent) = parent_of(at) {
-                if parent == region.key || depth > regions.len() {
-                    return Err(ConfigError::RegionCycle(region.key.clone()));
-                }
-                depth += 1;
-                at = parent;
-            }
-            if depth > MAX_REGION_DEPTH {
-                return Err(ConfigError::RegionTooDeep(region.key.clone(), depth));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_production(&self) -> Result<(), ConfigError> {
-        let listen = self.listen.trim();
-        if !matches!(listen, "" | "off") && listen.parse::<SocketAddr>().is_err() {
-            return Err(ConfigError::Listen(self.listen.clone()));
-        }
-        if let Some(raw) = self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
-            let bad = || ConfigError::WebhookUrl(redact_url(raw));
-            let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-            let reserved = ["/healthz", "/readyz", "/metrics"];
-            if !matches!(url.scheme(), "https" | "http") || url.host().is_none() || reserved.contains(&url.path()) {
-                return Err(bad());
-            }
-            if self.listen_addr().is_none() {
-                return Err(ConfigError::WebhookWithoutListener);
-            }
-        }
-        if let Some(secret) = &self.webhook_secret {
-            let secret = secret.expose_secret();
-            let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-            if !(1..=256).contains(&secret.len()) || !secret.bytes().all(allowed) {
-                return Err(ConfigError::WebhookSecret);
-            }
-        }
-        if self.retention_days > 36_500 {
-            return Err(ConfigError::RetentionDays(self.retention_days));
-        }
-        Ok(())
-    }
-
-    /// The listener's address; `None` when it is off.
-    pub fn listen_addr(&self) -> Option<SocketAddr> {
-        self.listen.trim().parse().ok()
-    }
-
-    /// The webhook URL in webhook mode; `None` in polling mode.
-    pub fn webhook(&self) -> Option<url::Url> {
-        self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()).and_then(|u| url::Url::parse(u.trim()).ok())
-    }
-
-    /// The configured time zone (Europe/Berlin should it not parse).
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Europe::Berlin)
-    }
-
-    /// The bot token; [`ConfigError::MissingToken`] when unset or empty.
-    pub fn token(&self) -> Result<&SecretString, ConfigError> {
-        self.token.as_ref().filter(|t| !t.expose_secret().trim().is_empty()).ok_or(ConfigError::MissingToken)
-    }
-
-    /// The configured topics as the database seeds them, with names and
-    /// descriptions per known language.
-    pub fn topic_seeds(&self) -> Vec<TopicSeed> {
-        self.topics
-            .iter()
-            .map(|t| TopicSeed {
-                key: t.key.clone(),
-                emoji: t.emoji.clone(),
-                texts: t
-                    .name
-                    .iter()
-                    .filter_map(|(lang, name)| {
-                        let locale = Locale::parse(lang)?;
-                        Some(TopicText {
-                            locale: locale.code().to_owned(),
-                            name: name.clone(),
-                            description: t.description.get(lang).cloned().unwrap_or_default(),
-                        })
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
-
-    /// The configured regions as the database seeds them, with names per
-    /// known language.
-    pub fn region_seeds(&self) -> Vec<RegionSeed> {
-        self.regions
-            .iter()
-            .filter_map(|r| {
-                Some(RegionSeed {
-                    key: RegionKey::parse(&r.key)?,
-                    parent: r.parent.as_deref().and_then(RegionKey::parse),
-                    texts: r
-                        .name
-                        .iter()
-                        .filter_map(|(lang, name)| {
-                            Some(RegionText { locale: Locale::parse(lang)?.code().to_owned(), name: name.clone() })
-                        })
-                        .collect(),
-                })
-            })
-            .collect()
-    }
-
-    /// One line for the start-up log: everything but secrets.
-    pub fn redacted(&self) -> String {
-        format!(
-            "api_url={} database_url={} owners={:?} rate_limit={}/s paid_broadcast={} organisation={:?} topics=[{}] regions={} \
-             token={} listen={} updates={} log_format={:?} retention_days={} inbox_signed={} inbox_scoped={}",
-            redact_url(&self.api_url),
-            redact_url(&self.database_url),
-            self.owners,
-            self.rate_limit,
-            self.paid_broadcast,
-            self.organisation,
-            self.topics.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(","),
-            self.regions.len(),
-            if self.token.is_some() { "[set, redacted]" } else { "[not set]" },
-            self.listen_addr().map_or("off".to_owned(), |a| a.to_string()),
-            // Only the origin: some put a secret into the webhook's path.
-            self.webhook()
-                .map_or("long polling".to_owned(), |u| format!("webhook at {}/…", u.origin().ascii_serialization())),
-            self.log_format,
-            self.retention_days,
-            self.inbox_signed,
-            self.inbox_scoped,
-        )
+        Ok(figment.extract().map_err(Box::new)?)
     }
 }
 
@@ -557,24 +356,34 @@ fn default_topics() -> Vec<TopicConfig> {
 
 #[cfg(test)]
 mod tests {
+    use basis_handlers::Locale;
+    use basis_storage::RegionKey;
+
     use super::*;
 
-    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<crate::Settings, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
         for (key, value) in env {
             figment = figment.merge((key.to_string(), value.to_string()));
         }
-        Config::from_figment(figment)
+        Config::from_figment(figment)?.parse()
     }
 
     #[test]
     fn defaults_need_no_file() {
         let config = load("", &[]).unwrap();
         assert_eq!(config.database_url, "sqlite://basis.db");
-        assert_eq!(config.rate_limit, 30);
+        assert_eq!(config.rate.per_second, 30);
+        assert_eq!(config.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(config.listen, Some("127.0.0.1:8080".parse().unwrap()));
+        assert!(config.webhook.is_none());
         let keys: Vec<_> = config.topics.iter().map(|t| t.key.as_str()).collect();
         assert_eq!(keys, ["energy", "europe", "strikes"]);
-        assert_eq!(config.topics[0].name["en"], "Energy & climate");
+        assert!(config.topics[0].texts.contains(&(
+            Locale::En,
+            "Energy & climate".into(),
+            "Energy transition, power prices, climate protection".into()
+        )));
         assert!(matches!(config.token(), Err(ConfigError::MissingToken)));
     }
 
@@ -661,9 +470,9 @@ mod tests {
     #[test]
     fn inbox_answers_come_from_the_team_unless_signed() {
         let config = load("", &[]).unwrap();
-        assert!(!config.inbox_signed && !config.inbox_scoped);
+        assert!(!config.inbox.signed && !config.inbox.scoped);
         let config = load("inbox_signed = true\ninbox_scoped = true", &[]).unwrap();
-        assert!(config.inbox_signed && config.inbox_scoped);
+        assert!(config.inbox.signed && config.inbox.scoped);
         assert!(config.redacted().contains("inbox_signed=true"));
     }
 

@@ -39,8 +39,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::settings::Settings;
 
 /// The header Telegram sends the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -101,15 +101,16 @@ struct Webhook {
 
 impl Bound {
     /// Binds `BASIS_LISTEN` (or takes `pre_bound`); `None` when it is off.
-    pub async fn bind(config: &Config, pre_bound: Option<TcpListener>) -> std::io::Result<Option<Bound>> {
-        let listener = match (pre_bound, config.listen_addr()) {
+    pub async fn bind(config: &Settings, pre_bound: Option<TcpListener>) -> std::io::Result<Option<Bound>> {
+        let listener = match (pre_bound, config.listen) {
             (Some(listener), _) => listener,
             (None, Some(addr)) => TcpListener::bind(addr).await?,
             (None, None) => return Ok(None),
         };
         let addr = listener.local_addr()?;
-        let webhook = config.webhook().map(|url| {
-            let secret = config.webhook_secret.clone().unwrap_or_else(random_secret);
+        let webhook = config.webhook.clone().map(|webhook| {
+            let url = webhook.url;
+            let secret = webhook.secret.unwrap_or_else(random_secret);
             crate::telemetry::hide(secret.expose_secret());
             let (intake, rx) = mpsc::channel(WEBHOOK_QUEUE);
             let (token, flag) = mk_stop_token();

@@ -12,6 +12,7 @@ pub mod maintenance;
 pub mod metrics;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod settings;
 pub mod telemetry;
 
 pub use app::{App, Application, Hooks, StartError, prepare_storage, prepare_storage_with};
@@ -25,6 +26,7 @@ pub use basis_storage::{MigrationStep, PluginPool, sqlx};
 pub use config::Config;
 /// The JSON Basis's plugins speak ([`PersonalData`]), the same version.
 pub use serde_json;
+pub use settings::Settings;
 /// The Telegram client Basis is built on, for plugins (the same version).
 pub use teloxide;
 

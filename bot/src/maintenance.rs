@@ -12,7 +12,8 @@ use basis_storage::{Engine, MaintenanceError, Storage, engine_of};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, redact_url};
+use crate::Settings;
+use crate::config::redact_url;
 
 /// How often old delivery rows are purged (and once at start).
 pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -56,7 +57,7 @@ pub async fn retention_loop(ctx: Arc<Context>, days: u32, stop: CancellationToke
 
 /// `basis backup <file>`: a consistent copy of the SQLite database, also
 /// while the bot runs.
-pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+pub async fn backup(config: &Settings, file: &Path) -> anyhow::Result<()> {
     if engine_of(&config.database_url) == Some(Engine::Postgres) {
         anyhow::bail!(
             "basis backup copies SQLite databases; back up PostgreSQL with pg_dump \
@@ -82,7 +83,7 @@ pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
 /// and checks the row counts. Stop the bot first: what it writes after the
 /// export began is not copied.
 /// The plugins' tables (`registry`) are copied too.
-pub async fn export(config: &Config, registry: &basis_handlers::Registry, to: &str) -> anyhow::Result<()> {
+pub async fn export(config: &Settings, registry: &basis_handlers::Registry, to: &str) -> anyhow::Result<()> {
     if engine_of(&config.database_url) != Some(Engine::Sqlite) {
         anyhow::bail!("basis export moves an SQLite deployment: BASIS_DATABASE_URL must be sqlite://…");
     }

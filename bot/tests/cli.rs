@@ -75,7 +75,7 @@ async fn qr_writes_the_link_as_a_png_offline_and_asks_telegram_for_the_username(
 async fn stats_prints_the_table_organizers_get() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
-        s.seed_topics(&Config::default().topic_seeds(), 0).await.unwrap();
+        s.seed_topics(&Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
         let now = now_ms();
         for id in 1..=3 {
             s.ensure_chat(id, ChatKind::Private, "de", now).await.unwrap();

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use basis::Config;
 use basis::config::{ConfigError, LogFormat};
+use basis::{Config, Settings};
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatKind, Storage, TABLES};
 use basis_telegram_fake::FakeTelegram;
@@ -41,7 +41,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn members(storage: &Storage, n: i64) {
-    storage.seed_topics(&Config::default().topic_seeds(), 0).await.unwrap();
+    storage.seed_topics(&Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
     for id in 1..=n {
         storage.ensure_chat(id, ChatKind::Private, "de", id).await.unwrap();
         storage.subscribe_via(id, "strikes", "link:flyer", id).await.unwrap();
@@ -135,28 +135,31 @@ async fn json_logs_are_one_object_per_line() {
     assert!(stderr.contains("database is up to date"), "{stderr}");
 }
 
-fn load(toml: &str) -> Result<Config, ConfigError> {
-    Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)))
+fn load(toml: &str) -> Result<Settings, ConfigError> {
+    Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)))?.parse()
 }
 
 #[test]
 fn production_keys_have_defaults_and_are_checked() {
     let config = load("").unwrap();
-    assert_eq!(config.listen_addr(), Some("127.0.0.1:8080".parse().unwrap()));
-    assert_eq!((config.webhook(), config.log_format, config.retention_days), (None, LogFormat::Text, 30));
+    assert_eq!(config.listen, Some("127.0.0.1:8080".parse().unwrap()));
+    assert!(config.webhook.is_none());
+    assert_eq!((config.log_format, config.retention_days), (LogFormat::Text, 30));
     for off in ["listen = \"off\"", "listen = \"\""] {
-        assert_eq!(load(off).unwrap().listen_addr(), None, "{off}");
+        assert_eq!(load(off).unwrap().listen, None, "{off}");
     }
     let hook = load(
         "webhook_url = \"https://bot.example.org/tg\"\nwebhook_secret = \"abc_DEF-123\"\nlog_format = \"json\"\nretention_days = 0",
     )
     .unwrap();
-    assert_eq!(hook.webhook().unwrap().path(), "/tg");
-    assert_eq!(hook.webhook_secret.as_ref().unwrap().expose_secret(), "abc_DEF-123");
+    let webhook = hook.webhook.as_ref().unwrap();
+    assert_eq!(webhook.url.path(), "/tg");
+    assert_eq!(webhook.secret.as_ref().unwrap().expose_secret(), "abc_DEF-123");
     assert_eq!((hook.log_format, hook.retention_days), (LogFormat::Json, 0));
-    assert!(load("webhook_url = \"\"").unwrap().webhook().is_none(), "empty means polling");
+    assert!(load("webhook_url = \"\"").unwrap().webhook.is_none(), "empty means polling");
     // The environment's parser reads BASIS_WEBHOOK_SECRET=123456 as a number.
-    let digits = load("webhook_secret = 123456").unwrap().webhook_secret.unwrap();
+    let digits = load("webhook_secret = 123456\nwebhook_url = \"https://bot.example.org/tg\"").unwrap();
+    let digits = digits.webhook.unwrap().secret.unwrap();
     assert_eq!(digits.expose_secret(), "123456");
 
     assert!(matches!(load("listen = \"localhost\""), Err(ConfigError::Listen(_))));

@@ -5,8 +5,8 @@
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
     ChannelLink, ChatKind, Claimed, Content, Copied, DraftState, Inbox, MaintenanceError, NewAnswer, NewBroadcast,
-    NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionTarget, RegionText, RelayDirection,
-    Settlement, Storage, TABLES, TopicSeed, TopicText,
+    NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionTarget, RegionText,
+    RelayDirection, Settlement, Storage, TABLES, TopicSeed, TopicText,
 };
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;

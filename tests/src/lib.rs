@@ -124,7 +124,9 @@ impl TestApp {
         let mark = fake.mark();
         let mut config = config_for(&fake, &db);
         change(&mut config);
-        let app = Application::build_with(config, hooks, &plugins).await.expect("application builds");
+        let app = Application::build_with(config.parse().expect("a valid configuration"), hooks, &plugins)
+            .await
+            .expect("application builds");
         let broadcaster = app.broadcaster();
         let http = app.http_addr();
         let shutdown = CancellationToken::new();

@@ -301,7 +301,7 @@ async fn old_delivery_rows_are_purged_at_start_and_new_ones_and_the_audit_log_ke
     for db in TestDatabase::every_engine().await {
         let engine = db.engine();
         let s = db.storage.clone();
-        s.seed_topics(&basis::Config::default().topic_seeds(), 0).await.unwrap();
+        s.seed_topics(&basis::Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
         for chat in 72_000..72_010 {
             s.ensure_chat(chat, basis_storage::ChatKind::Private, "de", 0).await.unwrap();
             s.subscribe(chat, "strikes", 0).await.unwrap();

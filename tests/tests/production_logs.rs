@@ -77,7 +77,7 @@ async fn a_whole_run_logs_neither_the_token_nor_the_webhook_secret_nor_an_invita
     };
     let mut config = config_for(&fake, &db);
     change(&mut config);
-    tracing::info!(config = %config.redacted(), "starting");
+    tracing::info!(config = %config.parse().expect("valid").redacted(), "starting");
     let hooks = Hooks { listener: Some(listener), health_every: Some(Duration::from_millis(100)), ..Hooks::default() };
     let app = TestApp::spawn_full(db, Some(fake.clone()), hooks, change).await;
     let addr = app.http.unwrap();
