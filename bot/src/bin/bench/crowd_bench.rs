@@ -3,13 +3,17 @@
 //! a second, the whole application (polling, handlers, storage, the one
 //! outbound path) answers them against a fake that enforces Telegram's
 //! limits on every send; then the organizer posts, and while the post runs
-//! a tenth as many members write `/help`. Optionally on two instances
-//! sharing one PostgreSQL database.
+//! a tenth as many people write `/help` and as many members who got the
+//! post answer it ("Ich bin dabei!"), which the organizers' inbox (a forum
+//! group, as a deployment has it) relays within Telegram's 20 a minute per
+//! group. Optionally on two instances sharing one PostgreSQL database.
 //!
 //! Printed: the share of members answered, the time to the last answer
 //! against the ideal N / limit, 429s during the burst and the broadcast, the
-//! broadcast's share of the limit, and how long the members who wrote during
-//! the broadcast waited.
+//! broadcast's share of the limit, how long those who wrote during the
+//! broadcast waited for their answer (`/help`, and the inbox's notice), and
+//! how many answers reached the inbox during the post while the rest waited
+//! in the database.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -17,7 +21,7 @@ use std::time::{Duration, Instant};
 use basis::{Application, Config, Hooks};
 use basis_storage::testing::TestDatabase;
 use basis_storage::{Content, NewBroadcast, PRIORITY_NORMAL};
-use basis_telegram_fake::{FakeTelegram, Limits};
+use basis_telegram_fake::{AdminRights, FakeTelegram, Limits};
 use tokio_util::sync::CancellationToken;
 
 #[derive(clap::Args)]
@@ -69,11 +73,30 @@ fn pace_of(times: &[Instant]) -> f64 {
     }
 }
 
+/// The organizers' inbox: a forum group.
+const INBOX: i64 = -1_000_777;
+/// The owner who makes it the inbox.
+const OWNER: i64 = 777;
+
+/// Waits until `done` holds for the fake's deliveries; `false` when it did
+/// not within `patience`.
+async fn until(fake: &FakeTelegram, patience: Duration, done: impl Fn(&[(i64, i64, Instant)]) -> bool) -> bool {
+    let start = Instant::now();
+    while !done(&fake.deliveries()) {
+        if start.elapsed() > patience {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
 async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, instances: usize) -> anyhow::Result<()> {
     let fake = FakeTelegram::start().await;
     fake.set_keep_history(false);
     fake.set_limits(Limits::telegram());
-    let config = Config { rate_limit: rate, paid_broadcast: paid, ..super::bench_config(&fake, &db) };
+    let config =
+        Config { rate_limit: rate, paid_broadcast: paid, owners: vec![OWNER], ..super::bench_config(&fake, &db) };
     let stop = CancellationToken::new();
     let mut running = Vec::new();
     let mut broadcaster = None;
@@ -90,6 +113,15 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     // The leader polls; wait until it does, so the crowd meets a bot that
     // is there.
     fake.wait_for_request(|r| r.method == "getupdates", super::WAIT).await;
+    // The organizers' inbox, as an owner sets it up.
+    let inbox = fake.forum(INBOX, "Inbox");
+    fake.make_bot_admin(INBOX, AdminRights::topic_manager());
+    let owner = fake.user(OWNER, "Olga", Some("de"));
+    fake.set_admin(INBOX, OWNER, AdminRights::topic_manager());
+    fake.send_text(&owner, &inbox, "/inbox");
+    let in_inbox = |d: &[(i64, i64, Instant)]| d.iter().any(|(chat, _, _)| *chat == INBOX);
+    anyhow::ensure!(until(&fake, super::WAIT, in_inbox).await, "the inbox was not set up");
+    let set_up = fake.delivery_count();
     let members: Vec<_> = (1..=n)
         .map(|id| {
             let user = fake.user(20_000_000 + id, "Member", Some("de"));
@@ -115,8 +147,8 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
         fake.send_text(user, chat, "/start strikes");
     }
     let joined = started.elapsed();
-    let last = delivered(&fake, n as usize, patience).await;
-    let answers = fake.deliveries();
+    let last = delivered(&fake, set_up + n as usize, patience).await;
+    let answers = fake.deliveries()[set_up..].to_vec();
     let answered: HashSet<i64> = answers.iter().map(|(chat, _, _)| *chat).collect();
     let mut answer_times: Vec<Instant> = answers.iter().map(|(_, _, at)| *at).collect();
     answer_times.sort();
@@ -139,23 +171,46 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     let broadcaster = broadcaster.ok_or_else(|| anyhow::anyhow!("no instance"))?;
     broadcaster.enqueue(post).await?;
     delivered(&fake, before + (n as usize / 3), patience).await;
+    // A tenth as many members as write `/help` answer the post they got.
+    let got_it: HashSet<i64> = fake.deliveries()[before..].iter().map(|(chat, _, _)| *chat).collect();
+    let answerers: Vec<_> = members.iter().filter(|(_, chat)| got_it.contains(&chat.id)).take(writers.len()).collect();
     let asked = Instant::now();
-    for (user, chat) in &writers {
+    let mark = fake.delivery_count();
+    for ((user, chat), (answerer, at)) in writers.iter().zip(&answerers) {
         fake.send_text(user, chat, "/help");
+        fake.send_text(answerer, at, "Ich bin dabei!");
     }
-    let done = delivered(&fake, before + n as usize + writers.len(), patience).await;
-    let deliveries = fake.deliveries();
     let writer_ids: HashSet<i64> = writers.iter().map(|(_, chat)| chat.id).collect();
+    let answerer_ids: HashSet<i64> = answerers.iter().map(|(_, chat)| chat.id).collect();
+    // Done when everyone has the post, every writer an answer and every
+    // answerer the inbox's notice (their first message after `mark`).
+    let finished = |d: &[(i64, i64, Instant)]| {
+        let after: &[(i64, i64, Instant)] = d.get(mark..).unwrap_or_default();
+        let posted: HashSet<i64> = d[before..].iter().map(|(c, _, _)| *c).filter(|c| *c > 0).collect();
+        let told: HashSet<i64> = after.iter().map(|(c, _, _)| *c).filter(|c| answerer_ids.contains(c)).collect();
+        let helped = after.iter().filter(|(c, _, _)| writer_ids.contains(c)).count();
+        posted.len() >= n as usize + writer_ids.len() && told.len() == answerer_ids.len() && helped == writer_ids.len()
+    };
+    let done = until(&fake, patience, finished).await;
+    let deliveries = fake.deliveries();
     let mut waits = Vec::new();
+    let mut notices = Vec::new();
     let mut post_times = Vec::new();
-    for (chat, _, at) in &deliveries[before..] {
-        if writer_ids.contains(chat) {
+    let mut relayed = 0;
+    for (i, (chat, _, at)) in deliveries.iter().enumerate().skip(before) {
+        if *chat == INBOX {
+            relayed += 1;
+        } else if writer_ids.contains(chat) {
             waits.push(at.duration_since(asked));
+        } else if i >= mark && answerer_ids.contains(chat) {
+            // Answerers had the post before `mark`: this is the notice.
+            notices.push(at.duration_since(asked));
         } else {
             post_times.push(*at);
         }
     }
-    let writers = writers.len();
+    let waiting = db.storage.inbox_waiting().await?;
+    let (writers, answerers) = (writers.len(), answerers.len());
     post_times.sort();
     // The post alone (its first third, before anyone writes), and the post
     // with the answers sent meanwhile: both share one budget.
@@ -165,7 +220,11 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     let together = pace_of(&all);
     let pace = pace_of(&post_times);
     waits.sort();
-    let quantile = |q: f64| waits.get(((waits.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |d| d.as_secs_f64());
+    notices.sort();
+    let quantile_of = |of: &[Duration], q: f64| {
+        of.get(((of.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |d| d.as_secs_f64())
+    };
+    let quantile = |q: f64| quantile_of(&waits, q);
 
     println!(
         "{engine} × {instances}, {n} join at {rate}/s{}: joined in {:.2} s; answered {}/{n} = {:.1} %; last answer after {} \
@@ -183,14 +242,18 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     println!(
         "    then the post: {} deliveries{}; alone {alone:.1}/s = {:.1} % of the limit; with {writers} members writing \
          meanwhile {pace:.1}/s, post and answers together {together:.1}/s = {:.1} %; 429s during it {}; the writers \
-         were answered after p50 {:.2} s, max {:.2} s | goals: 100 % answered, ratio ≤ 1.1, 0 × 429, post ≥ 97 %",
+         were answered after p50 {:.2} s, max {:.2} s; {answerers} members answering the post were told after p50 {:.2} s, \
+         max {:.2} s, {relayed} of their answers reached the inbox during it and {waiting} waited in the database | goals: \
+         100 % answered, ratio ≤ 1.1, 0 × 429, post ≥ 97 %",
         post_times.len(),
-        if done.is_none() { " (not finished)" } else { "" },
+        if done { "" } else { " (not finished)" },
         100.0 * alone / limit,
         100.0 * together / limit,
         fake.too_many_429s() - burst_429,
         quantile(0.5),
         quantile(1.0),
+        quantile_of(&notices, 0.5),
+        quantile_of(&notices, 1.0),
     );
     stop.cancel();
     for task in running {
