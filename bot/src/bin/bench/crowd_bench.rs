@@ -221,9 +221,8 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     let pace = pace_of(&post_times);
     waits.sort();
     notices.sort();
-    let quantile_of = |of: &[Duration], q: f64| {
-        of.get(((of.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |d| d.as_secs_f64())
-    };
+    let quantile_of =
+        |of: &[Duration], q: f64| of.get(((of.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |d| d.as_secs_f64());
     let quantile = |q: f64| quantile_of(&waits, q);
 
     println!(
