@@ -7,8 +7,8 @@ use std::time::Duration;
 #[cfg(feature = "testing")]
 use basis_handlers::Probe;
 use basis_handlers::{
-    Clock, Context, DefaultPlugins, FloodControl, Leading, Outbound, Plugin, PluginError, PluginGroup, Registry, Texts,
-    TopicCatalog, allowed_updates, register_commands, schema,
+    Clock, Context, DefaultPlugins, FloodControl, Leading, Outbound, Plugin, PluginError, PluginGroup, RegionCatalog,
+    Registry, Texts, TopicCatalog, allowed_updates, register_commands, schema,
 };
 use basis_storage::Storage;
 use secrecy::ExposeSecret;
@@ -203,16 +203,23 @@ impl Application {
         hooks: Hooks,
         plugins: &[Arc<dyn Plugin>],
     ) -> Result<Application, StartError> {
-        let registry = Registry::build(plugins)?;
+        let mut registry = Registry::build(plugins)?;
         let token = config.token()?.expose_secret().to_owned();
         crate::telemetry::hide(&token);
         let api_url = config.api_url.clone();
         let storage = prepare_storage_with(&config, &registry).await?;
-        let stored = storage.topics().await.map_err(|e| StartError::Database(redact_url(&config.database_url), e))?;
+        let db_error = |e| StartError::Database(redact_url(&config.database_url), e);
+        let stored = storage.topics().await.map_err(db_error)?;
+        let regions = RegionCatalog::from_stored(&storage.regions().await.map_err(db_error)?);
+        // With no regions configured, nothing about regions is offered.
+        if regions.is_empty() {
+            registry.commands.without_regional();
+        }
         let ctx = Arc::new(Context {
             storage,
             texts: Texts::load_with(&registry.texts),
             topics: TopicCatalog::from_stored(&stored),
+            regions,
             organisation: config.organisation.clone(),
             clock: hooks.clock.unwrap_or_else(|| Arc::new(basis_storage::now_ms)),
             #[cfg(feature = "testing")]

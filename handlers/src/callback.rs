@@ -2,6 +2,7 @@
 //! parse is stale or forged and changes nothing.
 
 use crate::i18n::Locale;
+use crate::regions::RegionKey;
 use crate::topics::TopicKey;
 
 /// What an inline button asks for, as carried in its callback data.
@@ -39,6 +40,57 @@ pub enum CallbackData {
         /// Which button was pressed.
         action: EventAction,
     },
+    /// `/region` and the question after a first topic: where the chat is.
+    Region(RegionPress),
+    /// Guided `/post`: the regions of a draft (after its topics).
+    ComposeRegion {
+        /// The draft being composed.
+        draft: i64,
+        /// Which button was pressed.
+        press: RegionPress,
+    },
+}
+
+/// A button of a keyboard of regions. A tree is shown level by level:
+/// a region with regions below it opens them, the others are chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionPress {
+    /// Choose this region (in a draft: switch it on or off).
+    Choose(RegionKey),
+    /// Show the regions below this one.
+    Open(RegionKey),
+    /// Show the regions at the top.
+    Top,
+    /// No region (a member: forget the chat's; a draft: everywhere).
+    Clear,
+    /// Done: a member skips the question, a draft goes on to its content.
+    Done,
+}
+
+impl RegionPress {
+    fn encode(&self) -> String {
+        match self {
+            RegionPress::Choose(key) => format!("s:{}", key.as_str()),
+            RegionPress::Open(key) => format!("o:{}", key.as_str()),
+            RegionPress::Top => "t".to_owned(),
+            RegionPress::Clear => "n".to_owned(),
+            RegionPress::Done => "x".to_owned(),
+        }
+    }
+
+    fn parse(data: &str) -> Option<RegionPress> {
+        match data.split_once(':') {
+            Some(("s", key)) => RegionKey::parse(key).map(RegionPress::Choose),
+            Some(("o", key)) => RegionKey::parse(key).map(RegionPress::Open),
+            Some(_) => None,
+            None => match data {
+                "t" => Some(RegionPress::Top),
+                "n" => Some(RegionPress::Clear),
+                "x" => Some(RegionPress::Done),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// A button under an event.
@@ -156,6 +208,8 @@ impl CallbackData {
             CallbackData::Compose { draft, topic: Some(topic) } => format!("g:{draft}:{}", topic.as_str()),
             CallbackData::Compose { draft, topic: None } => format!("gn:{draft}"),
             CallbackData::Event { event, action } => format!("ev:{}:{event}", action.code()),
+            CallbackData::Region(press) => format!("r:{}", press.encode()),
+            CallbackData::ComposeRegion { draft, press } => format!("gr:{draft}:{}", press.encode()),
         }
     }
 
@@ -179,6 +233,11 @@ impl CallbackData {
             ("ev", rest) => {
                 let (action, event) = rest.split_once(':')?;
                 Some(CallbackData::Event { event: parse_id(event)?, action: EventAction::from_code(action)? })
+            }
+            ("r", press) => RegionPress::parse(press).map(CallbackData::Region),
+            ("gr", rest) => {
+                let (draft, press) = rest.split_once(':')?;
+                Some(CallbackData::ComposeRegion { draft: parse_id(draft)?, press: RegionPress::parse(press)? })
             }
             _ => None,
         }
@@ -213,6 +272,16 @@ mod tests {
             CallbackData::Event { event: 3, action: EventAction::Yes },
             CallbackData::Event { event: 999_999_999_999_999_999, action: EventAction::Discard },
             CallbackData::Event { event: 4, action: EventAction::Map },
+            CallbackData::Region(RegionPress::Choose(RegionKey::parse(&"k".repeat(RegionKey::MAX_LEN)).unwrap())),
+            CallbackData::Region(RegionPress::Open(RegionKey::parse("niedersachsen").unwrap())),
+            CallbackData::Region(RegionPress::Top),
+            CallbackData::Region(RegionPress::Clear),
+            CallbackData::Region(RegionPress::Done),
+            CallbackData::ComposeRegion {
+                draft: 999_999_999_999_999_999,
+                press: RegionPress::Open(RegionKey::parse(&"k".repeat(RegionKey::MAX_LEN)).unwrap()),
+            },
+            CallbackData::ComposeRegion { draft: 7, press: RegionPress::Done },
         ];
         for value in values {
             let encoded = value.encode();
@@ -252,6 +321,18 @@ mod tests {
             "ev:y:",
             "ev:q:1",
             "ev:y:x",
+            "r:",
+            "r:s:",
+            "r:s:Wolfsburg",
+            "r:o:",
+            "r:q",
+            "r:tt",
+            "r:s:a b",
+            "gr:1",
+            "gr::x",
+            "gr:1:s:",
+            "gr:-1:x",
+            "gr:1:z",
         ] {
             assert_eq!(CallbackData::parse(data), None, "{data:?}");
         }

@@ -25,6 +25,7 @@ pub mod pictures;
 pub mod plugin;
 pub mod plugins;
 mod privacy;
+mod region_choice;
 pub mod regions;
 pub mod registry;
 pub mod reports;
@@ -103,6 +104,9 @@ pub struct Context {
     pub texts: Texts,
     /// The topics members can choose.
     pub topics: TopicCatalog,
+    /// The regions members can say they are in; empty when none are
+    /// configured, and then nothing about regions is shown.
+    pub regions: RegionCatalog,
     /// The organisation's name as members see it.
     pub organisation: String,
     /// The time now (tests set it).

@@ -12,7 +12,7 @@ use crate::domain::DomainEvent;
 use crate::plugin::{Call, Press};
 use crate::registry::Audience;
 use crate::scene::Scene;
-use crate::{HandlerResult, Locale, keyboards, roles, stats, t};
+use crate::{HandlerResult, Locale, keyboards, region_choice, roles, stats, t};
 
 /// `/start`, `/start <topic>[-C-<campaign>]` from a deep link, or an
 /// organizer's invitation `/start inv_<token>`.
@@ -23,8 +23,13 @@ pub(crate) async fn start(call: Call, payload: String) -> HandlerResult {
     if payload.starts_with(roles::INVITE_PREFIX) && valid_payload(&payload) {
         return roles::redeem(scene, call.message.from.as_ref(), &payload[roles::INVITE_PREFIX.len()..]).await;
     }
-    // `<topic>` or `<topic>-C-<campaign>`: joins are counted per link.
-    let target = valid_payload(&payload).then(|| stats::deep_link_target(&ctx.topics, &payload)).flatten();
+    // `<topic>` or `<topic>-C-<campaign>`, either with `-R-<region>`: joins
+    // are counted per link, and a region places a member who has none.
+    let (rest, region) = stats::split_region(&payload);
+    let target = valid_payload(&payload).then(|| stats::deep_link_target(&ctx.topics, &rest)).flatten();
+    // A region no longer configured (an old poster) is left out; the link
+    // still subscribes.
+    let region = region.and_then(|key| ctx.regions.get(key.as_str())).map(|r| r.key.clone());
     let Some((topic, campaign)) = target else {
         let welcome = t!(ctx.texts, locale, "welcome", org = ctx.organisation.clone());
         let privacy = crate::privacy::short_notice(ctx, locale);
@@ -38,12 +43,21 @@ pub(crate) async fn start(call: Call, payload: String) -> HandlerResult {
     // Written with the joins arriving at the same time: a crowd scanning the
     // poster's QR code at once is answered as fast as Telegram allows.
     let source = basis_storage::link_source(&campaign);
-    let topics = ctx.storage.join_via(scene.new_chat(), topic.key.as_str(), &source, ctx.now()).await?;
+    let joined =
+        ctx.storage.join_via_region(scene.new_chat(), topic.key.as_str(), region.as_ref(), &source, ctx.now()).await?;
     let (chat, key) = (scene.chat.id.0, topic.key.as_str().to_owned());
     scene.emit(DomainEvent::JoinedViaLink { chat, locale, topic: key.clone(), source });
     scene.emit(DomainEvent::Subscribed { chat, locale, topic: key });
-    let keyboard = keyboards::topics(ctx, locale, &topics);
-    scene.ask(t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale)), keyboard).await
+    let keyboard = keyboards::topics(ctx, locale, &joined.topics);
+    let mut text = t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale));
+    // Placed by the link (a region chosen before stays as it was).
+    if let Some(placed) = region.filter(|r| joined.region.as_ref() == Some(r)) {
+        let shown = ctx.regions.path_label(&placed, locale).unwrap_or_else(|| placed.to_string());
+        text.push('\n');
+        text.push_str(&t!(ctx.texts, locale, "deep-link-region", region = shown));
+    }
+    scene.ask(text, keyboard).await?;
+    region_choice::ask_once(scene).await
 }
 
 /// `/topics`: the keyboard of topics, each on or off.
@@ -64,7 +78,8 @@ pub(crate) async fn subscribe(call: Call, input: String) -> HandlerResult {
     let text = if ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
         let topic = topic.key.as_str().to_owned();
         scene.emit(DomainEvent::Subscribed { chat: scene.chat.id.0, locale, topic });
-        t!(ctx.texts, locale, "subscribed", topic = label)
+        scene.say(t!(ctx.texts, locale, "subscribed", topic = label)).await?;
+        return region_choice::ask_once(scene).await;
     } else {
         t!(ctx.texts, locale, "already-subscribed", topic = label)
     };
@@ -94,11 +109,16 @@ pub(crate) async fn my_topics(call: Call) -> HandlerResult {
     let scene = &call.scene;
     let (ctx, locale) = (&scene.ctx, scene.locale);
     let labels = ctx.topics.labels_of(&scene.subscribed().await?, locale);
-    let text = if labels.is_empty() {
+    let mut text = if labels.is_empty() {
         t!(ctx.texts, locale, "mytopics-none")
     } else {
         t!(ctx.texts, locale, "mytopics-list", topics = labels.join("\n"))
     };
+    // Where regions are configured: the chat's, or how to choose one.
+    if let Some(region) = region_choice::shown_region(scene).await? {
+        text.push_str("\n\n");
+        text.push_str(&t!(ctx.texts, locale, "mytopics-region", region = region));
+    }
     scene.say(text).await
 }
 
@@ -165,7 +185,11 @@ pub(crate) async fn toggle(press: Press) -> HandlerResult {
         } else {
             t!(ctx.texts, locale, "topic-off-toast", topic = topic)
         })
-        .await
+        .await?;
+    if on {
+        region_choice::ask_once(scene).await?;
+    }
+    Ok(())
 }
 
 /// A language button.

@@ -188,6 +188,8 @@ const BASIS_NAMESPACES: &[(&str, &str)] = &[
     ("g", crate::plugins::POSTING),
     ("gn", crate::plugins::POSTING),
     ("ev", crate::plugins::ASSEMBLIES),
+    ("r", crate::plugins::MEMBERS),
+    ("gr", crate::plugins::POSTING),
 ];
 
 impl Extensions {
@@ -607,6 +609,11 @@ impl Basis {
     /// The topics members can choose.
     pub fn topics(&self) -> &TopicCatalog {
         &self.ctx.topics
+    }
+
+    /// The regions members can say they are in (empty: none configured).
+    pub fn regions(&self) -> &crate::RegionCatalog {
+        &self.ctx.regions
     }
 
     /// The organisation's name as members see it.

@@ -29,7 +29,12 @@ pub(crate) fn controller(ctx: &Context, locale: Locale) -> String {
 
 /// The short notice of the welcome: what is stored, and who is responsible.
 pub(crate) fn short_notice(ctx: &Context, locale: Locale) -> String {
-    format!("{}\n{}", t!(ctx.texts, locale, "privacy-short"), controller(ctx, locale))
+    // The region is named only where regions are configured.
+    let short = match ctx.regions.is_empty() {
+        true => t!(ctx.texts, locale, "privacy-short"),
+        false => t!(ctx.texts, locale, "privacy-short-regions"),
+    };
+    format!("{short}\n{}", controller(ctx, locale))
 }
 
 /// What `/privacy` adds below the list of stored data.
@@ -81,6 +86,9 @@ pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
             "granted_by": o.granted_by,
             "granted_at": iso(o.granted_at),
         });
+        if let Some(regions) = o.region_scope() {
+            document["organizer"]["regions"] = json!(regions.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+        }
     }
     // What plugins keep, each under its own key.
     for part in plugins {
@@ -141,7 +149,7 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut document = json!({
         "generated_at": iso(now),
         "controller": {
             "organisation": ctx.organisation,
@@ -152,7 +160,20 @@ pub(crate) fn document(ctx: &Context, data: &ChatData, now: i64) -> Value {
         "topics": topics,
         "rsvps": rsvps,
         "deliveries": deliveries,
-    })
+    });
+    // The region chosen (also one retired since) and when the chat was
+    // asked: stored only where regions are or were configured.
+    if let Some(region) = &data.region {
+        let name = ctx.regions.get(region.region_key.as_str()).map(|r| r.name(Locale::En).to_owned());
+        document["region"] =
+            json!({ "region": region.region_key.as_str(), "name": name, "chosen_at": iso(region.chosen_at) });
+    } else if !ctx.regions.is_empty() {
+        document["region"] = Value::Null;
+    }
+    if let Some(asked) = data.region_asked_at {
+        document["region_asked_at"] = iso(asked);
+    }
+    document
 }
 
 /// `2026-11-25T20:00:00Z`; the raw number when out of range.
@@ -183,6 +204,10 @@ pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError
     };
     let language =
         Locale::parse(&chat.locale).map(|l| t!(ctx.texts, l, "language-name")).unwrap_or(chat.locale.clone());
+    let region = match crate::region_choice::shown_region(scene).await? {
+        Some(region) => format!("\n{}", t!(ctx.texts, locale, "privacy-region", region = region)),
+        None => String::new(),
+    };
     let stored = t!(
         ctx.texts,
         locale,
@@ -191,7 +216,8 @@ pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError
         kind = kind,
         language = language,
         since = format_time(chat.consent_at, locale),
-        topics = topics
+        topics = topics,
+        region = region
     );
     Ok(format!("{stored}{plugins}\n{}", crate::privacy::report_footer(ctx, locale, chat.privacy_version)))
 }

@@ -174,6 +174,134 @@ impl RegionCatalog {
     }
 }
 
+/// The smallest figure `/stats` shows; fewer members show as "< 5", so that
+/// a count never points at a person.
+pub const SMALLEST_SHOWN: i64 = 5;
+
+/// A figure of the statistics: shown, or hidden because it is small or
+/// because it would let a small one be worked out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// At least [`SMALLEST_SHOWN`], and safe to show.
+    Shown(i64),
+    /// Shown as "< 5".
+    Hidden,
+}
+
+/// Subscribers per region as `/stats` shows them: every current region in
+/// the catalog's order with the members of it and of the regions below it,
+/// and those without a region.
+#[derive(Clone, Debug)]
+pub struct RegionFigures<'a> {
+    /// Each region of the catalog, in its order.
+    pub regions: Vec<(&'a CatalogRegion, Figure)>,
+    /// Subscribers who chose no region.
+    pub without: Figure,
+}
+
+impl RegionCatalog {
+    /// The keys `input` names: `@wolfsburg,kassel`, `@wolfsburg @kassel` or
+    /// `wolfsburg`, by key or a name of one word, each once, in the order
+    /// given. `Err` holds the first part that names no current region;
+    /// `Ok` with no keys when nothing is named.
+    pub fn parse_targets(&self, input: &str) -> Result<Vec<RegionKey>, String> {
+        let mut keys: Vec<RegionKey> = Vec::new();
+        for part in input.split([',', '@', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+            let region = self.find(part).ok_or_else(|| part.chars().take(64).collect::<String>())?;
+            if !keys.contains(&region.key) {
+                keys.push(region.key.clone());
+            }
+        }
+        Ok(keys)
+    }
+
+    /// How deep `key` lies: 0 at the top.
+    pub fn depth(&self, key: &RegionKey) -> usize {
+        self.ancestors(key).len()
+    }
+
+    /// One line per region, indented by its depth: `Wolfsburg — wolfsburg`,
+    /// for answers that list what can be chosen.
+    pub fn listing(&self, locale: Locale) -> String {
+        self.regions
+            .iter()
+            .map(|r| format!("{}{} — {}", "  ".repeat(self.depth(&r.key)), r.name(locale), r.key))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The regions at the top of what someone limited to `scope` may
+    /// choose: the catalog's roots when not limited, else the regions of
+    /// the scope (in the catalog's order) that do not lie below another
+    /// of them.
+    pub fn tops_within(&self, scope: Option<&[RegionKey]>) -> Vec<&CatalogRegion> {
+        match scope {
+            None => self.roots(),
+            Some(scope) => self
+                .regions
+                .iter()
+                .filter(|r| scope.contains(&r.key) && !self.ancestors(&r.key).iter().any(|a| scope.contains(&a.key)))
+                .collect(),
+        }
+    }
+
+    /// Subscribers per region for `/stats`, from the subscribers per region
+    /// chosen (`own`, retired regions too) and those without a region. A
+    /// figure below [`SMALLEST_SHOWN`] is hidden, and so is a second one
+    /// wherever a hidden small figure could otherwise be worked out: a
+    /// region's own members (those who chose it, not a region below it) are
+    /// its figure less its children's, and the figures at the top add up to
+    /// all subscribers, which the topics' figures may give away.
+    pub fn figures(&self, own: &[(RegionKey, i64)], without: i64) -> RegionFigures<'_> {
+        let small = |n: i64| n < SMALLEST_SHOWN;
+        let sensitive = |n: i64| (1..SMALLEST_SHOWN).contains(&n);
+        let rolled = self.rolled_up(own);
+        let mut hidden: Vec<bool> = rolled.iter().map(|(_, n)| small(*n)).collect();
+        let at = |key: &RegionKey| self.regions.iter().position(|r| &r.key == key);
+        let own_of = |key: &RegionKey| own.iter().filter(|(k, _)| k == key).map(|(_, n)| n).sum::<i64>();
+        // A region shown with all its children shown gives its own members
+        // away: when they are few, the smallest child is hidden too.
+        for (i, region) in self.regions.iter().enumerate() {
+            let children: Vec<usize> = self.children(&region.key).iter().filter_map(|c| at(&c.key)).collect();
+            if hidden[i] || children.is_empty() || children.iter().any(|&c| hidden[c]) {
+                continue;
+            }
+            if sensitive(own_of(&region.key))
+                && let Some(&smallest) = children.iter().min_by_key(|&&c| (rolled[c].1, std::cmp::Reverse(c)))
+            {
+                hidden[smallest] = true;
+            }
+        }
+        // The top: those without a region, the roots and the members of
+        // retired regions (never shown) add up to everyone.
+        let retired: i64 = own.iter().filter(|(k, _)| self.get(k.as_str()).is_none()).map(|(_, n)| n).sum();
+        let mut without_hidden = small(without);
+        let roots: Vec<usize> = self.roots().iter().filter_map(|r| at(&r.key)).collect();
+        let mut cells: Vec<(Option<usize>, i64, bool)> =
+            roots.iter().map(|&i| (Some(i), rolled[i].1, hidden[i])).collect();
+        cells.push((None, without, without_hidden));
+        if retired > 0 {
+            // Never shown, so it counts as hidden.
+            cells.push((None, retired, true));
+        }
+        let unknown: Vec<&(Option<usize>, i64, bool)> = cells.iter().filter(|c| c.2).collect();
+        let retired_cell = usize::from(retired > 0);
+        if unknown.len() == 1 && sensitive(unknown[0].1) {
+            let smallest = cells.iter().take(cells.len() - retired_cell).filter(|c| !c.2).min_by_key(|c| c.1);
+            match smallest {
+                Some((Some(i), ..)) => hidden[*i] = true,
+                Some((None, ..)) => without_hidden = true,
+                None => {}
+            }
+        }
+        let figure = |n: i64, hide: bool| if hide { Figure::Hidden } else { Figure::Shown(n) };
+        RegionFigures {
+            regions: rolled.into_iter().zip(hidden).map(|((region, n), hide)| (region, figure(n, hide))).collect(),
+            without: figure(without, without_hidden),
+        }
+    }
+}
+
 fn normalize(input: &str) -> String {
     input.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
@@ -313,6 +441,96 @@ mod tests {
         assert!(!c.permits(Some(&niedersachsen), &keys(&["braunschweig"])), "retired: not inside");
         assert!(!c.permits(Some(&keys(&["braunschweig"])), &keys(&["braunschweig"])));
         assert!(!c.permits(Some(&[]), &keys(&["kassel"])), "a scope of nothing permits nothing");
+    }
+
+    #[test]
+    fn targets_are_read_from_keys_and_names_after_an_at_sign() {
+        let c = catalog();
+        assert_eq!(c.parse_targets("@wolfsburg,kassel").unwrap(), keys(&["wolfsburg", "kassel"]));
+        assert_eq!(c.parse_targets("@wolfsburg @Hesse @wolfsburg").unwrap(), keys(&["wolfsburg", "hessen"]));
+        assert_eq!(c.parse_targets("@hannover,").unwrap(), keys(&["hannover"]));
+        assert!(c.parse_targets("@").unwrap().is_empty());
+        assert_eq!(c.parse_targets("@wolfsburg,atlantis").unwrap_err(), "atlantis");
+        assert_eq!(c.parse_targets("@braunschweig").unwrap_err(), "braunschweig", "retired regions are unknown");
+        assert_eq!(c.depth(&key("vw-werk")), 2);
+        let listing = c.listing(Locale::En);
+        assert!(listing.starts_with("Lower Saxony — niedersachsen\n  Wolfsburg — wolfsburg\n    VW plant — vw-werk"));
+        assert!(!listing.contains("braunschweig"));
+    }
+
+    #[test]
+    fn a_scope_shows_its_own_regions_at_the_top() {
+        let c = catalog();
+        let tops =
+            |scope: Option<&[RegionKey]>| c.tops_within(scope).iter().map(|r| r.key.to_string()).collect::<Vec<_>>();
+        assert_eq!(tops(None), ["niedersachsen", "hessen"]);
+        assert_eq!(tops(Some(&keys(&["kassel", "wolfsburg", "vw-werk"]))), ["wolfsburg", "kassel"]);
+    }
+
+    fn shown(figures: &RegionFigures<'_>) -> Vec<(String, Figure)> {
+        figures.regions.iter().map(|(r, f)| (r.key.to_string(), *f)).collect()
+    }
+
+    #[test]
+    fn small_figures_are_hidden_and_so_is_what_would_give_them_away() {
+        use Figure::{Hidden, Shown};
+        let c = catalog();
+        let row = |k: &str, f: Figure| (k.to_owned(), f);
+        // Plenty everywhere: everything is shown.
+        let figures =
+            c.figures(&[(key("wolfsburg"), 10), (key("vw-werk"), 40), (key("hannover"), 8), (key("kassel"), 9)], 20);
+        assert_eq!(
+            shown(&figures),
+            [
+                row("niedersachsen", Shown(58)),
+                row("wolfsburg", Shown(50)),
+                row("vw-werk", Shown(40)),
+                row("hannover", Shown(8)),
+                row("hessen", Shown(9)),
+                row("kassel", Shown(9))
+            ]
+        );
+        assert_eq!(figures.without, Shown(20));
+
+        // Kassel has 3: hidden, and Hessen (3 as well) too. Hessen alone
+        // hidden at the top would follow from everyone less Niedersachsen
+        // and those without a region, so the smallest other figure there
+        // is hidden as well.
+        let figures = c.figures(&[(key("wolfsburg"), 10), (key("hannover"), 8), (key("kassel"), 3)], 20);
+        assert_eq!(
+            shown(&figures),
+            [
+                row("niedersachsen", Hidden),
+                row("wolfsburg", Shown(10)),
+                row("vw-werk", Hidden),
+                row("hannover", Shown(8)),
+                row("hessen", Hidden),
+                row("kassel", Hidden)
+            ]
+        );
+        assert_eq!(figures.without, Shown(20));
+
+        // Two members chose Niedersachsen itself: with it and all its
+        // children shown they would be its figure less the children's.
+        let figures = c.figures(
+            &[(key("niedersachsen"), 2), (key("wolfsburg"), 10), (key("hannover"), 8), (key("kassel"), 9)],
+            20,
+        );
+        let rows = shown(&figures);
+        assert_eq!(rows[0], row("niedersachsen", Shown(20)));
+        assert_eq!(rows[3], row("hannover", Hidden), "the smaller child");
+        assert_eq!(rows[1], row("wolfsburg", Shown(10)));
+
+        // Members of a retired region are never shown: three of them would
+        // follow from everyone less the rest, unless one more is hidden.
+        let figures =
+            c.figures(&[(key("wolfsburg"), 10), (key("hannover"), 8), (key("kassel"), 9), (key("braunschweig"), 3)], 6);
+        assert_eq!(figures.without, Hidden, "the smallest shown figure at the top");
+        assert_eq!(shown(&figures)[0], row("niedersachsen", Shown(18)));
+
+        // Nobody anywhere: all hidden, nothing to give away.
+        let figures = c.figures(&[], 0);
+        assert!(figures.regions.iter().all(|(_, f)| *f == Hidden) && figures.without == Hidden);
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct Declaration {
     /// needs (`organizers-only`, `owners-only` or `group-admins-only` if
     /// none).
     pub denied: Option<&'static str>,
+    /// About regions: a bot with no regions configured leaves it out
+    /// (not in the menu, not in `/help`, an unknown command).
+    pub regional: bool,
     /// The plugin that adds it, set when it is declared.
     pub plugin: &'static str,
 }
@@ -102,6 +105,7 @@ impl Declaration {
             about,
             usage: None,
             denied: None,
+            regional: false,
             plugin: "",
         }
     }
@@ -150,6 +154,11 @@ impl Declaration {
     /// Left out of Telegram's command menu.
     pub const fn unlisted(self) -> Declaration {
         Declaration { menu: false, ..self }
+    }
+
+    /// Only where regions are configured ([`Commands::without_regional`]).
+    pub const fn regional(self) -> Declaration {
+        Declaration { regional: true, ..self }
     }
 
     /// Whether `name` (lower-cased, without the slash) names this command.
@@ -340,6 +349,13 @@ impl std::fmt::Debug for Commands {
 impl Commands {
     pub(crate) fn push(&mut self, declaration: Declaration, handler: CommandFn) {
         self.list.push(Entry { declaration, handler });
+    }
+
+    /// Leaves out the commands about regions, for a bot with none
+    /// configured: they are then unknown, and neither the menu nor `/help`
+    /// lists them.
+    pub fn without_regional(&mut self) {
+        self.list.retain(|e| !e.declaration.regional);
     }
 
     /// Every command's declaration, in the menu's order.

@@ -22,11 +22,15 @@ use crate::pictures::{self, PictureError, Series};
 use crate::roles::Role;
 use crate::scene::Scene;
 use crate::topics::CatalogTopic;
-use crate::{HandlerResult, Locale, Texts, TopicCatalog, TopicKey, t};
+use crate::{HandlerResult, Locale, RegionKey, Texts, TopicCatalog, TopicKey, t};
 
 /// Between a topic key and a campaign in a deep-link payload. Neither keys
 /// nor campaigns contain capitals, so it cannot be mistaken for either.
 pub const CAMPAIGN_SEPARATOR: &str = "-C-";
+/// Before the region a deep link places members in: `<topic>-R-<region>`.
+/// Keys and campaigns have no capitals, so it cannot be mistaken for
+/// either.
+pub const REGION_SEPARATOR: &str = "-R-";
 /// Telegram's limit for a deep-link payload.
 pub const MAX_PAYLOAD: usize = 64;
 /// Days the chart covers.
@@ -117,6 +121,40 @@ pub fn deep_link_target<'a>(catalog: &'a TopicCatalog, payload: &str) -> Option<
         Some((topic, campaign.0))
     });
     with_campaign.or_else(|| catalog.get(&payload.to_ascii_lowercase()).map(|topic| (topic, String::new())))
+}
+
+/// A `/start` payload without the region it carries, and that region's
+/// key: `strikes-R-wolfsburg` and `strikes-R-wolfsburg-C-flyer` carry
+/// `wolfsburg`. A payload whose region part is no key carries nothing and
+/// comes back as it is (it is then no topic link either).
+pub fn split_region(payload: &str) -> (String, Option<RegionKey>) {
+    let Some((before, after)) = payload.split_once(REGION_SEPARATOR) else { return (payload.to_owned(), None) };
+    let (region, campaign) = match after.split_once(CAMPAIGN_SEPARATOR) {
+        Some((region, campaign)) => (region, Some(campaign)),
+        None => (after, None),
+    };
+    match RegionKey::parse(region) {
+        Some(key) => {
+            let rest = campaign.map_or_else(|| before.to_owned(), |c| format!("{before}{CAMPAIGN_SEPARATOR}{c}"));
+            (rest, Some(key))
+        }
+        None => (payload.to_owned(), None),
+    }
+}
+
+/// The `/start` payload for `topic` placing members in `region`, with a
+/// campaign if given: `<topic>-R-<region>[-C-<campaign>]`.
+pub fn payload_in(topic: &TopicKey, region: Option<&RegionKey>, campaign: Option<&Campaign>) -> String {
+    let mut out = topic.as_str().to_owned();
+    if let Some(region) = region {
+        out.push_str(REGION_SEPARATOR);
+        out.push_str(region.as_str());
+    }
+    if let Some(campaign) = campaign {
+        out.push_str(CAMPAIGN_SEPARATOR);
+        out.push_str(campaign.as_str());
+    }
+    out
 }
 
 /// Everything the report needs; the bot and `basis stats` fill it in.
@@ -519,6 +557,22 @@ mod tests {
             "strikes-C-flyer-mai"
         );
         assert_eq!(deep_link("basis_bot", &key("strikes"), None), "https://t.me/basis_bot?start=strikes");
+    }
+
+    #[test]
+    fn a_region_in_a_payload_is_split_off_before_or_after_a_campaign() {
+        let region = |k: &str| Some(RegionKey::parse(k).unwrap());
+        assert_eq!(split_region("strikes-R-wolfsburg"), ("strikes".to_owned(), region("wolfsburg")));
+        assert_eq!(split_region("strikes-R-vw-werk-C-flyer"), ("strikes-C-flyer".to_owned(), region("vw-werk")));
+        assert_eq!(split_region("strikes-C-flyer-R-kassel"), ("strikes-C-flyer".to_owned(), region("kassel")));
+        assert_eq!(split_region("strikes"), ("strikes".to_owned(), None));
+        assert_eq!(split_region("strikes-R-"), ("strikes-R-".to_owned(), None), "no key: not a region link");
+        assert_eq!(split_region("strikes-R-Kassel"), ("strikes-R-Kassel".to_owned(), None));
+        let flyer = Campaign::parse("flyer", &key("strikes")).unwrap();
+        let payload = payload_in(&key("strikes"), region("vw-werk").as_ref(), Some(&flyer));
+        assert_eq!(payload, "strikes-R-vw-werk-C-flyer");
+        assert_eq!(split_region(&payload), ("strikes-C-flyer".to_owned(), region("vw-werk")));
+        assert_eq!(payload_in(&key("strikes"), None, None), "strikes");
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn organizer_commands_work_in_private_chats_or_the_inbox_and_stay_out_of_the_mem
 fn commands_that_change_what_a_group_receives_are_for_its_admins() {
     let admins: Vec<&str> =
         declarations().iter().filter(|d| d.audience == Audience::GroupAdmin).map(|d| d.name).collect();
-    assert_eq!(admins, ["subscribe", "unsubscribe", "language", "mydata", "stop"]);
+    assert_eq!(admins, ["subscribe", "unsubscribe", "region", "language", "mydata", "stop"]);
 }
 
 #[test]
@@ -101,6 +101,20 @@ fn the_menu_and_help_list_exactly_the_declared_commands_per_audience() {
     assert!(en.starts_with("How it works:\n/topics – Choose topics\n/subscribe <topic> – Follow a topic"), "{en}");
     let de = registry.help(&texts, Locale::De, Audience::Organizer);
     assert!(de.contains("Für Organisator*innen:\n/post <Themen> <Text> – An die Mitglieder von Themen senden"), "{de}");
+}
+
+#[test]
+fn a_bot_without_regions_leaves_the_regional_commands_out() {
+    let texts = Texts::load();
+    let mut commands = default_commands();
+    let regional: Vec<&str> = commands.iter().filter(|d| d.regional).map(|d| d.name).collect();
+    assert_eq!(regional, ["region"]);
+    commands.without_regional();
+    assert!(commands.find("region").is_none(), "an unknown command");
+    for locale in Locale::ALL {
+        assert!(commands.menu(&texts, locale).iter().all(|c| c.command != "region"));
+        assert!(!commands.help(&texts, locale, Audience::Owner).contains("/region"));
+    }
 }
 
 #[test]

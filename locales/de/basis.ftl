@@ -34,7 +34,7 @@ privacy-stored =
     • Art des Chats: { $kind }
     • Sprache: { $language }
     • Zustimmung seit: { $since }
-    • Themen: { $topics }
+    • Themen: { $topics }{ $region }
     Sonst nichts: keine Namen, keine Benutzernamen, keine Telefonnummern, keine Nachrichten.
     Mit /stop werden alle diese Daten sofort gelöscht.
 privacy-nothing =
@@ -409,3 +409,30 @@ stats-inbox-unanswered = Inbox: { $open } offene Gespräche ({ $muted } stummges
 stats-inbox-off = Inbox: nicht eingerichtet (/inbox in einer Gruppe)
 wait-hours = { $hours } Std. { $minutes } min
 wait-days = { $days } Tagen
+
+## Regionen: wo Mitglieder sind, von ihnen selbst gewählt. Nur zu sehen, wo
+## Regionen eingerichtet sind.
+cmd-region = Deine Region, für Neuigkeiten aus deiner Gegend
+usage-region = [Region | keine]
+region-prompt = 📍 Wo bist du? Wähle deine Region – dann erreichen dich Neuigkeiten für deine Gegend. Mit /region kannst du sie jederzeit ändern.
+region-prompt-current = 📍 Deine Region: { $region }. Wähle eine andere oder „Keine Region“:
+region-ask = 📍 Noch eine Frage: Wo bist du? Wähle deine Region, damit dich Neuigkeiten für deine Gegend erreichen. Ich frage nur dieses eine Mal; mit /region änderst du sie jederzeit.
+region-open = { $region } ›
+region-back = ‹ Zurück
+region-not-now = Jetzt nicht
+region-button-none = ✖️ Keine Region
+region-set = 📍 Deine Region ist jetzt { $region }. Mit /region änderst du sie.
+region-already = 📍 Deine Region ist bereits { $region }.
+region-cleared = ✖️ Du hast keine Region mehr. Beiträge für einzelne Regionen erreichen dich nicht mehr; mit /region wählst du wieder eine.
+region-none-yet = Du hast keine Region gewählt. /region zeigt sie dir.
+region-skipped = Gut, vorerst keine Region. Mit /region wählst du jederzeit eine.
+region-gone = Diese Region gibt es (nicht mehr). Sende /region für eine neue Auswahl.
+region-unknown =
+    Die Region „{ $input }“ kenne ich nicht. Verfügbar sind:
+    { $regions }
+region-none-label = noch keine – mit /region wählst du eine
+deep-link-region = 📍 Deine Region: { $region }.
+mytopics-region = 📍 Deine Region: { $region }
+privacy-region = • Region: { $region }
+privacy-short-regions =
+    Datenschutz: Gespeichert werden nur die Nummer dieses Chats, deine Sprache, der Zeitpunkt deiner Zustimmung, deine Themen und, wenn du eine wählst, deine Region – keine Namen, keine Nachrichten. Was du dem Bot schreibst (außer Befehlen), lesen – wo eingerichtet – die Organisator*innen in ihrer Telegram-Gruppe; gespeichert wird davon nur, welche Nachricht wohin ging. Mit /privacy siehst du alles, mit /stop löschst du alles.

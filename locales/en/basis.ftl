@@ -34,7 +34,7 @@ privacy-stored =
     • Kind of chat: { $kind }
     • Language: { $language }
     • Agreed since: { $since }
-    • Topics: { $topics }
+    • Topics: { $topics }{ $region }
     Nothing else: no names, no usernames, no phone numbers, no messages.
     /stop deletes all of this at once.
 privacy-nothing =
@@ -409,3 +409,30 @@ stats-inbox-unanswered = Inbox: { $open } open conversations ({ $muted } muted);
 stats-inbox-off = Inbox: not set up (/inbox in a group)
 wait-hours = { $hours } h { $minutes } min
 wait-days = { $days } days
+
+## Regions: where members are, chosen by themselves. Shown only where
+## regions are configured.
+cmd-region = Your region, for news from your area
+usage-region = [region | none]
+region-prompt = 📍 Where are you? Choose your region — news for your area then reaches you. You can change it any time with /region.
+region-prompt-current = 📍 Your region: { $region }. Choose another, or “No region”:
+region-ask = 📍 One more question: where are you? Choose your region, so that news for your area reaches you. I ask only this once; /region changes it any time.
+region-open = { $region } ›
+region-back = ‹ Back
+region-not-now = Not now
+region-button-none = ✖️ No region
+region-set = 📍 Your region is now { $region }. /region changes it.
+region-already = 📍 Your region is { $region } already.
+region-cleared = ✖️ You have no region any more. Posts for single regions no longer reach you; /region chooses one again.
+region-none-yet = You have not chosen a region. /region shows them.
+region-skipped = OK, no region for now. /region chooses one any time.
+region-gone = This region is not available (any more). Send /region for a fresh choice.
+region-unknown =
+    I don't know the region “{ $input }”. Available regions:
+    { $regions }
+region-none-label = none yet — /region chooses one
+deep-link-region = 📍 Your region: { $region }.
+mytopics-region = 📍 Your region: { $region }
+privacy-region = • Region: { $region }
+privacy-short-regions =
+    Privacy: we store only this chat's number, your language, when you agreed, your topics and, if you choose one, your region — no names, no messages. What you write to the bot (other than commands) is read, where set up, by the organizers in their Telegram group; we keep only which message went where. /privacy shows all of it, /stop deletes all of it.

@@ -63,6 +63,8 @@ pub struct ChatData {
     pub subscriptions: Vec<SubscriptionRecord>,
     /// The region it chose, and when; also a region retired since.
     pub region: Option<ChatRegion>,
+    /// When it was asked where it is (once, after its first topic).
+    pub region_asked_at: Option<i64>,
     /// Its answers to invitations.
     pub rsvps: Vec<RsvpRecord>,
     /// Deliveries of broadcasts to it, not yet purged.
@@ -86,6 +88,7 @@ impl Storage {
     pub async fn chat_data(&self, chat_id: i64) -> Result<ChatData> {
         let chat = self.chat(chat_id).await?;
         let region = self.chat_region(chat_id).await?;
+        let region_asked_at = self.region_asked_at(chat_id).await?;
         let subscriptions = "SELECT topic_key, created_at FROM subscriptions WHERE chat_id = $1 \
                              ORDER BY created_at, topic_key";
         let rsvps = "SELECT r.event_id, e.title, e.starts_at, r.answer, r.at FROM rsvps r \
@@ -100,7 +103,7 @@ impl Storage {
             let deliveries = sqlx::query_as::<_, DeliveryRecord>(deliveries).bind(chat_id).fetch_all(p).await?;
             Ok::<_, sqlx::Error>((subscriptions, rsvps, deliveries))
         })?;
-        Ok(ChatData { chat, subscriptions, region, rsvps, deliveries })
+        Ok(ChatData { chat, subscriptions, region, region_asked_at, rsvps, deliveries })
     }
 
     /// Records that the chat was shown (or agreed under) privacy notice

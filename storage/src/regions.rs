@@ -267,6 +267,33 @@ impl Storage {
         Ok(done > 0)
     }
 
+    /// Whether to ask the chat where it is, now: `true` once, for a stored
+    /// chat that has chosen no region and was never asked; the fact is
+    /// recorded in the same statement, so no second update or instance asks
+    /// again, whether the member answers or skips.
+    pub async fn ask_region_once(&self, chat_id: i64, now: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let sql = "UPDATE chats SET region_asked_at = $2 WHERE id = $1 AND region_asked_at IS NULL \
+                   AND NOT EXISTS (SELECT 1 FROM chat_regions WHERE chat_id = $1)";
+        let done = on_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(chat_id)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// When the chat was asked where it is, if it was.
+    pub async fn region_asked_at(&self, chat_id: i64) -> Result<Option<i64>> {
+        let asked: Option<Option<i64>> =
+            on_pool!(&self.pool, |p| sqlx::query_scalar("SELECT region_asked_at FROM chats WHERE id = $1")
+                .bind(chat_id)
+                .fetch_optional(p)
+                .await)?;
+        Ok(asked.flatten())
+    }
+
     /// Forgets the chat's region (`/region none`); `false` when it had none.
     pub async fn clear_region(&self, chat_id: i64) -> Result<bool> {
         let _turn = self.write_turn().await;

@@ -615,3 +615,27 @@ async fn statistics_count_subscribers_per_region_and_per_topic_and_region() {
         assert_eq!(recent[0].regions, "wolfsburg");
     }
 }
+
+#[tokio::test]
+async fn a_chat_is_asked_where_it_is_once_and_never_when_it_has_a_region() {
+    for db in TestDatabase::every_engine().await {
+        let s = &db.storage;
+        seeded(s).await;
+        assert!(!s.ask_region_once(1, 5).await.unwrap(), "a chat not stored is not asked");
+        member(s, 1, &["strikes"], None).await;
+        assert!(s.ask_region_once(1, 5).await.unwrap());
+        assert_eq!(s.region_asked_at(1).await.unwrap(), Some(5));
+        assert!(!s.ask_region_once(1, 6).await.unwrap(), "only once");
+        // Cleared and asked again later: still no second question.
+        assert!(s.set_region(1, &key("kassel"), 7).await.unwrap());
+        assert!(s.clear_region(1).await.unwrap());
+        assert!(!s.ask_region_once(1, 8).await.unwrap());
+        member(s, 2, &["strikes"], Some("wolfsburg")).await;
+        assert!(!s.ask_region_once(2, 5).await.unwrap(), "a chat with a region is not asked");
+        assert_eq!(s.region_asked_at(2).await.unwrap(), None);
+        // The fact is part of the chat's data and goes with it.
+        assert_eq!(s.chat_data(1).await.unwrap().region_asked_at, Some(5));
+        assert!(s.delete_chat(1).await.unwrap());
+        assert_eq!(s.region_asked_at(1).await.unwrap(), None);
+    }
+}

@@ -216,6 +216,25 @@ impl TestApp {
         answer.params.get("text").and_then(|t| t.as_str()).map(str::to_owned)
     }
 
+    /// Presses an inline button and returns the answer's text and whether
+    /// it is an alert (a refusal) rather than a toast.
+    pub async fn press_for_alert(&self, who: &Member, message_id: i64, data: &str) -> (Option<String>, bool) {
+        let mark = self.fake.mark();
+        let injected = self.fake.press_button(&who.user, &who.chat, message_id, data);
+        let callback_id = injected.callback_query_id.clone().expect("a callback query id");
+        let answer = self
+            .fake
+            .wait_for_request_after(
+                mark,
+                |r| r.method == "answercallbackquery" && r.params["callback_query_id"].as_str() == Some(&callback_id),
+                PATIENCE,
+            )
+            .await
+            .expect("the bot answers the button press");
+        let text = answer.params.get("text").and_then(|t| t.as_str()).map(str::to_owned);
+        (text, answer.params.get("show_alert").and_then(|a| a.as_bool()).unwrap_or(false))
+    }
+
     /// The current state of a message in a chat.
     pub fn message(&self, chat_id: i64, message_id: i64) -> TgMessageState {
         self.fake.messages_in(chat_id).into_iter().find(|m| m.message_id == message_id).expect("message exists")
@@ -356,6 +375,33 @@ impl TestClock {
         let clock = self.clone();
         Hooks { clock: Some(Arc::new(move || clock.now())), ..Hooks::default() }
     }
+}
+
+/// Regions as a union might configure them: Niedersachsen (Lower Saxony)
+/// with Wolfsburg (and the VW plant below it) and Hannover, Hessen (Hesse)
+/// with Kassel.
+pub fn regions() -> Vec<basis::config::RegionConfig> {
+    let region = |key: &str, de: &str, en: &str, parent: Option<&str>| basis::config::RegionConfig {
+        key: key.to_owned(),
+        name: [("de".to_owned(), de.to_owned()), ("en".to_owned(), en.to_owned())].into(),
+        parent: parent.map(str::to_owned),
+    };
+    vec![
+        region("niedersachsen", "Niedersachsen", "Lower Saxony", None),
+        region("wolfsburg", "Wolfsburg", "Wolfsburg", Some("niedersachsen")),
+        region("vw-werk", "VW-Werk", "VW plant", Some("wolfsburg")),
+        region("hannover", "Hannover", "Hanover", Some("niedersachsen")),
+        region("hessen", "Hessen", "Hesse", None),
+        region("kassel", "Kassel", "Kassel", Some("hessen")),
+    ]
+}
+
+/// The text `id` in `locale` with `args`, as the bot renders it: tests
+/// compare answers with the locale files rather than repeat their words.
+pub fn text(locale: basis::Locale, id: &str, args: &[(&str, &str)]) -> String {
+    let texts = basis_handlers::Texts::load();
+    let args: std::collections::HashMap<&str, &str> = args.iter().copied().collect();
+    texts.get(locale).get_args(id, args)
 }
 
 /// The invitation link in an owner's `/invite` answer, as `(payload, link)`.

@@ -1,8 +1,9 @@
-//! The members plugin: subscribing, topics, language and `/help`.
+//! The members plugin: subscribing, topics, the chat's region, language
+//! and `/help`.
 
-use crate::member;
 use crate::plugin::{Extensions, Plugin};
 use crate::registry::{Audience, Declaration};
+use crate::{member, region_choice};
 
 pub(crate) struct Members;
 
@@ -26,11 +27,16 @@ impl Plugin for Members {
             )
             .command(Declaration::new("mytopics", "cmd-mytopics"), member::my_topics)
             .command_with(
+                Declaration::new("region", "cmd-region").usage("usage-region").for_audience(admins).regional(),
+                region_choice::region,
+            )
+            .command_with(
                 Declaration::new("language", "cmd-language").aliases(&["sprache"]).for_audience(admins),
                 member::language,
             )
             .command(Declaration::new("help", "cmd-help").aliases(&["hilfe"]), member::help)
             .callbacks("t", member::toggle)
-            .callbacks("lang", member::language_press);
+            .callbacks("lang", member::language_press)
+            .callbacks("r", region_choice::press);
     }
 }
