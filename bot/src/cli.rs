@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use basis_handlers::stats::{self, Campaign, StatsView};
-use basis_handlers::{Locale, Plugin, PluginGroup, Registry, Texts, TopicCatalog};
+use basis_handlers::{Locale, Plugin, PluginGroup, RegionCatalog, Registry, Texts, TopicCatalog};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{App, Config, Settings, prepare_storage, prepare_storage_with, telemetry};
@@ -254,6 +254,7 @@ async fn stats(config: &Settings, lang: &str, chart: Option<&Path>) -> anyhow::R
     let locale = Locale::parse(lang).ok_or_else(|| anyhow::anyhow!("unknown language `{lang}` (de or en)"))?;
     let storage = prepare_storage(config).await?;
     let topics = TopicCatalog::from_stored(&storage.topics().await?);
+    let regions = RegionCatalog::from_stored(&storage.regions().await?);
     let texts = Texts::load();
     let view = StatsView {
         storage: &storage,
@@ -263,6 +264,8 @@ async fn stats(config: &Settings, lang: &str, chart: Option<&Path>) -> anyhow::R
         timezone: config.timezone,
         now: basis_storage::now_ms(),
         scope: None,
+        regions: &regions,
+        region_scope: None,
     };
     let result = async {
         println!("{}", stats::report(&view).await?);

@@ -67,8 +67,9 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
         Err(answer) => return scene.say(answer).await,
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
-    if !role.covers(&topics) {
-        return scene.say(organizer::out_of_scope(scene, role)).await;
+    // A correction reaches whom the post reached.
+    if let Some(answer) = organizer::refusal(scene, role, &topics, broadcast.region_target().keys()) {
+        return scene.say(answer).await;
     }
     let now = ctx.now();
     let id = broadcast.id.to_string();

@@ -10,7 +10,7 @@
 //! owners are, whether two-person approval is on, waking the broadcaster,
 //! and the status message that becomes a broadcast's progress report.
 
-use basis_storage::Content;
+use basis_storage::{Content, RegionTarget};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
@@ -55,13 +55,34 @@ pub async fn locale_of(basis: &Basis, chat: i64) -> Result<Locale, HandlerError>
 /// Everyone who may send a post to `topics`: the owners, and every
 /// organizer whose scope covers all of them.
 pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, HandlerError> {
+    reviewers_within(basis, topics, &RegionTarget::Everywhere).await
+}
+
+/// Everyone who may send a post to `topics` within `target`: the owners,
+/// and every organizer whose scope covers the topics and reaches the
+/// regions (an organizer limited to regions never gets an untargeted one).
+pub async fn reviewers_within(
+    basis: &Basis,
+    topics: &[String],
+    target: &RegionTarget,
+) -> Result<Vec<i64>, HandlerError> {
     let mut people: Vec<i64> = basis.ctx.owners.clone();
     for organizer in basis.ctx.storage.organizers().await? {
-        if Role::Organizer(organizer.clone()).covers(topics) && !people.contains(&organizer.user_id) {
+        let role = Role::Organizer(organizer.clone());
+        if role.covers(topics)
+            && role.reaches(&basis.ctx.regions, target.keys())
+            && !people.contains(&organizer.user_id)
+        {
             people.push(organizer.user_id);
         }
     }
     Ok(people)
+}
+
+/// The audience of a post to `topics` within `target`, as its preview
+/// counts it.
+pub async fn audience(basis: &Basis, topics: &[String], target: &RegionTarget) -> Result<i64, HandlerError> {
+    Ok(crate::organizer::audience(&basis.ctx, topics, target).await?.0)
 }
 
 /// Sends draft `draft` (made with [`NO_AUTHOR`]) to each of `to` as the
@@ -78,8 +99,6 @@ pub async fn offer_draft(
 ) -> Result<usize, HandlerError> {
     let ctx = &basis.ctx;
     let Some(draft) = ctx.storage.draft(draft).await? else { return Ok(0) };
-    let topics = draft.topic_keys();
-    let recipients = ctx.storage.audience_size(&topics).await?;
     let send = if urgent { PostAction::Urgent } else { PostAction::Send };
     let mut reached = 0;
     for &person in to {
@@ -94,17 +113,9 @@ pub async fn offer_draft(
             tracing::debug!(%error, "a draft could not be offered to someone who never opened the bot");
             continue;
         }
-        let labels = ctx.topics.labels_of(&topics, locale).join(", ");
         let mut text = note(locale);
         text.push('\n');
-        text.push_str(&t!(
-            ctx.texts,
-            locale,
-            "post-confirm",
-            id = draft.id.to_string(),
-            topics = labels,
-            recipients = recipients.to_string()
-        ));
+        text.push_str(&crate::organizer::confirm_text(ctx, locale, &draft).await?);
         let button = |label: String, action| {
             InlineKeyboardButton::callback(label, CallbackData::Post { draft: draft.id, action }.encode())
         };

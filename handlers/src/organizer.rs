@@ -11,14 +11,17 @@
 //! approval needs someone else with the topics in scope, and buttons work
 //! only in the presser's own private chat.
 
-use basis_storage::{Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT};
+use basis_storage::{
+    Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT, RegionAudience, RegionTarget,
+};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
 
-use crate::callback::{CallbackData, PostAction};
-use crate::roles::{self, Role};
+use crate::callback::{CallbackData, PostAction, RegionPress};
+use crate::regions::RegionKey;
+use crate::roles::{self, Role, region_labels};
 use crate::scene::Scene;
-use crate::{HandlerError, HandlerResult, Locale, reports, t, when};
+use crate::{Context, HandlerError, HandlerResult, Locale, region_choice, reports, t, when};
 
 /// Telegram's limit for a message text…
 pub(crate) const MAX_TEXT: usize = 4096;
@@ -35,6 +38,111 @@ pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
     };
     let labels = scene.ctx.topics.labels_of(&allowed, scene.locale).join(", ");
     t!(scene.ctx.texts, scene.locale, "post-out-of-scope", topics = labels)
+}
+
+/// Why `role` may not post to `topics` within `regions` (none: every
+/// follower), as the answer; `None` when it may. Checked when a post is
+/// made and again at every press.
+pub(crate) fn refusal(scene: &Scene, role: &Role, topics: &[String], regions: &[RegionKey]) -> Option<String> {
+    if !role.covers(topics) {
+        return Some(out_of_scope(scene, role));
+    }
+    if role.reaches(&scene.ctx.regions, regions) {
+        return None;
+    }
+    let scope = role.region_scope().unwrap_or_default();
+    let (texts, locale) = (&scene.ctx.texts, scene.locale);
+    let labels = region_labels(scene, &scope);
+    Some(match regions.is_empty() {
+        true => {
+            let example = scope.first().map(|k| k.to_string()).unwrap_or_default();
+            t!(texts, locale, "post-regions-required", regions = labels, example = example)
+        }
+        false => t!(texts, locale, "post-regions-out-of-scope", regions = labels),
+    })
+}
+
+/// Whom of its topics' followers a post to `regions` reaches.
+pub(crate) fn target_of(regions: &[RegionKey]) -> RegionTarget {
+    if regions.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(regions.to_vec()) }
+}
+
+/// What a command names before its text: the topics (one word,
+/// comma-separated), the regions with `@` right after them (where regions
+/// are configured), and the rest.
+pub(crate) struct Targets<'a> {
+    pub(crate) topics: &'a str,
+    pub(crate) regions: Vec<RegionKey>,
+    pub(crate) rest: &'a str,
+}
+
+fn first_word(text: &str) -> (&str, &str) {
+    match text.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim_start()),
+        None => (text, ""),
+    }
+}
+
+/// `strikes @wolfsburg,kassel rest…`; `Err` is the answer for an unknown
+/// region.
+pub(crate) fn read_targets<'a>(scene: &Scene, args: &'a str) -> Result<Targets<'a>, String> {
+    let (topics, mut rest) = first_word(args);
+    let mut named = Vec::new();
+    while !scene.ctx.regions.is_empty() && rest.starts_with('@') {
+        let (word, after) = first_word(rest);
+        named.push(word);
+        rest = after;
+    }
+    let regions =
+        scene.ctx.regions.parse_targets(&named.join(",")).map_err(|input| roles::unknown_region(scene, &input))?;
+    Ok(Targets { topics, regions, rest })
+}
+
+/// The audience of a post to `topics` within `target`: in all, and for a
+/// targeted one per region the members chose.
+pub(crate) async fn audience(
+    ctx: &Context,
+    topics: &[String],
+    target: &RegionTarget,
+) -> Result<(i64, Vec<RegionAudience>), HandlerError> {
+    match target {
+        RegionTarget::Everywhere => Ok((ctx.storage.audience_size(topics).await?, Vec::new())),
+        RegionTarget::Within(named) => {
+            let per_region = ctx.storage.audience_by_region(topics, named).await?;
+            Ok((per_region.iter().map(|r| r.chats).sum(), per_region))
+        }
+    }
+}
+
+/// The lines a preview adds about regions, where regions are configured:
+/// the regions named and the recipients in each region reached.
+pub(crate) fn region_lines(
+    ctx: &Context,
+    locale: Locale,
+    target: &RegionTarget,
+    per_region: &[RegionAudience],
+) -> String {
+    let catalog = &ctx.regions;
+    if catalog.is_empty() && !target.is_targeted() {
+        return String::new();
+    }
+    let name =
+        |key: &RegionKey| catalog.get(key.as_str()).map_or_else(|| key.to_string(), |r| r.name(locale).to_owned());
+    match target {
+        RegionTarget::Everywhere => format!("\n{}", t!(ctx.texts, locale, "post-confirm-everywhere")),
+        RegionTarget::Within(named) => {
+            let regions = named.iter().map(name).collect::<Vec<_>>().join(", ");
+            let counts = match per_region.is_empty() {
+                true => t!(ctx.texts, locale, "post-confirm-nobody"),
+                false => per_region
+                    .iter()
+                    .map(|r| format!("{} {}", name(&r.region_key), r.chats))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            };
+            format!("\n{}", t!(ctx.texts, locale, "post-confirm-regions", regions = regions, counts = counts))
+        }
+    }
 }
 
 fn user_id(user: &User) -> i64 {
@@ -105,10 +213,11 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     if args.is_empty() && reply.is_none() {
         return guided_start(scene, role, author).await;
     }
-    let (topic_list, text) = match args.split_once(char::is_whitespace) {
-        Some((topics, text)) => (topics, text.trim()),
-        None => (args, ""),
+    let targets = match read_targets(scene, args) {
+        Ok(targets) => targets,
+        Err(answer) => return scene.say(answer).await,
     };
+    let (topic_list, text) = (targets.topics, targets.rest.trim());
     let content = match (reply, text.is_empty()) {
         (Some(original), true) => match content_of(scene, original).await? {
             Ok(content) => content,
@@ -128,14 +237,17 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
         Ok(topics) => topics,
         Err(answer) => return scene.say(answer).await,
     };
-    if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, role)).await;
+    if let Some(answer) = refusal(scene, role, &topics, &targets.regions) {
+        return scene.say(answer).await;
     }
     let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
-    let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
-    ctx.storage
-        .audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &new.topics.join(","), ctx.now())
-        .await?;
+    let target = target_of(&targets.regions);
+    let draft = ctx.storage.create_draft_to(&new, &target, DraftState::Open, ctx.now()).await?;
+    let mut detail = new.topics.join(",");
+    if target.is_targeted() {
+        detail = format!("{detail} @{}", target.stored());
+    }
+    ctx.storage.audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &detail, ctx.now()).await?;
     present(scene, draft).await
 }
 
@@ -156,8 +268,9 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
         return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
     };
     let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
-    if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, role)).await;
+    // A follow-up reaches the audience of the post it follows.
+    if let Some(answer) = refusal(scene, role, &topics, broadcast.region_target().keys()) {
+        return scene.say(answer).await;
     }
     let content = match (msg.reply_to_message(), text.is_empty()) {
         (Some(original), true) => match content_of(scene, original).await? {
@@ -201,18 +314,10 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
     let Some(draft) = ctx.storage.draft(draft_id).await? else { return Ok(()) };
     preview(scene, scene.chat.id, &draft).await?;
     let topics = draft.topic_keys();
-    let recipients = ctx.storage.audience_size(&topics).await?;
-    let labels = ctx.topics.labels_of(&topics, locale).join(", ");
-    let mut confirm = t!(
-        ctx.texts,
-        locale,
-        "post-confirm",
-        id = draft_id.to_string(),
-        topics = labels,
-        recipients = recipients.to_string()
-    );
+    let mut confirm = confirm_text(ctx, locale, &draft).await?;
+    // Channels are not regional: a targeted post does not reach them.
     let channels = ctx.storage.channels_for(&topics).await?;
-    if channels > 0 {
+    if channels > 0 && !draft.region_target().is_targeted() {
         confirm.push('\n');
         confirm.push_str(&t!(ctx.texts, locale, "post-channels-note", channels = channels.to_string()));
     }
@@ -239,6 +344,26 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
         ])
     };
     scene.ask(confirm, keyboard).await
+}
+
+/// What a preview says under the post: its number, topics, recipients and,
+/// where regions are configured, the regions it reaches with the
+/// recipients in each.
+pub(crate) async fn confirm_text(ctx: &Context, locale: Locale, draft: &Draft) -> Result<String, HandlerError> {
+    let topics = draft.topic_keys();
+    let target = draft.region_target();
+    let (recipients, per_region) = audience(ctx, &topics, &target).await?;
+    let labels = ctx.topics.labels_of(&topics, locale).join(", ");
+    let mut confirm = t!(
+        ctx.texts,
+        locale,
+        "post-confirm",
+        id = draft.id.to_string(),
+        topics = labels,
+        recipients = recipients.to_string()
+    );
+    confirm.push_str(&region_lines(ctx, locale, &target, &per_region));
+    Ok(confirm)
 }
 
 /// The post as members will get it, sent to `chat`.
@@ -279,8 +404,8 @@ pub(crate) async fn decide(
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
     // The scope may have shrunk since the preview.
-    if !role.covers(&draft.topic_keys()) {
-        return Ok((out_of_scope(scene, &role), true));
+    if let Some(answer) = refusal(scene, &role, &draft.topic_keys(), draft.region_target().keys()) {
+        return Ok((answer, true));
     }
     let is_author = draft.author_id == actor;
     // A draft made outside Telegram (crate::offer) is anyone's in scope.
@@ -402,14 +527,17 @@ pub(crate) fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) ->
 async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<usize, HandlerError> {
     let ctx = &scene.ctx;
     let topics = draft.topic_keys();
+    let target = draft.region_target();
     let mut approvers: Vec<i64> = ctx.owners.clone();
     for organizer in ctx.storage.organizers().await? {
-        if Role::Organizer(organizer.clone()).covers(&topics) && !approvers.contains(&organizer.user_id) {
+        let role = Role::Organizer(organizer.clone());
+        if role.covers(&topics) && role.reaches(&ctx.regions, target.keys()) && !approvers.contains(&organizer.user_id)
+        {
             approvers.push(organizer.user_id);
         }
     }
     approvers.retain(|id| *id != draft.author_id);
-    let recipients = ctx.storage.audience_size(&topics).await?;
+    let (recipients, per_region) = audience(ctx, &topics, &target).await?;
     let name: String = drafter.full_name().chars().take(64).collect();
     let mut asked = 0;
     for approver in approvers {
@@ -418,7 +546,7 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
             None => Locale::default(),
         };
         let labels = ctx.topics.labels_of(&topics, locale).join(", ");
-        let text = t!(
+        let mut text = t!(
             ctx.texts,
             locale,
             "review-request",
@@ -427,6 +555,7 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
             topics = labels,
             recipients = recipients.to_string()
         );
+        text.push_str(&region_lines(ctx, locale, &target, &per_region));
         let button = |label: String, action| {
             InlineKeyboardButton::callback(label, CallbackData::Post { draft: draft.id, action }.encode())
         };
@@ -529,14 +658,170 @@ pub(crate) async fn compose(
             Ok((t!(ctx.texts, locale, "guided-chosen", topics = labels), false))
         }
         None if chosen.is_empty() => Ok((t!(ctx.texts, locale, "guided-no-topic"), true)),
-        None => {
-            if !ctx.storage.move_draft(draft_id, DraftState::Compose, DraftState::Content).await? {
+        // Where regions are configured, whom it reaches comes next.
+        None if !ctx.regions.is_empty() => {
+            let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
+            let id = draft_id.to_string();
+            let text = match role.region_scope() {
+                None => t!(ctx.texts, locale, "guided-regions", id = id, topics = labels),
+                Some(_) => t!(ctx.texts, locale, "guided-regions-scoped", id = id, topics = labels),
+            };
+            let keyboard = region_keyboard(scene, &role, draft_id, None, draft.region_target().keys());
+            let edited = scene.bot.edit_message_text(scene.chat.id, message_id, text).reply_markup(keyboard).await;
+            ignore_unmodified(edited)?;
+            Ok((t!(ctx.texts, locale, "post-done"), false))
+        }
+        None => to_content(scene, message_id, &draft, &chosen).await,
+    }
+}
+
+/// The guided `/post` goes on to its content: the organizer is asked for
+/// the message.
+async fn to_content(
+    scene: &Scene,
+    message_id: MessageId,
+    draft: &Draft,
+    topics: &[String],
+) -> Result<(String, bool), HandlerError> {
+    let (ctx, locale) = (&scene.ctx, scene.locale);
+    if !ctx.storage.move_draft(draft.id, DraftState::Compose, DraftState::Content).await? {
+        return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+    }
+    let mut labels = ctx.topics.labels_of(topics, locale).join(", ");
+    let target = draft.region_target();
+    if target.is_targeted() {
+        labels = format!("{labels} · 📍 {}", region_labels(scene, target.keys()));
+    }
+    let text = t!(ctx.texts, locale, "guided-content", id = draft.id.to_string(), topics = labels);
+    ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
+    Ok((t!(ctx.texts, locale, "post-done"), false))
+}
+
+/// The guided `/post`'s regions at `level` (`None`: the top of what the
+/// organizer may reach), `chosen` marked; "Everywhere" for organizers not
+/// limited to regions, "Next" and "Discard".
+fn region_keyboard(
+    scene: &Scene,
+    role: &Role,
+    draft: i64,
+    level: Option<&RegionKey>,
+    chosen: &[RegionKey],
+) -> InlineKeyboardMarkup {
+    let (ctx, locale) = (&scene.ctx, scene.locale);
+    let catalog = &ctx.regions;
+    let scope = role.region_scope();
+    let tops = catalog.tops_within(scope.as_deref());
+    // Back leads up, but not above what the organizer may reach.
+    let back = match level.and_then(|key| catalog.get(key.as_str())).and_then(|r| r.parent.clone()) {
+        Some(parent) if role.reaches(catalog, std::slice::from_ref(&parent)) => RegionPress::Open(parent),
+        _ => RegionPress::Top,
+    };
+    let data = |press: RegionPress| CallbackData::ComposeRegion { draft, press }.encode();
+    let mut rows = region_choice::level_rows(ctx, locale, &tops, level, chosen, data, back);
+    let mut last = Vec::new();
+    if scope.is_none() {
+        last.push(InlineKeyboardButton::callback(t!(ctx.texts, locale, "button-everywhere"), data(RegionPress::Clear)));
+    }
+    last.push(InlineKeyboardButton::callback(t!(ctx.texts, locale, "button-next"), data(RegionPress::Done)));
+    rows.push(last);
+    rows.push(vec![InlineKeyboardButton::callback(
+        t!(ctx.texts, locale, "button-cancel"),
+        CallbackData::Post { draft, action: PostAction::Cancel }.encode(),
+    )]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// A press on the guided `/post`'s regions: a region on or off, a level of
+/// the tree, everywhere, or on to the content. Who may reach what is
+/// checked again at every press.
+pub(crate) async fn compose_region(
+    scene: &Scene,
+    from: &User,
+    message_id: MessageId,
+    draft_id: i64,
+    press: RegionPress,
+) -> Result<(String, bool), HandlerError> {
+    let ctx = &scene.ctx;
+    let locale = scene.locale;
+    let catalog = &ctx.regions;
+    let Some(role) = roles::role_of(scene, Some(from)).await? else {
+        return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
+    };
+    let actor = user_id(from);
+    let draft = ctx.storage.draft(draft_id).await?;
+    let Some(draft) = draft.filter(|d| {
+        d.author_id == actor && scene.chat.id.0 == actor && d.status == DraftState::Compose && !catalog.is_empty()
+    }) else {
+        return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    };
+    let topics = draft.topic_keys();
+    if !role.covers(&topics) {
+        return Ok((out_of_scope(scene, &role), true));
+    }
+    let mut chosen = draft.region_target().keys().to_vec();
+    let show = |level: Option<RegionKey>, chosen: Vec<RegionKey>| {
+        let keyboard = region_keyboard(scene, &role, draft_id, level.as_ref(), &chosen);
+        async move {
+            let edited = scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await;
+            ignore_unmodified(edited)
+        }
+    };
+    let chosen_toast = |chosen: &[RegionKey]| match chosen.is_empty() {
+        true => t!(ctx.texts, locale, "guided-everywhere"),
+        false => t!(ctx.texts, locale, "guided-chosen-regions", regions = region_labels(scene, chosen)),
+    };
+    match press {
+        RegionPress::Choose(key) => {
+            if catalog.get(key.as_str()).is_none() {
+                return Ok((t!(ctx.texts, locale, "region-gone"), true));
+            }
+            if let Some(answer) = refusal(scene, &role, &topics, std::slice::from_ref(&key)) {
+                return Ok((answer, true));
+            }
+            match chosen.iter().position(|k| *k == key) {
+                Some(at) => {
+                    chosen.remove(at);
+                }
+                None => chosen.push(key.clone()),
+            }
+            if !ctx.storage.set_draft_regions(draft_id, &target_of(&chosen)).await? {
                 return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
             }
-            let labels = ctx.topics.labels_of(&chosen, locale).join(", ");
-            let text = t!(ctx.texts, locale, "guided-content", id = draft_id.to_string(), topics = labels);
-            ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
-            Ok((t!(ctx.texts, locale, "post-done"), false))
+            // The level the region was chosen on.
+            let tops = catalog.tops_within(role.region_scope().as_deref());
+            let level = match tops.iter().any(|r| r.key == key) {
+                true => None,
+                false => catalog.get(key.as_str()).and_then(|r| r.parent.clone()),
+            };
+            show(level, chosen.clone()).await?;
+            Ok((chosen_toast(&chosen), false))
+        }
+        RegionPress::Open(key) => {
+            if !catalog.has_children(&key) {
+                return Ok((t!(ctx.texts, locale, "region-gone"), true));
+            }
+            show(Some(key), chosen).await?;
+            Ok((String::new(), false))
+        }
+        RegionPress::Top => {
+            show(None, chosen).await?;
+            Ok((String::new(), false))
+        }
+        RegionPress::Clear => {
+            if let Some(answer) = refusal(scene, &role, &topics, &[]) {
+                return Ok((answer, true));
+            }
+            if !ctx.storage.set_draft_regions(draft_id, &RegionTarget::Everywhere).await? {
+                return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
+            }
+            show(None, Vec::new()).await?;
+            Ok((chosen_toast(&[]), false))
+        }
+        RegionPress::Done => {
+            if let Some(answer) = refusal(scene, &role, &topics, &chosen) {
+                return Ok((answer, true));
+            }
+            to_content(scene, message_id, &draft, &topics).await
         }
     }
 }
@@ -560,8 +845,8 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
     if draft.author_id != user_id(from) {
         return Ok(false);
     }
-    if !role.covers(&draft.topic_keys()) {
-        scene.say(out_of_scope(scene, role)).await?;
+    if let Some(answer) = refusal(scene, role, &draft.topic_keys(), draft.region_target().keys()) {
+        scene.say(answer).await?;
         return Ok(true);
     }
     match draft.status {

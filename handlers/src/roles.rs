@@ -7,6 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use teloxide::types::{Me, User};
 
+use crate::regions::{RegionCatalog, RegionKey};
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, t};
 
@@ -39,6 +40,22 @@ impl Role {
     /// Whether this is an owner's role.
     pub fn is_owner(&self) -> bool {
         matches!(self, Role::Owner)
+    }
+
+    /// The regions this role's posts must stay within; `None`: not limited
+    /// to regions.
+    pub fn region_scope(&self) -> Option<Vec<RegionKey>> {
+        match self {
+            Role::Owner => None,
+            Role::Organizer(o) => o.region_scope(),
+        }
+    }
+
+    /// Whether this role may post to the members in `targets` (none: every
+    /// follower, with a region or without): a role limited to regions must
+    /// name regions, each inside its scope ([`RegionCatalog::permits`]).
+    pub fn reaches(&self, catalog: &RegionCatalog, targets: &[RegionKey]) -> bool {
+        catalog.permits(self.region_scope().as_deref(), targets)
     }
 }
 
@@ -102,19 +119,58 @@ pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<Vec<String>, Stri
     Ok(topics)
 }
 
-fn scope_label(scene: &Scene, topics: &str) -> String {
-    if topics.is_empty() {
-        return t!(scene.ctx.texts, scene.locale, "scope-all");
+/// A scope as people read it: the topics (or all), and the regions it is
+/// limited to, if any.
+fn scope_label(scene: &Scene, topics: &str, regions: &[RegionKey]) -> String {
+    let topics = if topics.is_empty() {
+        t!(scene.ctx.texts, scene.locale, "scope-all")
+    } else {
+        let keys: Vec<String> = topics.split(',').map(str::to_owned).collect();
+        scene.ctx.topics.labels_of(&keys, scene.locale).join(", ")
+    };
+    if regions.is_empty() {
+        return topics;
     }
-    let keys: Vec<String> = topics.split(',').map(str::to_owned).collect();
-    scene.ctx.topics.labels_of(&keys, scene.locale).join(", ")
+    let regions = region_labels(scene, regions);
+    t!(scene.ctx.texts, scene.locale, "scope-regions", topics = topics, regions = regions)
 }
 
-/// `/invite [topics]`: owners only.
+/// `Wolfsburg, Kassel`: regions as people read them (the key of one no
+/// longer configured).
+pub(crate) fn region_labels(scene: &Scene, regions: &[RegionKey]) -> String {
+    let catalog = &scene.ctx.regions;
+    let name = |key: &RegionKey| {
+        catalog.get(key.as_str()).map_or_else(|| key.to_string(), |r| r.name(scene.locale).to_owned())
+    };
+    regions.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
+/// The regions named with `@` in `words` (`@kassel`, `@wolfsburg,hannover`),
+/// and the words that remain; `Err` is the answer for an unknown region.
+/// With no regions configured, `@` means nothing special.
+pub(crate) fn regions_among<'a>(scene: &Scene, words: &'a str) -> Result<(Vec<RegionKey>, Vec<&'a str>), String> {
+    let catalog = &scene.ctx.regions;
+    let (named, rest): (Vec<&str>, Vec<&str>) =
+        words.split_whitespace().partition(|w| w.starts_with('@') && !catalog.is_empty());
+    let regions = catalog.parse_targets(&named.join(",")).map_err(|input| unknown_region(scene, &input))?;
+    Ok((regions, rest))
+}
+
+/// The answer for a region that is not configured (or retired).
+pub(crate) fn unknown_region(scene: &Scene, input: &str) -> String {
+    let regions = scene.ctx.regions.listing(scene.locale);
+    t!(scene.ctx.texts, scene.locale, "post-unknown-region", input = input.to_owned(), regions = regions)
+}
+
+/// `/invite [topics] [@regions]`: owners only.
 pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let topics = match topic_list(scene, args) {
+    let (regions, words) = match regions_among(scene, args) {
+        Ok(found) => found,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let topics = match topic_list(scene, &words.join(" ")) {
         Ok(topics) => topics.join(","),
         Err(answer) => return scene.say(answer).await,
     };
@@ -122,11 +178,11 @@ pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &s
     let now = ctx.now();
     let expires = now + ctx.invite_ttl_ms;
     let author = from.map_or(0, |u| u.id.0 as i64);
-    ctx.storage.create_invite(&token_hash(&token), &topics, author, now, expires).await?;
-    tracing::info!(by = author, topics, "invitation created");
+    ctx.storage.create_invite_within(&token_hash(&token), &topics, &regions, author, now, expires).await?;
+    tracing::info!(by = author, topics, regions = RegionKey::join(&regions), "invitation created");
     let link = format!("https://t.me/{}?start={INVITE_PREFIX}{token}", me.username());
     let hours = (ctx.invite_ttl_ms / 3_600_000).max(1);
-    let scope = scope_label(scene, &topics);
+    let scope = scope_label(scene, &topics, &regions);
     scene.say(t!(ctx.texts, locale, "invite-created", link = link, scope = scope, hours = hours.to_string())).await
 }
 
@@ -146,7 +202,8 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
         Redeemed::Granted { topics, invited_by } => {
             tracing::info!(user = id, invited_by, topics, "organizer granted");
             scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: id });
-            t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics))
+            let regions = ctx.storage.organizer(id).await?.and_then(|o| o.region_scope()).unwrap_or_default();
+            t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics, &regions))
         }
         Redeemed::Used => t!(ctx.texts, locale, "invite-used"),
         Redeemed::Expired => t!(ctx.texts, locale, "invite-expired"),
@@ -166,7 +223,10 @@ pub(crate) async fn list(scene: &Scene) -> HandlerResult {
     } else {
         organizers
             .iter()
-            .map(|o| format!("• {} ({}) – {}", o.name, o.user_id, scope_label(scene, &o.topics)))
+            .map(|o| {
+                let regions = o.region_scope().unwrap_or_default();
+                format!("• {} ({}) – {}", o.name, o.user_id, scope_label(scene, &o.topics, &regions))
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };

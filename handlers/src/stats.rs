@@ -1,7 +1,9 @@
 //! Statistics and links for organizers: `/stats`, `/link`, `/qr`.
 //!
-//! `/stats` shows subscribers per topic, their growth, joins through deep
-//! links and the last broadcasts, then a chart of the last 30 days.
+//! `/stats` shows subscribers per topic, their growth, where regions are
+//! configured subscribers per region (small figures as "< 5"), joins
+//! through deep links and the last broadcasts, then a chart of the last
+//! 30 days.
 //! `/link <topic> [campaign]` gives a topic's deep link, `/qr` the same link
 //! as a printable QR code. A campaign goes into the link's payload, so joins
 //! through each flyer or poster are counted apart:
@@ -19,10 +21,11 @@ use teloxide::prelude::*;
 use teloxide::types::{InputFile, Me};
 
 use crate::pictures::{self, PictureError, Series};
+use crate::regions::{Figure, SMALLEST_SHOWN};
 use crate::roles::Role;
 use crate::scene::Scene;
 use crate::topics::CatalogTopic;
-use crate::{HandlerResult, Locale, RegionKey, Texts, TopicCatalog, TopicKey, t};
+use crate::{HandlerResult, Locale, RegionCatalog, RegionKey, Texts, TopicCatalog, TopicKey, t};
 
 /// Between a topic key and a campaign in a deep-link payload. Neither keys
 /// nor campaigns contain capitals, so it cannot be mistaken for either.
@@ -67,18 +70,31 @@ pub enum CampaignError {
 impl Campaign {
     /// The longest campaign that fits into a payload with `topic`.
     pub fn max_len(topic: &TopicKey) -> usize {
-        MAX_PAYLOAD - CAMPAIGN_SEPARATOR.len() - topic.as_str().len()
+        Self::max_len_in(topic, None)
+    }
+
+    /// The longest campaign that fits into a payload with `topic` and
+    /// `region`.
+    pub fn max_len_in(topic: &TopicKey, region: Option<&RegionKey>) -> usize {
+        let region = region.map_or(0, |r| REGION_SEPARATOR.len() + r.as_str().len());
+        MAX_PAYLOAD.saturating_sub(CAMPAIGN_SEPARATOR.len() + topic.as_str().len() + region)
     }
 
     /// The campaign `input` names for a link to `topic`, trimmed and in
     /// lower case.
     pub fn parse(input: &str, topic: &TopicKey) -> Result<Campaign, CampaignError> {
+        Self::parse_in(input, topic, None)
+    }
+
+    /// The campaign `input` names for a link to `topic` that places members
+    /// in `region`.
+    pub fn parse_in(input: &str, topic: &TopicKey, region: Option<&RegionKey>) -> Result<Campaign, CampaignError> {
         let name = input.trim().to_ascii_lowercase();
         let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-';
         if name.is_empty() || !name.bytes().all(allowed) {
             return Err(CampaignError::Characters);
         }
-        let max = Self::max_len(topic);
+        let max = Self::max_len_in(topic, region);
         if name.len() > max {
             return Err(CampaignError::TooLong { length: name.chars().count(), max });
         }
@@ -173,6 +189,12 @@ pub struct StatsView<'a> {
     pub now: i64,
     /// The topic keys the reader may see; `None` for all.
     pub scope: Option<Vec<String>>,
+    /// The regions members can choose (empty: none configured, and the
+    /// report says nothing about regions).
+    pub regions: &'a RegionCatalog,
+    /// The regions the reader may see (with those below them); `None` for
+    /// all, and those without a region.
+    pub region_scope: Option<Vec<RegionKey>>,
 }
 
 /// Why the chart could not be made.
@@ -225,6 +247,11 @@ pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
     for topic in visible {
         let figures = stats.iter().find(|s| s.topic_key == topic.key.as_str()).cloned().unwrap_or_default();
         out.push(topic_line(view, topic, &figures));
+    }
+
+    if !view.regions.is_empty() {
+        out.push(String::new());
+        out.extend(region_lines(view).await?);
     }
 
     out.push(String::new());
@@ -288,6 +315,33 @@ pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
     out.push(String::new());
     out.push(inbox_line(view).await?);
     Ok(out.join("\n"))
+}
+
+/// Subscribers per region, indented by the tree; small figures (and what
+/// would give them away) show as "< 5". Counts only, never a chat.
+async fn region_lines(view: &StatsView<'_>) -> Result<Vec<String>, StorageError> {
+    let (texts, locale) = (view.texts, view.locale);
+    let breakdown = view.storage.region_stats().await?;
+    let own: Vec<(RegionKey, i64)> = breakdown.regions.iter().map(|r| (r.region_key.clone(), r.subscribers)).collect();
+    let figures = view.regions.figures(&own, breakdown.without_region);
+    let shown = |figure: Figure| match figure {
+        Figure::Shown(n) => n.to_string(),
+        Figure::Hidden => t!(texts, locale, "stats-few", smallest = SMALLEST_SHOWN.to_string()),
+    };
+    let mut out = vec![t!(texts, locale, "stats-regions")];
+    let scope = view.region_scope.as_deref();
+    for (region, figure) in &figures.regions {
+        if scope.is_some_and(|scope| !view.regions.within(&region.key, scope)) {
+            continue;
+        }
+        let indent = "  ".repeat(view.regions.depth(&region.key));
+        let name = format!("{indent}{}", region.name(locale));
+        out.push(t!(texts, locale, "stats-region-line", region = name, subscribers = shown(*figure)));
+    }
+    if scope.is_none() {
+        out.push(t!(texts, locale, "stats-region-without", subscribers = shown(figures.without)));
+    }
+    Ok(out)
 }
 
 /// Open conversations in the organizers' inbox and how soon they are
@@ -389,6 +443,8 @@ pub(crate) async fn stats(scene: &Scene, role: &Role) -> HandlerResult {
         timezone: ctx.timezone,
         now: ctx.now(),
         scope: scope_of(role),
+        regions: &ctx.regions,
+        region_scope: role.region_scope(),
     };
     scene.say(report(&view).await?).await?;
     match chart(&view).await {
@@ -407,10 +463,22 @@ pub(crate) async fn stats(scene: &Scene, role: &Role) -> HandlerResult {
 /// What `/link` and `/qr` point to.
 struct LinkTarget<'a> {
     topic: &'a CatalogTopic,
+    region: Option<RegionKey>,
     campaign: Option<Campaign>,
 }
 
-/// Reads `<topic> [campaign]` and checks the role covers it; `Err` is the answer.
+impl LinkTarget<'_> {
+    fn payload(&self) -> String {
+        payload_in(&self.topic.key, self.region.as_ref(), self.campaign.as_ref())
+    }
+
+    fn link(&self, bot_username: &str) -> String {
+        format!("https://t.me/{bot_username}?start={}", self.payload())
+    }
+}
+
+/// Reads `<topic> [@region] [campaign]` and checks the role covers the
+/// topic; `Err` is the answer.
 async fn link_target<'a>(
     scene: &'a Scene,
     role: &Role,
@@ -418,9 +486,16 @@ async fn link_target<'a>(
 ) -> Result<Result<LinkTarget<'a>, String>, crate::HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let (topic, campaign) = match args.split_once(char::is_whitespace) {
-        Some((topic, campaign)) => (topic, campaign.trim()),
-        None => (args, ""),
+    let targets = match crate::organizer::read_targets(scene, args) {
+        Ok(targets) => targets,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    let (topic, campaign) = (targets.topics, targets.rest.trim());
+    // A link places members in one region at most.
+    let region = match targets.regions.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        _ => return Ok(Err(t!(ctx.texts, locale, "link-one-region"))),
     };
     if topic.is_empty() {
         let example = ctx.topics.all().first().map(|t| t.key.as_str().to_owned()).unwrap_or_default();
@@ -437,13 +512,13 @@ async fn link_target<'a>(
         return Ok(Err(t!(ctx.texts, locale, "link-out-of-scope", topics = labels)));
     }
     if campaign.is_empty() {
-        return Ok(Ok(LinkTarget { topic: found, campaign: None }));
+        return Ok(Ok(LinkTarget { topic: found, region, campaign: None }));
     }
-    match Campaign::parse(campaign, &found.key) {
-        Ok(campaign) => Ok(Ok(LinkTarget { topic: found, campaign: Some(campaign) })),
+    match Campaign::parse_in(campaign, &found.key, region.as_ref()) {
+        Ok(campaign) => Ok(Ok(LinkTarget { topic: found, region, campaign: Some(campaign) })),
         Err(CampaignError::Characters) => {
             let input: String = campaign.chars().take(64).collect();
-            let max = Campaign::max_len(&found.key).to_string();
+            let max = Campaign::max_len_in(&found.key, region.as_ref()).to_string();
             Ok(Err(t!(ctx.texts, locale, "link-campaign-invalid", input = input, max = max)))
         }
         Err(CampaignError::TooLong { length, max }) => {
@@ -459,14 +534,19 @@ pub(crate) async fn link(scene: &Scene, role: &Role, me: &Me, args: &str) -> Han
         Err(answer) => return scene.say(answer).await,
     };
     let (texts, locale) = (&scene.ctx.texts, scene.locale);
-    let link = deep_link(me.username(), &target.topic.key, target.campaign.as_ref());
+    let link = target.link(me.username());
     let topic = target.topic.label(locale);
-    let answer = match &target.campaign {
+    let mut answer = match &target.campaign {
         None => t!(texts, locale, "link-created", topic = topic, link = link),
         Some(campaign) => {
             t!(texts, locale, "link-created-campaign", topic = topic, campaign = campaign.as_str(), link = link)
         }
     };
+    if let Some(region) = &target.region {
+        let region = scene.ctx.regions.path_label(region, locale).unwrap_or_else(|| region.to_string());
+        answer.push('\n');
+        answer.push_str(&t!(texts, locale, "link-region", region = region));
+    }
     scene.say(answer).await
 }
 
@@ -477,7 +557,7 @@ pub(crate) async fn qr(scene: &Scene, role: &Role, me: &Me, args: &str) -> Handl
         Ok(target) => target,
         Err(answer) => return scene.say(answer).await,
     };
-    let link = deep_link(me.username(), &target.topic.key, target.campaign.as_ref());
+    let link = target.link(me.username());
     let text = link.clone();
     let png = match off_the_runtime(move || pictures::qr_png(&text)).await {
         Ok(png) => png,
@@ -486,7 +566,7 @@ pub(crate) async fn qr(scene: &Scene, role: &Role, me: &Me, args: &str) -> Handl
             return scene.say(t!(scene.ctx.texts, scene.locale, "qr-failed")).await;
         }
     };
-    let name = format!("qr-{}.png", payload(&target.topic.key, target.campaign.as_ref()));
+    let name = format!("qr-{}.png", target.payload());
     scene.bot.send_document(scene.chat.id, InputFile::memory(png).file_name(name)).caption(link).await?;
     Ok(())
 }

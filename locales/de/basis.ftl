@@ -436,3 +436,29 @@ mytopics-region = 📍 Deine Region: { $region }
 privacy-region = • Region: { $region }
 privacy-short-regions =
     Datenschutz: Gespeichert werden nur die Nummer dieses Chats, deine Sprache, der Zeitpunkt deiner Zustimmung, deine Themen und, wenn du eine wählst, deine Region – keine Namen, keine Nachrichten. Was du dem Bot schreibst (außer Befehlen), lesen – wo eingerichtet – die Organisator*innen in ihrer Telegram-Gruppe; gespeichert wird davon nur, welche Nachricht wohin ging. Mit /privacy siehst du alles, mit /stop löschst du alles.
+## Organisator*innen und Regionen.
+post-unknown-region =
+    Eine Region „{ $input }“ gibt es nicht. Verfügbar sind:
+    { $regions }
+post-regions-required = Du darfst nur an Mitglieder in deinen Regionen ({ $regions }) senden: nenne sie nach den Themen, z. B. /post strikes @{ $example } …
+post-regions-out-of-scope = Du darfst nur an Mitglieder in diesen Regionen senden: { $regions }
+post-confirm-everywhere = Regionen: überall (auch Mitglieder ohne Region)
+post-confirm-regions =
+    Regionen: { $regions } (und die Regionen darunter)
+    Empfänger*innen je Region: { $counts }
+post-confirm-nobody = dort noch niemand
+scope-regions = { $topics }, nur in { $regions }
+guided-regions = Entwurf #{ $id } zu { $topics }: Wer soll ihn bekommen? Wähle Regionen (jede schließt die Regionen darunter ein) oder „Überall“, dann tippe auf „Weiter“.
+guided-regions-scoped = Entwurf #{ $id } zu { $topics }: Wähle mindestens eine deiner Regionen (jede schließt die Regionen darunter ein), dann tippe auf „Weiter“.
+guided-chosen-regions = Regionen: { $regions }
+guided-everywhere = Überall
+button-everywhere = 🌍 Überall
+event-ask-topics-regions =
+    Für welche Themen? Schreib sie mit Komma getrennt, und nur für Mitglieder in einigen Regionen die Regionen mit @ (zum Beispiel: strikes @wolfsburg,kassel):
+    { $topics }
+link-one-region = Ein Link ordnet Mitglieder höchstens einer Region zu: /link <Thema> @<Region> [Kampagne].
+link-region = Wer noch keine Region hat, ist damit außerdem in { $region }.
+stats-regions = Abonnent*innen je Region (jede mit den Regionen darunter):
+stats-region-line = { $region }: { $subscribers }
+stats-region-without = Ohne Region: { $subscribers }
+stats-few = < { $smallest }

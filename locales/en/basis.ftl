@@ -436,3 +436,29 @@ mytopics-region = 📍 Your region: { $region }
 privacy-region = • Region: { $region }
 privacy-short-regions =
     Privacy: we store only this chat's number, your language, when you agreed, your topics and, if you choose one, your region — no names, no messages. What you write to the bot (other than commands) is read, where set up, by the organizers in their Telegram group; we keep only which message went where. /privacy shows all of it, /stop deletes all of it.
+## Organizers and regions.
+post-unknown-region =
+    There is no region “{ $input }”. Available regions:
+    { $regions }
+post-regions-required = You may only post to members in your regions ({ $regions }): name them after the topics, e.g. /post strikes @{ $example } …
+post-regions-out-of-scope = You may only post to members in these regions: { $regions }
+post-confirm-everywhere = Regions: everywhere (members without a region too)
+post-confirm-regions =
+    Regions: { $regions } (and the regions below them)
+    Recipients per region: { $counts }
+post-confirm-nobody = nobody there yet
+scope-regions = { $topics }, only in { $regions }
+guided-regions = Draft #{ $id } for { $topics }: who should get it? Choose regions (each includes the regions below it) or “Everywhere”, then tap “Next”.
+guided-regions-scoped = Draft #{ $id } for { $topics }: choose at least one of your regions (each includes the regions below it), then tap “Next”.
+guided-chosen-regions = Regions: { $regions }
+guided-everywhere = Everywhere
+button-everywhere = 🌍 Everywhere
+event-ask-topics-regions =
+    For which topics? Write them separated by commas, and for members in some regions only, the regions with @ (for example: strikes @wolfsburg,kassel):
+    { $topics }
+link-one-region = A link places members in one region at most: /link <topic> @<region> [campaign].
+link-region = It also places whoever has no region yet in { $region }.
+stats-regions = Subscribers per region (each with the regions below it):
+stats-region-line = { $region }: { $subscribers }
+stats-region-without = Without a region: { $subscribers }
+stats-few = < { $smallest }

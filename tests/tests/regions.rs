@@ -309,3 +309,231 @@ async fn without_regions_nothing_about_regions_is_shown() {
         app.stop().await.unwrap();
     }
 }
+
+/// A bot with the test regions, quick to broadcast.
+async fn organizing_apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in TestDatabase::every_engine().await {
+        apps.push(
+            TestApp::spawn_configured(db, Hooks::default(), |c| {
+                c.regions = regions();
+                c.owners = vec![OWNER];
+                c.rate_limit = 1000;
+                c.paid_broadcast = true;
+            })
+            .await,
+        );
+    }
+    apps
+}
+
+const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Members who follow `topics` and chose `region` (or none).
+async fn members_in(app: &TestApp, ids: std::ops::Range<i64>, topics: &[&str], region: Option<&str>) {
+    app.subscribers(ids.clone(), topics).await;
+    if let Some(region) = region {
+        let key = basis_storage::RegionKey::parse(region).unwrap();
+        for id in ids {
+            assert!(app.storage().set_region(id, &key, 0).await.unwrap());
+        }
+    }
+}
+
+/// The newest message with buttons in `who`'s chat.
+fn with_buttons(app: &TestApp, who: &Member) -> basis_telegram_fake::TgMessageState {
+    let messages = app.fake.bot_messages_in(who.chat_id());
+    messages.into_iter().rev().find(|m| !buttons(m).is_empty()).expect("a message with buttons")
+}
+
+/// The callback data of the button whose data starts with `prefix`.
+fn button(message: &basis_telegram_fake::TgMessageState, prefix: &str) -> String {
+    let found = buttons(message).into_iter().find(|(_, data)| data.starts_with(prefix));
+    found.unwrap_or_else(|| panic!("no {prefix} button in {:?}", buttons(message))).1
+}
+
+/// Sends `command` and returns the preview's confirmation and its draft.
+async fn confirmation(app: &TestApp, who: &Member, command: &str) -> (i64, basis_telegram_fake::TgMessageState) {
+    let mark = app.fake.mark();
+    app.fake.send_text(&who.user, &who.chat, command);
+    app.barrier(who, mark).await;
+    let confirm = with_buttons(app, who);
+    let draft = button(&confirm, "p:c:").trim_start_matches("p:c:").parse().unwrap();
+    (draft, confirm)
+}
+
+/// Sends the draft and waits until it is delivered; the broadcast's id.
+async fn send(app: &TestApp, who: &Member, draft: i64, confirm: i64) -> i64 {
+    assert_eq!(app.press(who, confirm, &format!("p:s:{draft}")).await.as_deref(), Some("Done."));
+    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
+    app.finished(who, broadcast, WAIT).await;
+    broadcast
+}
+
+/// Which of `chats` received `text`, and how often each.
+fn reached(app: &TestApp, chats: std::ops::Range<i64>, text: &str) -> Vec<(i64, usize)> {
+    chats
+        .filter_map(|chat| {
+            let copies = app.received(chat).iter().filter(|t| t.as_str() == text).count();
+            (copies > 0).then_some((chat, copies))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_targeted_post_reaches_exactly_the_members_there_once_and_a_parent_its_children() {
+    for app in organizing_apps().await {
+        // 3001 Wolfsburg (two topics), 3002 the VW plant below it, 3003
+        // Kassel, 3004 no region, 3005 Hannover, 3006 Wolfsburg but
+        // following another topic.
+        members_in(&app, 3001..3002, &["strikes", "energy"], Some("wolfsburg")).await;
+        members_in(&app, 3002..3003, &["strikes"], Some("vw-werk")).await;
+        members_in(&app, 3003..3004, &["strikes"], Some("kassel")).await;
+        members_in(&app, 3004..3005, &["strikes"], None).await;
+        members_in(&app, 3005..3006, &["strikes"], Some("hannover")).await;
+        members_in(&app, 3006..3007, &["europe"], Some("wolfsburg")).await;
+        let owner = app.member(OWNER, Some("en"));
+
+        let (draft, confirm) = confirmation(&app, &owner, "/post strikes,energy @wolfsburg Warning strike at VW").await;
+        let said = confirm.text.clone().unwrap();
+        assert!(said.contains("Recipients: 2 chats"), "{said}");
+        let lines = text(
+            Locale::En,
+            "post-confirm-regions",
+            &[("regions", "Wolfsburg"), ("counts", "VW plant 1 · Wolfsburg 1")],
+        );
+        assert!(said.ends_with(&lines), "{said}");
+        let targeted = send(&app, &owner, draft, confirm.message_id).await;
+        assert_eq!(reached(&app, 3001..3007, "Warning strike at VW"), [(3001, 1), (3002, 1)]);
+
+        let (draft, confirm) = confirmation(&app, &owner, "/post strikes @niedersachsen All of Lower Saxony").await;
+        send(&app, &owner, draft, confirm.message_id).await;
+        assert_eq!(reached(&app, 3001..3007, "All of Lower Saxony"), [(3001, 1), (3002, 1), (3005, 1)]);
+
+        let (draft, confirm) = confirmation(&app, &owner, "/post strikes,energy Everyone").await;
+        assert!(confirm.text.unwrap().ends_with(&text(Locale::En, "post-confirm-everywhere", &[])));
+        send(&app, &owner, draft, confirm.message_id).await;
+        assert_eq!(reached(&app, 3001..3007, "Everyone"), [(3001, 1), (3002, 1), (3003, 1), (3004, 1), (3005, 1)]);
+
+        // A follow-up reaches whom the post reached.
+        let (draft, confirm) = confirmation(&app, &owner, &format!("/followup {targeted} Meet at gate 3")).await;
+        assert!(confirm.text.unwrap().contains("Recipients: 2 chats"));
+        send(&app, &owner, draft, confirm.message_id).await;
+        assert_eq!(reached(&app, 3001..3007, "Meet at gate 3"), [(3001, 1), (3002, 1)]);
+
+        // An unknown region is named, and nothing is made.
+        let drafts = app.storage().scheduled_drafts(None).await.unwrap().len();
+        let answer = app.ask(&owner, "/post strikes @atlantis Hello").await.text.unwrap();
+        assert!(answer.starts_with("There is no region “atlantis”"), "{answer}");
+        assert_eq!(app.storage().scheduled_drafts(None).await.unwrap().len(), drafts);
+        app.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_guided_post_asks_for_regions_after_the_topics() {
+    for app in organizing_apps().await {
+        members_in(&app, 3101..3102, &["strikes"], Some("kassel")).await;
+        members_in(&app, 3102..3103, &["strikes"], Some("wolfsburg")).await;
+        members_in(&app, 3103..3104, &["strikes"], None).await;
+        let owner = app.member(OWNER, Some("en"));
+        let keyboard = app.ask(&owner, "/post").await;
+        let draft: i64 = button(&keyboard, "gn:").trim_start_matches("gn:").parse().unwrap();
+        app.press(&owner, keyboard.message_id, &format!("g:{draft}:strikes")).await;
+        app.press(&owner, keyboard.message_id, &format!("gn:{draft}")).await;
+        let step = app.message(OWNER, keyboard.message_id);
+        let asked = text(Locale::En, "guided-regions", &[("id", &draft.to_string()), ("topics", "✊ Strikes")]);
+        assert_eq!(step.text.as_deref(), Some(asked.as_str()));
+        let data: Vec<String> = buttons(&step).into_iter().map(|(_, d)| d).collect();
+        let gr = |rest: &str| format!("gr:{draft}:{rest}");
+        assert_eq!(
+            data,
+            [
+                gr("s:niedersachsen"),
+                gr("o:niedersachsen"),
+                gr("s:hessen"),
+                gr("o:hessen"),
+                gr("n"),
+                gr("x"),
+                format!("p:c:{draft}")
+            ]
+        );
+        app.press(&owner, keyboard.message_id, &gr("o:hessen")).await;
+        let chosen = app.press(&owner, keyboard.message_id, &gr("s:kassel")).await;
+        assert_eq!(chosen, Some(text(Locale::En, "guided-chosen-regions", &[("regions", "Kassel")])));
+        let level = app.message(OWNER, keyboard.message_id);
+        assert_eq!(buttons(&level)[0], ("✅ Kassel".to_owned(), gr("s:kassel")), "chosen, on the level it was chosen");
+        app.press(&owner, keyboard.message_id, &gr("x")).await;
+        let (draft_now, confirm) = confirmation(&app, &owner, "Only for Kassel").await;
+        assert_eq!(draft_now, draft);
+        assert!(confirm.text.unwrap().contains("Recipients: 1 chats"));
+        send(&app, &owner, draft, confirm.message_id).await;
+        assert_eq!(reached(&app, 3101..3104, "Only for Kassel"), [(3101, 1)]);
+        app.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_assembly_for_a_region_invites_only_the_members_there() {
+    for app in organizing_apps().await {
+        members_in(&app, 3201..3203, &["strikes"], Some("wolfsburg")).await;
+        members_in(&app, 3203..3204, &["strikes"], Some("vw-werk")).await;
+        members_in(&app, 3204..3206, &["strikes"], Some("kassel")).await;
+        members_in(&app, 3206..3207, &["strikes"], None).await;
+        let owner = app.member(OWNER, Some("en"));
+        let mark = app.fake.mark();
+        app.fake.send_text(
+            &owner.user,
+            &owner.chat,
+            "/event strikes @wolfsburg tomorrow 06:00 | Rally at gate 3 | Werkstraße 1",
+        );
+        app.barrier(&owner, mark).await;
+        let confirm = with_buttons(&app, &owner);
+        let said = confirm.text.clone().unwrap();
+        assert!(
+            said.contains(&text(
+                Locale::En,
+                "post-confirm-regions",
+                &[("regions", "Wolfsburg"), ("counts", "VW plant 1 · Wolfsburg 2")]
+            )),
+            "{said}"
+        );
+        let send_event = button(&confirm, "ev:s:");
+        let event: i64 = send_event.trim_start_matches("ev:s:").parse().unwrap();
+        assert_eq!(app.press(&owner, confirm.message_id, &send_event).await.as_deref(), Some("Done."));
+        let invitation = app.storage().event(event).await.unwrap().unwrap().invitation_id.expect("sent");
+        app.finished(&owner, invitation, WAIT).await;
+        let invited: Vec<i64> = (3201..3207).filter(|chat| !app.fake.bot_messages_in(*chat).is_empty()).collect();
+        assert_eq!(invited, [3201, 3202, 3203]);
+        app.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn stats_count_per_region_and_hide_what_could_point_at_someone() {
+    for app in organizing_apps().await {
+        members_in(&app, 3301..3313, &["strikes"], Some("wolfsburg")).await;
+        members_in(&app, 3313..3315, &["strikes"], Some("kassel")).await;
+        members_in(&app, 3315..3322, &["strikes"], None).await;
+        let owner = app.member(OWNER, Some("en"));
+        let report = app.ask(&owner, "/stats").await.text.unwrap();
+        let few = text(Locale::En, "stats-few", &[("smallest", "5")]);
+        let line =
+            |region: &str, n: &str| text(Locale::En, "stats-region-line", &[("region", region), ("subscribers", n)]);
+        let expected = [
+            text(Locale::En, "stats-regions", &[]),
+            line("Lower Saxony", "12"),
+            line("  Wolfsburg", "12"),
+            line("    VW plant", &few),
+            line("  Hanover", &few),
+            line("Hesse", &few),
+            line("  Kassel", &few),
+            // Kassel's two would be everyone less Lower Saxony less those
+            // without a region: that figure is hidden too.
+            text(Locale::En, "stats-region-without", &[("subscribers", &few)]),
+        ]
+        .join("\n");
+        assert!(report.contains(&expected), "{report}");
+        app.stop().await.unwrap();
+    }
+}

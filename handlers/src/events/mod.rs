@@ -11,7 +11,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
 
 use crate::callback::EventAction;
-use crate::organizer::{self, out_of_scope, parse_broadcast_id};
+use crate::organizer::{self, parse_broadcast_id, refusal};
 use crate::roles::{self, Role};
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, reports, t, when};
@@ -70,7 +70,12 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
         let id = ctx.storage.create_event(&event, ctx.now()).await?;
         return ask(scene, id, t!(ctx.texts, locale, "event-ask-title", id = id.to_string())).await;
     }
-    let line = match parse_one_line(args, ctx.now(), ctx.timezone) {
+    // `/event strikes @wolfsburg 05.12. 06:00 | …`: regions after the topics.
+    let targets = match organizer::read_targets(scene, args) {
+        Ok(targets) => targets,
+        Err(answer) => return scene.say(answer).await,
+    };
+    let line = match parse_one_line(&format!("{} {}", targets.topics, targets.rest), ctx.now(), ctx.timezone) {
         Ok(line) => line,
         Err(error) => return scene.say(error_text(scene, error)).await,
     };
@@ -79,8 +84,8 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
         Ok(topics) => topics,
         Err(answer) => return scene.say(answer).await,
     };
-    if !role.covers(&topics) {
-        return scene.say(out_of_scope(scene, role)).await;
+    if let Some(answer) = refusal(scene, role, &topics, &targets.regions) {
+        return scene.say(answer).await;
     }
     event.topics = topics.join(",");
     event.starts_at = line.starts_at;
@@ -91,9 +96,13 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     event.note = line.note;
     event.reminders = line.reminders;
     let id = ctx.storage.create_event(&event, ctx.now()).await?;
-    ctx.storage
-        .audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &event.topics, ctx.now())
-        .await?;
+    let target = organizer::target_of(&targets.regions);
+    let mut detail = event.topics.clone();
+    if target.is_targeted() {
+        ctx.storage.set_event_regions(id, &target, ctx.now()).await?;
+        detail = format!("{detail} @{}", target.stored());
+    }
+    ctx.storage.audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &detail, ctx.now()).await?;
     present(scene, id).await
 }
 
@@ -144,27 +153,43 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
             parsed.map(|(place, point)| {
                 event.place = place;
                 (event.latitude, event.longitude) = (point.map(|p| p.0), point.map(|p| p.1));
-                (
-                    Some(EventStep::Topics),
-                    Some(t!(ctx.texts, locale, "event-ask-topics", topics = ctx.topics.listing(locale))),
-                )
+                let topics = ctx.topics.listing(locale);
+                let question = match ctx.regions.is_empty() {
+                    true => t!(ctx.texts, locale, "event-ask-topics", topics = topics),
+                    false => t!(ctx.texts, locale, "event-ask-topics-regions", topics = topics),
+                };
+                (Some(EventStep::Topics), Some(question))
             })
         }
-        EventStep::Topics => match roles::topic_list(scene, text) {
-            Ok(topics) if topics.is_empty() => Err(EventError::Usage),
-            Ok(topics) if !role.covers(&topics) => {
-                scene.say(out_of_scope(scene, role)).await?;
-                return Ok(true);
+        EventStep::Topics => {
+            // `strikes @kassel`: the topics, and where regions are
+            // configured the regions it is for.
+            let (regions, words) = match roles::regions_among(scene, text) {
+                Ok(found) => found,
+                Err(answer) => {
+                    scene.say(answer).await?;
+                    return Ok(true);
+                }
+            };
+            match roles::topic_list(scene, &words.join(" ")) {
+                Ok(topics) if topics.is_empty() => Err(EventError::Usage),
+                Ok(topics) => match refusal(scene, role, &topics, &regions) {
+                    Some(answer) => {
+                        scene.say(answer).await?;
+                        return Ok(true);
+                    }
+                    None => {
+                        ctx.storage.set_event_regions(event.id, &organizer::target_of(&regions), now).await?;
+                        event.topics = topics.join(",");
+                        Ok((Some(EventStep::Note), Some(t!(ctx.texts, locale, "event-ask-note"))))
+                    }
+                },
+                Err(answer) => {
+                    scene.say(answer).await?;
+                    return Ok(true);
+                }
             }
-            Ok(topics) => {
-                event.topics = topics.join(",");
-                Ok((Some(EventStep::Note), Some(t!(ctx.texts, locale, "event-ask-note"))))
-            }
-            Err(answer) => {
-                scene.say(answer).await?;
-                return Ok(true);
-            }
-        },
+        }
         EventStep::Note => check_note(text).map(|note| {
             event.note = note;
             (None, None)
@@ -204,9 +229,10 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
     }
     request.await?;
     let topics = event.topic_keys();
-    let recipients = ctx.storage.audience_size(&topics).await?;
+    let target = ctx.storage.event_regions(id).await?;
+    let (recipients, per_region) = organizer::audience(ctx, &topics, &target).await?;
     let reminders = reminder_text(scene, &event);
-    let confirm = t!(
+    let mut confirm = t!(
         ctx.texts,
         locale,
         "event-confirm",
@@ -216,6 +242,7 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
         reminders = reminders,
         zone = ctx.timezone.name().to_owned()
     );
+    confirm.push_str(&organizer::region_lines(ctx, locale, &target, &per_region));
     let keyboard = InlineKeyboardMarkup::new([[
         button(t!(ctx.texts, locale, "button-send"), id, EventAction::Send),
         button(t!(ctx.texts, locale, "button-cancel"), id, EventAction::Discard),
@@ -288,8 +315,9 @@ async fn decide(
     if event.author_id != actor || scene.chat.id.0 != actor {
         return Ok((t!(ctx.texts, locale, "post-not-yours"), true));
     }
-    if !role.covers(&event.topic_keys()) {
-        return Ok((out_of_scope(scene, &role), true));
+    let target = ctx.storage.event_regions(event.id).await?;
+    if let Some(answer) = refusal(scene, &role, &event.topic_keys(), target.keys()) {
+        return Ok((answer, true));
     }
     let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
     let now = ctx.now();
@@ -363,7 +391,8 @@ pub(crate) async fn list(scene: &Scene, role: &Role) -> HandlerResult {
     let now = ctx.now();
     let mut lines = Vec::new();
     for event in ctx.storage.upcoming_events(now).await? {
-        if !role.covers(&event.topic_keys()) {
+        let target = ctx.storage.event_regions(event.id).await?;
+        if !role.covers(&event.topic_keys()) || !role.reaches(&ctx.regions, target.keys()) {
             continue;
         }
         let answers = ctx.storage.answers(event.id).await?;
@@ -407,8 +436,9 @@ async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Even
     let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != EventStatus::Draft) else {
         return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
     };
-    if !role.covers(&event.topic_keys()) {
-        return Ok(Err(out_of_scope(scene, role)));
+    let target = ctx.storage.event_regions(event.id).await?;
+    if let Some(answer) = refusal(scene, role, &event.topic_keys(), target.keys()) {
+        return Ok(Err(answer));
     }
     if event.is_cancelled() {
         return Ok(Err(t!(ctx.texts, locale, "event-already-cancelled", id = id.to_string())));

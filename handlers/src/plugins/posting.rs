@@ -1,5 +1,5 @@
-//! The posting plugin: `/post` (with its guided form and the preview's
-//! buttons) and `/scheduled`.
+//! The posting plugin: `/post` (with its guided form, its region step where
+//! regions are configured, and the preview's buttons) and `/scheduled`.
 
 use crate::callback::CallbackData;
 use crate::organizer;
@@ -29,6 +29,7 @@ impl Plugin for Posting {
         .callbacks("p", decide)
         .callbacks("g", compose)
         .callbacks("gn", compose)
+        .callbacks("gr", compose_regions)
         .on_input(|input: Input| async move { content(input).await });
     }
 }
@@ -55,6 +56,17 @@ async fn compose(press: Press) -> HandlerResult {
     match CallbackData::parse(&data) {
         Some(CallbackData::Compose { draft, topic }) => {
             let toast = organizer::compose(&press.scene, &press.from, press.message, draft, topic).await?;
+            press.toast(toast).await
+        }
+        _ => press.answer(t!(press.scene.ctx.texts, press.locale, "button-stale")).await,
+    }
+}
+
+/// The regions of the guided `/post`, or on to the content.
+async fn compose_regions(press: Press) -> HandlerResult {
+    match CallbackData::parse(&format!("gr:{}", press.data)) {
+        Some(CallbackData::ComposeRegion { draft, press: choice }) => {
+            let toast = organizer::compose_region(&press.scene, &press.from, press.message, draft, choice).await?;
             press.toast(toast).await
         }
         _ => press.answer(t!(press.scene.ctx.texts, press.locale, "button-stale")).await,
