@@ -537,3 +537,36 @@ async fn stats_count_per_region_and_hide_what_could_point_at_someone() {
         app.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn an_invitation_limits_an_organizer_to_regions_and_links_can_place_members() {
+    for app in organizing_apps().await {
+        let owner = app.member(OWNER, Some("en"));
+        let answer = app.ask(&owner, "/invite strikes @kassel").await.text.unwrap();
+        let scope = text(Locale::En, "scope-regions", &[("topics", "✊ Strikes"), ("regions", "Kassel")]);
+        assert!(answer.starts_with(&format!("Organizer invitation ({scope}):")), "{answer}");
+        let (payload, _) = basis_tests::invite_link(&answer).expect("a link");
+        let kim = app.member(3401, Some("en"));
+        let accepted = app.ask(&kim, &format!("/start {payload}")).await.text.unwrap();
+        assert!(accepted.contains(&scope), "{accepted}");
+        let organizer = app.storage().organizer(3401).await.unwrap().expect("granted");
+        assert_eq!((organizer.topics.as_str(), organizer.regions.as_str()), ("strikes", "kassel"));
+        let list = app.ask(&owner, "/organizers").await.text.unwrap();
+        assert!(list.contains(&format!("(3401) – {scope}")), "{list}");
+        let unknown = app.ask(&owner, "/invite strikes @atlantis").await.text.unwrap();
+        assert!(unknown.starts_with("There is no region “atlantis”"), "{unknown}");
+
+        // Limited to Kassel: an untargeted post is refused with the reason.
+        let refused = app.ask(&kim, "/post strikes Hello everyone").await.text.unwrap();
+        let required = text(Locale::En, "post-regions-required", &[("regions", "Kassel"), ("example", "kassel")]);
+        assert_eq!(refused, required);
+
+        // A link that places whoever has no region yet.
+        let link = app.ask(&owner, "/link strikes @vw-werk gate-3").await.text.unwrap();
+        assert!(link.contains("?start=strikes-R-vw-werk-C-gate-3"), "{link}");
+        assert!(link.ends_with(&text(Locale::En, "link-region", &[("region", "Lower Saxony › Wolfsburg › VW plant")])));
+        let two = app.ask(&owner, "/link strikes @kassel @wolfsburg").await.text.unwrap();
+        assert_eq!(two, text(Locale::En, "link-one-region", &[]));
+        app.stop().await.unwrap();
+    }
+}

@@ -1,6 +1,7 @@
 //! Trust, end to end: who may do what (every organizer and owner command and
 //! button × member, organizer outside scope, organizer, owner, in private
-//! chats and a group, in one table, and who the inbox relays); a flood from
+//! chats and a group, in one table; an organizer limited to a region,
+//! inside it, outside it and untargeted; and who the inbox relays); a flood from
 //! one member while others stay served; `/mydata`; `/stop` that leaves no
 //! trace of the chat; a changed privacy notice shown once.
 
@@ -235,18 +236,23 @@ impl Db {
                 .expect("count rows"));
             rows.insert(table, count);
         }
-        let drafts = on_db!(self, |p| sqlx::query_as("SELECT id, status, topics FROM drafts ORDER BY id")
-            .fetch_all(p)
-            .await
-            .expect("drafts"));
-        let events = on_db!(self, |p| sqlx::query_as("SELECT id, status, sequence, place FROM events ORDER BY id")
-            .fetch_all(p)
-            .await
-            .expect("events"));
-        let organizers = on_db!(self, |p| sqlx::query_as("SELECT user_id, topics FROM organizers ORDER BY user_id")
-            .fetch_all(p)
-            .await
-            .expect("organizers"));
+        let drafts =
+            on_db!(self, |p| sqlx::query_as("SELECT id, status, topics || ' @' || regions FROM drafts ORDER BY id")
+                .fetch_all(p)
+                .await
+                .expect("drafts"));
+        let events = on_db!(self, |p| sqlx::query_as(
+            "SELECT id, status, sequence, place || ' @' || regions FROM events ORDER BY id"
+        )
+        .fetch_all(p)
+        .await
+        .expect("events"));
+        let organizers = on_db!(self, |p| sqlx::query_as(
+            "SELECT user_id, topics || ' @' || regions FROM organizers ORDER BY user_id"
+        )
+        .fetch_all(p)
+        .await
+        .expect("organizers"));
         Snapshot { rows, drafts, events, organizers }
     }
 
@@ -987,4 +993,271 @@ async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
     let answer = app.ask(&ben, "/mytopics").await.text.unwrap();
     assert!(answer.starts_with("Du folgst diesen Themen"), "{answer}");
     app.stop().await.unwrap();
+}
+
+/// An organizer for `strikes`, limited to Kassel.
+const REGIONAL: i64 = 650;
+
+/// What a region-scoped organizer's act is about: inside the scope (Kassel),
+/// above it (Hessen), outside it (Wolfsburg), or every member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Kassel,
+    Hessen,
+    Wolfsburg,
+    Everywhere,
+}
+
+impl Reach {
+    fn target(self) -> basis_storage::RegionTarget {
+        let within = |k: &str| basis_storage::RegionTarget::Within(vec![basis_storage::RegionKey::parse(k).unwrap()]);
+        match self {
+            Reach::Kassel => within("kassel"),
+            Reach::Hessen => within("hessen"),
+            Reach::Wolfsburg => within("wolfsburg"),
+            Reach::Everywhere => basis_storage::RegionTarget::Everywhere,
+        }
+    }
+
+    fn at(self) -> &'static str {
+        match self {
+            Reach::Kassel => " @kassel",
+            Reach::Hessen => " @hessen",
+            Reach::Wolfsburg => " @wolfsburg",
+            Reach::Everywhere => "",
+        }
+    }
+}
+
+/// One act of the region-scoped organizer and what it must answer: inside
+/// Kassel it is done; elsewhere the refusal names the scope, and nothing
+/// stored changes.
+const REGIONAL_ROWS: &[(&str, Reach)] = &[
+    ("/post", Reach::Kassel),
+    ("/post", Reach::Hessen),
+    ("/post", Reach::Wolfsburg),
+    ("/post", Reach::Everywhere),
+    ("/post reply", Reach::Kassel),
+    ("/post reply", Reach::Everywhere),
+    ("/followup", Reach::Kassel),
+    ("/followup", Reach::Everywhere),
+    ("/edit", Reach::Kassel),
+    ("/edit", Reach::Wolfsburg),
+    ("/retract", Reach::Everywhere),
+    ("/event", Reach::Kassel),
+    ("/event", Reach::Wolfsburg),
+    ("/event", Reach::Everywhere),
+    ("/eventchange", Reach::Everywhere),
+    ("/eventcancel", Reach::Kassel),
+    // At every press: drafts made while the scope was wider.
+    ("p:s:", Reach::Kassel),
+    ("p:s:", Reach::Wolfsburg),
+    ("p:s:", Reach::Everywhere),
+    ("p:u:", Reach::Everywhere),
+    ("p:t:", Reach::Hessen),
+    ("p:r:", Reach::Everywhere),
+    ("p:a:", Reach::Everywhere),
+    ("p:a:", Reach::Kassel),
+    ("gr:s:", Reach::Kassel),
+    ("gr:s:", Reach::Wolfsburg),
+    ("gr:n", Reach::Everywhere),
+    ("gr:x", Reach::Everywhere),
+    ("gr:x", Reach::Kassel),
+    ("ev:s:", Reach::Kassel),
+    ("ev:s:", Reach::Everywhere),
+];
+
+/// A draft of `author`'s for `strikes` within `reach`.
+async fn regional_draft(app: &TestApp, author: i64, state: DraftState, reach: Reach) -> i64 {
+    let new = NewDraft {
+        author_id: author,
+        chat_id: author,
+        content: Content::Text("Entwurf".to_owned()),
+        topics: vec!["strikes".to_owned()],
+        follow_up_of: None,
+    };
+    let now = basis_storage::now_ms();
+    app.storage().create_draft_to(&new, &reach.target(), state, now).await.expect("draft")
+}
+
+/// An event of the region-scoped organizer's within `reach`, a draft or
+/// sent.
+async fn regional_event(app: &TestApp, reach: Reach, sent: bool) -> i64 {
+    let now = basis_storage::now_ms();
+    let mut event = Event { author_id: REGIONAL, chat_id: REGIONAL, ..sample_event(now) };
+    event.id = app.storage().create_event(&event, now).await.expect("event");
+    assert!(app.storage().set_event_regions(event.id, &reach.target(), now).await.unwrap());
+    if sent {
+        assert!(app.storage().send_event(event.id, PRIORITY_NORMAL, "en", now).await.unwrap().is_some());
+        quiesce(app).await;
+    }
+    event.id
+}
+
+fn sample_event(now: i64) -> Event {
+    Event {
+        id: 0,
+        author_id: ORGANIZER,
+        chat_id: ORGANIZER,
+        title: "Kundgebung".to_owned(),
+        starts_at: a_day_ahead(),
+        ends_at: None,
+        place: "Tor 3".to_owned(),
+        latitude: None,
+        longitude: None,
+        topics: "strikes".to_owned(),
+        note: String::new(),
+        reminders: "60".to_owned(),
+        status: basis_storage::EventStatus::Draft,
+        step: None,
+        invitation_id: None,
+        sequence: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A post to `strikes` within `reach`, delivered.
+async fn regional_broadcast(app: &TestApp, reach: Reach) -> i64 {
+    let new = basis_storage::NewBroadcast {
+        author_id: OWNER,
+        content: Content::Text(format!("Broadcast{}", reach.at())),
+        topics: vec!["strikes".to_owned()],
+        priority: PRIORITY_NORMAL,
+        report_chat_id: None,
+        report_locale: "en".to_owned(),
+        ref_broadcast_id: None,
+    };
+    let (id, _) = app.storage().create_broadcast_to(&new, &reach.target(), basis_storage::now_ms()).await.unwrap();
+    quiesce(app).await;
+    id
+}
+
+/// The command or button data of one row, with what it needs made fresh.
+async fn regional_input(app: &TestApp, who: &Member, act: &str, reach: Reach) -> (String, Option<i64>) {
+    let at = reach.at();
+    let input = match act {
+        "/post" => format!("/post strikes{at} Inside post"),
+        "/post reply" => {
+            let original = app.fake.send_text(&who.user, &who.chat, "A message to pass on").message_id.unwrap();
+            quiesce(app).await;
+            app.barrier(who, app.fake.mark()).await;
+            return (format!("/post strikes{at}"), Some(original));
+        }
+        "/followup" => format!("/followup {} Inside follow-up", regional_broadcast(app, reach).await),
+        "/edit" => format!("/edit {} Inside edit", regional_broadcast(app, reach).await),
+        "/retract" => format!("/retract {}", regional_broadcast(app, reach).await),
+        "/event" => format!("/event strikes{at} tomorrow 18:00 | Inside event | Tor 3"),
+        "/eventchange" => format!("/eventchange {} place Tor 4", regional_event(app, reach, true).await),
+        "/eventcancel" => format!("/eventcancel {}", regional_event(app, reach, true).await),
+        "p:a:" => {
+            // Someone else's draft, waiting for a second organizer.
+            let id = regional_draft(app, OWNER, DraftState::Open, reach).await;
+            assert!(app.storage().submit_for_review(id, "en").await.expect("review"));
+            format!("p:a:{id}")
+        }
+        "gr:s:" | "gr:n" | "gr:x" => {
+            let id = regional_draft(app, REGIONAL, DraftState::Compose, reach).await;
+            match act {
+                "gr:s:" => format!("gr:{id}:s:{}", if reach == Reach::Kassel { "kassel" } else { "wolfsburg" }),
+                "gr:n" => format!("gr:{id}:n"),
+                _ => format!("gr:{id}:x"),
+            }
+        }
+        "ev:s:" => format!("ev:s:{}", regional_event(app, reach, false).await),
+        _ => format!("{act}{}", regional_draft(app, REGIONAL, DraftState::Open, reach).await),
+    };
+    (input, None)
+}
+
+#[tokio::test]
+async fn a_region_scoped_organizer_acts_inside_the_region_only_at_command_and_press_time() {
+    let required =
+        basis_tests::text(Locale::En, "post-regions-required", &[("regions", "Kassel"), ("example", "kassel")]);
+    let outside = basis_tests::text(Locale::En, "post-regions-out-of-scope", &[("regions", "Kassel")]);
+    for db in TestDatabase::every_engine().await {
+        let engine = db.engine();
+        let app = TestApp::spawn_configured(db, Hooks::default(), |c| {
+            c.owners = vec![OWNER];
+            c.regions = basis_tests::regions();
+            c.rate_limit = 1000;
+            c.paid_broadcast = true;
+            c.flood_per_minute = 100_000;
+        })
+        .await;
+        let check = Db::open(&app.db.url).await;
+        let now = basis_storage::now_ms();
+        let kassel = [basis_storage::RegionKey::parse("kassel").unwrap()];
+        app.storage()
+            .create_invite_within("hash-regional", "strikes", &kassel, OWNER, now, now + 3_600_000)
+            .await
+            .unwrap();
+        app.storage().redeem_invite("hash-regional", REGIONAL, "Kim", now).await.unwrap();
+        app.subscribers(32_001..32_003, &["strikes"]).await;
+        for (id, region) in [(32_001, "kassel"), (32_002, "wolfsburg")] {
+            app.storage().set_region(id, &basis_storage::RegionKey::parse(region).unwrap(), now).await.unwrap();
+        }
+        let who = app.member(REGIONAL, Some("en"));
+        app.barrier(&who, app.fake.mark()).await;
+        // The owner's chat gets the reports of the drafts they wrote.
+        let owner = app.member(OWNER, Some("en"));
+        app.barrier(&owner, app.fake.mark()).await;
+
+        let mut failures = Vec::new();
+        for (act, reach) in REGIONAL_ROWS {
+            quiesce(&app).await;
+            let (input, reply_to) = regional_input(&app, &who, act, *reach).await;
+            let before = check.snapshot().await;
+            let mark = app.fake.mark();
+            let answer = if input.starts_with('/') {
+                let message = MemberMessage::text(&input);
+                app.fake.send(&who.user, &who.chat, reply_to.map_or(message.clone(), |id| message.reply_to(id)));
+                first_answer(&app, &who, mark).await
+            } else {
+                let under =
+                    app.fake.bot_messages_in(who.chat_id()).last().expect("a message to press under").message_id;
+                app.press(&who, under, &input).await.unwrap_or_default()
+            };
+            app.barrier(&who, mark).await;
+            let after = check.snapshot().await;
+            let name = format!("{act} {reach:?} ({input})");
+            let refusal = match reach {
+                // Approving someone else's draft inside the region is the
+                // organizer's to do; a press inside it is done.
+                Reach::Kassel => None,
+                Reach::Everywhere => Some(&required),
+                Reach::Hessen | Reach::Wolfsburg => Some(&outside),
+            };
+            match refusal {
+                Some(refusal) if answer != *refusal => {
+                    failures.push(format!("{name}: expected {refusal:?}, got {answer:?}"))
+                }
+                Some(_) if before != after => {
+                    failures.push(format!("{name}: refused, but stored state changed:\n{before:?}\n{after:?}"))
+                }
+                // Done: something was made or moved on (a reply's preview
+                // is a copy, without a text of its own).
+                None if answer == required || answer == outside || before == after => {
+                    failures.push(format!("{name}: expected it done, got {answer:?} and no change"))
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{engine:?}: {} of {} cells failed:\n{}",
+            failures.len(),
+            REGIONAL_ROWS.len(),
+            failures.join("\n")
+        );
+        // What the organizer sent inside Kassel went to Kassel only.
+        quiesce(&app).await;
+        let (in_kassel, in_wolfsburg) = (app.received(32_001), app.received(32_002));
+        assert!(in_kassel.iter().any(|t| t == "Entwurf") && in_kassel.contains(&"Inside edit".to_owned()));
+        for theirs in ["Entwurf", "Inside edit", "Broadcast @kassel"] {
+            assert!(!in_wolfsburg.iter().any(|t| t == theirs), "{theirs} reached Wolfsburg: {in_wolfsburg:?}");
+        }
+        check.close().await;
+        app.stop().await.unwrap();
+    }
 }
