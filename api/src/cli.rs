@@ -1,13 +1,14 @@
 //! `basis token create | revoke | list`: the same tokens as `/apitoken`,
 //! from the server's command line.
 
-use basis_handlers::TopicCatalog;
+use basis_handlers::{RegionCatalog, TopicCatalog};
 use basis_storage::Storage;
 
 use crate::store;
 use crate::tokens::{self, Scope};
 
-/// Makes a token for `topics` (keys or names; none: all) and `regions`;
+/// Makes a token for `topics` (keys or names; none: all) and `regions`
+/// (keys or names of configured regions; none: not limited);
 /// `owner` is the Telegram user whose private chat gets the progress
 /// reports and holds the photos (0: none). Returns the token.
 pub async fn create(
@@ -32,7 +33,9 @@ pub async fn create(
         }
     }
     let now = basis_storage::now_ms();
-    match tokens::create(storage, &name.to_lowercase(), &scope, owner, owner, now).await.map_err(|e| e.to_string())? {
+    let catalog = RegionCatalog::from_stored(&storage.regions().await.map_err(|e| e.to_string())?);
+    let made = tokens::create(storage, &catalog, &name.to_lowercase(), &scope, owner, owner, now).await;
+    match made.map_err(|e| e.to_string())? {
         Ok(token) => Ok(token),
         Err(error) => Err(error.to_string()),
     }
@@ -57,7 +60,10 @@ pub async fn list(storage: &Storage) -> Result<Vec<String>, String> {
     Ok(live
         .iter()
         .map(|t| {
-            let topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.join(",") };
+            let mut topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.join(",") };
+            if !t.scope.regions.is_empty() {
+                topics = format!("{topics} @{}", t.scope.regions.join(","));
+            }
             let used = t.last_used_at.map_or_else(|| "never".to_owned(), when);
             format!("{}\t{topics}\towner {}\tmade {}\tlast used {used}", t.name, t.owner_id, when(t.created_at))
         })

@@ -67,7 +67,7 @@ async fn create(
             }
         }
     }
-    let made = tokens::create(basis.storage(), name, &scope, actor, actor, basis.now()).await?;
+    let made = tokens::create(basis.storage(), basis.regions(), name, &scope, actor, actor, basis.now()).await?;
     Ok(match made {
         Ok(token) => {
             let label = scope_label(basis, locale, &scope);
@@ -82,10 +82,13 @@ async fn create(
 }
 
 fn scope_label(basis: &Basis, locale: Locale, scope: &Scope) -> String {
-    if scope.topics.is_empty() {
-        return basis.text(locale, "api-scope-all");
-    }
-    basis.topics().labels_of(&scope.topics, locale).join(", ")
+    let topics = match scope.topics.is_empty() {
+        true => basis.text(locale, "api-scope-all"),
+        false => basis.topics().labels_of(&scope.topics, locale).join(", "),
+    };
+    let Some(regions) = scope.region_scope() else { return topics };
+    let regions = basis.regions().labels_of(&regions, locale).join(", ");
+    basis.text_with(locale, "scope-regions", &[("topics", &topics), ("regions", &regions)])
 }
 
 async fn list(basis: &Basis, locale: Locale) -> Result<String, basis_handlers::HandlerError> {

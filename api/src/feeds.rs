@@ -21,8 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use basis_handlers::offer::{self, NO_AUTHOR};
-use basis_handlers::{Basis, Locale};
-use basis_storage::{AuditAction, Content, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, StorageError};
+use basis_handlers::{Basis, Locale, RegionKey};
+use basis_storage::{
+    AuditAction, Content, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, RegionTarget, StorageError,
+};
 use futures::StreamExt;
 use prometheus::{IntCounterVec, IntGaugeVec, Opts};
 use tokio::sync::{mpsc, oneshot};
@@ -186,12 +188,16 @@ fn usable(basis: &Basis, feeds: &[FeedConfig]) -> Vec<FeedConfig> {
                 None => bad = Some(format!("unknown topic `{name}`")),
             }
         }
-        if let Some(region) = feed.regions.first() {
-            bad = Some(format!("unknown region `{region}`"));
+        let mut regions = Vec::new();
+        for name in &feed.regions {
+            match basis.regions().find(name) {
+                Some(region) => regions.push(region.key.to_string()),
+                None => bad = Some(format!("unknown region `{name}`")),
+            }
         }
         match bad {
             Some(reason) => tracing::error!(feed = %feed.name, %reason, "this feed is not polled"),
-            None => out.push(FeedConfig { topics, ..feed.clone() }),
+            None => out.push(FeedConfig { topics, regions, ..feed.clone() }),
         }
     }
     out
@@ -372,13 +378,16 @@ impl Poller {
         let text = render(basis, feed, title, link);
         let content = Content::Text(text);
         let via = format!("feed {}", feed.name);
+        // Checked against the catalog at start (`usable`).
+        let regions: Vec<RegionKey> = feed.regions.iter().filter_map(|r| RegionKey::parse(r)).collect();
+        let target = if regions.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(regions) };
         self.metrics.posts.with_label_values(&[&feed.name]).inc();
         if feed.mode == Mode::Draft || offer::approval(basis) {
             let new =
                 NewDraft { author_id: NO_AUTHOR, chat_id: 0, content, topics: feed.topics.clone(), follow_up_of: None };
-            let draft = storage.create_draft(&new, DraftState::Open, now).await?;
+            let draft = storage.create_draft_to(&new, &target, DraftState::Open, now).await?;
             storage.audit(0, AuditAction::Draft, &draft.to_string(), &via, now).await?;
-            let people = match offer::reviewers(basis, &feed.topics).await {
+            let people = match offer::reviewers_within(basis, &feed.topics, &target).await {
                 Ok(people) => people,
                 Err(error) => {
                     tracing::warn!(feed = %feed.name, error = %crate::http::error::chain(&error), "could not find whom to offer a feed's draft");
@@ -403,7 +412,7 @@ impl Poller {
                 report_locale: Locale::default().code().to_owned(),
                 ref_broadcast_id: None,
             };
-            let (broadcast, total) = storage.create_broadcast(&new, now).await?;
+            let (broadcast, total) = storage.create_broadcast_to(&new, &target, now).await?;
             offer::wake(basis);
             storage.audit(0, AuditAction::Post, &broadcast.to_string(), &format!("{via}, {total} chats"), now).await?;
             tracing::info!(feed = %feed.name, broadcast, total, "feed entry posted");

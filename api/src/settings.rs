@@ -38,7 +38,8 @@ pub struct FeedConfig {
     pub url: String,
     /// Topic keys its entries are posted to.
     pub topics: Vec<String>,
-    /// Region keys (refused until regions exist).
+    /// Region keys or names: its entries reach only followers there (a
+    /// feed naming an unknown region is not polled).
     pub regions: Vec<String>,
     /// `draft` (default) or `send`.
     pub mode: Mode,

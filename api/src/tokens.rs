@@ -1,9 +1,11 @@
 //! API tokens: 256 random bits, shown once, stored only as their SHA-256.
-//! A token is scoped like an organizer: some topics or all, and regions
-//! where regions exist. Checking a presented token compares it with every
+//! A token is scoped like an organizer: some topics or all, and where
+//! regions are configured possibly some regions, within which it must
+//! target every post. Checking a presented token compares it with every
 //! live token's hash in constant time, so a wrong token costs what a right
 //! one costs and reveals nothing about how close it came.
 
+use basis_handlers::{RegionCatalog, RegionKey};
 use basis_storage::Storage;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -59,7 +61,8 @@ pub fn valid_name(name: &str) -> bool {
 pub struct Scope {
     /// Topic keys; empty means every topic.
     pub topics: Vec<String>,
-    /// Region keys; empty means no restriction.
+    /// Region keys; empty means no restriction. A token limited to
+    /// regions must target each post at regions inside them.
     pub regions: Vec<String>,
 }
 
@@ -68,6 +71,11 @@ impl Scope {
     pub fn from_stored(topics: &str, regions: &str) -> Scope {
         let list = |s: &str| s.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
         Scope { topics: list(topics), regions: list(regions) }
+    }
+
+    /// The regions its posts must stay within; `None`: not limited.
+    pub fn region_scope(&self) -> Option<Vec<RegionKey>> {
+        (!self.regions.is_empty()).then(|| self.regions.iter().filter_map(|r| RegionKey::parse(r)).collect())
     }
 
     /// The first of `topics` this scope does not cover, if any.
@@ -106,15 +114,17 @@ pub enum CreateError {
     /// A live token has this name.
     #[error("a token called `{0}` exists already; revoke it first")]
     Taken(String),
-    /// Regions are not known to this deployment.
+    /// A region that is not configured (or retired).
     #[error("unknown region `{0}`")]
     UnknownRegion(String),
 }
 
 /// Makes a token and records it in the audit log; returns the token, the
-/// only time it is ever seen.
+/// only time it is ever seen. Its regions (keys or names) must be in
+/// `catalog`; they are stored by key.
 pub async fn create(
     storage: &Storage,
+    catalog: &RegionCatalog,
     name: &str,
     scope: &Scope,
     owner_id: i64,
@@ -124,15 +134,24 @@ pub async fn create(
     if !valid_name(name) {
         return Ok(Err(CreateError::BadName));
     }
-    // No region catalog exists yet: every region is unknown.
-    if let Some(region) = scope.regions.first() {
-        return Ok(Err(CreateError::UnknownRegion(region.clone())));
+    let mut regions: Vec<String> = Vec::new();
+    for wanted in &scope.regions {
+        let Some(region) = catalog.find(wanted) else {
+            return Ok(Err(CreateError::UnknownRegion(wanted.clone())));
+        };
+        if !regions.iter().any(|r| r == region.key.as_str()) {
+            regions.push(region.key.to_string());
+        }
     }
+    let scope = Scope { topics: scope.topics.clone(), regions };
     let token = new_token();
-    if !store::insert_token(storage, name, &hash(&token), scope, owner_id, now).await? {
+    if !store::insert_token(storage, name, &hash(&token), &scope, owner_id, now).await? {
         return Ok(Err(CreateError::Taken(name.to_owned())));
     }
-    let scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.join(",") };
+    let mut scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.join(",") };
+    if !scope.regions.is_empty() {
+        scope_text = format!("{scope_text} @{}", scope.regions.join(","));
+    }
     storage.audit(actor, basis_storage::AuditAction::ApiToken, name, &scope_text, now).await?;
     tracing::info!(token = name, by = actor, "API token created");
     Ok(Ok(token))

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use basis::{Config, Plugin, PluginGroup};
 use basis_api::{FeedConfig, Feeds, Mode, PostingApi, Settings};
+use basis_handlers::RegionCatalog;
 use basis_storage::testing::TestDatabase;
 use basis_tests::{Member, PATIENCE, TestApp, TestClock, buttons, invite_link};
 use serde_json::{Value, json};
@@ -87,6 +88,22 @@ async fn start_with(
     let mut plugins = basis::DefaultPlugins::default().into_plugins();
     plugins.push(Arc::new(api) as Arc<dyn Plugin>);
     let app = TestApp::spawn_plugins(db, fake, clock.hooks(), configure(approval), plugins).await;
+    let base = format!("http://{}", app.http.expect("the listener is on"));
+    Bot { app, feeds, client: reqwest::Client::new(), base }
+}
+
+/// The bot with the posting API and the test regions.
+async fn start_with_regions(db: TestDatabase) -> Bot {
+    logs();
+    let api = PostingApi::new(Settings::default());
+    let feeds = api.feeds();
+    let mut plugins = basis::DefaultPlugins::default().into_plugins();
+    plugins.push(Arc::new(api) as Arc<dyn Plugin>);
+    let configure = |c: &mut Config| {
+        configure(false)(c);
+        c.regions = basis_tests::regions();
+    };
+    let app = TestApp::spawn_plugins(db, None, TestClock::default().hooks(), configure, plugins).await;
     let base = format!("http://{}", app.http.expect("the listener is on"));
     Bot { app, feeds, client: reqwest::Client::new(), base }
 }
@@ -827,6 +844,60 @@ async fn the_logs_of_a_run_hold_no_api_token() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_reach_the_regions_named_and_tokens_limited_to_regions_stay_inside_them() {
+    for db in TestDatabase::every_engine().await {
+        let bot = start_with_regions(db).await;
+        let (storage, now) = (bot.app.storage(), basis_storage::now_ms());
+        bot.app.subscribers(82_000..82_010, &["strikes"]).await;
+        for (chats, region) in [(82_000..82_003, "wolfsburg"), (82_003..82_004, "vw-werk"), (82_004..82_006, "kassel")]
+        {
+            let key = basis_storage::RegionKey::parse(region).unwrap();
+            for chat in chats {
+                assert!(storage.set_region(chat, &key, now).await.unwrap());
+            }
+        }
+        let token = bot.token("cms strikes").await;
+        let text = "Warnstreik bei VW";
+        let (status, created) =
+            bot.post(Some(&token), json!({"topics": ["strikes"], "regions": ["wolfsburg"], "text": text})).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["recipients"], 4, "Wolfsburg and the plant below it");
+        let done = bot.done(&token, created["id"].as_i64().unwrap(), &bot.owner()).await;
+        assert_eq!(done["regions"], json!(["wolfsburg"]), "{done}");
+        assert_eq!(bot.copies(82_000..82_010, text), [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+        // By name, as members see it.
+        let (status, created) =
+            bot.post(Some(&token), json!({"topics": ["strikes"], "regions": ["Hesse"], "text": "Kassel"})).await;
+        assert_eq!((status, created["recipients"].as_i64()), (201, Some(2)), "{created}");
+        let (status, body) =
+            bot.post(Some(&token), json!({"topics": ["strikes"], "regions": ["atlantis"], "text": "x"})).await;
+        assert_eq!((status, code(&body)), (422, "unknown_region"));
+
+        // A token limited to Kassel must name regions inside it.
+        let answer = bot.app.ask(&bot.owner(), "/apitoken kassel-cms strikes @kassel").await.text.unwrap();
+        assert!(answer.contains("✊ Strikes, only in Kassel"), "{answer}");
+        let kassel = token_in(&answer);
+        let made = bot.broadcasts().await;
+        for (regions, expected) in [(json!([]), 403), (json!(["wolfsburg"]), 403), (json!(["hessen"]), 403)] {
+            let (status, body) =
+                bot.post(Some(&kassel), json!({"topics": ["strikes"], "regions": regions, "text": "x"})).await;
+            assert_eq!((status, code(&body)), (expected, "out_of_scope"), "{regions}: {body}");
+        }
+        assert_eq!(bot.broadcasts().await, made, "refused requests make nothing");
+        let (status, created) =
+            bot.post(Some(&kassel), json!({"topics": ["strikes"], "regions": ["kassel"], "text": "Nur Kassel"})).await;
+        assert_eq!((status, created["recipients"].as_i64()), (201, Some(2)), "{created}");
+        // Another token's post for Wolfsburg is not this token's to read.
+        let (status, body) = bot.get(&kassel, "/api/v1/broadcasts/1").await;
+        assert_eq!((status, code(&body)), (403, "out_of_scope"));
+        let answer = bot.app.ask(&bot.owner(), "/apitoken north strikes @atlantis").await.text.unwrap();
+        assert!(answer.contains("atlantis"), "{answer}");
+        assert!(basis_api::store::live_tokens(storage).await.unwrap().iter().all(|t| t.name != "north"));
+        bot.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
     let Some(target) = TestDatabase::postgres().await else { return };
@@ -840,7 +911,10 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
         }
     }
     let scope = basis_api::tokens::Scope { topics: vec!["strikes".into()], regions: Vec::new() };
-    let token = basis_api::tokens::create(&source.storage, "cms", &scope, OWNER, OWNER, 1).await.unwrap().unwrap();
+    let token = basis_api::tokens::create(&source.storage, &RegionCatalog::default(), "cms", &scope, OWNER, OWNER, 1)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(basis_api::store::see_entry(&source.storage, "https://example.org/rss", "e1", 1).await.unwrap());
 
     let counts = source.storage.export_with(&target.storage, &registry.tables, |_| {}).await.expect("export");
@@ -849,5 +923,8 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
     assert_eq!(moved.map(|t| t.name).as_deref(), Some("cms"), "the token works on the new database");
     assert!(!basis_api::store::see_entry(&target.storage, "https://example.org/rss", "e1", 3).await.unwrap());
     // A second token continues the copied ids.
-    basis_api::tokens::create(&target.storage, "blog", &scope, OWNER, OWNER, 4).await.unwrap().unwrap();
+    basis_api::tokens::create(&target.storage, &RegionCatalog::default(), "blog", &scope, OWNER, OWNER, 4)
+        .await
+        .unwrap()
+        .unwrap();
 }

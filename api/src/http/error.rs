@@ -20,8 +20,14 @@ pub enum ApiError {
     /// A topic the token may not post to.
     #[error("topic `{0}` is outside this token's scope")]
     OutOfScope(String),
-    /// A broadcast of a topic outside the token's scope.
-    #[error("broadcast {0} is about topics outside this token's scope")]
+    /// A region outside the token's region scope.
+    #[error("region `{0}` is outside this token's scope")]
+    RegionOutOfScope(String),
+    /// An untargeted post from a token limited to regions.
+    #[error("this token may post only within its regions ({0}); name them in `regions`")]
+    RegionsRequired(String),
+    /// A broadcast of a topic or for regions outside the token's scope.
+    #[error("broadcast {0} is about topics or regions outside this token's scope")]
     NotYours(i64),
     /// The body is not the JSON (or multipart form) described.
     #[error("the request is not valid: {0}")]
@@ -29,7 +35,7 @@ pub enum ApiError {
     /// A topic that does not exist.
     #[error("unknown topic `{0}`")]
     UnknownTopic(String),
-    /// A region that does not exist (none do yet).
+    /// A region that is not configured (or retired).
     #[error("unknown region `{0}`")]
     UnknownRegion(String),
     /// No topic named.
@@ -112,7 +118,9 @@ impl ApiError {
         match self {
             MissingToken => (StatusCode::UNAUTHORIZED, "missing_token"),
             InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
-            OutOfScope(_) | NotYours(_) => (StatusCode::FORBIDDEN, "out_of_scope"),
+            OutOfScope(_) | RegionOutOfScope(_) | RegionsRequired(_) | NotYours(_) => {
+                (StatusCode::FORBIDDEN, "out_of_scope")
+            }
             BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             UnknownTopic(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_topic"),
             UnknownRegion(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_region"),

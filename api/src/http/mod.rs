@@ -98,7 +98,9 @@ pub struct NewBroadcastRequest {
     /// Send / Discard to the owners and the organizers in scope.
     #[serde(default = "send")]
     pub mode: Mode,
-    /// Region keys (no regions exist yet: any is refused).
+    /// Region keys or names, e.g. `["wolfsburg"]`: only followers in these
+    /// regions or below them get it. None: every follower (not allowed
+    /// for a token limited to regions).
     #[serde(default)]
     pub regions: Vec<String>,
     /// A photo by URL (http or https); the text becomes its caption.
@@ -145,7 +147,10 @@ pub struct BroadcastStatus {
     pub draft: Option<i64>,
     /// Its topics.
     pub topics: Vec<String>,
-    /// Receiving chats (once queued), or those following its topics now.
+    /// The regions it is targeted at; empty for every follower.
+    pub regions: Vec<String>,
+    /// Receiving chats (once queued), or those following its topics (in
+    /// its regions) now.
     pub recipients: i64,
     /// Deliveries so far.
     pub counts: Counts,

@@ -3,10 +3,12 @@
 //! Telegram, so the broadcaster, the reports, `/edit` and `/retract` work
 //! on it unchanged.
 
+use basis_handlers::RegionKey;
 use basis_handlers::offer::{self, NO_AUTHOR};
 use basis_handlers::{Basis, Locale};
 use basis_storage::{
     AuditAction, BroadcastKind, Content, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT,
+    RegionTarget,
 };
 use teloxide::payloads::SendPhotoSetters;
 use teloxide::prelude::*;
@@ -43,6 +45,7 @@ pub enum Photo {
 #[derive(Debug)]
 pub struct Plan {
     topics: Vec<String>,
+    target: RegionTarget,
     text: String,
     urgent: bool,
     at: Option<i64>,
@@ -61,6 +64,33 @@ pub fn topic_keys(basis: &Basis, wanted: &[String]) -> Result<Vec<String>, ApiEr
         }
     }
     Ok(keys)
+}
+
+/// Region keys from keys or names, checked against the catalog: each a
+/// current region, each once.
+pub fn region_keys(basis: &Basis, wanted: &[String]) -> Result<Vec<RegionKey>, ApiError> {
+    let mut keys: Vec<RegionKey> = Vec::new();
+    for name in wanted {
+        let region =
+            basis.regions().find(name).ok_or_else(|| ApiError::UnknownRegion(name.chars().take(64).collect()))?;
+        if !keys.contains(&region.key) {
+            keys.push(region.key.clone());
+        }
+    }
+    Ok(keys)
+}
+
+/// Whether a token limited to regions may post to `targets` (none: every
+/// follower); the error says why not.
+pub fn check_regions(basis: &Basis, token: &Token, targets: &[RegionKey]) -> Result<(), ApiError> {
+    let Some(scope) = token.scope.region_scope() else { return Ok(()) };
+    if targets.is_empty() {
+        return Err(ApiError::RegionsRequired(token.scope.regions.join(", ")));
+    }
+    match targets.iter().find(|t| !basis.regions().within(t, &scope)) {
+        Some(outside) => Err(ApiError::RegionOutOfScope(outside.to_string())),
+        None => Ok(()),
+    }
 }
 
 /// A text's length, checked against `max`.
@@ -93,13 +123,12 @@ impl Plan {
             return Err(ApiError::NoTopics);
         }
         let topics = topic_keys(basis, &request.topics)?;
-        // No region catalog exists yet.
-        if let Some(region) = request.regions.first() {
-            return Err(ApiError::UnknownRegion(region.chars().take(64).collect()));
-        }
+        let regions = region_keys(basis, &request.regions)?;
         if let Some(outside) = token.scope.outside(&topics) {
             return Err(ApiError::OutOfScope(outside.clone()));
         }
+        check_regions(basis, token, &regions)?;
+        let target = if regions.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(regions) };
         let text = request.text.trim().to_owned();
         match &photo {
             Photo::None if text.is_empty() => return Err(ApiError::EmptyText),
@@ -124,7 +153,7 @@ impl Plan {
                 "`at` works with mode `send` while two-person approval is off; a draft is sent when someone presses Send",
             ));
         }
-        Ok(Plan { topics, text, urgent: request.urgent, at, offered, photo })
+        Ok(Plan { topics, target, text, urgent: request.urgent, at, offered, photo })
     }
 }
 
@@ -204,27 +233,27 @@ async fn make(basis: &Basis, token: &Token, row: i64, plan: Plan) -> Result<Crea
     let created = if plan.offered {
         let new =
             NewDraft { author_id: NO_AUTHOR, chat_id: owner, content, topics: plan.topics.clone(), follow_up_of: None };
-        let draft = storage.create_draft(&new, DraftState::Open, now).await?;
+        let draft = storage.create_draft_to(&new, &plan.target, DraftState::Open, now).await?;
         store::made(storage, row, Some(draft), None).await?;
         storage.audit(owner, AuditAction::Draft, &draft.to_string(), &via, now).await?;
-        let people = offer::reviewers(basis, &plan.topics).await?;
+        let people = offer::reviewers_within(basis, &plan.topics, &plan.target).await?;
         let name = token.name.clone();
         let asked = offer::offer_draft(basis, draft, &people, plan.urgent, |locale| {
             basis.text_with(locale, "api-offer-note", &[("token", &name)])
         })
         .await?;
         tracing::info!(token = %token.name, draft, asked, "API draft offered");
-        let recipients = storage.audience_size(&plan.topics).await?;
+        let recipients = offer::audience(basis, &plan.topics, &plan.target).await?;
         Created { id: row, status: "draft".into(), recipients }
     } else if let Some(at) = plan.at {
         let new =
             NewDraft { author_id: owner, chat_id: owner, content, topics: plan.topics.clone(), follow_up_of: None };
-        let draft = storage.create_draft(&new, DraftState::Timing, now).await?;
+        let draft = storage.create_draft_to(&new, &plan.target, DraftState::Timing, now).await?;
         storage.schedule_draft(draft, at, priority, locale.code()).await?;
         store::made(storage, row, Some(draft), None).await?;
         storage.audit(owner, AuditAction::Schedule, &draft.to_string(), &format!("{via}, at {at}"), now).await?;
         tracing::info!(token = %token.name, draft, at, "API post scheduled");
-        let recipients = storage.audience_size(&plan.topics).await?;
+        let recipients = offer::audience(basis, &plan.topics, &plan.target).await?;
         Created { id: row, status: "scheduled".into(), recipients }
     } else {
         let new = NewBroadcast {
@@ -236,7 +265,7 @@ async fn make(basis: &Basis, token: &Token, row: i64, plan: Plan) -> Result<Crea
             report_locale: locale.code().to_owned(),
             ref_broadcast_id: None,
         };
-        let (broadcast, total) = storage.create_broadcast(&new, now).await?;
+        let (broadcast, total) = storage.create_broadcast_to(&new, &plan.target, now).await?;
         store::made(storage, row, None, Some(broadcast)).await?;
         offer::wake(basis);
         storage.audit(owner, AuditAction::Post, &broadcast.to_string(), &format!("{via}, {total} chats"), now).await?;
@@ -251,13 +280,30 @@ async fn make(basis: &Basis, token: &Token, row: i64, plan: Plan) -> Result<Crea
     Ok(created)
 }
 
-/// The row `id`, if the token's scope covers it.
+/// The row `id`, if the token's scope covers its topics and regions.
 async fn owned(basis: &Basis, token: &Token, id: i64) -> Result<ApiBroadcast, ApiError> {
     let row = store::api_broadcast(basis.storage(), id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
     if token.scope.outside(&row.topics).is_some() {
         return Err(ApiError::NotYours(id));
     }
+    if token.scope.region_scope().is_some()
+        && check_regions(basis, token, target_of(basis, &row).await?.keys()).is_err()
+    {
+        return Err(ApiError::NotYours(id));
+    }
     Ok(row)
+}
+
+/// Whom of its topics' followers the row's post reaches, as named.
+async fn target_of(basis: &Basis, row: &ApiBroadcast) -> Result<RegionTarget, ApiError> {
+    let storage = basis.storage();
+    if let Some(id) = row.broadcast_id {
+        return Ok(storage.broadcast(id).await?.map(|b| b.region_target()).unwrap_or_default());
+    }
+    match row.draft_id {
+        Some(id) => Ok(storage.draft(id).await?.map(|d| d.region_target()).unwrap_or_default()),
+        None => Ok(RegionTarget::Everywhere),
+    }
 }
 
 /// `GET /api/v1/broadcasts/{id}`.
@@ -280,9 +326,16 @@ async fn state_of(basis: &Basis, row: &ApiBroadcast) -> Result<BroadcastStatus, 
         broadcast,
         draft: row.draft_id,
         topics: row.topics.clone(),
+        regions: Vec::new(),
         recipients: 0,
         counts: Counts::default(),
     };
+    let target = match (broadcast, &draft) {
+        (Some(id), _) => storage.broadcast(id).await?.map(|b| b.region_target()).unwrap_or_default(),
+        (None, Some(draft)) => draft.region_target(),
+        (None, None) => RegionTarget::Everywhere,
+    };
+    status.regions = target.keys().iter().map(|k| k.to_string()).collect();
     match (broadcast, &draft) {
         (Some(id), _) => {
             let progress = storage.progress(id).await?;
@@ -308,7 +361,7 @@ async fn state_of(basis: &Basis, row: &ApiBroadcast) -> Result<BroadcastStatus, 
                 _ => "draft",
             }
             .into();
-            status.recipients = storage.audience_size(&row.topics).await?;
+            status.recipients = offer::audience(basis, &row.topics, &target).await?;
         }
         (None, None) => {}
     }
