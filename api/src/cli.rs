@@ -32,7 +32,10 @@ pub async fn create(
         }
     }
     let now = basis_storage::now_ms();
-    match tokens::create(storage, &name.to_lowercase(), &scope, owner, owner, now).await.map_err(|e| e.to_string())? {
+    match tokens::create(storage, &name.to_lowercase(), &scope, owner, basis_core::UserId(owner), now)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         Ok(token) => Ok(token),
         Err(error) => Err(error.to_string()),
     }
@@ -41,7 +44,7 @@ pub async fn create(
 /// Revokes the live token `name` at once.
 pub async fn revoke(storage: &Storage, name: &str) -> Result<(), String> {
     let now = basis_storage::now_ms();
-    match tokens::revoke(storage, &name.to_lowercase(), 0, now).await.map_err(|e| e.to_string())? {
+    match tokens::revoke(storage, &name.to_lowercase(), basis_core::UserId(0), now).await.map_err(|e| e.to_string())? {
         true => Ok(()),
         false => Err(format!("there is no live token called `{name}`")),
     }

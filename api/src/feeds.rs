@@ -374,10 +374,15 @@ impl Poller {
         let via = format!("feed {}", feed.name);
         self.metrics.posts.with_label_values(&[&feed.name]).inc();
         if feed.mode == Mode::Draft || offer::approval(basis) {
-            let new =
-                NewDraft { author_id: NO_AUTHOR, chat_id: 0, content, topics: feed.topics.clone(), follow_up_of: None };
+            let new = NewDraft {
+                author_id: basis_core::UserId(NO_AUTHOR),
+                chat_id: basis_core::ChatId(0),
+                content,
+                topics: feed.topics.clone(),
+                follow_up_of: None,
+            };
             let draft = storage.create_draft(&new, DraftState::Open, now).await?;
-            storage.audit(0, AuditAction::Draft, &draft.to_string(), &via, now).await?;
+            storage.audit(basis_core::UserId(0), AuditAction::Draft, &draft.to_string(), &via, now).await?;
             let people = match offer::reviewers(basis, &feed.topics).await {
                 Ok(people) => people,
                 Err(error) => {
@@ -388,14 +393,14 @@ impl Poller {
             let name = feed.name.clone();
             let note = |locale: Locale| basis.text_with(locale, "api-feed-offer-note", &[("feed", &name)]);
             match offer::offer_draft(basis, draft, &people, false, note).await {
-                Ok(asked) => tracing::info!(feed = %feed.name, draft, asked, "feed entry offered as a draft"),
+                Ok(asked) => tracing::info!(feed = %feed.name, draft = %draft, asked, "feed entry offered as a draft"),
                 Err(error) => {
-                    tracing::warn!(feed = %feed.name, draft, error = %crate::http::error::chain(&error), "could not offer a feed's draft")
+                    tracing::warn!(feed = %feed.name, draft = %draft, error = %crate::http::error::chain(&error), "could not offer a feed's draft")
                 }
             }
         } else {
             let new = NewBroadcast {
-                author_id: 0,
+                author_id: basis_core::UserId(0),
                 content,
                 topics: feed.topics.clone(),
                 priority: PRIORITY_NORMAL,
@@ -405,8 +410,16 @@ impl Poller {
             };
             let (broadcast, total) = storage.create_broadcast(&new, now).await?;
             offer::wake(basis);
-            storage.audit(0, AuditAction::Post, &broadcast.to_string(), &format!("{via}, {total} chats"), now).await?;
-            tracing::info!(feed = %feed.name, broadcast, total, "feed entry posted");
+            storage
+                .audit(
+                    basis_core::UserId(0),
+                    AuditAction::Post,
+                    &broadcast.to_string(),
+                    &format!("{via}, {total} chats"),
+                    now,
+                )
+                .await?;
+            tracing::info!(feed = %feed.name, broadcast = %broadcast, total, "feed entry posted");
         }
         Ok(())
     }

@@ -118,7 +118,7 @@ pub async fn create(
     name: &str,
     scope: &Scope,
     owner_id: i64,
-    actor: i64,
+    actor: basis_core::UserId,
     now: i64,
 ) -> StoreResult<Result<String, CreateError>> {
     if !valid_name(name) {
@@ -134,16 +134,16 @@ pub async fn create(
     }
     let scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.join(",") };
     storage.audit(actor, basis_storage::AuditAction::ApiToken, name, &scope_text, now).await?;
-    tracing::info!(token = name, by = actor, "API token created");
+    tracing::info!(token = name, by = %actor, "API token created");
     Ok(Ok(token))
 }
 
 /// Revokes the live token `name` at once; `false` if there is none.
-pub async fn revoke(storage: &Storage, name: &str, actor: i64, now: i64) -> StoreResult<bool> {
+pub async fn revoke(storage: &Storage, name: &str, actor: basis_core::UserId, now: i64) -> StoreResult<bool> {
     let revoked = store::revoke_token(storage, name, now).await?;
     if revoked {
         storage.audit(actor, basis_storage::AuditAction::ApiRevoke, name, "", now).await?;
-        tracing::info!(token = name, by = actor, "API token revoked");
+        tracing::info!(token = name, by = %actor, "API token revoked");
     }
     Ok(revoked)
 }

@@ -8,10 +8,12 @@
 
 #![warn(missing_docs)]
 
+mod ids;
 pub mod report;
 mod states;
 mod text_enum;
 
+pub use ids::{BroadcastId, ChatId, DraftId, EventId, UserId};
 pub use states::{
     AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
     EventStep, InboxCopy, RelayDirection, RelayStatus, RsvpAnswer,

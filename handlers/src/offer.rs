@@ -49,7 +49,13 @@ pub fn wake(basis: &Basis) {
 /// The language of a person's private chat with the bot; German when the
 /// bot has not stored it.
 pub async fn locale_of(basis: &Basis, chat: i64) -> Result<Locale, HandlerError> {
-    Ok(basis.ctx.storage.chat(chat).await?.and_then(|c| Locale::parse(&c.locale)).unwrap_or_default())
+    Ok(basis
+        .ctx
+        .storage
+        .chat(basis_core::ChatId(chat))
+        .await?
+        .and_then(|c| Locale::parse(&c.locale))
+        .unwrap_or_default())
 }
 
 /// Everyone who may send a post to `topics`: the owners, and every
@@ -57,8 +63,8 @@ pub async fn locale_of(basis: &Basis, chat: i64) -> Result<Locale, HandlerError>
 pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, HandlerError> {
     let mut people: Vec<i64> = basis.ctx.owners.clone();
     for organizer in basis.ctx.storage.organizers().await? {
-        if Role::Organizer(organizer.clone()).covers(topics) && !people.contains(&organizer.user_id) {
-            people.push(organizer.user_id);
+        if Role::Organizer(organizer.clone()).covers(topics) && !people.contains(&organizer.user_id.0) {
+            people.push(organizer.user_id.0);
         }
     }
     Ok(people)
@@ -71,7 +77,7 @@ pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, Han
 /// be written to.
 pub async fn offer_draft(
     basis: &Basis,
-    draft: i64,
+    draft: basis_core::DraftId,
     to: &[i64],
     urgent: bool,
     note: impl Fn(Locale) -> String,
@@ -86,7 +92,7 @@ pub async fn offer_draft(
         let locale = locale_of(basis, person).await?;
         let preview = match draft.content() {
             Content::Copy { chat_id, message_id, .. } => {
-                basis.bot.copy_message(ChatId(person), ChatId(chat_id), MessageId(message_id as i32)).await.map(drop)
+                basis.bot.copy_message(ChatId(person), chat_id, MessageId(message_id as i32)).await.map(drop)
             }
             _ => basis.bot.send_message(ChatId(person), draft.text.clone()).await.map(drop),
         };
@@ -134,6 +140,6 @@ pub async fn report_status(
 ) -> HandlerResult {
     let status = reports::queued_job(&basis.ctx.texts, locale, Job::of(content.kind()), id, total, of);
     let message = basis.bot.send_message(ChatId(chat), status).await?;
-    basis.ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
+    basis.ctx.storage.set_report_message(basis_core::BroadcastId(id), i64::from(message.id.0)).await?;
     Ok(())
 }

@@ -11,7 +11,9 @@
 //! approval needs someone else with the topics in scope, and buttons work
 //! only in the presser's own private chat.
 
-use basis_storage::{Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT};
+use basis_storage::{
+    BroadcastId, Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT,
+};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
 
@@ -37,8 +39,8 @@ pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
     t!(scene.ctx.texts, scene.locale, "post-out-of-scope", topics = labels)
 }
 
-fn user_id(user: &User) -> i64 {
-    user.id.0 as i64
+fn user_id(user: &User) -> basis_core::UserId {
+    user.id.into()
 }
 
 /// What an organizer's message would be as a post, or why it can't be
@@ -50,9 +52,9 @@ pub(crate) async fn content_of(scene: &Scene, message: &Message) -> Result<Resul
     };
     if message.media_group_id().is_some()
         && let Some(message_ids) =
-            scene.ctx.storage.album_of_message(message.chat.id.0, i64::from(message.id.0)).await?
+            scene.ctx.storage.album_of_message(message.chat.id.into(), i64::from(message.id.0)).await?
     {
-        return Ok(Ok(Content::Album { chat_id: message.chat.id.0, message_ids }));
+        return Ok(Ok(Content::Album { chat_id: message.chat.id.into(), message_ids }));
     }
     Ok(Ok(content))
 }
@@ -89,7 +91,7 @@ fn single_content_of(scene: &Scene, message: &Message) -> Result<Content, String
         }
     }
     Ok(Content::Copy {
-        chat_id: message.chat.id.0,
+        chat_id: message.chat.id.into(),
         message_id: i64::from(message.id.0),
         text: message.text().map(str::to_owned),
     })
@@ -100,7 +102,7 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let author = from.map_or(0, user_id);
+    let author = from.map_or(basis_core::UserId(0), user_id);
     let reply = msg.reply_to_message();
     if args.is_empty() && reply.is_none() {
         return guided_start(scene, role, author).await;
@@ -131,7 +133,7 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     if !role.covers(&topics) {
         return scene.say(out_of_scope(scene, role)).await;
     }
-    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
+    let new = NewDraft { author_id: author, chat_id: scene.chat.id.into(), content, topics, follow_up_of: None };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
     ctx.storage
         .audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &new.topics.join(","), ctx.now())
@@ -149,7 +151,7 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
         Some((id, text)) => (id, text.trim()),
         None => (args, ""),
     };
-    let Some(earlier) = parse_broadcast_id(id) else {
+    let Some(earlier) = parse_id::<BroadcastId>(id) else {
         return scene.say(t!(ctx.texts, locale, "followup-usage")).await;
     };
     let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| b.kind.has_text()) else {
@@ -170,8 +172,9 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
         (_, false) => Content::Text(text.to_owned()),
         (None, true) => return scene.say(t!(ctx.texts, locale, "followup-usage")).await,
     };
-    let author = from.map_or(0, user_id);
-    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: Some(earlier) };
+    let author = from.map_or(basis_core::UserId(0), user_id);
+    let new =
+        NewDraft { author_id: author, chat_id: scene.chat.id.into(), content, topics, follow_up_of: Some(earlier) };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
     ctx.storage
         .audit(
@@ -186,16 +189,13 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
 }
 
 /// `#12` or `12`.
-pub(crate) fn parse_broadcast_id(input: &str) -> Option<i64> {
-    let digits = input.strip_prefix('#').unwrap_or(input);
-    (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
+pub(crate) fn parse_id<Id: std::str::FromStr>(input: &str) -> Option<Id> {
+    crate::callback::parse_id(input.strip_prefix('#').unwrap_or(input))
 }
 
 /// Sends the preview (the post itself, as members get it) and the
 /// confirmation with its buttons.
-async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
+async fn present(scene: &Scene, draft_id: basis_core::DraftId) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(draft) = ctx.storage.draft(draft_id).await? else { return Ok(()) };
@@ -245,11 +245,11 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
 async fn preview(scene: &Scene, chat: ChatId, draft: &Draft) -> HandlerResult {
     match draft.content() {
         Content::Copy { chat_id, message_id, .. } => {
-            scene.bot.copy_message(chat, ChatId(chat_id), MessageId(message_id as i32)).await?;
+            scene.bot.copy_message(chat, chat_id, MessageId(message_id as i32)).await?;
         }
         Content::Album { chat_id, message_ids } => {
             let ids = message_ids.iter().map(|id| MessageId(*id as i32));
-            scene.bot.copy_messages(chat, ChatId(chat_id), ids).await?;
+            scene.bot.copy_messages(chat, chat_id, ids).await?;
         }
         _ => {
             scene.bot.send_message(chat, draft.text.clone()).await?;
@@ -264,7 +264,7 @@ pub(crate) async fn decide(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft_id: i64,
+    draft_id: basis_core::DraftId,
     action: PostAction,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -275,7 +275,7 @@ pub(crate) async fn decide(
     let actor = user_id(from);
     // Buttons work in the presser's own private chat only: data replayed
     // under someone else's message does nothing.
-    let Some(draft) = ctx.storage.draft(draft_id).await?.filter(|_| scene.chat.id.0 == actor) else {
+    let Some(draft) = ctx.storage.draft(draft_id).await?.filter(|_| scene.chat.id.0 == actor.0) else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
     // The scope may have shrunk since the preview.
@@ -284,7 +284,7 @@ pub(crate) async fn decide(
     }
     let is_author = draft.author_id == actor;
     // A draft made outside Telegram (crate::offer) is anyone's in scope.
-    let offered = draft.author_id == crate::offer::NO_AUTHOR;
+    let offered = draft.author_id == basis_core::UserId(crate::offer::NO_AUTHOR);
     let allowed = match action {
         PostAction::Send | PostAction::Urgent => is_author || offered,
         PostAction::Schedule | PostAction::Submit => is_author,
@@ -320,13 +320,13 @@ pub(crate) async fn decide(
             // The confirmation shows "queued" before it becomes the progress
             // report: edited afterwards, it could overwrite the final report
             // of a broadcast that finished first.
-            let status = reports::queued(&ctx.texts, locale, broadcast, total);
+            let status = reports::queued(&ctx.texts, locale, broadcast.0, total);
             ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, status).await)?;
-            ctx.storage.set_report_chat_message(broadcast, scene.chat.id.0, i64::from(message_id.0)).await?;
+            ctx.storage.set_report_chat_message(broadcast, scene.chat.id.into(), i64::from(message_id.0)).await?;
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id}, {total} chats");
             ctx.storage.audit(actor, basis_storage::AuditAction::Post, &broadcast.to_string(), &detail, now).await?;
-            tracing::info!(broadcast, total, draft = draft_id, "post confirmed");
+            tracing::info!(broadcast = %broadcast, total, draft = %draft_id, "post confirmed");
             return Ok((t!(ctx.texts, locale, "post-done"), false));
         }
         PostAction::Schedule => {
@@ -359,11 +359,11 @@ pub(crate) async fn decide(
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id} by {}, {total} chats", draft.author_id);
             ctx.storage.audit(actor, basis_storage::AuditAction::Approve, &broadcast.to_string(), &detail, now).await?;
-            tracing::info!(broadcast, total, draft = draft_id, approver = actor, "post approved");
+            tracing::info!(broadcast = %broadcast, total, draft = %draft_id, approver = %actor, "post approved");
             // The drafter follows the progress in their own chat.
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
-            let status = reports::queued(&ctx.texts, author_locale, broadcast, total);
-            if let Ok(message) = scene.bot.send_message(ChatId(draft.chat_id), status).await {
+            let status = reports::queued(&ctx.texts, author_locale, broadcast.0, total);
+            if let Ok(message) = scene.bot.send_message(draft.chat_id, status).await {
                 ctx.storage.set_report_message(broadcast, i64::from(message.id.0)).await?;
             }
             t!(ctx.texts, locale, "review-approved", id = draft_id.to_string(), broadcast = broadcast.to_string())
@@ -378,7 +378,7 @@ pub(crate) async fn decide(
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
             let name: String = from.full_name().chars().take(64).collect();
             let notice = t!(ctx.texts, author_locale, "review-rejected-notice", id = draft_id.to_string(), name = name);
-            if let Err(error) = scene.bot.send_message(ChatId(draft.chat_id), notice).await {
+            if let Err(error) = scene.bot.send_message(draft.chat_id, notice).await {
                 tracing::warn!(%error, "could not tell the drafter about the rejection");
             }
             t!(ctx.texts, locale, "review-rejected", id = draft_id.to_string())
@@ -404,16 +404,16 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
     let topics = draft.topic_keys();
     let mut approvers: Vec<i64> = ctx.owners.clone();
     for organizer in ctx.storage.organizers().await? {
-        if Role::Organizer(organizer.clone()).covers(&topics) && !approvers.contains(&organizer.user_id) {
-            approvers.push(organizer.user_id);
+        if Role::Organizer(organizer.clone()).covers(&topics) && !approvers.contains(&organizer.user_id.0) {
+            approvers.push(organizer.user_id.0);
         }
     }
-    approvers.retain(|id| *id != draft.author_id);
+    approvers.retain(|id| *id != draft.author_id.0);
     let recipients = ctx.storage.audience_size(&topics).await?;
     let name: String = drafter.full_name().chars().take(64).collect();
     let mut asked = 0;
     for approver in approvers {
-        let locale = match ctx.storage.chat(approver).await? {
+        let locale = match ctx.storage.chat(basis_core::ChatId(approver)).await? {
             Some(chat) => Locale::parse(&chat.locale).unwrap_or_default(),
             None => Locale::default(),
         };
@@ -446,11 +446,11 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
 }
 
 /// Guided `/post`: the topics the organizer may post to, on a keyboard.
-async fn guided_start(scene: &Scene, role: &Role, author: i64) -> HandlerResult {
+async fn guided_start(scene: &Scene, role: &Role, author: basis_core::UserId) -> HandlerResult {
     let ctx = &scene.ctx;
     let new = NewDraft {
         author_id: author,
-        chat_id: scene.chat.id.0,
+        chat_id: scene.chat.id.into(),
         content: Content::Text(String::new()),
         topics: Vec::new(),
         follow_up_of: None,
@@ -460,7 +460,7 @@ async fn guided_start(scene: &Scene, role: &Role, author: i64) -> HandlerResult 
     scene.ask(t!(ctx.texts, scene.locale, "guided-topics", id = draft.to_string()), keyboard).await
 }
 
-fn compose_keyboard(scene: &Scene, role: &Role, draft: i64, chosen: &[String]) -> InlineKeyboardMarkup {
+fn compose_keyboard(scene: &Scene, role: &Role, draft: basis_core::DraftId, chosen: &[String]) -> InlineKeyboardMarkup {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let mut rows: Vec<Vec<InlineKeyboardButton>> = ctx
@@ -492,7 +492,7 @@ pub(crate) async fn compose(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft_id: i64,
+    draft_id: basis_core::DraftId,
     topic: Option<crate::TopicKey>,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -503,7 +503,7 @@ pub(crate) async fn compose(
     let actor = user_id(from);
     let draft = ctx.storage.draft(draft_id).await?;
     let Some(draft) =
-        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor && d.status == DraftState::Compose)
+        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose)
     else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
@@ -548,11 +548,11 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
+    let awaiting = ctx.storage.awaiting_input(scene.chat.id.into()).await?;
     // Album parts arrive one by one: remember them, and answer the first.
     if let Some(group) = msg.media_group_id()
         && awaiting.is_none()
-        && !ctx.storage.remember_album_part(scene.chat.id.0, &group.0, i64::from(msg.id.0), ctx.now()).await?
+        && !ctx.storage.remember_album_part(scene.chat.id.into(), &group.0, i64::from(msg.id.0), ctx.now()).await?
     {
         return Ok(true);
     }
@@ -636,7 +636,7 @@ pub(crate) fn when_error(scene: &Scene, error: when::WhenError) -> String {
 pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let me = from.map_or(0, user_id);
+    let me = from.map_or(basis_core::UserId(0), user_id);
     let mut drafts = ctx.storage.scheduled_drafts(None).await?;
     drafts.retain(|d| role.is_owner() || d.author_id == me);
     if drafts.is_empty() {
@@ -665,7 +665,7 @@ pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -
 
 /// Queues a correction or other bot-made broadcast and posts its status
 /// message in this chat.
-pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Result<(i64, i64), HandlerError> {
+pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Result<(BroadcastId, i64), HandlerError> {
     let ctx = &scene.ctx;
     let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
     ctx.wake.notify_one();
@@ -678,12 +678,12 @@ pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Resul
 pub(crate) async fn report_status(
     scene: &Scene,
     job: reports::Job,
-    id: i64,
+    id: BroadcastId,
     total: i64,
-    of: Option<i64>,
+    of: Option<BroadcastId>,
 ) -> HandlerResult {
     let ctx = &scene.ctx;
-    let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, of);
+    let status = reports::queued_job(&ctx.texts, scene.locale, job, id.0, total, of.map(|of| of.0));
     let message = scene.bot.send_message(scene.chat.id, status).await?;
     ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
     Ok(())

@@ -49,7 +49,7 @@ pub(crate) async fn role_of(scene: &Scene, user: Option<&User>) -> Result<Option
     if scene.ctx.owners.contains(&id) {
         return Ok(Some(Role::Owner));
     }
-    Ok(scene.ctx.storage.organizer(id).await?.map(Role::Organizer))
+    Ok(scene.ctx.storage.organizer(basis_core::UserId(id)).await?.map(Role::Organizer))
 }
 
 /// A new invitation token: 128 random bits, URL-safe, fits a deep link.
@@ -121,9 +121,9 @@ pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &s
     let token = new_token();
     let now = ctx.now();
     let expires = now + ctx.invite_ttl_ms;
-    let author = from.map_or(0, |u| u.id.0 as i64);
+    let author = from.map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage.create_invite(&token_hash(&token), &topics, author, now, expires).await?;
-    tracing::info!(by = author, topics, "invitation created");
+    tracing::info!(by = %author, topics, "invitation created");
     let link = format!("https://t.me/{}?start={INVITE_PREFIX}{token}", me.username());
     let hours = (ctx.invite_ttl_ms / 3_600_000).max(1);
     let scope = scope_label(scene, &topics);
@@ -142,10 +142,10 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
         return scene.say(t!(ctx.texts, locale, "invite-owner")).await;
     }
     let name: String = user.full_name().chars().take(64).collect();
-    let answer = match ctx.storage.redeem_invite(&token_hash(token), id, &name, ctx.now()).await? {
+    let answer = match ctx.storage.redeem_invite(&token_hash(token), basis_core::UserId(id), &name, ctx.now()).await? {
         Redeemed::Granted { topics, invited_by } => {
-            tracing::info!(user = id, invited_by, topics, "organizer granted");
-            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: id });
+            tracing::info!(user = id, invited_by = %invited_by, topics, "organizer granted");
+            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: basis_core::UserId(id) });
             t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics))
         }
         Redeemed::Used => t!(ctx.texts, locale, "invite-used"),
@@ -183,10 +183,10 @@ pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> Ha
     if ctx.owners.contains(&target) {
         return scene.say(t!(ctx.texts, locale, "revoke-owner")).await;
     }
-    let by = from.map_or(0, |u| u.id.0 as i64);
-    let answer = if ctx.storage.revoke_organizer(target, by, ctx.now()).await? {
-        tracing::info!(user = target, by, "organizer revoked");
-        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: target });
+    let by = from.map_or(basis_core::UserId(0), |u| u.id.into());
+    let answer = if ctx.storage.revoke_organizer(basis_core::UserId(target), by, ctx.now()).await? {
+        tracing::info!(user = target, by = %by, "organizer revoked");
+        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: basis_core::UserId(target) });
         t!(ctx.texts, locale, "revoked", id = target.to_string())
     } else {
         t!(ctx.texts, locale, "revoke-unknown", id = target.to_string())

@@ -5,6 +5,7 @@
 //! and the link a join came through, but never a chat: the statistics can
 //! say how many, not who.
 
+use crate::BroadcastId;
 use std::collections::HashMap;
 
 use basis_core::RegionKey;
@@ -57,7 +58,7 @@ pub struct DailySeries {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BroadcastStats {
     /// The broadcast's id.
-    pub id: i64,
+    pub id: BroadcastId,
     /// When it was made (Unix ms).
     pub created_at: i64,
     /// Comma-separated topic keys.

@@ -840,7 +840,10 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
         }
     }
     let scope = basis_api::tokens::Scope { topics: vec!["strikes".into()], regions: Vec::new() };
-    let token = basis_api::tokens::create(&source.storage, "cms", &scope, OWNER, OWNER, 1).await.unwrap().unwrap();
+    let token = basis_api::tokens::create(&source.storage, "cms", &scope, OWNER, basis_storage::UserId(OWNER), 1)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(basis_api::store::see_entry(&source.storage, "https://example.org/rss", "e1", 1).await.unwrap());
 
     let counts = source.storage.export_with(&target.storage, &registry.tables, |_| {}).await.expect("export");
@@ -849,5 +852,8 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
     assert_eq!(moved.map(|t| t.name).as_deref(), Some("cms"), "the token works on the new database");
     assert!(!basis_api::store::see_entry(&target.storage, "https://example.org/rss", "e1", 3).await.unwrap());
     // A second token continues the copied ids.
-    basis_api::tokens::create(&target.storage, "blog", &scope, OWNER, OWNER, 4).await.unwrap().unwrap();
+    basis_api::tokens::create(&target.storage, "blog", &scope, OWNER, basis_storage::UserId(OWNER), 4)
+        .await
+        .unwrap()
+        .unwrap();
 }

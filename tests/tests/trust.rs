@@ -258,8 +258,11 @@ impl Db {
 async fn grant(app: &TestApp, user: i64, topics: &str) {
     let now = basis_storage::now_ms();
     let hash = format!("hash-{user}");
-    app.storage().create_invite(&hash, topics, OWNER, now, now + 3_600_000).await.expect("invite");
-    app.storage().redeem_invite(&hash, user, "Kim", now).await.expect("redeem");
+    app.storage()
+        .create_invite(&hash, topics, basis_storage::UserId(OWNER), now, now + 3_600_000)
+        .await
+        .expect("invite");
+    app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
 }
 
 /// Waits until every broadcast is delivered and reported, so that nothing
@@ -285,22 +288,22 @@ fn a_day_ahead() -> i64 {
 
 async fn draft(app: &TestApp, state: DraftState, topics: &[&str]) -> i64 {
     let new = NewDraft {
-        author_id: ORGANIZER,
-        chat_id: ORGANIZER,
+        author_id: basis_storage::UserId(ORGANIZER),
+        chat_id: basis_storage::ChatId(ORGANIZER),
         content: Content::Text("Entwurf".to_owned()),
         topics: topics.iter().map(|t| t.to_string()).collect(),
         follow_up_of: None,
     };
-    app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")
+    (app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")).0
 }
 
 /// An event draft of the organizer's, complete and ready to send.
 async fn event_draft(app: &TestApp) -> i64 {
     let now = basis_storage::now_ms();
     let event = Event {
-        id: 0,
-        author_id: ORGANIZER,
-        chat_id: ORGANIZER,
+        id: basis_storage::EventId(0),
+        author_id: basis_storage::UserId(ORGANIZER),
+        chat_id: basis_storage::ChatId(ORGANIZER),
         title: "Kundgebung".to_owned(),
         starts_at: a_day_ahead(),
         ends_at: None,
@@ -317,13 +320,14 @@ async fn event_draft(app: &TestApp) -> i64 {
         created_at: now,
         updated_at: now,
     };
-    app.storage().create_event(&event, now).await.expect("event")
+    (app.storage().create_event(&event, now).await.expect("event")).0
 }
 
 /// An event whose invitation went out.
 async fn active_event(app: &TestApp) -> i64 {
     let id = event_draft(app).await;
-    let sent = app.storage().send_event(id, PRIORITY_NORMAL, "en", basis_storage::now_ms()).await;
+    let sent =
+        app.storage().send_event(basis_storage::EventId(id), PRIORITY_NORMAL, "en", basis_storage::now_ms()).await;
     assert!(sent.expect("send the event").is_some());
     quiesce(app).await;
     id
@@ -341,8 +345,14 @@ static WRITERS: AtomicI64 = AtomicI64::new(40_000);
 /// A member's message in the inbox group `GROUP` (made the inbox if it is
 /// not yet): the copy an inbox command replies to.
 async fn conversation_in_inbox(app: &TestApp) -> i64 {
-    if app.storage().inbox().await.unwrap().is_none_or(|i| i.chat_id != GROUP) {
-        let inbox = Inbox { chat_id: GROUP, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+    if app.storage().inbox().await.unwrap().is_none_or(|i| i.chat_id != basis_storage::ChatId(GROUP)) {
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(GROUP),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
     }
     let writer = app.member(WRITERS.fetch_add(1, Ordering::SeqCst), Some("en"));
@@ -386,7 +396,7 @@ async fn prepare(app: &TestApp, fixture: &Fixture, act: &str, who: &Member) -> (
         command if command.starts_with('/') => command.to_owned(),
         "p:a:" | "p:x:" => {
             let id = draft(app, DraftState::Open, &["strikes"]).await;
-            assert!(app.storage().submit_for_review(id, "en").await.expect("review"));
+            assert!(app.storage().submit_for_review(basis_storage::DraftId(id), "en").await.expect("review"));
             format!("{act}{id}")
         }
         "g:" => format!("g:{}:strikes", draft(app, DraftState::Compose, &[]).await),
@@ -508,8 +518,18 @@ async fn who_may_do_what_cell_by_cell() {
         let broadcast = app.post_normal(owner, &["strikes"], "Matrix broadcast").await;
         app.finished(owner, broadcast, PATIENCE).await;
         let scheduled = draft(&app, DraftState::Open, &["strikes"]).await;
-        assert!(app.storage().move_draft(scheduled, DraftState::Open, DraftState::Timing).await.unwrap());
-        assert!(app.storage().schedule_draft(scheduled, a_day_ahead(), PRIORITY_NORMAL, "en").await.unwrap());
+        assert!(
+            app.storage()
+                .move_draft(basis_storage::DraftId(scheduled), DraftState::Open, DraftState::Timing)
+                .await
+                .unwrap()
+        );
+        assert!(
+            app.storage()
+                .schedule_draft(basis_storage::DraftId(scheduled), a_day_ahead(), PRIORITY_NORMAL, "en")
+                .await
+                .unwrap()
+        );
         let fixture = Fixture { broadcast, event: active_event(&app).await };
 
         let mut failures = Vec::new();
@@ -558,10 +578,21 @@ async fn the_inbox_relays_members_and_organizers_and_nobody_else() {
         grant(&app, ORGANIZER, "strikes").await;
         grant(&app, OUTSIDER, "energy").await;
         grant(&app, VICTIM, "europe").await;
-        assert!(app.storage().revoke_organizer(VICTIM, OWNER, basis_storage::now_ms()).await.unwrap());
+        assert!(
+            app.storage()
+                .revoke_organizer(basis_storage::UserId(VICTIM), basis_storage::UserId(OWNER), basis_storage::now_ms())
+                .await
+                .unwrap()
+        );
         let group = app.fake.supergroup(INBOX, "Inbox");
         app.fake.make_bot_admin(INBOX, AdminRights::default());
-        let inbox = Inbox { chat_id: INBOX, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(INBOX),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
 
         // A member's message in their private chat is relayed.
@@ -770,9 +801,9 @@ async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Mem
 
     let now = basis_storage::now_ms();
     let mut event = Event {
-        id: 0,
-        author_id: OWNER,
-        chat_id: OWNER,
+        id: basis_storage::EventId(0),
+        author_id: basis_storage::UserId(OWNER),
+        chat_id: basis_storage::ChatId(OWNER),
         title: "Kundgebung vor Tor 3".to_owned(),
         starts_at: now + 86_400_000,
         ends_at: None,
@@ -799,7 +830,7 @@ async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Mem
         let invitation = invitation.expect("an invitation with answer buttons");
         assert_eq!(app.press(who, invitation.message_id, &data).await.as_deref(), Some(toast));
     }
-    (member, neighbour, event.id)
+    (member, neighbour, event.id.0)
 }
 
 /// Asks for /mydata and returns the document and its caption.
@@ -883,7 +914,13 @@ async fn stop_leaves_no_trace_of_the_chat() {
         // The member wrote to the organizers' inbox too, and got an answer.
         let group = app.fake.supergroup(-100_4242, "Inbox");
         app.fake.make_bot_admin(-100_4242, AdminRights::default());
-        let inbox = Inbox { chat_id: -100_4242, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(-100_4242),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
         let mark = app.fake.mark();
         let hello = app.fake.send_text(&member.user, &member.chat, "Hello?").message_id.unwrap();
@@ -963,7 +1000,7 @@ async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
     assert!(said[0].starts_with("🔏 Our privacy notice has changed (version 2)."), "{said:?}");
     assert!(said[0].contains("Privacy: we store only") && said[0].contains("datenschutz@example.org"), "{said:?}");
     assert!(said[1].starts_with("You follow these topics:"), "{said:?}");
-    assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    assert_eq!(app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().privacy_version, 2);
     // Once: a button press and later commands come without it.
     let keyboard = app.ask(&anna, "/topics").await;
     app.press(&anna, keyboard.message_id, "t:energy").await;
@@ -983,7 +1020,7 @@ async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
     let help = app.ask(&stranger, "/help").await.text.unwrap();
     assert!(help.starts_with("How it works"), "{help}");
     app.ask(&ben, "/subscribe strikes").await;
-    assert_eq!(app.storage().chat(ben.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    assert_eq!(app.storage().chat(basis_storage::ChatId(ben.chat_id())).await.unwrap().unwrap().privacy_version, 2);
     let answer = app.ask(&ben, "/mytopics").await.text.unwrap();
     assert!(answer.starts_with("Du folgst diesen Themen"), "{answer}");
     app.stop().await.unwrap();

@@ -11,7 +11,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
 
 use crate::callback::EventAction;
-use crate::organizer::{self, out_of_scope, parse_broadcast_id};
+use crate::organizer::{self, out_of_scope, parse_id};
 use crate::roles::{self, Role};
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, reports, t, when};
@@ -35,11 +35,11 @@ pub const DEFAULT_REMINDERS: &str = "1440,60";
 /// Answers are taken until this long after the start when no end is given.
 const OPEN_AFTER_START_MS: i64 = 3 * 3_600_000;
 
-fn blank_event(author: i64, chat: i64) -> Event {
+fn blank_event(author: basis_core::UserId, chat: i64) -> Event {
     Event {
-        id: 0,
+        id: basis_core::EventId(0),
         author_id: author,
-        chat_id: chat,
+        chat_id: basis_core::ChatId(chat),
         title: String::new(),
         starts_at: 0,
         ends_at: None,
@@ -63,7 +63,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let author = from.map_or(0, |u| u.id.0 as i64);
+    let author = from.map_or(basis_core::UserId(0), |u| u.id.into());
     let mut event = blank_event(author, scene.chat.id.0);
     if args.is_empty() {
         event.step = Some(EventStep::Title);
@@ -94,11 +94,11 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     ctx.storage
         .audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &event.topics, ctx.now())
         .await?;
-    present(scene, id).await
+    present(scene, id.0).await
 }
 
 /// A question of the guided flow, with a Discard button.
-async fn ask(scene: &Scene, event: i64, question: String) -> HandlerResult {
+async fn ask(scene: &Scene, event: basis_core::EventId, question: String) -> HandlerResult {
     let discard = button(t!(scene.ctx.texts, scene.locale, "button-cancel"), event, EventAction::Discard);
     scene.ask(question, InlineKeyboardMarkup::new([[discard]])).await
 }
@@ -107,8 +107,8 @@ async fn ask(scene: &Scene, event: i64, question: String) -> HandlerResult {
 pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role) -> Result<bool, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(mut event) = ctx.storage.event_draft_awaiting(scene.chat.id.0).await? else { return Ok(false) };
-    if event.author_id != from.id.0 as i64 {
+    let Some(mut event) = ctx.storage.event_draft_awaiting(scene.chat.id.into()).await? else { return Ok(false) };
+    if event.author_id != from.id.into() {
         return Ok(false);
     }
     let text = msg.text().unwrap_or_default();
@@ -184,7 +184,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
                     ctx.storage
                         .audit(event.author_id, basis_storage::AuditAction::EventDraft, &id, &event.topics, now)
                         .await?;
-                    present(scene, event.id).await?
+                    present(scene, event.id.0).await?
                 }
             }
         }
@@ -196,7 +196,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
 async fn present(scene: &Scene, id: i64) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(event) = ctx.storage.event(id).await? else { return Ok(()) };
+    let Some(event) = ctx.storage.event(basis_core::EventId(id)).await? else { return Ok(()) };
     let preview = render(&ctx.texts, ctx.timezone, &event, EventNote::Invitation, locale, None, ctx.now());
     let mut request = scene.bot.send_message(scene.chat.id, preview.text);
     if let Some(keyboard) = preview.keyboard {
@@ -217,8 +217,8 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
         zone = ctx.timezone.name().to_owned()
     );
     let keyboard = InlineKeyboardMarkup::new([[
-        button(t!(ctx.texts, locale, "button-send"), id, EventAction::Send),
-        button(t!(ctx.texts, locale, "button-cancel"), id, EventAction::Discard),
+        button(t!(ctx.texts, locale, "button-send"), basis_core::EventId(id), EventAction::Send),
+        button(t!(ctx.texts, locale, "button-cancel"), basis_core::EventId(id), EventAction::Discard),
     ]]);
     scene.ask(confirm, keyboard).await
 }
@@ -245,7 +245,7 @@ pub(crate) async fn press(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    event_id: i64,
+    event_id: basis_core::EventId,
     action: EventAction,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -284,8 +284,8 @@ async fn decide(
     let Some(role) = roles::role_of(scene, Some(from)).await? else {
         return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
     };
-    let actor = from.id.0 as i64;
-    if event.author_id != actor || scene.chat.id.0 != actor {
+    let actor: basis_core::UserId = from.id.into();
+    if event.author_id != actor || scene.chat.id.0 != actor.0 {
         return Ok((t!(ctx.texts, locale, "post-not-yours"), true));
     }
     if !role.covers(&event.topic_keys()) {
@@ -313,8 +313,8 @@ async fn decide(
         ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
         let detail = format!("invitation {broadcast}, {total} chats");
         ctx.storage.audit(actor, basis_storage::AuditAction::Event, &event.id.to_string(), &detail, now).await?;
-        tracing::info!(event = event.id, broadcast, total, "event invitation queued");
-        reports::queued(&ctx.texts, locale, broadcast, total)
+        tracing::info!(event = %event.id, broadcast = %broadcast, total, "event invitation queued");
+        reports::queued(&ctx.texts, locale, broadcast.0, total)
     };
     organizer::ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
@@ -324,7 +324,7 @@ async fn decide(
 pub(crate) async fn answer(
     scene: &Scene,
     message_id: MessageId,
-    event_id: i64,
+    event_id: basis_core::EventId,
     action: EventAction,
 ) -> Result<String, HandlerError> {
     let ctx = &scene.ctx;
@@ -342,9 +342,9 @@ pub(crate) async fn answer(
     if event.ends_at.unwrap_or(event.starts_at + OPEN_AFTER_START_MS) < now {
         return Ok(t!(ctx.texts, locale, "event-answer-over"));
     }
-    ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
+    ctx.storage.set_rsvp(event.id, scene.chat.id.into(), answer, now).await?;
     let (event_id, chat) = (event.id, scene.chat.id.0);
-    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat, answer });
+    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat: basis_core::ChatId(chat), answer });
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
     organizer::ignore_unmodified(
         scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
@@ -401,7 +401,7 @@ async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Even
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    let Some(id) = parse_broadcast_id(first) else {
+    let Some(id) = parse_id::<basis_core::EventId>(first) else {
         return Ok(Err(t!(ctx.texts, locale, "event-change-usage")));
     };
     let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != EventStatus::Draft) else {
@@ -447,7 +447,7 @@ pub(crate) async fn change(scene: &Scene, role: &Role, msg: &Message, args: &str
     if !ctx.storage.change_event(&event, now).await? {
         return scene.say(t!(ctx.texts, locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
-    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let actor = msg.from.as_ref().map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage
         .audit(actor, basis_storage::AuditAction::EventChange, &event.id.to_string(), &format!("{what} {value}"), now)
         .await?;
@@ -465,23 +465,24 @@ pub(crate) async fn cancel(scene: &Scene, role: &Role, msg: &Message, args: &str
     if !ctx.storage.cancel_event(event.id, now).await? {
         return scene.say(t!(ctx.texts, scene.locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
-    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let actor = msg.from.as_ref().map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage.audit(actor, basis_storage::AuditAction::EventCancel, &event.id.to_string(), "", now).await?;
     notify(scene, &event, EventNote::Cancel, actor).await
 }
 
 /// Queues the urgent notice and the refresh of every invitation, and posts
 /// the notice's progress message here.
-async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: i64) -> HandlerResult {
+async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: basis_core::UserId) -> HandlerResult {
     let ctx = &scene.ctx;
     let Some(event) = ctx.storage.event(event.id).await? else { return Ok(()) };
     let now = ctx.now();
-    let queued = ctx.storage.notify_invited(&event, note, actor, scene.chat.id.0, scene.locale.code(), now).await?;
+    let queued =
+        ctx.storage.notify_invited(&event, note, actor, scene.chat.id.into(), scene.locale.code(), now).await?;
     let Some(((notice, total), _)) = queued else {
         return scene.say(t!(ctx.texts, scene.locale, "event-not-sent", id = event.id.to_string())).await;
     };
     ctx.wake.notify_one();
-    tracing::info!(event = event.id, notice, total, note = note.as_str(), "event notice queued");
+    tracing::info!(event = %event.id, notice = %notice, total, note = note.as_str(), "event notice queued");
     organizer::report_status(scene, reports::Job::Post, notice, total, None).await
 }
 
@@ -553,7 +554,7 @@ mod tests {
     #[test]
     fn times_render_in_local_time_across_daylight_saving() {
         let texts = Texts::load();
-        let mut event = blank_event(1, 1);
+        let mut event = blank_event(basis_core::UserId(1), 1);
         event.title = "Demo".into();
         event.place = "Markt".into();
         event.starts_at = at("2026-03-29 10:00");
