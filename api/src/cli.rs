@@ -19,7 +19,7 @@ pub async fn create(
     owner: i64,
 ) -> Result<String, String> {
     let mut scope = Scope {
-        topics: Vec::new(),
+        topics: basis_core::TopicList::default(),
         regions: regions.iter().map(|r| r.trim_start_matches('@').to_lowercase()).collect(),
     };
     for wanted in topics.iter().flat_map(|t| t.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
@@ -27,9 +27,7 @@ pub async fn create(
             let keys: Vec<&str> = catalog.all().iter().map(|t| t.key.as_str()).collect();
             format!("there is no topic `{wanted}`; configured are: {}", keys.join(", "))
         })?;
-        if !scope.topics.iter().any(|k| k == topic.key.as_str()) {
-            scope.topics.push(topic.key.as_str().to_owned());
-        }
+        scope.topics.insert(topic.key.clone());
     }
     let now = basis_storage::now_ms();
     match tokens::create(storage, &name.to_lowercase(), &scope, owner, basis_core::UserId(owner), now)
@@ -60,7 +58,7 @@ pub async fn list(storage: &Storage) -> Result<Vec<String>, String> {
     Ok(live
         .iter()
         .map(|t| {
-            let topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.join(",") };
+            let topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.stored() };
             let used = t.last_used_at.map_or_else(|| "never".to_owned(), when);
             format!("{}\t{topics}\towner {}\tmade {}\tlast used {used}", t.name, t.owner_id, when(t.created_at))
         })

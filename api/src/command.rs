@@ -53,10 +53,9 @@ async fn create(
             continue;
         }
         match basis.topics().find(word) {
-            Some(topic) if !scope.topics.iter().any(|k| k == topic.key.as_str()) => {
-                scope.topics.push(topic.key.as_str().to_owned());
+            Some(topic) => {
+                scope.topics.insert(topic.key.clone());
             }
-            Some(_) => {}
             None => {
                 let listing = basis.topics().listing(locale);
                 return Ok(basis.text_with(

@@ -378,12 +378,12 @@ impl Poller {
                 author_id: basis_core::UserId(NO_AUTHOR),
                 chat_id: basis_core::ChatId(0),
                 content,
-                topics: feed.topics.clone(),
+                topics: feed.keys(),
                 follow_up_of: None,
             };
             let draft = storage.create_draft(&new, DraftState::Open, now).await?;
             storage.audit(basis_core::UserId(0), AuditAction::Draft, &draft.to_string(), &via, now).await?;
-            let people = match offer::reviewers(basis, &feed.topics).await {
+            let people = match offer::reviewers(basis, &feed.keys()).await {
                 Ok(people) => people,
                 Err(error) => {
                     tracing::warn!(feed = %feed.name, error = %crate::http::error::chain(&error), "could not find whom to offer a feed's draft");
@@ -402,7 +402,7 @@ impl Poller {
             let new = NewBroadcast {
                 author_id: basis_core::UserId(0),
                 content,
-                topics: feed.topics.clone(),
+                topics: feed.keys(),
                 priority: PRIORITY_NORMAL,
                 report_chat_id: None,
                 report_locale: Locale::default().code().to_owned(),

@@ -4,6 +4,7 @@
 //! live token's hash in constant time, so a wrong token costs what a right
 //! one costs and reveals nothing about how close it came.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::Storage;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -58,7 +59,7 @@ pub fn valid_name(name: &str) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scope {
     /// Topic keys; empty means every topic.
-    pub topics: Vec<String>,
+    pub topics: TopicList,
     /// Region keys; empty means no restriction.
     pub regions: Vec<String>,
 }
@@ -66,12 +67,12 @@ pub struct Scope {
 impl Scope {
     /// From the stored, comma-separated lists.
     pub fn from_stored(topics: &str, regions: &str) -> Scope {
-        let list = |s: &str| s.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
-        Scope { topics: list(topics), regions: list(regions) }
+        let regions = regions.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        Scope { topics: TopicList::from_stored(topics), regions }
     }
 
     /// The first of `topics` this scope does not cover, if any.
-    pub fn outside<'a>(&self, topics: &'a [String]) -> Option<&'a String> {
+    pub fn outside<'a>(&self, topics: &'a TopicList) -> Option<&'a TopicKey> {
         if self.topics.is_empty() {
             return None;
         }
@@ -132,7 +133,7 @@ pub async fn create(
     if !store::insert_token(storage, name, &hash(&token), scope, owner_id, now).await? {
         return Ok(Err(CreateError::Taken(name.to_owned())));
     }
-    let scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.join(",") };
+    let scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.stored() };
     storage.audit(actor, basis_storage::AuditAction::ApiToken, name, &scope_text, now).await?;
     tracing::info!(token = name, by = %actor, "API token created");
     Ok(Ok(token))
@@ -197,9 +198,9 @@ mod tests {
     #[test]
     fn a_scope_covers_its_topics_and_an_empty_one_covers_all() {
         let strikes = Scope::from_stored("strikes", "");
-        let topics = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let topics = |t: &[&str]| TopicList::parse_all(t.iter().copied()).unwrap();
         assert_eq!(strikes.outside(&topics(&["strikes"])), None);
-        assert_eq!(strikes.outside(&topics(&["strikes", "energy"])).map(String::as_str), Some("energy"));
+        assert_eq!(strikes.outside(&topics(&["strikes", "energy"])).map(TopicKey::as_str), Some("energy"));
         assert_eq!(Scope::from_stored("", "").outside(&topics(&["energy", "europe"])), None);
         assert_eq!(Scope::from_stored("strikes,energy", "north").regions, vec!["north".to_owned()]);
     }

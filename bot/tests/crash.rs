@@ -68,7 +68,7 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
         let new = NewBroadcast {
             author_id: basis_core::UserId(ORGANIZER),
             content: Content::Text(TEXT.into()),
-            topics: vec!["strikes".into()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: Some(basis_core::ChatId(ORGANIZER)),
             report_locale: "de".into(),

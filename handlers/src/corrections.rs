@@ -66,8 +66,7 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
         Ok(found) => found,
         Err(answer) => return scene.say(answer).await,
     };
-    let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
-    if !role.covers(&topics) {
+    if !role.covers(&broadcast.topics) {
         return scene.say(organizer::out_of_scope(scene, role)).await;
     }
     let now = ctx.now();
@@ -99,7 +98,7 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
     let new = NewBroadcast {
         author_id: actor,
         content,
-        topics,
+        topics: broadcast.topics.clone(),
         // A correction overtakes whatever else is being sent.
         priority: PRIORITY_URGENT,
         report_chat_id: Some(scene.chat.id.into()),

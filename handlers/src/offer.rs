@@ -10,6 +10,7 @@
 //! owners are, whether two-person approval is on, waking the broadcaster,
 //! and the status message that becomes a broadcast's progress report.
 
+use basis_core::TopicKey;
 use basis_storage::Content;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -60,7 +61,7 @@ pub async fn locale_of(basis: &Basis, chat: i64) -> Result<Locale, HandlerError>
 
 /// Everyone who may send a post to `topics`: the owners, and every
 /// organizer whose scope covers all of them.
-pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, HandlerError> {
+pub async fn reviewers(basis: &Basis, topics: &[TopicKey]) -> Result<Vec<i64>, HandlerError> {
     let mut people: Vec<i64> = basis.ctx.owners.clone();
     for organizer in basis.ctx.storage.organizers().await? {
         if Role::Organizer(organizer.clone()).covers(topics) && !people.contains(&organizer.user_id.0) {
@@ -84,7 +85,7 @@ pub async fn offer_draft(
 ) -> Result<usize, HandlerError> {
     let ctx = &basis.ctx;
     let Some(draft) = ctx.storage.draft(draft).await? else { return Ok(0) };
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let recipients = ctx.storage.audience_size(&topics).await?;
     let send = if urgent { PostAction::Urgent } else { PostAction::Send };
     let mut reached = 0;

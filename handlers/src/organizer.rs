@@ -11,6 +11,7 @@
 //! approval needs someone else with the topics in scope, and buttons work
 //! only in the presser's own private chat.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::{
     BroadcastId, Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT,
 };
@@ -32,8 +33,8 @@ const SCHEDULED_SHOWN: usize = 20;
 /// The answer for topics outside an organizer's scope, naming the scope.
 pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
     let allowed = match role {
-        Role::Organizer(o) => o.topics.split(',').map(str::to_owned).collect::<Vec<_>>(),
-        Role::Owner => Vec::new(),
+        Role::Organizer(o) => o.topics.clone(),
+        Role::Owner => TopicList::default(),
     };
     let labels = scene.ctx.topics.labels_of(&allowed, scene.locale).join(", ");
     t!(scene.ctx.texts, scene.locale, "post-out-of-scope", topics = labels)
@@ -136,7 +137,7 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     let new = NewDraft { author_id: author, chat_id: scene.chat.id.into(), content, topics, follow_up_of: None };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
     ctx.storage
-        .audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &new.topics.join(","), ctx.now())
+        .audit(author, basis_storage::AuditAction::Draft, &draft.to_string(), &new.topics.stored(), ctx.now())
         .await?;
     present(scene, draft).await
 }
@@ -157,7 +158,7 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
     let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| b.kind.has_text()) else {
         return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
     };
-    let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
+    let topics = broadcast.topics.clone();
     if !role.covers(&topics) {
         return scene.say(out_of_scope(scene, role)).await;
     }
@@ -200,7 +201,7 @@ async fn present(scene: &Scene, draft_id: basis_core::DraftId) -> HandlerResult 
     let locale = scene.locale;
     let Some(draft) = ctx.storage.draft(draft_id).await? else { return Ok(()) };
     preview(scene, scene.chat.id, &draft).await?;
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let recipients = ctx.storage.audience_size(&topics).await?;
     let labels = ctx.topics.labels_of(&topics, locale).join(", ");
     let mut confirm = t!(
@@ -279,7 +280,7 @@ pub(crate) async fn decide(
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
     // The scope may have shrunk since the preview.
-    if !role.covers(&draft.topic_keys()) {
+    if !role.covers(&draft.topics.clone()) {
         return Ok((out_of_scope(scene, &role), true));
     }
     let is_author = draft.author_id == actor;
@@ -401,7 +402,7 @@ pub(crate) fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) ->
 /// scope covers the draft (owners included); returns how many were asked.
 async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<usize, HandlerError> {
     let ctx = &scene.ctx;
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let mut approvers: Vec<i64> = ctx.owners.clone();
     for organizer in ctx.storage.organizers().await? {
         if Role::Organizer(organizer.clone()).covers(&topics) && !approvers.contains(&organizer.user_id.0) {
@@ -452,7 +453,7 @@ async fn guided_start(scene: &Scene, role: &Role, author: basis_core::UserId) ->
         author_id: author,
         chat_id: scene.chat.id.into(),
         content: Content::Text(String::new()),
-        topics: Vec::new(),
+        topics: TopicList::default(),
         follow_up_of: None,
     };
     let draft = ctx.storage.create_draft(&new, DraftState::Compose, ctx.now()).await?;
@@ -460,16 +461,21 @@ async fn guided_start(scene: &Scene, role: &Role, author: basis_core::UserId) ->
     scene.ask(t!(ctx.texts, scene.locale, "guided-topics", id = draft.to_string()), keyboard).await
 }
 
-fn compose_keyboard(scene: &Scene, role: &Role, draft: basis_core::DraftId, chosen: &[String]) -> InlineKeyboardMarkup {
+fn compose_keyboard(
+    scene: &Scene,
+    role: &Role,
+    draft: basis_core::DraftId,
+    chosen: &[TopicKey],
+) -> InlineKeyboardMarkup {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let mut rows: Vec<Vec<InlineKeyboardButton>> = ctx
         .topics
         .all()
         .iter()
-        .filter(|topic| role.covers(&[topic.key.as_str().to_owned()]))
+        .filter(|topic| role.covers(std::slice::from_ref(&topic.key)))
         .map(|topic| {
-            let mark = if chosen.iter().any(|k| k == topic.key.as_str()) { "✅" } else { "⬜" };
+            let mark = if chosen.contains(&topic.key) { "✅" } else { "⬜" };
             let data = CallbackData::Compose { draft, topic: Some(topic.key.clone()) }.encode();
             vec![InlineKeyboardButton::callback(format!("{mark} {}", topic.label(locale)), data)]
         })
@@ -507,17 +513,14 @@ pub(crate) async fn compose(
     else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
-    let mut chosen = draft.topic_keys();
+    let mut chosen = draft.topics.clone();
     match topic {
         Some(key) => {
-            let key = key.as_str().to_owned();
-            if ctx.topics.get(&key).is_none() || !role.covers(std::slice::from_ref(&key)) {
+            if ctx.topics.get(key.as_str()).is_none() || !role.covers(std::slice::from_ref(&key)) {
                 return Ok((out_of_scope(scene, &role), true));
             }
-            if let Some(at) = chosen.iter().position(|k| *k == key) {
-                chosen.remove(at);
-            } else {
-                chosen.push(key);
+            if !chosen.remove(key.as_str()) {
+                chosen.insert(key);
             }
             if !ctx.storage.set_draft_topics(draft_id, &chosen).await? {
                 return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
@@ -560,7 +563,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
     if draft.author_id != user_id(from) {
         return Ok(false);
     }
-    if !role.covers(&draft.topic_keys()) {
+    if !role.covers(&draft.topics.clone()) {
         scene.say(out_of_scope(scene, role)).await?;
         return Ok(true);
     }
@@ -578,7 +581,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
                 }
             };
             if ctx.storage.fill_draft(draft.id, &content).await? {
-                let detail = draft.topics.clone();
+                let detail = draft.topics.stored();
                 ctx.storage
                     .audit(
                         draft.author_id,
@@ -648,7 +651,7 @@ pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -
     for draft in drafts.iter().take(SCHEDULED_SHOWN) {
         let at = draft.scheduled_at.unwrap_or_default();
         let shown = when::format_local(at, now, ctx.timezone, locale == Locale::De);
-        let labels = ctx.topics.labels_of(&draft.topic_keys(), locale).join(", ");
+        let labels = ctx.topics.labels_of(&draft.topics.clone(), locale).join(", ");
         let mut gist: String = draft.text.chars().take(40).collect();
         if gist.is_empty() {
             gist = t!(ctx.texts, locale, "scheduled-media");

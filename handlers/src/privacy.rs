@@ -78,7 +78,7 @@ pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
         document["organizer"] = json!({
             "user_id": o.user_id,
             "name": o.name,
-            "topics": if o.topics.is_empty() { Vec::new() } else { o.topics.split(',').collect::<Vec<_>>() },
+            "topics": o.topics.strs(),
             "granted_by": o.granted_by,
             "granted_at": iso(o.granted_at),
         });

@@ -2,6 +2,7 @@
 //! by owners through one-time invitations and may be limited to some topics.
 //! Every check runs when the action runs, for commands and buttons alike.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::{Organizer, Redeemed};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -26,12 +27,12 @@ pub enum Role {
 
 impl Role {
     /// Whether this role may post to every one of `topics`.
-    pub fn covers(&self, topics: &[String]) -> bool {
+    pub fn covers(&self, topics: &[TopicKey]) -> bool {
         match self {
             Role::Owner => true,
             Role::Organizer(o) => match o.scope() {
                 None => true,
-                Some(scope) => topics.iter().all(|t| scope.contains(&t.as_str())),
+                Some(scope) => topics.iter().all(|t| scope.contains(t)),
             },
         }
     }
@@ -82,15 +83,13 @@ pub(crate) fn token_hash(token: &str) -> String {
 
 /// Topic keys from `strikes,energy` or `strikes energy`, checked against the
 /// catalog; `Err` carries the answer for an unknown one.
-pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<Vec<String>, String> {
+pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<TopicList, String> {
     let ctx = &scene.ctx;
-    let mut topics: Vec<String> = Vec::new();
+    let mut topics = TopicList::default();
     for wanted in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
         match ctx.topics.find(wanted) {
             Some(topic) => {
-                if !topics.iter().any(|k| k == topic.key.as_str()) {
-                    topics.push(topic.key.as_str().to_owned());
-                }
+                topics.insert(topic.key.clone());
             }
             None => {
                 let input: String = wanted.chars().take(64).collect();
@@ -102,12 +101,11 @@ pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<Vec<String>, Stri
     Ok(topics)
 }
 
-fn scope_label(scene: &Scene, topics: &str) -> String {
+fn scope_label(scene: &Scene, topics: &TopicList) -> String {
     if topics.is_empty() {
         return t!(scene.ctx.texts, scene.locale, "scope-all");
     }
-    let keys: Vec<String> = topics.split(',').map(str::to_owned).collect();
-    scene.ctx.topics.labels_of(&keys, scene.locale).join(", ")
+    scene.ctx.topics.labels_of(topics, scene.locale).join(", ")
 }
 
 /// `/invite [topics]`: owners only.
@@ -115,7 +113,7 @@ pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &s
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let topics = match topic_list(scene, args) {
-        Ok(topics) => topics.join(","),
+        Ok(topics) => topics,
         Err(answer) => return scene.say(answer).await,
     };
     let token = new_token();
@@ -123,7 +121,7 @@ pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &s
     let expires = now + ctx.invite_ttl_ms;
     let author = from.map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage.create_invite(&token_hash(&token), &topics, author, now, expires).await?;
-    tracing::info!(by = %author, topics, "invitation created");
+    tracing::info!(by = %author, topics = %topics, "invitation created");
     let link = format!("https://t.me/{}?start={INVITE_PREFIX}{token}", me.username());
     let hours = (ctx.invite_ttl_ms / 3_600_000).max(1);
     let scope = scope_label(scene, &topics);
@@ -144,7 +142,7 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
     let name: String = user.full_name().chars().take(64).collect();
     let answer = match ctx.storage.redeem_invite(&token_hash(token), basis_core::UserId(id), &name, ctx.now()).await? {
         Redeemed::Granted { topics, invited_by } => {
-            tracing::info!(user = id, invited_by = %invited_by, topics, "organizer granted");
+            tracing::info!(user = id, invited_by = %invited_by, topics = %topics, "organizer granted");
             scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: basis_core::UserId(id) });
             t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics))
         }

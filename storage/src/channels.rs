@@ -1,5 +1,6 @@
 //! Channels and forum topics linked to Basis topics.
 
+use crate::TopicList;
 use crate::organizers::AUDIT;
 use crate::{ChatId, UserId};
 use crate::{Result, Storage, on_pool};
@@ -100,9 +101,9 @@ impl Storage {
     }
 
     /// How many channels a post to `topics` is published in.
-    pub async fn channels_for(&self, topics: &[String]) -> Result<i64> {
+    pub async fn channels_for(&self, topics: &TopicList) -> Result<i64> {
         let sql = "SELECT COUNT(DISTINCT chat_id) FROM channel_links \
                    WHERE (',' || $1 || ',') LIKE ('%,' || topic_key || ',%')";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql).bind(topics.join(",")).fetch_one(p).await)?)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql).bind(topics).fetch_one(p).await)?)
     }
 }

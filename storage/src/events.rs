@@ -2,6 +2,7 @@
 //! reminders. The invitation, reminders, changes and cancellations go out
 //! through the broadcast queue like any post.
 
+use crate::TopicList;
 use crate::queue::{Content, EventNote, Fence, NewBroadcast};
 use crate::regions::RegionTarget;
 use crate::{BroadcastId, ChatId, EventId, UserId};
@@ -29,8 +30,8 @@ pub struct Event {
     pub latitude: Option<f64>,
     /// The place's longitude, when known.
     pub longitude: Option<f64>,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The organizer's note to members; may be empty.
     pub note: String,
     /// Minutes before the start, comma-separated.
@@ -50,11 +51,6 @@ pub struct Event {
 }
 
 impl Event {
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
-
     /// The reminders as minutes before the start, leaving out what does not
     /// parse or is not positive.
     pub fn reminder_minutes(&self) -> Vec<i64> {
@@ -228,7 +224,7 @@ impl Storage {
         let new = NewBroadcast {
             author_id: event.author_id,
             content: Content::Event { event_id, note: EventNote::Invitation },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority,
             report_chat_id: Some(event.chat_id),
             report_locale: report_locale.to_owned(),
@@ -262,7 +258,7 @@ impl Storage {
         let broadcast = |note| NewBroadcast {
             author_id,
             content: Content::Event { event_id: event.id, note },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority: crate::PRIORITY_URGENT,
             report_chat_id: Some(report_chat_id),
             report_locale: report_locale.to_owned(),
@@ -423,7 +419,7 @@ impl Storage {
         let new = NewBroadcast {
             author_id: event.author_id,
             content: Content::Event { event_id: event.id, note: EventNote::Reminder },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority: crate::PRIORITY_URGENT,
             report_chat_id: None,
             report_locale: "de".to_owned(),

@@ -39,7 +39,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use basis_core::{
     AuditAction, BroadcastId, BroadcastKind, BroadcastStatus, ChatId, DeliveryStatus, DraftId, EventId, Locale,
-    RegionKey, RsvpAnswer, TopicKey, UserId,
+    RegionKey, RsvpAnswer, TopicKey, TopicList, UserId,
 };
 pub use basis_core::{InboxCopy, RelayDirection, RelayStatus};
 pub use channels::ChannelLink;

@@ -1,6 +1,7 @@
 //! Chats (private members, groups, channels) and their subscriptions.
 
 use crate::ChatId;
+use crate::TopicList;
 use crate::{Result, Storage, on_pool};
 
 pub use basis_core::{ChatKind, ChatStatus};
@@ -210,7 +211,7 @@ impl Storage {
     }
 
     /// Distinct active chats following any of `topics`: the audience of a post.
-    pub async fn audience_size(&self, topics: &[String]) -> Result<i64> {
+    pub async fn audience_size(&self, topics: &TopicList) -> Result<i64> {
         let mut total = 0;
         if topics.is_empty() {
             return Ok(total);
@@ -224,7 +225,7 @@ impl Storage {
         on_pool!(&self.pool, |p| {
             let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()));
             for topic in topics {
-                query = query.bind(topic);
+                query = query.bind(topic.as_str());
             }
             total = query.fetch_one(p).await?;
         });

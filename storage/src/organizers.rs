@@ -1,6 +1,7 @@
 //! Organizers, their one-time invitations and the audit log of what they do.
 //! Owners are configuration, not rows: they are checked by the caller.
 
+use crate::TopicList;
 use crate::UserId;
 use basis_core::{AuditAction, RegionKey};
 
@@ -13,8 +14,8 @@ pub struct Organizer {
     pub user_id: UserId,
     /// How the organizer is shown in `/organizers` and the audit log.
     pub name: String,
-    /// Comma-separated topic keys; empty means every topic.
-    pub topics: String,
+    /// The topics this organizer may post to; empty means every topic.
+    pub topics: TopicList,
     /// Who granted the rights: the invitation's author.
     pub granted_by: UserId,
     /// When the rights were granted (Unix ms).
@@ -26,9 +27,9 @@ pub struct Organizer {
 }
 
 impl Organizer {
-    /// The topic keys this organizer may post to; `None` means all.
-    pub fn scope(&self) -> Option<Vec<&str>> {
-        (!self.topics.is_empty()).then(|| self.topics.split(',').collect())
+    /// The topics this organizer may post to; `None` means all.
+    pub fn scope(&self) -> Option<&TopicList> {
+        (!self.topics.is_empty()).then_some(&self.topics)
     }
 
     /// The regions this organizer's posts must stay within; `None` means
@@ -46,8 +47,8 @@ fn region_scope(regions: &str) -> Option<Vec<RegionKey>> {
 
 /// What an audit entry says about a scope: the topics (`''`: all), then
 /// `@` and the regions where limited to some.
-fn scope_detail(topics: &str, regions: &str) -> String {
-    if regions.is_empty() { topics.to_owned() } else { format!("{topics} @{regions}") }
+fn scope_detail(topics: &TopicList, regions: &str) -> String {
+    if regions.is_empty() { topics.stored() } else { format!("{topics} @{regions}") }
 }
 
 /// What became of an invitation someone opened.
@@ -55,9 +56,8 @@ fn scope_detail(topics: &str, regions: &str) -> String {
 pub enum Redeemed {
     /// The opener is an organizer now, with the invitation's topics.
     Granted {
-        /// The topic keys the organizer may post to, comma-separated; empty
-        /// means all.
-        topics: String,
+        /// The topics the organizer may post to; empty means all.
+        topics: TopicList,
         /// Who created the invitation.
         invited_by: UserId,
     },
@@ -107,7 +107,7 @@ impl Storage {
     pub async fn create_invite(
         &self,
         token_hash: &str,
-        topics: &str,
+        topics: &TopicList,
         created_by: UserId,
         now: i64,
         expires_at: i64,
@@ -121,7 +121,7 @@ impl Storage {
     pub async fn create_invite_within(
         &self,
         token_hash: &str,
-        topics: &str,
+        topics: &TopicList,
         regions: &[RegionKey],
         created_by: UserId,
         now: i64,
@@ -164,7 +164,7 @@ impl Storage {
         let _turn = self.write_turn().await;
         let outcome = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let taken: Option<(String, UserId, String)> = sqlx::query_as(
+            let taken: Option<(TopicList, UserId, String)> = sqlx::query_as(
                 "UPDATE invites SET used_by = $2, used_at = $3 \
                  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING topics, created_by, regions",
             )

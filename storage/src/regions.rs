@@ -11,6 +11,7 @@
 //! expansion: like a retired topic, a retired region receives no posts,
 //! though its members keep their choice.
 
+use crate::TopicList;
 use crate::{BroadcastId, ChatId};
 use std::collections::BTreeMap;
 
@@ -323,7 +324,7 @@ impl Storage {
     /// the post's audience). Regions nobody there follows are left out.
     /// Like the fan-out, it looks up the members of a few regions one by
     /// one and scans the chats for many.
-    pub async fn audience_by_region(&self, topics: &[String], named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
+    pub async fn audience_by_region(&self, topics: &TopicList, named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
         // The regions first, then their members by key: both planners see
         // how many members those keys hold, which a recursive CTE hides.
         let below = self.regions_below(named).await?;
@@ -350,7 +351,7 @@ impl Storage {
              WHERE m.chat_id = c.id AND c.status = 'active' AND m.region_key IN ({}) {following}",
             keys(2)
         );
-        let topics = topics.join(",");
+        let topics = topics.stored();
         Ok(on_pool!(&self.pool, |p| {
             let mut query = sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(crowded.as_str()));
             for key in &below {

@@ -6,6 +6,7 @@
 //! say how many, not who.
 
 use crate::BroadcastId;
+use crate::TopicList;
 use std::collections::HashMap;
 
 use basis_core::RegionKey;
@@ -61,8 +62,8 @@ pub struct BroadcastStats {
     pub id: BroadcastId,
     /// When it was made (Unix ms).
     pub created_at: i64,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The regions it was targeted at as named, comma-separated; empty when
     /// it went to every follower of its topics.
     pub regions: String,
@@ -74,13 +75,6 @@ pub struct BroadcastStats {
     pub blocked: i64,
     /// Not delivered for another reason.
     pub failed: i64,
-}
-
-impl BroadcastStats {
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
 }
 
 /// One region's subscribers now.

@@ -2,6 +2,7 @@
 //! (the audit log stays), SQLite backups while in use, and the export of
 //! every table from SQLite to PostgreSQL.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
 use basis_storage::{BroadcastId, ChatId, UserId};
 use basis_storage::{
@@ -31,7 +32,7 @@ fn post(topics: &[&str], priority: i64) -> NewBroadcast {
     NewBroadcast {
         author_id: UserId(1),
         content: Content::Text("Warnstreik ab 6 Uhr".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority,
         report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
@@ -180,12 +181,12 @@ async fn fill_every_table(s: &Storage) {
             message_id: 77,
             text: Some("mit 'Anführungszeichen' und \"mehr\"".into()),
         },
-        topics: vec!["strikes".into(), "energy".into()],
+        topics: TopicList::from_stored("strikes,energy"),
         follow_up_of: None,
     };
     s.create_draft(&draft, DraftState::Open, 70_000).await.unwrap();
-    s.create_invite("hash-used", "strikes", UserId(1), 80_000, 90_000).await.unwrap();
-    s.create_invite("hash-open", "", UserId(1), 80_000, 90_000).await.unwrap();
+    s.create_invite("hash-used", &TopicList::from_stored("strikes"), UserId(1), 80_000, 90_000).await.unwrap();
+    s.create_invite("hash-open", &TopicList::from_stored(""), UserId(1), 80_000, 90_000).await.unwrap();
     s.redeem_invite("hash-used", UserId(7), "Kim", 85_000).await.unwrap();
     s.audit(UserId(1), basis_storage::AuditAction::Post, "42", "Ümlaut ✓", 86_000).await.unwrap();
     let link = ChannelLink {

@@ -1,6 +1,7 @@
 //! A chat's data, as `/mydata` reads it and `/stop` deletes it, and the
 //! privacy notice's version, on every engine.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatId, UserId};
 use basis_storage::{
@@ -37,7 +38,7 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         let post = NewBroadcast {
             author_id: UserId(1),
             content: Content::Text("Streik".into()),
-            topics: vec!["strikes".into()],
+            topics: TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),

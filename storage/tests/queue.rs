@@ -1,5 +1,6 @@
 //! The delivery queue on every engine: fan-out, claims, leases, fencing.
 
+use basis_storage::TopicList;
 use basis_storage::{ChatId, UserId};
 use std::collections::HashSet;
 
@@ -22,7 +23,7 @@ fn post(topics: &[&str], priority: i64) -> NewBroadcast {
     NewBroadcast {
         author_id: UserId(1),
         content: Content::Text("Hallo".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority,
         report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
@@ -58,7 +59,7 @@ async fn fan_out_reaches_each_active_subscriber_once() {
         let (id, total) = s.create_broadcast(&post(&["energy", "europe"], PRIORITY_NORMAL), 5).await.unwrap();
         assert_eq!(total, 9, "{:?}: 10 subscribers, one blocked, overlaps counted once", db.engine());
         let b = s.broadcast(id).await.unwrap().unwrap();
-        assert_eq!((b.total, b.status.as_str(), b.topics.as_str()), (9, "sending", "energy,europe"));
+        assert_eq!((b.total, b.status.as_str(), b.topics.stored()), (9, "sending", "energy,europe".to_owned()));
         assert_eq!(b.content(), Some(Content::Text("Hallo".into())));
         let claimed = s.claim(100, 5, 1000).await.unwrap();
         let chats: HashSet<i64> = claimed.iter().map(|c| c.chat_id.0).collect();

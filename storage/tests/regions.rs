@@ -3,6 +3,7 @@
 //! is fixed when it is queued, scopes carry regions, and a region goes with
 //! its chat.
 
+use basis_storage::TopicList;
 use basis_storage::{BroadcastId, ChatId, EventId, UserId};
 use std::collections::BTreeMap;
 
@@ -83,7 +84,7 @@ fn post(topics: &[&str]) -> NewBroadcast {
     NewBroadcast {
         author_id: UserId(1),
         content: Content::Text("Warnstreik morgen".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority: PRIORITY_NORMAL,
         report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
@@ -199,10 +200,11 @@ async fn the_preview_counts_the_audience_per_region() {
         member(s, 5, &["strikes"], Some("kassel")).await;
         member(s, 6, &["strikes"], None).await;
 
-        let counts = s.audience_by_region(&["strikes".into(), "energy".into()], &[key("wolfsburg")]).await.unwrap();
+        let counts =
+            s.audience_by_region(&TopicList::from_stored("strikes,energy"), &[key("wolfsburg")]).await.unwrap();
         let counts: Vec<(&str, i64)> = counts.iter().map(|c| (c.region_key.as_str(), c.chats)).collect();
         assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", (db.engine(), shape));
-        let nowhere = s.audience_by_region(&["strikes".into()], &[key("atlantis")]).await.unwrap();
+        let nowhere = s.audience_by_region(&TopicList::from_stored("strikes"), &[key("atlantis")]).await.unwrap();
         assert!(nowhere.is_empty(), "an unknown region holds nobody");
         let (_, total) =
             s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
@@ -310,7 +312,7 @@ async fn a_draft_keeps_its_regions_until_it_is_queued_and_a_follow_up_takes_the_
             author_id: UserId(9),
             chat_id: ChatId(9),
             content: Content::Text("Streik".into()),
-            topics: vec!["strikes".into()],
+            topics: TopicList::from_stored("strikes"),
             follow_up_of,
         };
         let id = s.create_draft_to(&draft(None), &within(&["kassel"]), DraftState::Open, 10).await.unwrap();
@@ -348,7 +350,7 @@ fn event(author: i64) -> Event {
         place: "Werkstraße 1".into(),
         latitude: None,
         longitude: None,
-        topics: "strikes".into(),
+        topics: TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: "60".into(),
         status: EventStatus::Draft,
@@ -517,12 +519,17 @@ async fn organizer_scopes_carry_regions() {
         let engine = db.engine();
         let s = &db.storage;
         seeded(s).await;
-        s.create_invite_within("local", "strikes", &[key("kassel")], UserId(1), 10, 1_000).await.unwrap();
-        s.create_invite("national", "", UserId(1), 10, 1_000).await.unwrap();
+        s.create_invite_within("local", &TopicList::from_stored("strikes"), &[key("kassel")], UserId(1), 10, 1_000)
+            .await
+            .unwrap();
+        s.create_invite("national", &TopicList::from_stored(""), UserId(1), 10, 1_000).await.unwrap();
         s.redeem_invite("local", UserId(7), "Kim", 20).await.unwrap();
         s.redeem_invite("national", UserId(8), "Ali", 20).await.unwrap();
         let local = s.organizer(UserId(7)).await.unwrap().unwrap();
-        assert_eq!((local.scope(), local.region_scope()), (Some(vec!["strikes"]), Some(vec![key("kassel")])));
+        assert_eq!(
+            (local.scope(), local.region_scope()),
+            (Some(&TopicList::from_stored("strikes")), Some(vec![key("kassel")]))
+        );
         let national = s.organizer(UserId(8)).await.unwrap().unwrap();
         assert_eq!((national.scope(), national.region_scope()), (None, None), "{engine:?}");
         assert_eq!(s.organizers().await.unwrap()[0].regions, "kassel");
@@ -530,7 +537,7 @@ async fn organizer_scopes_carry_regions() {
         assert!(details.contains(&"strikes @kassel".to_owned()), "{details:?}");
         assert!(details.contains(&"strikes @kassel (invited by 1)".to_owned()), "{details:?}");
         // A new invitation replaces the scope, regions included.
-        s.create_invite("wider", "strikes", UserId(1), 30, 1_000).await.unwrap();
+        s.create_invite("wider", &TopicList::from_stored("strikes"), UserId(1), 30, 1_000).await.unwrap();
         s.redeem_invite("wider", UserId(7), "Kim", 40).await.unwrap();
         assert_eq!(s.organizer(UserId(7)).await.unwrap().unwrap().region_scope(), None, "{engine:?}");
     }

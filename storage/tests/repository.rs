@@ -2,6 +2,7 @@
 //! `BASIS_TEST_POSTGRES_URL` names a server.
 
 use basis_storage::ChatId;
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatKind, ChatStatus, Storage, TopicSeed, TopicText};
 
@@ -148,10 +149,10 @@ async fn audience_counts_each_active_chat_once() {
             }
         }
         s.set_status(ChatId(4), ChatStatus::Blocked, 2).await.unwrap();
-        let both = vec!["energy".to_string(), "europe".to_string()];
+        let both = TopicList::from_stored("energy,europe");
         assert_eq!(s.audience_size(&both).await.unwrap(), 4);
-        assert_eq!(s.audience_size(&["europe".to_string()]).await.unwrap(), 1);
-        assert_eq!(s.audience_size(&[]).await.unwrap(), 0);
+        assert_eq!(s.audience_size(&TopicList::from_stored("europe")).await.unwrap(), 1);
+        assert_eq!(s.audience_size(&TopicList::default()).await.unwrap(), 0);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Statistics on every engine: what changes of subscriptions record (and
 //! what they must not: the chat), and the figures organizers read.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
 use basis_storage::{ChatId, UserId};
 use basis_storage::{
@@ -91,7 +92,7 @@ async fn a_group_moving_to_a_supergroup_is_neither_lost_nor_new() {
         let new = NewBroadcast {
             author_id: UserId(1),
             content: Content::Text("Hallo".into()),
-            topics: vec!["energy".into()],
+            topics: TopicList::from_stored("energy"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -221,7 +222,7 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
         let post = |topics: &[&str], content: Content| NewBroadcast {
             author_id: UserId(1),
             content,
-            topics: topics.iter().map(|t| t.to_string()).collect(),
+            topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -250,10 +251,15 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
 
         let recent = s.recent_broadcasts(5).await.unwrap();
         let rows: Vec<_> =
-            recent.iter().map(|b| (b.id, b.topics.as_str(), b.total, b.sent, b.blocked, b.failed)).collect();
-        assert_eq!(rows, [(second, "europe,energy", 0, 0, 0, 0), (first, "strikes", 5, 2, 1, 1)], "{:?}", db.engine());
+            recent.iter().map(|b| (b.id, b.topics.to_string(), b.total, b.sent, b.blocked, b.failed)).collect();
+        assert_eq!(
+            rows,
+            [(second, "europe,energy".to_owned(), 0, 0, 0, 0), (first, "strikes".to_owned(), 5, 2, 1, 1)],
+            "{:?}",
+            db.engine()
+        );
         assert_eq!(recent[1].created_at, NOW - 10);
-        assert_eq!(recent[0].topic_keys(), ["europe", "energy"]);
+        assert_eq!(recent[0].topics.strs(), ["europe", "energy"]);
         assert_eq!(s.recent_broadcasts(1).await.unwrap().len(), 1);
     }
 }

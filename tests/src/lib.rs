@@ -244,7 +244,7 @@ impl TestApp {
         let new = NewBroadcast {
             author_id: basis_storage::UserId(organizer.user.id),
             content: Content::Text(text.to_owned()),
-            topics: topics.iter().map(|t| t.to_string()).collect(),
+            topics: basis_storage::TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
             priority,
             report_chat_id: Some(basis_storage::ChatId(organizer.chat.id)),
             report_locale: organizer.user.language_code.clone().unwrap_or_else(|| "de".to_owned()),

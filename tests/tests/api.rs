@@ -839,7 +839,8 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
             storage.migrate_plugin(plugin, m.sqlite, m.postgres).await.unwrap();
         }
     }
-    let scope = basis_api::tokens::Scope { topics: vec!["strikes".into()], regions: Vec::new() };
+    let scope =
+        basis_api::tokens::Scope { topics: basis_storage::TopicList::from_stored("strikes"), regions: Vec::new() };
     let token = basis_api::tokens::create(&source.storage, "cms", &scope, OWNER, basis_storage::UserId(OWNER), 1)
         .await
         .unwrap()

@@ -141,7 +141,7 @@ async fn racing_broadcasters_on_one_database_never_send_a_chat_twice() {
         let new = NewBroadcast {
             author_id: basis_storage::UserId(1),
             content: Content::Text(TEXT.to_owned()),
-            topics: vec!["strikes".to_owned()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: Some(basis_storage::ChatId(1)),
             report_locale: "de".to_owned(),

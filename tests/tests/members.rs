@@ -268,7 +268,7 @@ async fn membership_updates_record_blocks_and_removals() {
             app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().status,
             ChatStatus::Blocked
         );
-        assert_eq!(app.storage().audience_size(&["energy".to_owned()]).await.unwrap(), 0);
+        assert_eq!(app.storage().audience_size(&basis_storage::TopicList::from_stored("energy")).await.unwrap(), 0);
         let mark = app.fake.mark();
         app.fake.bot_membership_changed(&anna.chat, &anna.user, "kicked", "member");
         app.barrier(&anna, mark).await;

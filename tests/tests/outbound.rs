@@ -277,7 +277,7 @@ async fn a_storage_error_while_reading_the_post_delays_it_and_fails_nobody() {
         let new = NewBroadcast {
             author_id: basis_storage::UserId(1),
             content: Content::Text(text.to_owned()),
-            topics: vec!["strikes".to_owned()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".to_owned(),

@@ -327,7 +327,16 @@ async fn with_approval_a_second_organizer_signs_off_every_post() {
     let local = app.member(LOCAL, Some("en"));
     text_of(&app, &owner, "/language en").await;
     let now = clock.now();
-    app.storage().create_invite("hash", "strikes", basis_storage::UserId(OWNER), now, now + 3_600_000).await.unwrap();
+    app.storage()
+        .create_invite(
+            "hash",
+            &basis_storage::TopicList::from_stored("strikes"),
+            basis_storage::UserId(OWNER),
+            now,
+            now + 3_600_000,
+        )
+        .await
+        .unwrap();
     app.storage().redeem_invite("hash", basis_storage::UserId(LOCAL), "Kim", now).await.unwrap();
     app.subscribers(44_000..44_003, &["strikes"]).await;
 
@@ -451,7 +460,7 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
 
     let removed = text_of(&app, &owner, "/channel remove strikes @igb_news").await;
     assert_eq!(removed, "\"IG Beispiel News\" no longer gets posts to ✊ Strikes.");
-    assert_eq!(app.storage().channels_for(&["strikes".to_owned()]).await.unwrap(), 1);
+    assert_eq!(app.storage().channels_for(&basis_storage::TopicList::from_stored("strikes")).await.unwrap(), 1);
     app.stop().await.unwrap();
 }
 

@@ -245,7 +245,7 @@ async fn metrics_after_a_broadcast_hold_the_right_numbers() {
         let new = NewBroadcast {
             author_id: basis_storage::UserId(1),
             content: Content::Text(text.into()),
-            topics: vec!["strikes".into()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -316,7 +316,7 @@ async fn old_delivery_rows_are_purged_at_start_and_new_ones_and_the_audit_log_ke
             let new = NewBroadcast {
                 author_id: basis_storage::UserId(1),
                 content: Content::Text(format!("{age_days} days ago")),
-                topics: vec!["strikes".into()],
+                topics: basis_storage::TopicList::from_stored("strikes"),
                 priority: PRIORITY_NORMAL,
                 report_chat_id: None,
                 report_locale: "de".into(),

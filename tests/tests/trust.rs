@@ -259,7 +259,13 @@ async fn grant(app: &TestApp, user: i64, topics: &str) {
     let now = basis_storage::now_ms();
     let hash = format!("hash-{user}");
     app.storage()
-        .create_invite(&hash, topics, basis_storage::UserId(OWNER), now, now + 3_600_000)
+        .create_invite(
+            &hash,
+            &basis_storage::TopicList::from_stored(topics),
+            basis_storage::UserId(OWNER),
+            now,
+            now + 3_600_000,
+        )
         .await
         .expect("invite");
     app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
@@ -291,7 +297,7 @@ async fn draft(app: &TestApp, state: DraftState, topics: &[&str]) -> i64 {
         author_id: basis_storage::UserId(ORGANIZER),
         chat_id: basis_storage::ChatId(ORGANIZER),
         content: Content::Text("Entwurf".to_owned()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: basis_storage::TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         follow_up_of: None,
     };
     (app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")).0
@@ -310,7 +316,7 @@ async fn event_draft(app: &TestApp) -> i64 {
         place: "Tor 3".to_owned(),
         latitude: None,
         longitude: None,
-        topics: "strikes".to_owned(),
+        topics: basis_storage::TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: "60".to_owned(),
         status: basis_storage::EventStatus::Draft,
@@ -810,7 +816,7 @@ async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Mem
         place: "Werkstraße 1".to_owned(),
         latitude: None,
         longitude: None,
-        topics: "strikes".to_owned(),
+        topics: basis_storage::TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: String::new(),
         status: basis_storage::EventStatus::Draft,

@@ -3,6 +3,7 @@
 //! Telegram, so the broadcaster, the reports, `/edit` and `/retract` work
 //! on it unchanged.
 
+use basis_core::TopicList;
 use basis_handlers::offer::{self, NO_AUTHOR};
 use basis_handlers::{Basis, Locale};
 use basis_storage::{
@@ -42,7 +43,7 @@ pub enum Photo {
 /// A checked request: what to make.
 #[derive(Debug)]
 pub struct Plan {
-    topics: Vec<String>,
+    topics: TopicList,
     text: String,
     urgent: bool,
     at: Option<i64>,
@@ -51,14 +52,11 @@ pub struct Plan {
 }
 
 /// Topic keys from keys or names, checked against the catalog.
-pub fn topic_keys(basis: &Basis, wanted: &[String]) -> Result<Vec<String>, ApiError> {
-    let mut keys: Vec<String> = Vec::new();
+pub fn topic_keys(basis: &Basis, wanted: &[String]) -> Result<TopicList, ApiError> {
+    let mut keys = TopicList::default();
     for name in wanted {
         let topic = basis.topics().find(name).ok_or_else(|| ApiError::UnknownTopic(name.chars().take(64).collect()))?;
-        let key = topic.key.as_str().to_owned();
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
+        keys.insert(topic.key.clone());
     }
     Ok(keys)
 }
@@ -98,7 +96,7 @@ impl Plan {
             return Err(ApiError::UnknownRegion(region.chars().take(64).collect()));
         }
         if let Some(outside) = token.scope.outside(&topics) {
-            return Err(ApiError::OutOfScope(outside.clone()));
+            return Err(ApiError::OutOfScope(outside.to_string()));
         }
         let text = request.text.trim().to_owned();
         match &photo {
@@ -305,7 +303,7 @@ async fn state_of(basis: &Basis, row: &ApiBroadcast) -> Result<BroadcastStatus, 
         status: "pending".into(),
         broadcast,
         draft: row.draft_id,
-        topics: row.topics.clone(),
+        topics: row.topics.strs().into_iter().map(str::to_owned).collect(),
         recipients: 0,
         counts: Counts::default(),
     };
@@ -425,7 +423,7 @@ async fn correct(
     let new = NewBroadcast {
         author_id: basis_core::UserId(owner),
         content,
-        topics: broadcast.topics.split(',').map(str::to_owned).collect(),
+        topics: broadcast.topics.clone(),
         priority: PRIORITY_URGENT,
         report_chat_id: (owner != 0).then_some(basis_core::ChatId(owner)),
         report_locale: locale.code().to_owned(),

@@ -6,6 +6,7 @@
 //! Everything members get goes through the broadcast queue; this module
 //! renders each message in the member's language with their current answer.
 
+use basis_core::TopicList;
 use basis_storage::{Event, EventNote, EventStatus, EventStep, PRIORITY_NORMAL, RsvpAnswer};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
@@ -46,7 +47,7 @@ fn blank_event(author: basis_core::UserId, chat: i64) -> Event {
         place: String::new(),
         latitude: None,
         longitude: None,
-        topics: String::new(),
+        topics: TopicList::default(),
         note: String::new(),
         reminders: DEFAULT_REMINDERS.to_owned(),
         status: EventStatus::Draft,
@@ -82,7 +83,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     if !role.covers(&topics) {
         return scene.say(out_of_scope(scene, role)).await;
     }
-    event.topics = topics.join(",");
+    event.topics = topics;
     event.starts_at = line.starts_at;
     event.ends_at = line.ends_at;
     event.title = line.title;
@@ -92,7 +93,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     event.reminders = line.reminders;
     let id = ctx.storage.create_event(&event, ctx.now()).await?;
     ctx.storage
-        .audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &event.topics, ctx.now())
+        .audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &event.topics.stored(), ctx.now())
         .await?;
     present(scene, id.0).await
 }
@@ -157,7 +158,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
                 return Ok(true);
             }
             Ok(topics) => {
-                event.topics = topics.join(",");
+                event.topics = topics;
                 Ok((Some(EventStep::Note), Some(t!(ctx.texts, locale, "event-ask-note"))))
             }
             Err(answer) => {
@@ -182,7 +183,13 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
                 Some(question) => ask(scene, event.id, question).await?,
                 None => {
                     ctx.storage
-                        .audit(event.author_id, basis_storage::AuditAction::EventDraft, &id, &event.topics, now)
+                        .audit(
+                            event.author_id,
+                            basis_storage::AuditAction::EventDraft,
+                            &id,
+                            &event.topics.stored(),
+                            now,
+                        )
                         .await?;
                     present(scene, event.id.0).await?
                 }
@@ -203,7 +210,7 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
         request = request.reply_markup(keyboard);
     }
     request.await?;
-    let topics = event.topic_keys();
+    let topics = event.topics.clone();
     let recipients = ctx.storage.audience_size(&topics).await?;
     let reminders = reminder_text(scene, &event);
     let confirm = t!(
@@ -288,7 +295,7 @@ async fn decide(
     if event.author_id != actor || scene.chat.id.0 != actor.0 {
         return Ok((t!(ctx.texts, locale, "post-not-yours"), true));
     }
-    if !role.covers(&event.topic_keys()) {
+    if !role.covers(&event.topics.clone()) {
         return Ok((out_of_scope(scene, &role), true));
     }
     let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
@@ -363,7 +370,7 @@ pub(crate) async fn list(scene: &Scene, role: &Role) -> HandlerResult {
     let now = ctx.now();
     let mut lines = Vec::new();
     for event in ctx.storage.upcoming_events(now).await? {
-        if !role.covers(&event.topic_keys()) {
+        if !role.covers(&event.topics.clone()) {
             continue;
         }
         let answers = ctx.storage.answers(event.id).await?;
@@ -407,7 +414,7 @@ async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Even
     let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != EventStatus::Draft) else {
         return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
     };
-    if !role.covers(&event.topic_keys()) {
+    if !role.covers(&event.topics.clone()) {
         return Ok(Err(out_of_scope(scene, role)));
     }
     if event.is_cancelled() {

@@ -171,7 +171,7 @@ async fn looks_after(ctx: &Context, role: &Role, case: &Case) -> Result<bool, Ha
     };
     let Some(scope) = scope else { return Ok(true) };
     let topics = ctx.storage.subscriptions(case.chat_id).await?;
-    Ok(topics.iter().any(|t| scope.contains(&t.as_str())))
+    Ok(topics.iter().any(|t| scope.names(t)))
 }
 
 /// A message in a group: in the inbox, an organizer's answer goes to the

@@ -2,6 +2,7 @@
 //! approval or cancelled; each move between states is checked in SQL.
 
 use super::*;
+use crate::TopicList;
 use crate::{BroadcastId, ChatId, DraftId, UserId};
 
 /// An organizer's post awaiting confirmation.
@@ -16,8 +17,8 @@ pub struct Draft {
     /// The post's text; for a copied message its text, if any; empty for
     /// albums.
     pub text: String,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// compose → content → open (guided), open → timing → scheduled,
     /// open → review (approval); each ends queued or cancelled.
     pub status: DraftState,
@@ -59,11 +60,6 @@ impl Draft {
         }
     }
 
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
-
     /// Whom of its topics' followers it would reach.
     pub fn region_target(&self) -> RegionTarget {
         RegionTarget::from_stored(&self.regions)
@@ -79,8 +75,8 @@ pub struct NewDraft {
     pub chat_id: ChatId,
     /// What members would receive.
     pub content: Content,
-    /// The topics' keys.
-    pub topics: Vec<String>,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The broadcast this post follows up on, if any.
     pub follow_up_of: Option<BroadcastId>,
 }
@@ -132,7 +128,7 @@ impl Storage {
             .bind(new.author_id)
             .bind(new.chat_id)
             .bind(&text)
-            .bind(new.topics.join(","))
+            .bind(&new.topics)
             .bind(now)
             .bind(source_chat)
             .bind(source_message)
@@ -210,12 +206,12 @@ impl Storage {
     }
 
     /// Guided `/post`: the topics chosen so far.
-    pub async fn set_draft_topics(&self, id: DraftId, topics: &[String]) -> Result<bool> {
+    pub async fn set_draft_topics(&self, id: DraftId, topics: &TopicList) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET topics = $2 WHERE id = $1 AND status = 'compose'";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
-            .bind(topics.join(","))
+            .bind(topics)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;

@@ -8,6 +8,7 @@
 //! members when they are few, scanning the subscriptions when they are many
 //! (see `followers!`). An untargeted post runs the statement it always ran.
 
+use crate::TopicList;
 use crate::regions::{RegionTarget, below};
 use crate::{BroadcastId, ChatId, DraftId, EventId, UserId};
 use crate::{Pool, Result, Storage, on_pool};
@@ -152,7 +153,7 @@ pub struct NewBroadcast {
     /// What members receive.
     pub content: Content,
     /// Keys of the topics whose subscribers receive it.
-    pub topics: Vec<String>,
+    pub topics: TopicList,
     /// Higher goes first, such as `PRIORITY_URGENT`.
     pub priority: i64,
     /// The organizer's chat that gets the progress message…
@@ -180,8 +181,8 @@ pub struct Broadcast {
     pub source_chat_id: Option<ChatId>,
     /// The organizer's message that is copied.
     pub source_message_id: Option<i64>,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// Higher goes first.
     pub priority: i64,
     /// Sending while deliveries are open, then done.
@@ -465,7 +466,7 @@ impl Storage {
         let new = NewBroadcast {
             author_id: draft.author_id,
             content: draft.content(),
-            topics: draft.topic_keys(),
+            topics: draft.topics.clone(),
             priority: priority.unwrap_or(draft.priority),
             report_chat_id: Some(draft.chat_id),
             report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
@@ -495,7 +496,7 @@ impl Storage {
             Content::Event { event_id, .. } => Some(*event_id),
             _ => None,
         };
-        let topics = new.topics.join(",");
+        let topics = new.topics.stored();
         // The topic list is bound as one comma-joined text: no dynamic SQL.
         let fan_out = |reach: Reach| match (&new.content, new.ref_broadcast_id, reach) {
             (Content::Event { note, .. }, _, _) => event_fan_out(*note, reach),

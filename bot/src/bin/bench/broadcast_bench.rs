@@ -109,7 +109,7 @@ fn post(total_hint: &str) -> NewBroadcast {
     NewBroadcast {
         author_id: basis_core::UserId(1),
         content: Content::Text(format!("Benchmark {total_hint}")),
-        topics: vec!["strikes".into()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "de".into(),
@@ -157,7 +157,7 @@ async fn fan_out(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
     let setup = t.elapsed();
     let storage = app.storage();
     let t = Instant::now();
-    let audience = storage.audience_size(&["strikes".to_owned()]).await?;
+    let audience = storage.audience_size(&basis_storage::TopicList::from_stored("strikes")).await?;
     let read = t.elapsed();
     reset_peak_rss();
     let before = peak_rss_mib().unwrap_or(0.0);
@@ -230,7 +230,7 @@ async fn targeted_fan_outs(args: &Args, db: &TestDatabase, storage: &Storage) ->
     for (what, named, goal) in cases {
         let named: Vec<RegionKey> = named.iter().map(|k| region_key(k)).collect();
         db.clear_deliveries().await;
-        let topics = ["strikes".to_owned()];
+        let topics = basis_storage::TopicList::from_stored("strikes");
         let t = Instant::now();
         let audience = if named.is_empty() {
             storage.audience_size(&topics).await?

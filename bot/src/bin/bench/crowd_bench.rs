@@ -162,7 +162,7 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     let post = NewBroadcast {
         author_id: basis_core::UserId(1),
         content: Content::Text("Warnstreik morgen ab 6 Uhr".into()),
-        topics: vec!["strikes".into()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "de".into(),
