@@ -20,7 +20,7 @@ pub async fn create(
     owner: i64,
 ) -> Result<String, String> {
     let mut scope = Scope {
-        topics: Vec::new(),
+        topics: basis_core::TopicList::default(),
         regions: regions.iter().map(|r| r.trim_start_matches('@').to_lowercase()).collect(),
     };
     for wanted in topics.iter().flat_map(|t| t.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
@@ -28,13 +28,12 @@ pub async fn create(
             let keys: Vec<&str> = catalog.all().iter().map(|t| t.key.as_str()).collect();
             format!("there is no topic `{wanted}`; configured are: {}", keys.join(", "))
         })?;
-        if !scope.topics.iter().any(|k| k == topic.key.as_str()) {
-            scope.topics.push(topic.key.as_str().to_owned());
-        }
+        scope.topics.insert(topic.key.clone());
     }
     let now = basis_storage::now_ms();
     let catalog = RegionCatalog::from_stored(&storage.regions().await.map_err(|e| e.to_string())?);
-    let made = tokens::create(storage, &catalog, &name.to_lowercase(), &scope, owner, owner, now).await;
+    let made =
+        tokens::create(storage, &catalog, &name.to_lowercase(), &scope, owner, basis_core::UserId(owner), now).await;
     match made.map_err(|e| e.to_string())? {
         Ok(token) => Ok(token),
         Err(error) => Err(error.to_string()),
@@ -44,7 +43,7 @@ pub async fn create(
 /// Revokes the live token `name` at once.
 pub async fn revoke(storage: &Storage, name: &str) -> Result<(), String> {
     let now = basis_storage::now_ms();
-    match tokens::revoke(storage, &name.to_lowercase(), 0, now).await.map_err(|e| e.to_string())? {
+    match tokens::revoke(storage, &name.to_lowercase(), basis_core::UserId(0), now).await.map_err(|e| e.to_string())? {
         true => Ok(()),
         false => Err(format!("there is no live token called `{name}`")),
     }
@@ -60,7 +59,7 @@ pub async fn list(storage: &Storage) -> Result<Vec<String>, String> {
     Ok(live
         .iter()
         .map(|t| {
-            let mut topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.join(",") };
+            let mut topics = if t.scope.topics.is_empty() { "all topics".to_owned() } else { t.scope.topics.stored() };
             if !t.scope.regions.is_empty() {
                 topics = format!("{topics} @{}", t.scope.regions.join(","));
             }

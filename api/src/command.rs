@@ -15,7 +15,7 @@ use crate::tokens::{self, CreateError, Scope, Token};
 
 pub(crate) async fn apitoken(call: Call) -> HandlerResult {
     let basis = &call.basis;
-    let actor = call.user.map_or(0, |u| u.0 as i64);
+    let actor = call.user.map_or(basis_core::UserId(0), Into::into);
     let args = call.args.trim();
     let words: Vec<&str> = args.split_whitespace().collect();
     let answer = match words.as_slice() {
@@ -44,7 +44,7 @@ async fn create(
     locale: Locale,
     name: &str,
     rest: &[&str],
-    actor: i64,
+    actor: basis_core::UserId,
 ) -> Result<String, basis_handlers::HandlerError> {
     let mut scope = Scope::default();
     for word in rest.iter().flat_map(|w| w.split(',')).filter(|w| !w.is_empty()) {
@@ -53,10 +53,9 @@ async fn create(
             continue;
         }
         match basis.topics().find(word) {
-            Some(topic) if !scope.topics.iter().any(|k| k == topic.key.as_str()) => {
-                scope.topics.push(topic.key.as_str().to_owned());
+            Some(topic) => {
+                scope.topics.insert(topic.key.clone());
             }
-            Some(_) => {}
             None => {
                 let listing = basis.topics().listing(locale);
                 return Ok(basis.text_with(
@@ -67,7 +66,7 @@ async fn create(
             }
         }
     }
-    let made = tokens::create(basis.storage(), basis.regions(), name, &scope, actor, actor, basis.now()).await?;
+    let made = tokens::create(basis.storage(), basis.regions(), name, &scope, actor.0, actor, basis.now()).await?;
     Ok(match made {
         Ok(token) => {
             let label = scope_label(basis, locale, &scope);

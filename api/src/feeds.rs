@@ -383,11 +383,16 @@ impl Poller {
         let target = if regions.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(regions) };
         self.metrics.posts.with_label_values(&[&feed.name]).inc();
         if feed.mode == Mode::Draft || offer::approval(basis) {
-            let new =
-                NewDraft { author_id: NO_AUTHOR, chat_id: 0, content, topics: feed.topics.clone(), follow_up_of: None };
+            let new = NewDraft {
+                author_id: basis_core::UserId(NO_AUTHOR),
+                chat_id: basis_core::ChatId(0),
+                content,
+                topics: feed.keys(),
+                follow_up_of: None,
+            };
             let draft = storage.create_draft_to(&new, &target, DraftState::Open, now).await?;
-            storage.audit(0, AuditAction::Draft, &draft.to_string(), &via, now).await?;
-            let people = match offer::reviewers_within(basis, &feed.topics, &target).await {
+            storage.audit(basis_core::UserId(0), AuditAction::Draft, &draft.to_string(), &via, now).await?;
+            let people = match offer::reviewers_within(basis, &feed.keys(), &target).await {
                 Ok(people) => people,
                 Err(error) => {
                     tracing::warn!(feed = %feed.name, error = %crate::http::error::chain(&error), "could not find whom to offer a feed's draft");
@@ -397,16 +402,16 @@ impl Poller {
             let name = feed.name.clone();
             let note = |locale: Locale| basis.text_with(locale, "api-feed-offer-note", &[("feed", &name)]);
             match offer::offer_draft(basis, draft, &people, false, note).await {
-                Ok(asked) => tracing::info!(feed = %feed.name, draft, asked, "feed entry offered as a draft"),
+                Ok(asked) => tracing::info!(feed = %feed.name, draft = %draft, asked, "feed entry offered as a draft"),
                 Err(error) => {
-                    tracing::warn!(feed = %feed.name, draft, error = %crate::http::error::chain(&error), "could not offer a feed's draft")
+                    tracing::warn!(feed = %feed.name, draft = %draft, error = %crate::http::error::chain(&error), "could not offer a feed's draft")
                 }
             }
         } else {
             let new = NewBroadcast {
-                author_id: 0,
+                author_id: basis_core::UserId(0),
                 content,
-                topics: feed.topics.clone(),
+                topics: feed.keys(),
                 priority: PRIORITY_NORMAL,
                 report_chat_id: None,
                 report_locale: Locale::default().code().to_owned(),
@@ -414,8 +419,16 @@ impl Poller {
             };
             let (broadcast, total) = storage.create_broadcast_to(&new, &target, now).await?;
             offer::wake(basis);
-            storage.audit(0, AuditAction::Post, &broadcast.to_string(), &format!("{via}, {total} chats"), now).await?;
-            tracing::info!(feed = %feed.name, broadcast, total, "feed entry posted");
+            storage
+                .audit(
+                    basis_core::UserId(0),
+                    AuditAction::Post,
+                    &broadcast.to_string(),
+                    &format!("{via}, {total} chats"),
+                    now,
+                )
+                .await?;
+            tracing::info!(feed = %feed.name, broadcast = %broadcast, total, "feed entry posted");
         }
         Ok(())
     }

@@ -50,6 +50,14 @@ pub struct FeedConfig {
     pub format: Option<String>,
 }
 
+impl FeedConfig {
+    /// The topics its entries are posted to, as a list: keys the catalog
+    /// knows once the feed's names were resolved at start.
+    pub fn keys(&self) -> basis_core::TopicList {
+        basis_core::TopicList::from_stored(&self.topics.join(","))
+    }
+}
+
 /// Everything the plugin is configured with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {

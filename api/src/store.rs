@@ -1,6 +1,7 @@
 //! The plugin's queries on its own tables, written once in SQL both
 //! engines accept and run on each engine's pool.
 
+use basis_core::TopicList;
 use basis_storage::{PluginPool, Storage, StorageError, sqlx};
 
 use crate::tokens::{Scope, Token};
@@ -44,7 +45,7 @@ pub async fn insert_token(
     let done = on!(storage, |p| sqlx::query(sql)
         .bind(name)
         .bind(hash)
-        .bind(scope.topics.join(","))
+        .bind(&scope.topics)
         .bind(scope.regions.join(","))
         .bind(owner_id)
         .bind(now)
@@ -111,7 +112,7 @@ pub struct ApiBroadcast {
     /// A fingerprint of what the request asked for.
     pub request_hash: String,
     /// Its topic keys.
-    pub topics: Vec<String>,
+    pub topics: TopicList,
     /// The draft it made (offered or scheduled posts).
     pub draft_id: Option<i64>,
     /// The broadcast it made (posts queued at once).
@@ -128,7 +129,7 @@ const BROADCAST_COLUMNS: &str = "id, token_id, request_hash, topics, draft_id, b
 
 fn broadcast_of(row: BroadcastRow) -> ApiBroadcast {
     let (id, token_id, request_hash, topics, draft_id, broadcast_id, retraction_id, created_at) = row;
-    let topics = topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let topics = TopicList::from_stored(&topics);
     ApiBroadcast { id, token_id, request_hash, topics, draft_id, broadcast_id, retraction_id, created_at }
 }
 
@@ -150,13 +151,13 @@ pub async fn claim(
     token_id: i64,
     key: Option<&str>,
     request_hash: &str,
-    topics: &[String],
+    topics: &TopicList,
     now: i64,
     stale_ms: i64,
 ) -> StoreResult<Claim> {
     let insert = "INSERT INTO api_broadcasts (token_id, idempotency_key, request_hash, topics, created_at) \
                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id";
-    let topics = topics.join(",");
+    let topics = topics.stored();
     let id: Option<i64> = on!(storage, |p| sqlx::query_scalar(insert)
         .bind(token_id)
         .bind(key)

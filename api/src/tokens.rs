@@ -5,6 +5,7 @@
 //! live token's hash in constant time, so a wrong token costs what a right
 //! one costs and reveals nothing about how close it came.
 
+use basis_core::{TopicKey, TopicList};
 use basis_handlers::{RegionCatalog, RegionKey};
 use basis_storage::Storage;
 use rand::RngCore;
@@ -60,7 +61,7 @@ pub fn valid_name(name: &str) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scope {
     /// Topic keys; empty means every topic.
-    pub topics: Vec<String>,
+    pub topics: TopicList,
     /// Region keys; empty means no restriction. A token limited to
     /// regions must target each post at regions inside them.
     pub regions: Vec<String>,
@@ -69,8 +70,8 @@ pub struct Scope {
 impl Scope {
     /// From the stored, comma-separated lists.
     pub fn from_stored(topics: &str, regions: &str) -> Scope {
-        let list = |s: &str| s.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
-        Scope { topics: list(topics), regions: list(regions) }
+        let regions = regions.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        Scope { topics: TopicList::from_stored(topics), regions }
     }
 
     /// The regions its posts must stay within; `None`: not limited.
@@ -79,7 +80,7 @@ impl Scope {
     }
 
     /// The first of `topics` this scope does not cover, if any.
-    pub fn outside<'a>(&self, topics: &'a [String]) -> Option<&'a String> {
+    pub fn outside<'a>(&self, topics: &'a TopicList) -> Option<&'a TopicKey> {
         if self.topics.is_empty() {
             return None;
         }
@@ -128,7 +129,7 @@ pub async fn create(
     name: &str,
     scope: &Scope,
     owner_id: i64,
-    actor: i64,
+    actor: basis_core::UserId,
     now: i64,
 ) -> StoreResult<Result<String, CreateError>> {
     if !valid_name(name) {
@@ -148,21 +149,21 @@ pub async fn create(
     if !store::insert_token(storage, name, &hash(&token), &scope, owner_id, now).await? {
         return Ok(Err(CreateError::Taken(name.to_owned())));
     }
-    let mut scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.join(",") };
+    let mut scope_text = if scope.topics.is_empty() { "all topics".to_owned() } else { scope.topics.stored() };
     if !scope.regions.is_empty() {
         scope_text = format!("{scope_text} @{}", scope.regions.join(","));
     }
     storage.audit(actor, basis_storage::AuditAction::ApiToken, name, &scope_text, now).await?;
-    tracing::info!(token = name, by = actor, "API token created");
+    tracing::info!(token = name, by = %actor, "API token created");
     Ok(Ok(token))
 }
 
 /// Revokes the live token `name` at once; `false` if there is none.
-pub async fn revoke(storage: &Storage, name: &str, actor: i64, now: i64) -> StoreResult<bool> {
+pub async fn revoke(storage: &Storage, name: &str, actor: basis_core::UserId, now: i64) -> StoreResult<bool> {
     let revoked = store::revoke_token(storage, name, now).await?;
     if revoked {
         storage.audit(actor, basis_storage::AuditAction::ApiRevoke, name, "", now).await?;
-        tracing::info!(token = name, by = actor, "API token revoked");
+        tracing::info!(token = name, by = %actor, "API token revoked");
     }
     Ok(revoked)
 }
@@ -216,9 +217,9 @@ mod tests {
     #[test]
     fn a_scope_covers_its_topics_and_an_empty_one_covers_all() {
         let strikes = Scope::from_stored("strikes", "");
-        let topics = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let topics = |t: &[&str]| TopicList::parse_all(t.iter().copied()).unwrap();
         assert_eq!(strikes.outside(&topics(&["strikes"])), None);
-        assert_eq!(strikes.outside(&topics(&["strikes", "energy"])).map(String::as_str), Some("energy"));
+        assert_eq!(strikes.outside(&topics(&["strikes", "energy"])).map(TopicKey::as_str), Some("energy"));
         assert_eq!(Scope::from_stored("", "").outside(&topics(&["energy", "europe"])), None);
         assert_eq!(Scope::from_stored("strikes,energy", "north").regions, vec!["north".to_owned()]);
     }

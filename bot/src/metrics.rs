@@ -231,7 +231,7 @@ impl Metrics {
             self.queue_depth.with_label_values(&[label.as_str()]).set(count);
         }
         let mut shown = lock(&self.shown);
-        let now: BTreeSet<i64> = running.iter().map(|b| b.id).collect();
+        let now: BTreeSet<i64> = running.iter().map(|b| b.id.0).collect();
         for gone in shown.difference(&now) {
             let id = gone.to_string();
             let _ = self.broadcast_sent.remove_label_values(&[id.as_str()]);
@@ -398,7 +398,10 @@ mod tests {
         let timeout = SendResult::Transient { reason: "error sending request: operation timed out".into() };
         m.delivery(&timeout, &retry);
         m.delivery(&SendResult::Transient { reason: "Bad Gateway".into() }, &failed);
-        m.delivery(&SendResult::Migrated { to_chat_id: -100 }, &Outcome::Moved { to_chat_id: -100 });
+        m.delivery(
+            &SendResult::Migrated { to_chat_id: -100 },
+            &Outcome::Moved { to_chat_id: basis_core::ChatId(-100) },
+        );
         let text = m.render();
         for line in [
             "basis_deliveries_sent_total 1",

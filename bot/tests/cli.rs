@@ -78,10 +78,10 @@ async fn stats_prints_the_table_organizers_get() {
         s.seed_topics(&Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
         let now = now_ms();
         for id in 1..=3 {
-            s.ensure_chat(id, ChatKind::Private, "de", now).await.unwrap();
-            s.subscribe_via(id, "strikes", "link:flyer", now - 1000).await.unwrap();
+            s.ensure_chat(basis_core::ChatId(id), ChatKind::Private, "de", now).await.unwrap();
+            s.subscribe_via(basis_core::ChatId(id), "strikes", "link:flyer", now - 1000).await.unwrap();
         }
-        s.unsubscribe_at(3, "strikes", now - 500).await.unwrap();
+        s.unsubscribe_at(basis_core::ChatId(3), "strikes", now - 500).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let chart = dir.path().join("chart.png");
         let args = ["stats", "--lang", "en", "--chart", chart.to_str().unwrap()];

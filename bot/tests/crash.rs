@@ -57,17 +57,20 @@ async fn a_bot_killed_mid_broadcast_and_restarted_loses_nobody_and_repeats_only_
             .for_each_concurrent(16, |&chat| {
                 let storage = &db.storage;
                 async move {
-                    storage.ensure_chat(chat, ChatKind::Private, "de", 0).await.expect("store chat");
-                    storage.subscribe(chat, "strikes", 0).await.expect("store subscription");
+                    storage
+                        .ensure_chat(basis_core::ChatId(chat), ChatKind::Private, "de", 0)
+                        .await
+                        .expect("store chat");
+                    storage.subscribe(basis_core::ChatId(chat), "strikes", 0).await.expect("store subscription");
                 }
             })
             .await;
         let new = NewBroadcast {
-            author_id: ORGANIZER,
+            author_id: basis_core::UserId(ORGANIZER),
             content: Content::Text(TEXT.into()),
-            topics: vec!["strikes".into()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
-            report_chat_id: Some(ORGANIZER),
+            report_chat_id: Some(basis_core::ChatId(ORGANIZER)),
             report_locale: "de".into(),
             ref_broadcast_id: None,
         };

@@ -49,7 +49,13 @@ async fn a_bot_killed_while_relaying_to_the_inbox_loses_nothing_and_repeats_only
         let dir = tempfile::tempdir().expect("working directory");
         fake.forum(GROUP, "Inbox");
         fake.make_bot_admin(GROUP, AdminRights::topic_manager());
-        let inbox = Inbox { chat_id: GROUP, forum: true, locale: "de".into(), set_by: 1, set_at: 0 };
+        let inbox = Inbox {
+            chat_id: basis_core::ChatId(GROUP),
+            forum: true,
+            locale: "de".into(),
+            set_by: basis_core::UserId(1),
+            set_at: 0,
+        };
         db.storage.set_inbox(&inbox).await.expect("set up the inbox");
         // Telegram is slow to answer the inbox group: the copies are still
         // on their way when the bot dies.

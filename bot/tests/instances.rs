@@ -62,11 +62,11 @@ async fn two_instances_share_the_queue_and_the_rate_and_a_killed_leader_hands_ov
     );
 
     let new = NewBroadcast {
-        author_id: ORGANIZER,
+        author_id: basis_core::UserId(ORGANIZER),
         content: Content::Text(TEXT.into()),
-        topics: vec!["strikes".into()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
-        report_chat_id: Some(ORGANIZER),
+        report_chat_id: Some(basis_core::ChatId(ORGANIZER)),
         report_locale: "de".into(),
         ref_broadcast_id: None,
     };

@@ -43,8 +43,8 @@ fn text(bytes: &[u8]) -> String {
 async fn members(storage: &Storage, n: i64) {
     storage.seed_topics(&Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
     for id in 1..=n {
-        storage.ensure_chat(id, ChatKind::Private, "de", id).await.unwrap();
-        storage.subscribe_via(id, "strikes", "link:flyer", id).await.unwrap();
+        storage.ensure_chat(basis_core::ChatId(id), ChatKind::Private, "de", id).await.unwrap();
+        storage.subscribe_via(basis_core::ChatId(id), "strikes", "link:flyer", id).await.unwrap();
     }
 }
 

@@ -8,14 +8,18 @@
 
 #![warn(missing_docs)]
 
+mod ids;
 pub mod report;
 mod states;
 mod text_enum;
+mod topic_list;
 
+pub use ids::{BroadcastId, ChatId, DraftId, EventId, UserId};
 pub use states::{
     AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
     EventStep, InboxCopy, RelayDirection, RelayStatus, RsvpAnswer,
 };
+pub use topic_list::TopicList;
 
 /// The languages Basis speaks; German is the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -78,6 +82,12 @@ impl TopicKey {
 
     /// The key as text.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for TopicKey {
+    fn as_ref(&self) -> &str {
         &self.0
     }
 }

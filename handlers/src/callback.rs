@@ -20,7 +20,7 @@ pub enum CallbackData {
     /// An organizer's answer to a post preview.
     Post {
         /// The draft the preview shows.
-        draft: i64,
+        draft: basis_core::DraftId,
         /// What to do with it.
         action: PostAction,
     },
@@ -28,7 +28,7 @@ pub enum CallbackData {
     /// on to the content (`None`).
     Compose {
         /// The draft being composed.
-        draft: i64,
+        draft: basis_core::DraftId,
         /// The topic to switch, or `None` to go on.
         topic: Option<TopicKey>,
     },
@@ -36,7 +36,7 @@ pub enum CallbackData {
     /// map, or the organizer's Send / Discard of the invitation.
     Event {
         /// The event the button is under.
-        event: i64,
+        event: basis_core::EventId,
         /// Which button was pressed.
         action: EventAction,
     },
@@ -45,7 +45,7 @@ pub enum CallbackData {
     /// Guided `/post`: the regions of a draft (after its topics).
     ComposeRegion {
         /// The draft being composed.
-        draft: i64,
+        draft: basis_core::DraftId,
         /// Which button was pressed.
         press: RegionPress,
     },
@@ -186,7 +186,8 @@ impl PostAction {
 }
 
 /// A positive id of at most 18 digits: no sign, no spaces, no leading `+`.
-fn parse_id(digits: &str) -> Option<i64> {
+/// A draft's, event's or broadcast's number: up to 18 digits, nothing else.
+pub(crate) fn parse_id<Id: std::str::FromStr>(digits: &str) -> Option<Id> {
     if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -257,31 +258,31 @@ mod tests {
             CallbackData::Stop { confirmed: false },
             CallbackData::Language(Locale::De),
             CallbackData::Language(Locale::En),
-            CallbackData::Post { draft: 1, action: PostAction::Send },
-            CallbackData::Post { draft: 999_999_999_999_999_999, action: PostAction::Urgent },
-            CallbackData::Post { draft: 42, action: PostAction::Cancel },
-            CallbackData::Post { draft: 42, action: PostAction::Schedule },
-            CallbackData::Post { draft: 42, action: PostAction::Submit },
-            CallbackData::Post { draft: 42, action: PostAction::Approve },
-            CallbackData::Post { draft: 42, action: PostAction::Reject },
+            CallbackData::Post { draft: basis_core::DraftId(1), action: PostAction::Send },
+            CallbackData::Post { draft: basis_core::DraftId(999_999_999_999_999_999), action: PostAction::Urgent },
+            CallbackData::Post { draft: basis_core::DraftId(42), action: PostAction::Cancel },
+            CallbackData::Post { draft: basis_core::DraftId(42), action: PostAction::Schedule },
+            CallbackData::Post { draft: basis_core::DraftId(42), action: PostAction::Submit },
+            CallbackData::Post { draft: basis_core::DraftId(42), action: PostAction::Approve },
+            CallbackData::Post { draft: basis_core::DraftId(42), action: PostAction::Reject },
             CallbackData::Compose {
-                draft: 999_999_999_999_999_999,
+                draft: basis_core::DraftId(999_999_999_999_999_999),
                 topic: Some(TopicKey::parse(&"k".repeat(TopicKey::MAX_LEN)).unwrap()),
             },
-            CallbackData::Compose { draft: 7, topic: None },
-            CallbackData::Event { event: 3, action: EventAction::Yes },
-            CallbackData::Event { event: 999_999_999_999_999_999, action: EventAction::Discard },
-            CallbackData::Event { event: 4, action: EventAction::Map },
+            CallbackData::Compose { draft: basis_core::DraftId(7), topic: None },
+            CallbackData::Event { event: basis_core::EventId(3), action: EventAction::Yes },
+            CallbackData::Event { event: basis_core::EventId(999_999_999_999_999_999), action: EventAction::Discard },
+            CallbackData::Event { event: basis_core::EventId(4), action: EventAction::Map },
             CallbackData::Region(RegionPress::Choose(RegionKey::parse(&"k".repeat(RegionKey::MAX_LEN)).unwrap())),
             CallbackData::Region(RegionPress::Open(RegionKey::parse("niedersachsen").unwrap())),
             CallbackData::Region(RegionPress::Top),
             CallbackData::Region(RegionPress::Clear),
             CallbackData::Region(RegionPress::Done),
             CallbackData::ComposeRegion {
-                draft: 999_999_999_999_999_999,
+                draft: basis_core::DraftId(999_999_999_999_999_999),
                 press: RegionPress::Open(RegionKey::parse(&"k".repeat(RegionKey::MAX_LEN)).unwrap()),
             },
-            CallbackData::ComposeRegion { draft: 7, press: RegionPress::Done },
+            CallbackData::ComposeRegion { draft: basis_core::DraftId(7), press: RegionPress::Done },
         ];
         for value in values {
             let encoded = value.encode();

@@ -45,7 +45,7 @@ fn parse(args: &str) -> Option<Request<'_>> {
 pub(crate) async fn channel(scene: &Scene, from: Option<&User>, me: &Me, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let by = from.map_or(0, |u| u.id.0 as i64);
+    let by = from.map_or(basis_core::UserId(0), |u| u.id.into());
     let request = match parse(args) {
         Some(request) => request,
         None => return scene.say(t!(ctx.texts, locale, "channel-usage")).await,
@@ -67,7 +67,7 @@ pub(crate) async fn channel(scene: &Scene, from: Option<&User>, me: &Me, args: &
     };
     let title = found.title().unwrap_or_default().chars().take(64).collect::<String>();
     if unlink {
-        let removed = ctx.storage.unlink_channel(found.id.0, thread, topic.key.as_str(), by, ctx.now()).await?;
+        let removed = ctx.storage.unlink_channel(found.id.into(), thread, topic.key.as_str(), by, ctx.now()).await?;
         let answer = if removed {
             t!(ctx.texts, locale, "channel-unlinked", channel = title, topic = label)
         } else {
@@ -84,7 +84,7 @@ pub(crate) async fn channel(scene: &Scene, from: Option<&User>, me: &Me, args: &
         return scene.say(t!(ctx.texts, locale, "channel-not-admin", channel = title)).await;
     }
     let link = ChannelLink {
-        chat_id: found.id.0,
+        chat_id: found.id.into(),
         thread_id: thread,
         topic_key: topic.key.as_str().to_owned(),
         title: title.clone(),
@@ -92,7 +92,7 @@ pub(crate) async fn channel(scene: &Scene, from: Option<&User>, me: &Me, args: &
         linked_at: ctx.now(),
     };
     let answer = if ctx.storage.link_channel(&link).await? {
-        tracing::info!(chat = link.chat_id, thread, topic = link.topic_key, "channel linked");
+        tracing::info!(chat = %link.chat_id, thread, topic = link.topic_key, "channel linked");
         t!(ctx.texts, locale, "channel-linked", channel = title, topic = label)
     } else {
         t!(ctx.texts, locale, "channel-already-linked", channel = title, topic = label)

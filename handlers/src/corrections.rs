@@ -8,7 +8,7 @@
 use basis_storage::{Broadcast, Content, NewBroadcast, PRIORITY_URGENT};
 use teloxide::prelude::*;
 
-use crate::organizer::{self, MAX_TEXT, parse_broadcast_id};
+use crate::organizer::{self, MAX_TEXT, parse_id};
 use crate::roles::Role;
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, t};
@@ -38,14 +38,14 @@ async fn target<'a>(
         Correction::Retract => t!(ctx.texts, locale, "retract-usage"),
     };
     let replied = match msg.reply_to_message() {
-        Some(report) => ctx.storage.broadcast_by_report(scene.chat.id.0, i64::from(report.id.0)).await?,
+        Some(report) => ctx.storage.broadcast_by_report(scene.chat.id.into(), i64::from(report.id.0)).await?,
         None => None,
     };
     let (id, rest) = match replied {
         Some(id) => (id, args),
         None => {
             let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-            match parse_broadcast_id(first) {
+            match parse_id(first) {
                 Some(id) => (id, rest.trim()),
                 None => return Ok(Err(usage())),
             }
@@ -66,9 +66,8 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
         Ok(found) => found,
         Err(answer) => return scene.say(answer).await,
     };
-    let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
     // A correction reaches whom the post reached.
-    if let Some(answer) = organizer::refusal(scene, role, &topics, broadcast.region_target().keys()) {
+    if let Some(answer) = organizer::refusal(scene, role, &broadcast.topics, broadcast.region_target().keys()) {
         return scene.say(answer).await;
     }
     let now = ctx.now();
@@ -96,14 +95,14 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
             Content::Delete { parts }
         }
     };
-    let actor = from.map_or(0, |u| u.id.0 as i64);
+    let actor = from.map_or(basis_core::UserId(0), |u| u.id.into());
     let new = NewBroadcast {
         author_id: actor,
         content,
-        topics,
+        topics: broadcast.topics.clone(),
         // A correction overtakes whatever else is being sent.
         priority: PRIORITY_URGENT,
-        report_chat_id: Some(scene.chat.id.0),
+        report_chat_id: Some(scene.chat.id.into()),
         report_locale: locale.code().to_owned(),
         ref_broadcast_id: Some(broadcast.id),
     };
@@ -114,6 +113,6 @@ pub(crate) async fn correct(scene: &Scene, role: &Role, msg: &Message, args: &st
     };
     let detail = format!("correction {correction}, {total} copies");
     ctx.storage.audit(actor, action, &broadcast.id.to_string(), &detail, now).await?;
-    tracing::info!(broadcast = broadcast.id, correction, total, action = action.as_str(), "correction queued");
+    tracing::info!(broadcast = %broadcast.id, correction = %correction, total, action = action.as_str(), "correction queued");
     Ok(())
 }

@@ -16,7 +16,7 @@ pub enum DomainEvent {
     /// (a second scan of the poster): listeners must tolerate repeats.
     Subscribed {
         /// The chat: a member's private chat, or a group.
-        chat: i64,
+        chat: basis_core::ChatId,
         /// The chat's language, for a listener that writes to it.
         locale: Locale,
         /// The topic's key.
@@ -25,7 +25,7 @@ pub enum DomainEvent {
     /// A chat no longer follows `topic`.
     Unsubscribed {
         /// The chat.
-        chat: i64,
+        chat: basis_core::ChatId,
         /// The topic's key.
         topic: String,
     },
@@ -33,7 +33,7 @@ pub enum DomainEvent {
     /// page). `Subscribed` follows.
     JoinedViaLink {
         /// The chat.
-        chat: i64,
+        chat: basis_core::ChatId,
         /// The chat's language.
         locale: Locale,
         /// The topic's key.
@@ -46,12 +46,12 @@ pub enum DomainEvent {
     /// Plugins delete theirs.
     Left {
         /// The chat whose rows are gone.
-        chat: i64,
+        chat: basis_core::ChatId,
     },
     /// A broadcast reached every chat it could.
     BroadcastFinished {
         /// The broadcast's number.
-        broadcast: i64,
+        broadcast: basis_core::BroadcastId,
         /// Chats it reached.
         delivered: i64,
         /// Chats it could not reach (besides those that blocked the bot).
@@ -60,21 +60,21 @@ pub enum DomainEvent {
     /// A chat answered an assembly's invitation.
     RsvpChanged {
         /// The assembly's number.
-        event: i64,
+        event: basis_core::EventId,
         /// The chat that answered.
-        chat: i64,
+        chat: basis_core::ChatId,
         /// Its answer now.
         answer: basis_core::RsvpAnswer,
     },
     /// A Telegram user became an organizer.
     OrganizerGranted {
         /// Their Telegram user id.
-        user: i64,
+        user: basis_core::UserId,
     },
     /// An organizer's rights were revoked.
     OrganizerRevoked {
         /// Their Telegram user id.
-        user: i64,
+        user: basis_core::UserId,
     },
 }
 

@@ -194,7 +194,7 @@ pub(crate) fn filter() -> Handler {
 async fn tell(bot: &Outbound, ctx: &Ctx, update: &Update) -> Result<(), HandlerError> {
     let chat = update.chat();
     let stored = match chat {
-        Some(chat) => ctx.storage.chat(chat.id.0).await?.and_then(|c| Locale::parse(&c.locale)),
+        Some(chat) => ctx.storage.chat(chat.id.into()).await?.and_then(|c| Locale::parse(&c.locale)),
         None => None,
     };
     let locale =

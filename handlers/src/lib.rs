@@ -71,6 +71,11 @@ pub enum HandlerError {
     /// role lookup); it is shared by the tree's branches.
     #[error(transparent)]
     Earlier(Arc<HandlerError>),
+    /// A handler asked for the organizer's role, but its command's
+    /// declaration lets members in, so the gate looked none up: refused,
+    /// never taken for an owner's.
+    #[error("the command `{0}` is not declared for organizers or owners, so it has no role")]
+    NoRole(&'static str),
 }
 
 impl HandlerError {
@@ -80,7 +85,7 @@ impl HandlerError {
         match self {
             HandlerError::Telegram(error) => basis_outbound::is_dropped(error),
             HandlerError::Earlier(error) => error.is_dropped_send(),
-            HandlerError::Storage(_) => false,
+            HandlerError::Storage(_) | HandlerError::NoRole(_) => false,
         }
     }
 }

@@ -46,8 +46,8 @@ pub(crate) async fn start(call: Call, payload: String) -> HandlerResult {
     let joined =
         ctx.storage.join_via_region(scene.new_chat(), topic.key.as_str(), region.as_ref(), &source, ctx.now()).await?;
     let (chat, key) = (scene.chat.id.0, topic.key.as_str().to_owned());
-    scene.emit(DomainEvent::JoinedViaLink { chat, locale, topic: key.clone(), source });
-    scene.emit(DomainEvent::Subscribed { chat, locale, topic: key });
+    scene.emit(DomainEvent::JoinedViaLink { chat: basis_core::ChatId(chat), locale, topic: key.clone(), source });
+    scene.emit(DomainEvent::Subscribed { chat: basis_core::ChatId(chat), locale, topic: key });
     let keyboard = keyboards::topics(ctx, locale, &joined.topics);
     let mut text = t!(ctx.texts, locale, "deep-link-subscribed", topic = topic.label(locale));
     // Placed by the link (a region chosen before stays as it was).
@@ -75,9 +75,9 @@ pub(crate) async fn subscribe(call: Call, input: String) -> HandlerResult {
     };
     scene.remember().await?;
     let label = topic.label(locale);
-    let text = if ctx.storage.subscribe(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
+    let text = if ctx.storage.subscribe(scene.chat.id.into(), topic.key.as_str(), ctx.now()).await? {
         let topic = topic.key.as_str().to_owned();
-        scene.emit(DomainEvent::Subscribed { chat: scene.chat.id.0, locale, topic });
+        scene.emit(DomainEvent::Subscribed { chat: scene.chat.id.into(), locale, topic });
         scene.say(t!(ctx.texts, locale, "subscribed", topic = label)).await?;
         return region_choice::ask_once(scene).await;
     } else {
@@ -95,8 +95,8 @@ pub(crate) async fn unsubscribe(call: Call, input: String) -> HandlerResult {
         Err(answer) => return scene.say(answer.replace("/subscribe ", "/unsubscribe ")).await,
     };
     let label = topic.label(locale);
-    let text = if ctx.storage.unsubscribe_at(scene.chat.id.0, topic.key.as_str(), ctx.now()).await? {
-        scene.emit(DomainEvent::Unsubscribed { chat: scene.chat.id.0, topic: topic.key.as_str().to_owned() });
+    let text = if ctx.storage.unsubscribe_at(scene.chat.id.into(), topic.key.as_str(), ctx.now()).await? {
+        scene.emit(DomainEvent::Unsubscribed { chat: scene.chat.id.into(), topic: topic.key.as_str().to_owned() });
         t!(ctx.texts, locale, "unsubscribed", topic = label)
     } else {
         t!(ctx.texts, locale, "not-subscribed", topic = label)
@@ -168,11 +168,11 @@ pub(crate) async fn toggle(press: Press) -> HandlerResult {
     }
     scene.remember().await?;
     let chat_id = scene.chat.id;
-    let on = ctx.storage.toggle(chat_id.0, key.as_str(), ctx.now()).await?;
+    let on = ctx.storage.toggle(chat_id.into(), key.as_str(), ctx.now()).await?;
     let topic = key.as_str().to_owned();
     scene.emit(match on {
-        true => DomainEvent::Subscribed { chat: chat_id.0, locale, topic },
-        false => DomainEvent::Unsubscribed { chat: chat_id.0, topic },
+        true => DomainEvent::Subscribed { chat: chat_id.into(), locale, topic },
+        false => DomainEvent::Unsubscribed { chat: chat_id.into(), topic },
     });
     let keyboard = keyboards::topics(ctx, locale, &scene.subscribed().await?);
     crate::buttons::ignore_stale_edit(
@@ -211,8 +211,8 @@ pub(crate) async fn language_press(press: Press) -> HandlerResult {
 pub(crate) async fn set_language(scene: &Scene, chosen: Locale) -> HandlerResult {
     let now = scene.ctx.now();
     let storage = &scene.ctx.storage;
-    storage.ensure_chat(scene.chat.id.0, scene.kind, chosen.code(), now).await?;
-    storage.set_locale(scene.chat.id.0, chosen.code(), now).await?;
+    storage.ensure_chat(scene.chat.id.into(), scene.kind, chosen.code(), now).await?;
+    storage.set_locale(scene.chat.id.into(), chosen.code(), now).await?;
     if !scene.stored {
         crate::privacy::agreed(scene).await?;
     }

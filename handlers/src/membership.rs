@@ -22,12 +22,12 @@ pub(crate) async fn on_my_chat_member(ctx: Ctx, update: ChatMemberUpdated) -> Ha
         (false, ChatKind::Private) => ChatStatus::Blocked,
         (false, _) => ChatStatus::Left,
     };
-    let changed = ctx.storage.set_status(chat_id, status, now).await?;
+    let changed = ctx.storage.set_status(basis_core::ChatId(chat_id), status, now).await?;
     // A group that adds the bot is remembered so an admin can pick its topics;
     // a private chat is only stored once its member chooses something.
-    if present && kind != ChatKind::Private && ctx.storage.chat(chat_id).await?.is_none() {
+    if present && kind != ChatKind::Private && ctx.storage.chat(basis_core::ChatId(chat_id)).await?.is_none() {
         let locale = Locale::from_telegram(update.from.language_code.as_deref());
-        ctx.storage.ensure_chat(chat_id, kind, locale.code(), now).await?;
+        ctx.storage.ensure_chat(basis_core::ChatId(chat_id), kind, locale.code(), now).await?;
     }
     tracing::info!(chat_kind = kind.as_str(), %status, changed, "bot membership changed");
     Ok(())

@@ -10,6 +10,7 @@
 //! owners are, whether two-person approval is on, waking the broadcaster,
 //! and the status message that becomes a broadcast's progress report.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::{Content, RegionTarget};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -49,12 +50,18 @@ pub fn wake(basis: &Basis) {
 /// The language of a person's private chat with the bot; German when the
 /// bot has not stored it.
 pub async fn locale_of(basis: &Basis, chat: i64) -> Result<Locale, HandlerError> {
-    Ok(basis.ctx.storage.chat(chat).await?.and_then(|c| Locale::parse(&c.locale)).unwrap_or_default())
+    Ok(basis
+        .ctx
+        .storage
+        .chat(basis_core::ChatId(chat))
+        .await?
+        .and_then(|c| Locale::parse(&c.locale))
+        .unwrap_or_default())
 }
 
 /// Everyone who may send a post to `topics`: the owners, and every
 /// organizer whose scope covers all of them.
-pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, HandlerError> {
+pub async fn reviewers(basis: &Basis, topics: &[TopicKey]) -> Result<Vec<i64>, HandlerError> {
     reviewers_within(basis, topics, &RegionTarget::Everywhere).await
 }
 
@@ -63,7 +70,7 @@ pub async fn reviewers(basis: &Basis, topics: &[String]) -> Result<Vec<i64>, Han
 /// regions (an organizer limited to regions never gets an untargeted one).
 pub async fn reviewers_within(
     basis: &Basis,
-    topics: &[String],
+    topics: &[TopicKey],
     target: &RegionTarget,
 ) -> Result<Vec<i64>, HandlerError> {
     let mut people: Vec<i64> = basis.ctx.owners.clone();
@@ -71,9 +78,9 @@ pub async fn reviewers_within(
         let role = Role::Organizer(organizer.clone());
         if role.covers(topics)
             && role.reaches(&basis.ctx.regions, target.keys())
-            && !people.contains(&organizer.user_id)
+            && !people.contains(&organizer.user_id.0)
         {
-            people.push(organizer.user_id);
+            people.push(organizer.user_id.0);
         }
     }
     Ok(people)
@@ -81,7 +88,7 @@ pub async fn reviewers_within(
 
 /// The audience of a post to `topics` within `target`, as its preview
 /// counts it.
-pub async fn audience(basis: &Basis, topics: &[String], target: &RegionTarget) -> Result<i64, HandlerError> {
+pub async fn audience(basis: &Basis, topics: &TopicList, target: &RegionTarget) -> Result<i64, HandlerError> {
     Ok(crate::organizer::audience(&basis.ctx, topics, target).await?.0)
 }
 
@@ -92,7 +99,7 @@ pub async fn audience(basis: &Basis, topics: &[String], target: &RegionTarget) -
 /// be written to.
 pub async fn offer_draft(
     basis: &Basis,
-    draft: i64,
+    draft: basis_core::DraftId,
     to: &[i64],
     urgent: bool,
     note: impl Fn(Locale) -> String,
@@ -105,7 +112,7 @@ pub async fn offer_draft(
         let locale = locale_of(basis, person).await?;
         let preview = match draft.content() {
             Content::Copy { chat_id, message_id, .. } => {
-                basis.bot.copy_message(ChatId(person), ChatId(chat_id), MessageId(message_id as i32)).await.map(drop)
+                basis.bot.copy_message(ChatId(person), chat_id, MessageId(message_id as i32)).await.map(drop)
             }
             _ => basis.bot.send_message(ChatId(person), draft.text.clone()).await.map(drop),
         };
@@ -145,6 +152,6 @@ pub async fn report_status(
 ) -> HandlerResult {
     let status = reports::queued_job(&basis.ctx.texts, locale, Job::of(content.kind()), id, total, of);
     let message = basis.bot.send_message(ChatId(chat), status).await?;
-    basis.ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
+    basis.ctx.storage.set_report_message(basis_core::BroadcastId(id), i64::from(message.id.0)).await?;
     Ok(())
 }

@@ -11,8 +11,10 @@
 //! approval needs someone else with the topics in scope, and buttons work
 //! only in the presser's own private chat.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::{
-    Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT, RegionAudience, RegionTarget,
+    BroadcastId, Content, Draft, DraftState, NewBroadcast, NewDraft, PRIORITY_NORMAL, PRIORITY_URGENT, RegionAudience,
+    RegionTarget,
 };
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
@@ -33,8 +35,8 @@ const SCHEDULED_SHOWN: usize = 20;
 /// The answer for topics outside an organizer's scope, naming the scope.
 pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
     let allowed = match role {
-        Role::Organizer(o) => o.topics.split(',').map(str::to_owned).collect::<Vec<_>>(),
-        Role::Owner => Vec::new(),
+        Role::Organizer(o) => o.topics.clone(),
+        Role::Owner => TopicList::default(),
     };
     let labels = scene.ctx.topics.labels_of(&allowed, scene.locale).join(", ");
     t!(scene.ctx.texts, scene.locale, "post-out-of-scope", topics = labels)
@@ -43,7 +45,7 @@ pub(crate) fn out_of_scope(scene: &Scene, role: &Role) -> String {
 /// Why `role` may not post to `topics` within `regions` (none: every
 /// follower), as the answer; `None` when it may. Checked when a post is
 /// made and again at every press.
-pub(crate) fn refusal(scene: &Scene, role: &Role, topics: &[String], regions: &[RegionKey]) -> Option<String> {
+pub(crate) fn refusal(scene: &Scene, role: &Role, topics: &[TopicKey], regions: &[RegionKey]) -> Option<String> {
     if !role.covers(topics) {
         return Some(out_of_scope(scene, role));
     }
@@ -102,7 +104,7 @@ pub(crate) fn read_targets<'a>(scene: &Scene, args: &'a str) -> Result<Targets<'
 /// targeted one per region the members chose.
 pub(crate) async fn audience(
     ctx: &Context,
-    topics: &[String],
+    topics: &TopicList,
     target: &RegionTarget,
 ) -> Result<(i64, Vec<RegionAudience>), HandlerError> {
     match target {
@@ -145,8 +147,8 @@ pub(crate) fn region_lines(
     }
 }
 
-fn user_id(user: &User) -> i64 {
-    user.id.0 as i64
+fn user_id(user: &User) -> basis_core::UserId {
+    user.id.into()
 }
 
 /// What an organizer's message would be as a post, or why it can't be
@@ -158,9 +160,9 @@ pub(crate) async fn content_of(scene: &Scene, message: &Message) -> Result<Resul
     };
     if message.media_group_id().is_some()
         && let Some(message_ids) =
-            scene.ctx.storage.album_of_message(message.chat.id.0, i64::from(message.id.0)).await?
+            scene.ctx.storage.album_of_message(message.chat.id.into(), i64::from(message.id.0)).await?
     {
-        return Ok(Ok(Content::Album { chat_id: message.chat.id.0, message_ids }));
+        return Ok(Ok(Content::Album { chat_id: message.chat.id.into(), message_ids }));
     }
     Ok(Ok(content))
 }
@@ -197,7 +199,7 @@ fn single_content_of(scene: &Scene, message: &Message) -> Result<Content, String
         }
     }
     Ok(Content::Copy {
-        chat_id: message.chat.id.0,
+        chat_id: message.chat.id.into(),
         message_id: i64::from(message.id.0),
         text: message.text().map(str::to_owned),
     })
@@ -208,7 +210,7 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let author = from.map_or(0, user_id);
+    let author = from.map_or(basis_core::UserId(0), user_id);
     let reply = msg.reply_to_message();
     if args.is_empty() && reply.is_none() {
         return guided_start(scene, role, author).await;
@@ -240,10 +242,10 @@ pub(crate) async fn post(scene: &Scene, role: &Role, msg: &Message, args: &str) 
     if let Some(answer) = refusal(scene, role, &topics, &targets.regions) {
         return scene.say(answer).await;
     }
-    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: None };
+    let new = NewDraft { author_id: author, chat_id: scene.chat.id.into(), content, topics, follow_up_of: None };
     let target = target_of(&targets.regions);
     let draft = ctx.storage.create_draft_to(&new, &target, DraftState::Open, ctx.now()).await?;
-    let mut detail = new.topics.join(",");
+    let mut detail = new.topics.stored();
     if target.is_targeted() {
         detail = format!("{detail} @{}", target.stored());
     }
@@ -261,13 +263,13 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
         Some((id, text)) => (id, text.trim()),
         None => (args, ""),
     };
-    let Some(earlier) = parse_broadcast_id(id) else {
+    let Some(earlier) = parse_id::<BroadcastId>(id) else {
         return scene.say(t!(ctx.texts, locale, "followup-usage")).await;
     };
     let Some(broadcast) = ctx.storage.broadcast(earlier).await?.filter(|b| b.kind.has_text()) else {
         return scene.say(t!(ctx.texts, locale, "broadcast-unknown", id = earlier.to_string())).await;
     };
-    let topics: Vec<String> = broadcast.topics.split(',').map(str::to_owned).collect();
+    let topics = broadcast.topics.clone();
     // A follow-up reaches the audience of the post it follows.
     if let Some(answer) = refusal(scene, role, &topics, broadcast.region_target().keys()) {
         return scene.say(answer).await;
@@ -283,8 +285,9 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
         (_, false) => Content::Text(text.to_owned()),
         (None, true) => return scene.say(t!(ctx.texts, locale, "followup-usage")).await,
     };
-    let author = from.map_or(0, user_id);
-    let new = NewDraft { author_id: author, chat_id: scene.chat.id.0, content, topics, follow_up_of: Some(earlier) };
+    let author = from.map_or(basis_core::UserId(0), user_id);
+    let new =
+        NewDraft { author_id: author, chat_id: scene.chat.id.into(), content, topics, follow_up_of: Some(earlier) };
     let draft = ctx.storage.create_draft(&new, DraftState::Open, ctx.now()).await?;
     ctx.storage
         .audit(
@@ -299,21 +302,18 @@ pub(crate) async fn follow_up(scene: &Scene, role: &Role, msg: &Message, args: &
 }
 
 /// `#12` or `12`.
-pub(crate) fn parse_broadcast_id(input: &str) -> Option<i64> {
-    let digits = input.strip_prefix('#').unwrap_or(input);
-    (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
+pub(crate) fn parse_id<Id: std::str::FromStr>(input: &str) -> Option<Id> {
+    crate::callback::parse_id(input.strip_prefix('#').unwrap_or(input))
 }
 
 /// Sends the preview (the post itself, as members get it) and the
 /// confirmation with its buttons.
-async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
+async fn present(scene: &Scene, draft_id: basis_core::DraftId) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(draft) = ctx.storage.draft(draft_id).await? else { return Ok(()) };
     preview(scene, scene.chat.id, &draft).await?;
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let mut confirm = confirm_text(ctx, locale, &draft).await?;
     // Channels are not regional: a targeted post does not reach them.
     let channels = ctx.storage.channels_for(&topics).await?;
@@ -350,7 +350,7 @@ async fn present(scene: &Scene, draft_id: i64) -> HandlerResult {
 /// where regions are configured, the regions it reaches with the
 /// recipients in each.
 pub(crate) async fn confirm_text(ctx: &Context, locale: Locale, draft: &Draft) -> Result<String, HandlerError> {
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let target = draft.region_target();
     let (recipients, per_region) = audience(ctx, &topics, &target).await?;
     let labels = ctx.topics.labels_of(&topics, locale).join(", ");
@@ -370,11 +370,11 @@ pub(crate) async fn confirm_text(ctx: &Context, locale: Locale, draft: &Draft) -
 async fn preview(scene: &Scene, chat: ChatId, draft: &Draft) -> HandlerResult {
     match draft.content() {
         Content::Copy { chat_id, message_id, .. } => {
-            scene.bot.copy_message(chat, ChatId(chat_id), MessageId(message_id as i32)).await?;
+            scene.bot.copy_message(chat, chat_id, MessageId(message_id as i32)).await?;
         }
         Content::Album { chat_id, message_ids } => {
             let ids = message_ids.iter().map(|id| MessageId(*id as i32));
-            scene.bot.copy_messages(chat, ChatId(chat_id), ids).await?;
+            scene.bot.copy_messages(chat, chat_id, ids).await?;
         }
         _ => {
             scene.bot.send_message(chat, draft.text.clone()).await?;
@@ -389,7 +389,7 @@ pub(crate) async fn decide(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft_id: i64,
+    draft_id: basis_core::DraftId,
     action: PostAction,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -400,16 +400,16 @@ pub(crate) async fn decide(
     let actor = user_id(from);
     // Buttons work in the presser's own private chat only: data replayed
     // under someone else's message does nothing.
-    let Some(draft) = ctx.storage.draft(draft_id).await?.filter(|_| scene.chat.id.0 == actor) else {
+    let Some(draft) = ctx.storage.draft(draft_id).await?.filter(|_| scene.chat.id.0 == actor.0) else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
     // The scope may have shrunk since the preview.
-    if let Some(answer) = refusal(scene, &role, &draft.topic_keys(), draft.region_target().keys()) {
+    if let Some(answer) = refusal(scene, &role, &draft.topics, draft.region_target().keys()) {
         return Ok((answer, true));
     }
     let is_author = draft.author_id == actor;
     // A draft made outside Telegram (crate::offer) is anyone's in scope.
-    let offered = draft.author_id == crate::offer::NO_AUTHOR;
+    let offered = draft.author_id == basis_core::UserId(crate::offer::NO_AUTHOR);
     let allowed = match action {
         PostAction::Send | PostAction::Urgent => is_author || offered,
         PostAction::Schedule | PostAction::Submit => is_author,
@@ -445,13 +445,13 @@ pub(crate) async fn decide(
             // The confirmation shows "queued" before it becomes the progress
             // report: edited afterwards, it could overwrite the final report
             // of a broadcast that finished first.
-            let status = reports::queued(&ctx.texts, locale, broadcast, total);
+            let status = reports::queued(&ctx.texts, locale, broadcast.0, total);
             ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, status).await)?;
-            ctx.storage.set_report_chat_message(broadcast, scene.chat.id.0, i64::from(message_id.0)).await?;
+            ctx.storage.set_report_chat_message(broadcast, scene.chat.id.into(), i64::from(message_id.0)).await?;
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id}, {total} chats");
             ctx.storage.audit(actor, basis_storage::AuditAction::Post, &broadcast.to_string(), &detail, now).await?;
-            tracing::info!(broadcast, total, draft = draft_id, "post confirmed");
+            tracing::info!(broadcast = %broadcast, total, draft = %draft_id, "post confirmed");
             return Ok((t!(ctx.texts, locale, "post-done"), false));
         }
         PostAction::Schedule => {
@@ -484,11 +484,11 @@ pub(crate) async fn decide(
             ctx.wake.notify_one();
             let detail = format!("draft {draft_id} by {}, {total} chats", draft.author_id);
             ctx.storage.audit(actor, basis_storage::AuditAction::Approve, &broadcast.to_string(), &detail, now).await?;
-            tracing::info!(broadcast, total, draft = draft_id, approver = actor, "post approved");
+            tracing::info!(broadcast = %broadcast, total, draft = %draft_id, approver = %actor, "post approved");
             // The drafter follows the progress in their own chat.
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
-            let status = reports::queued(&ctx.texts, author_locale, broadcast, total);
-            if let Ok(message) = scene.bot.send_message(ChatId(draft.chat_id), status).await {
+            let status = reports::queued(&ctx.texts, author_locale, broadcast.0, total);
+            if let Ok(message) = scene.bot.send_message(draft.chat_id, status).await {
                 ctx.storage.set_report_message(broadcast, i64::from(message.id.0)).await?;
             }
             t!(ctx.texts, locale, "review-approved", id = draft_id.to_string(), broadcast = broadcast.to_string())
@@ -503,7 +503,7 @@ pub(crate) async fn decide(
             let author_locale = Locale::parse(&draft.report_locale).unwrap_or_default();
             let name: String = from.full_name().chars().take(64).collect();
             let notice = t!(ctx.texts, author_locale, "review-rejected-notice", id = draft_id.to_string(), name = name);
-            if let Err(error) = scene.bot.send_message(ChatId(draft.chat_id), notice).await {
+            if let Err(error) = scene.bot.send_message(draft.chat_id, notice).await {
                 tracing::warn!(%error, "could not tell the drafter about the rejection");
             }
             t!(ctx.texts, locale, "review-rejected", id = draft_id.to_string())
@@ -526,22 +526,24 @@ pub(crate) fn ignore_unmodified<T>(result: Result<T, teloxide::RequestError>) ->
 /// scope covers the draft (owners included); returns how many were asked.
 async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<usize, HandlerError> {
     let ctx = &scene.ctx;
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     let target = draft.region_target();
     let mut approvers: Vec<i64> = ctx.owners.clone();
     for organizer in ctx.storage.organizers().await? {
         let role = Role::Organizer(organizer.clone());
-        if role.covers(&topics) && role.reaches(&ctx.regions, target.keys()) && !approvers.contains(&organizer.user_id)
+        if role.covers(&topics)
+            && role.reaches(&ctx.regions, target.keys())
+            && !approvers.contains(&organizer.user_id.0)
         {
-            approvers.push(organizer.user_id);
+            approvers.push(organizer.user_id.0);
         }
     }
-    approvers.retain(|id| *id != draft.author_id);
+    approvers.retain(|id| *id != draft.author_id.0);
     let (recipients, per_region) = audience(ctx, &topics, &target).await?;
     let name: String = drafter.full_name().chars().take(64).collect();
     let mut asked = 0;
     for approver in approvers {
-        let locale = match ctx.storage.chat(approver).await? {
+        let locale = match ctx.storage.chat(basis_core::ChatId(approver)).await? {
             Some(chat) => Locale::parse(&chat.locale).unwrap_or_default(),
             None => Locale::default(),
         };
@@ -575,13 +577,13 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
 }
 
 /// Guided `/post`: the topics the organizer may post to, on a keyboard.
-async fn guided_start(scene: &Scene, role: &Role, author: i64) -> HandlerResult {
+async fn guided_start(scene: &Scene, role: &Role, author: basis_core::UserId) -> HandlerResult {
     let ctx = &scene.ctx;
     let new = NewDraft {
         author_id: author,
-        chat_id: scene.chat.id.0,
+        chat_id: scene.chat.id.into(),
         content: Content::Text(String::new()),
-        topics: Vec::new(),
+        topics: TopicList::default(),
         follow_up_of: None,
     };
     let draft = ctx.storage.create_draft(&new, DraftState::Compose, ctx.now()).await?;
@@ -589,16 +591,21 @@ async fn guided_start(scene: &Scene, role: &Role, author: i64) -> HandlerResult 
     scene.ask(t!(ctx.texts, scene.locale, "guided-topics", id = draft.to_string()), keyboard).await
 }
 
-fn compose_keyboard(scene: &Scene, role: &Role, draft: i64, chosen: &[String]) -> InlineKeyboardMarkup {
+fn compose_keyboard(
+    scene: &Scene,
+    role: &Role,
+    draft: basis_core::DraftId,
+    chosen: &[TopicKey],
+) -> InlineKeyboardMarkup {
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let mut rows: Vec<Vec<InlineKeyboardButton>> = ctx
         .topics
         .all()
         .iter()
-        .filter(|topic| role.covers(&[topic.key.as_str().to_owned()]))
+        .filter(|topic| role.covers(std::slice::from_ref(&topic.key)))
         .map(|topic| {
-            let mark = if chosen.iter().any(|k| k == topic.key.as_str()) { "✅" } else { "⬜" };
+            let mark = if chosen.contains(&topic.key) { "✅" } else { "⬜" };
             let data = CallbackData::Compose { draft, topic: Some(topic.key.clone()) }.encode();
             vec![InlineKeyboardButton::callback(format!("{mark} {}", topic.label(locale)), data)]
         })
@@ -621,7 +628,7 @@ pub(crate) async fn compose(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft_id: i64,
+    draft_id: basis_core::DraftId,
     topic: Option<crate::TopicKey>,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -632,21 +639,18 @@ pub(crate) async fn compose(
     let actor = user_id(from);
     let draft = ctx.storage.draft(draft_id).await?;
     let Some(draft) =
-        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor && d.status == DraftState::Compose)
+        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose)
     else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
-    let mut chosen = draft.topic_keys();
+    let mut chosen = draft.topics.clone();
     match topic {
         Some(key) => {
-            let key = key.as_str().to_owned();
-            if ctx.topics.get(&key).is_none() || !role.covers(std::slice::from_ref(&key)) {
+            if ctx.topics.get(key.as_str()).is_none() || !role.covers(std::slice::from_ref(&key)) {
                 return Ok((out_of_scope(scene, &role), true));
             }
-            if let Some(at) = chosen.iter().position(|k| *k == key) {
-                chosen.remove(at);
-            } else {
-                chosen.push(key);
+            if !chosen.remove(key.as_str()) {
+                chosen.insert(key);
             }
             if !ctx.storage.set_draft_topics(draft_id, &chosen).await? {
                 return Ok((t!(ctx.texts, locale, "post-already-handled"), false));
@@ -681,7 +685,7 @@ async fn to_content(
     scene: &Scene,
     message_id: MessageId,
     draft: &Draft,
-    topics: &[String],
+    topics: &TopicList,
 ) -> Result<(String, bool), HandlerError> {
     let (ctx, locale) = (&scene.ctx, scene.locale);
     if !ctx.storage.move_draft(draft.id, DraftState::Compose, DraftState::Content).await? {
@@ -703,7 +707,7 @@ async fn to_content(
 fn region_keyboard(
     scene: &Scene,
     role: &Role,
-    draft: i64,
+    draft: basis_core::DraftId,
     level: Option<&RegionKey>,
     chosen: &[RegionKey],
 ) -> InlineKeyboardMarkup {
@@ -738,7 +742,7 @@ pub(crate) async fn compose_region(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    draft_id: i64,
+    draft_id: basis_core::DraftId,
     press: RegionPress,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -750,11 +754,11 @@ pub(crate) async fn compose_region(
     let actor = user_id(from);
     let draft = ctx.storage.draft(draft_id).await?;
     let Some(draft) = draft.filter(|d| {
-        d.author_id == actor && scene.chat.id.0 == actor && d.status == DraftState::Compose && !catalog.is_empty()
+        d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose && !catalog.is_empty()
     }) else {
         return Ok((t!(ctx.texts, locale, "button-stale"), false));
     };
-    let topics = draft.topic_keys();
+    let topics = draft.topics.clone();
     if !role.covers(&topics) {
         return Ok((out_of_scope(scene, &role), true));
     }
@@ -833,11 +837,11 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let Some(from) = msg.from.as_ref().filter(|_| scene.chat.is_private()) else { return Ok(false) };
-    let awaiting = ctx.storage.awaiting_input(scene.chat.id.0).await?;
+    let awaiting = ctx.storage.awaiting_input(scene.chat.id.into()).await?;
     // Album parts arrive one by one: remember them, and answer the first.
     if let Some(group) = msg.media_group_id()
         && awaiting.is_none()
-        && !ctx.storage.remember_album_part(scene.chat.id.0, &group.0, i64::from(msg.id.0), ctx.now()).await?
+        && !ctx.storage.remember_album_part(scene.chat.id.into(), &group.0, i64::from(msg.id.0), ctx.now()).await?
     {
         return Ok(true);
     }
@@ -845,7 +849,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
     if draft.author_id != user_id(from) {
         return Ok(false);
     }
-    if let Some(answer) = refusal(scene, role, &draft.topic_keys(), draft.region_target().keys()) {
+    if let Some(answer) = refusal(scene, role, &draft.topics, draft.region_target().keys()) {
         scene.say(answer).await?;
         return Ok(true);
     }
@@ -863,7 +867,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, role: &Role) -> Result<b
                 }
             };
             if ctx.storage.fill_draft(draft.id, &content).await? {
-                let detail = draft.topics.clone();
+                let detail = draft.topics.stored();
                 ctx.storage
                     .audit(
                         draft.author_id,
@@ -921,7 +925,7 @@ pub(crate) fn when_error(scene: &Scene, error: when::WhenError) -> String {
 pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let me = from.map_or(0, user_id);
+    let me = from.map_or(basis_core::UserId(0), user_id);
     let mut drafts = ctx.storage.scheduled_drafts(None).await?;
     drafts.retain(|d| role.is_owner() || d.author_id == me);
     if drafts.is_empty() {
@@ -933,7 +937,7 @@ pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -
     for draft in drafts.iter().take(SCHEDULED_SHOWN) {
         let at = draft.scheduled_at.unwrap_or_default();
         let shown = when::format_local(at, now, ctx.timezone, locale == Locale::De);
-        let labels = ctx.topics.labels_of(&draft.topic_keys(), locale).join(", ");
+        let labels = ctx.topics.labels_of(&draft.topics.clone(), locale).join(", ");
         let mut gist: String = draft.text.chars().take(40).collect();
         if gist.is_empty() {
             gist = t!(ctx.texts, locale, "scheduled-media");
@@ -950,7 +954,7 @@ pub(crate) async fn scheduled(scene: &Scene, role: &Role, from: Option<&User>) -
 
 /// Queues a correction or other bot-made broadcast and posts its status
 /// message in this chat.
-pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Result<(i64, i64), HandlerError> {
+pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Result<(BroadcastId, i64), HandlerError> {
     let ctx = &scene.ctx;
     let (id, total) = ctx.storage.create_broadcast(&new, ctx.now()).await?;
     ctx.wake.notify_one();
@@ -963,12 +967,12 @@ pub(crate) async fn queue_with_report(scene: &Scene, new: NewBroadcast) -> Resul
 pub(crate) async fn report_status(
     scene: &Scene,
     job: reports::Job,
-    id: i64,
+    id: BroadcastId,
     total: i64,
-    of: Option<i64>,
+    of: Option<BroadcastId>,
 ) -> HandlerResult {
     let ctx = &scene.ctx;
-    let status = reports::queued_job(&ctx.texts, scene.locale, job, id, total, of);
+    let status = reports::queued_job(&ctx.texts, scene.locale, job, id.0, total, of.map(|of| of.0));
     let message = scene.bot.send_message(scene.chat.id, status).await?;
     ctx.storage.set_report_message(id, i64::from(message.id.0)).await?;
     Ok(())

@@ -718,9 +718,11 @@ impl Call {
     }
 
     /// The role the gate let through: organizers' and owners' commands
-    /// always have one.
-    pub(crate) fn role(&self) -> &Role {
-        self.role.as_ref().unwrap_or(&Role::Owner)
+    /// always have one. A command declared for members has none, and a
+    /// handler that asks for it fails ([`HandlerError::NoRole`]) rather
+    /// than act with powers nobody granted.
+    pub(crate) fn role(&self) -> Result<&Role, HandlerError> {
+        self.role.as_ref().ok_or(HandlerError::NoRole(self.declaration.name))
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn report_footer(ctx: &Context, locale: Locale, seen: i64) -> String 
 
 /// Records that a chat agreeing now agrees under the current notice.
 pub(crate) async fn agreed(scene: &Scene) -> HandlerResult {
-    scene.ctx.storage.see_privacy_notice(scene.chat.id.0, scene.ctx.privacy_version).await?;
+    scene.ctx.storage.see_privacy_notice(scene.chat.id.into(), scene.ctx.privacy_version).await?;
     Ok(())
 }
 
@@ -54,7 +54,8 @@ pub(crate) async fn agreed(scene: &Scene) -> HandlerResult {
 /// again. Runs before the answer to whatever the member did.
 pub(crate) async fn notice_if_newer(scene: &Scene, seen: i64) -> HandlerResult {
     let ctx = &scene.ctx;
-    if seen >= ctx.privacy_version || !ctx.storage.see_privacy_notice(scene.chat.id.0, ctx.privacy_version).await? {
+    if seen >= ctx.privacy_version || !ctx.storage.see_privacy_notice(scene.chat.id.into(), ctx.privacy_version).await?
+    {
         return Ok(());
     }
     let locale = scene.locale;
@@ -67,14 +68,14 @@ pub(crate) async fn notice_if_newer(scene: &Scene, seen: i64) -> HandlerResult {
 /// `/mydata`: everything stored about this chat, as a JSON file.
 pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
     let ctx = &scene.ctx;
-    let data = ctx.storage.chat_data(scene.chat.id.0).await?;
+    let data = ctx.storage.chat_data(scene.chat.id.into()).await?;
     let plugins = ctx.registry.personal_data(&scene.basis(), scene.chat.id.0, scene.locale).await?;
     if data.is_empty() && plugins.is_empty() {
         return scene.say(t!(ctx.texts, scene.locale, "privacy-nothing")).await;
     }
     // An organizer's own rights belong to their private chat's data too.
     let organizer = match scene.kind {
-        ChatKind::Private => ctx.storage.organizer(scene.chat.id.0).await?,
+        ChatKind::Private => ctx.storage.organizer(basis_core::UserId(scene.chat.id.0)).await?,
         _ => None,
     };
     let mut document = document(ctx, &data, ctx.now());
@@ -82,7 +83,7 @@ pub(crate) async fn my_data(scene: &Scene) -> HandlerResult {
         document["organizer"] = json!({
             "user_id": o.user_id,
             "name": o.name,
-            "topics": if o.topics.is_empty() { Vec::new() } else { o.topics.split(',').collect::<Vec<_>>() },
+            "topics": o.topics.strs(),
             "granted_by": o.granted_by,
             "granted_at": iso(o.granted_at),
         });
@@ -190,7 +191,7 @@ pub(crate) async fn privacy_report(scene: &Scene) -> Result<String, HandlerError
     let locale = scene.locale;
     let plugins = ctx.registry.personal_data(&scene.basis(), scene.chat.id.0, locale).await?;
     let plugins: String = plugins.iter().map(|p| format!("\n{}", p.summary)).collect();
-    let Some(chat) = ctx.storage.chat(scene.chat.id.0).await? else {
+    let Some(chat) = ctx.storage.chat(scene.chat.id.into()).await? else {
         let nothing = t!(ctx.texts, locale, "privacy-nothing");
         return Ok(format!("{nothing}{plugins}\n\n{}", crate::privacy::controller(ctx, locale)));
     };
@@ -253,7 +254,7 @@ async fn plugins_keep(scene: &Scene) -> Result<bool, HandlerError> {
 pub(crate) async fn stop(call: crate::plugin::Call) -> HandlerResult {
     let scene = &call.scene;
     let (ctx, locale) = (&scene.ctx, scene.locale);
-    if ctx.storage.chat(scene.chat.id.0).await?.is_none() && !plugins_keep(scene).await? {
+    if ctx.storage.chat(scene.chat.id.into()).await?.is_none() && !plugins_keep(scene).await? {
         return scene.say(t!(ctx.texts, locale, "stop-nothing")).await;
     }
     scene.ask(t!(ctx.texts, locale, "stop-confirm"), crate::keyboards::stop_confirmation(ctx, locale)).await
@@ -281,8 +282,8 @@ pub(crate) async fn stop_press(press: crate::plugin::Press) -> HandlerResult {
     }
     let text = if !confirmed {
         t!(ctx.texts, locale, "stop-cancelled")
-    } else if ctx.storage.delete_chat_at(chat.0, ctx.now()).await? || plugins_kept {
-        scene.emit(crate::domain::DomainEvent::Left { chat: chat.0 });
+    } else if ctx.storage.delete_chat_at(chat.into(), ctx.now()).await? || plugins_kept {
+        scene.emit(crate::domain::DomainEvent::Left { chat: chat.into() });
         t!(ctx.texts, locale, "stop-done")
     } else {
         t!(ctx.texts, locale, "stop-nothing")

@@ -72,7 +72,7 @@ pub(crate) fn back_from(catalog: &RegionCatalog, key: &RegionKey) -> RegionPress
 
 /// The chat's region, if it is a current one (a retired one is hidden).
 async fn current_region(scene: &Scene) -> Result<Option<RegionKey>, crate::HandlerError> {
-    let stored = scene.ctx.storage.region_of(scene.chat.id.0).await?;
+    let stored = scene.ctx.storage.region_of(scene.chat.id.into()).await?;
     Ok(stored.filter(|key| scene.ctx.regions.get(key.as_str()).is_some()))
 }
 
@@ -107,7 +107,7 @@ fn label(catalog: &RegionCatalog, key: &RegionKey, locale: Locale) -> String {
 /// `/region`, `/region <key or name>`, `/region none`.
 pub(crate) async fn region(call: Call, input: String) -> HandlerResult {
     let scene = &call.scene;
-    let (ctx, locale, chat) = (&scene.ctx, scene.locale, scene.chat.id.0);
+    let (ctx, locale, chat) = (&scene.ctx, scene.locale, basis_core::ChatId::from(scene.chat.id));
     let catalog = &ctx.regions;
     // Only offered where regions are configured.
     if catalog.is_empty() {
@@ -171,10 +171,10 @@ pub(crate) async fn press(press: Press) -> HandlerResult {
     let text = match choice {
         RegionPress::Choose(key) => {
             scene.remember().await?;
-            ctx.storage.set_region(chat.0, &key, ctx.now()).await?;
+            ctx.storage.set_region(chat.into(), &key, ctx.now()).await?;
             t!(ctx.texts, locale, "region-set", region = label(catalog, &key, locale))
         }
-        RegionPress::Clear => match ctx.storage.clear_region(chat.0).await? {
+        RegionPress::Clear => match ctx.storage.clear_region(chat.into()).await? {
             true => t!(ctx.texts, locale, "region-cleared"),
             false => t!(ctx.texts, locale, "region-none-yet"),
         },
@@ -202,7 +202,7 @@ pub(crate) async fn press(press: Press) -> HandlerResult {
 /// asked again, whatever the answer.
 pub(crate) async fn ask_once(scene: &Scene) -> HandlerResult {
     let ctx = &scene.ctx;
-    if ctx.regions.is_empty() || !ctx.storage.ask_region_once(scene.chat.id.0, ctx.now()).await? {
+    if ctx.regions.is_empty() || !ctx.storage.ask_region_once(scene.chat.id.into(), ctx.now()).await? {
         return Ok(());
     }
     let locale = scene.locale;

@@ -2,6 +2,7 @@
 //! by owners through one-time invitations and may be limited to some topics.
 //! Every check runs when the action runs, for commands and buttons alike.
 
+use basis_core::{TopicKey, TopicList};
 use basis_storage::{Organizer, Redeemed};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -27,12 +28,12 @@ pub enum Role {
 
 impl Role {
     /// Whether this role may post to every one of `topics`.
-    pub fn covers(&self, topics: &[String]) -> bool {
+    pub fn covers(&self, topics: &[TopicKey]) -> bool {
         match self {
             Role::Owner => true,
             Role::Organizer(o) => match o.scope() {
                 None => true,
-                Some(scope) => topics.iter().all(|t| scope.contains(&t.as_str())),
+                Some(scope) => topics.iter().all(|t| scope.contains(t)),
             },
         }
     }
@@ -66,7 +67,7 @@ pub(crate) async fn role_of(scene: &Scene, user: Option<&User>) -> Result<Option
     if scene.ctx.owners.contains(&id) {
         return Ok(Some(Role::Owner));
     }
-    Ok(scene.ctx.storage.organizer(id).await?.map(Role::Organizer))
+    Ok(scene.ctx.storage.organizer(basis_core::UserId(id)).await?.map(Role::Organizer))
 }
 
 /// A new invitation token: 128 random bits, URL-safe, fits a deep link.
@@ -99,15 +100,13 @@ pub(crate) fn token_hash(token: &str) -> String {
 
 /// Topic keys from `strikes,energy` or `strikes energy`, checked against the
 /// catalog; `Err` carries the answer for an unknown one.
-pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<Vec<String>, String> {
+pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<TopicList, String> {
     let ctx = &scene.ctx;
-    let mut topics: Vec<String> = Vec::new();
+    let mut topics = TopicList::default();
     for wanted in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
         match ctx.topics.find(wanted) {
             Some(topic) => {
-                if !topics.iter().any(|k| k == topic.key.as_str()) {
-                    topics.push(topic.key.as_str().to_owned());
-                }
+                topics.insert(topic.key.clone());
             }
             None => {
                 let input: String = wanted.chars().take(64).collect();
@@ -121,12 +120,11 @@ pub(crate) fn topic_list(scene: &Scene, input: &str) -> Result<Vec<String>, Stri
 
 /// A scope as people read it: the topics (or all), and the regions it is
 /// limited to, if any.
-fn scope_label(scene: &Scene, topics: &str, regions: &[RegionKey]) -> String {
+fn scope_label(scene: &Scene, topics: &TopicList, regions: &[RegionKey]) -> String {
     let topics = if topics.is_empty() {
         t!(scene.ctx.texts, scene.locale, "scope-all")
     } else {
-        let keys: Vec<String> = topics.split(',').map(str::to_owned).collect();
-        scene.ctx.topics.labels_of(&keys, scene.locale).join(", ")
+        scene.ctx.topics.labels_of(topics, scene.locale).join(", ")
     };
     if regions.is_empty() {
         return topics;
@@ -171,15 +169,15 @@ pub(crate) async fn invite(scene: &Scene, from: Option<&User>, me: &Me, args: &s
         Err(answer) => return scene.say(answer).await,
     };
     let topics = match topic_list(scene, &words.join(" ")) {
-        Ok(topics) => topics.join(","),
+        Ok(topics) => topics,
         Err(answer) => return scene.say(answer).await,
     };
     let token = new_token();
     let now = ctx.now();
     let expires = now + ctx.invite_ttl_ms;
-    let author = from.map_or(0, |u| u.id.0 as i64);
+    let author = from.map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage.create_invite_within(&token_hash(&token), &topics, &regions, author, now, expires).await?;
-    tracing::info!(by = author, topics, regions = RegionKey::join(&regions), "invitation created");
+    tracing::info!(by = %author, topics = %topics, regions = RegionKey::join(&regions), "invitation created");
     let link = format!("https://t.me/{}?start={INVITE_PREFIX}{token}", me.username());
     let hours = (ctx.invite_ttl_ms / 3_600_000).max(1);
     let scope = scope_label(scene, &topics, &regions);
@@ -198,12 +196,12 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
         return scene.say(t!(ctx.texts, locale, "invite-owner")).await;
     }
     let name: String = user.full_name().chars().take(64).collect();
-    let answer = match ctx.storage.redeem_invite(&token_hash(token), id, &name, ctx.now()).await? {
+    let answer = match ctx.storage.redeem_invite(&token_hash(token), basis_core::UserId(id), &name, ctx.now()).await? {
         Redeemed::Granted { topics, invited_by } => {
-            tracing::info!(user = id, invited_by, topics, "organizer granted");
-            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: id });
-            let regions = ctx.storage.organizer(id).await?.and_then(|o| o.region_scope()).unwrap_or_default();
-            t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics, &regions))
+            tracing::info!(user = id, invited_by = %invited_by, topics = %topics, "organizer granted");
+            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: basis_core::UserId(id) });
+            let regions = ctx.storage.organizer(basis_core::UserId(id)).await?.and_then(|o| o.region_scope());
+            t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics, &regions.unwrap_or_default()))
         }
         Redeemed::Used => t!(ctx.texts, locale, "invite-used"),
         Redeemed::Expired => t!(ctx.texts, locale, "invite-expired"),
@@ -243,10 +241,10 @@ pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> Ha
     if ctx.owners.contains(&target) {
         return scene.say(t!(ctx.texts, locale, "revoke-owner")).await;
     }
-    let by = from.map_or(0, |u| u.id.0 as i64);
-    let answer = if ctx.storage.revoke_organizer(target, by, ctx.now()).await? {
-        tracing::info!(user = target, by, "organizer revoked");
-        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: target });
+    let by = from.map_or(basis_core::UserId(0), |u| u.id.into());
+    let answer = if ctx.storage.revoke_organizer(basis_core::UserId(target), by, ctx.now()).await? {
+        tracing::info!(user = target, by = %by, "organizer revoked");
+        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: basis_core::UserId(target) });
         t!(ctx.texts, locale, "revoked", id = target.to_string())
     } else {
         t!(ctx.texts, locale, "revoke-unknown", id = target.to_string())

@@ -58,7 +58,7 @@ impl Scene {
         chat: &Chat,
         user: Option<&User>,
     ) -> Result<Scene, HandlerError> {
-        let stored = ctx.storage.chat(chat.id.0).await?;
+        let stored = ctx.storage.chat(chat.id.into()).await?;
         let locale = stored
             .as_ref()
             .and_then(|c| Locale::parse(&c.locale))
@@ -91,7 +91,7 @@ impl Scene {
     }
 
     pub(crate) async fn subscribed(&self) -> Result<Vec<String>, HandlerError> {
-        Ok(self.ctx.storage.subscriptions(self.chat.id.0).await?)
+        Ok(self.ctx.storage.subscriptions(self.chat.id.into()).await?)
     }
 
     pub(crate) async fn send_topics(&self, intro: String) -> HandlerResult {
@@ -102,7 +102,7 @@ impl Scene {
     /// The chat's row as its first choice stores it.
     pub(crate) fn new_chat(&self) -> basis_storage::NewChat<'static> {
         basis_storage::NewChat {
-            id: self.chat.id.0,
+            id: self.chat.id.into(),
             kind: self.kind,
             locale: self.locale.code(),
             privacy_version: self.ctx.privacy_version,
@@ -112,7 +112,7 @@ impl Scene {
     /// Creates the chat's row: the member has made a choice.
     pub(crate) async fn remember(&self) -> HandlerResult {
         if !self.stored {
-            self.ctx.storage.ensure_chat(self.chat.id.0, self.kind, self.locale.code(), self.ctx.now()).await?;
+            self.ctx.storage.ensure_chat(self.chat.id.into(), self.kind, self.locale.code(), self.ctx.now()).await?;
             crate::privacy::agreed(self).await?;
         }
         Ok(())

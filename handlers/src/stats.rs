@@ -291,14 +291,14 @@ pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
         .recent_broadcasts(searched)
         .await?
         .into_iter()
-        .filter(|b| b.topic_keys().iter().all(|k| view.sees(k)))
+        .filter(|b| b.topics.iter().all(|k| view.sees(k.as_str())))
         .take(BROADCASTS_SHOWN)
         .collect();
     if broadcasts.is_empty() {
         out.push(t!(texts, locale, "stats-broadcasts-none"));
     }
     for b in &broadcasts {
-        let topics = b.topic_keys().iter().map(|k| view.label(k)).collect::<Vec<_>>().join(", ");
+        let topics = b.topics.iter().map(|k| view.label(k.as_str())).collect::<Vec<_>>().join(", ");
         out.push(t!(
             texts,
             locale,
@@ -428,7 +428,7 @@ async fn off_the_runtime(
 fn scope_of(role: &Role) -> Option<Vec<String>> {
     match role {
         Role::Owner => None,
-        Role::Organizer(o) => o.scope().map(|keys| keys.into_iter().map(str::to_owned).collect()),
+        Role::Organizer(o) => o.scope().map(|keys| keys.strs().into_iter().map(str::to_owned).collect()),
     }
 }
 
@@ -506,7 +506,7 @@ async fn link_target<'a>(
         let topics = ctx.topics.listing(locale);
         return Ok(Err(t!(ctx.texts, locale, "post-unknown-topic", input = input, topics = topics)));
     };
-    if !role.covers(&[found.key.as_str().to_owned()]) {
+    if !role.covers(std::slice::from_ref(&found.key)) {
         let allowed = scope_of(role).unwrap_or_default();
         let labels = ctx.topics.labels_of(&allowed, locale).join(", ");
         return Ok(Err(t!(ctx.texts, locale, "link-out-of-scope", topics = labels)));

@@ -99,8 +99,12 @@ impl TopicCatalog {
     }
 
     /// Localized labels of the given keys, one per line, in catalog order.
-    pub fn labels_of(&self, keys: &[String], locale: Locale) -> Vec<String> {
-        self.topics.iter().filter(|t| keys.iter().any(|k| k == t.key.as_str())).map(|t| t.label(locale)).collect()
+    pub fn labels_of<K: AsRef<str>>(&self, keys: &[K], locale: Locale) -> Vec<String> {
+        self.topics
+            .iter()
+            .filter(|t| keys.iter().any(|k| k.as_ref() == t.key.as_str()))
+            .map(|t| t.label(locale))
+            .collect()
     }
 }
 

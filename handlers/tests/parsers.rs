@@ -93,9 +93,12 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
         topic_key().prop_map(CallbackData::Toggle),
         any::<bool>().prop_map(|confirmed| CallbackData::Stop { confirmed }),
         prop::sample::select(Locale::ALL.to_vec()).prop_map(CallbackData::Language),
-        (id(), post_action()).prop_map(|(draft, action)| CallbackData::Post { draft, action }),
-        (id(), prop::option::of(topic_key())).prop_map(|(draft, topic)| CallbackData::Compose { draft, topic }),
-        (id(), event_action()).prop_map(|(event, action)| CallbackData::Event { event, action }),
+        (id(), post_action())
+            .prop_map(|(draft, action)| CallbackData::Post { draft: basis_core::DraftId(draft), action }),
+        (id(), prop::option::of(topic_key()))
+            .prop_map(|(draft, topic)| CallbackData::Compose { draft: basis_core::DraftId(draft), topic }),
+        (id(), event_action())
+            .prop_map(|(event, action)| CallbackData::Event { event: basis_core::EventId(event), action }),
     ]
 }
 

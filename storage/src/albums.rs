@@ -1,11 +1,12 @@
 //! Albums organizers send the bot, remembered part by part.
 
+use crate::ChatId;
 use crate::{Result, Storage, on_pool};
 
 impl Storage {
     /// Remembers one part of an album; `true` when it is the first part of
     /// its album seen in this chat.
-    pub async fn remember_album_part(&self, chat_id: i64, group: &str, message_id: i64, now: i64) -> Result<bool> {
+    pub async fn remember_album_part(&self, chat_id: ChatId, group: &str, message_id: i64, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let first = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -33,7 +34,7 @@ impl Storage {
 
     /// Every part of the album that `message_id` belongs to, in order;
     /// `None` when it is not a remembered album part.
-    pub async fn album_of_message(&self, chat_id: i64, message_id: i64) -> Result<Option<Vec<i64>>> {
+    pub async fn album_of_message(&self, chat_id: ChatId, message_id: i64) -> Result<Option<Vec<i64>>> {
         let ids: Vec<i64> = on_pool!(&self.pool, |p| sqlx::query_scalar(
             "SELECT a.message_id FROM album_parts a JOIN album_parts m \
              ON m.chat_id = a.chat_id AND m.media_group_id = a.media_group_id \

@@ -1,13 +1,15 @@
 //! Channels and forum topics linked to Basis topics.
 
+use crate::TopicList;
 use crate::organizers::AUDIT;
+use crate::{ChatId, UserId};
 use crate::{Result, Storage, on_pool};
 
 /// One channel (or forum topic) receiving one topic's posts.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ChannelLink {
     /// The channel or group (a Telegram chat id).
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// 0 for a channel or a group without topics.
     pub thread_id: i64,
     /// The Basis topic whose posts it receives.
@@ -15,7 +17,7 @@ pub struct ChannelLink {
     /// The channel's title when it was linked, for listings.
     pub title: String,
     /// The organizer who linked it.
-    pub linked_by: i64,
+    pub linked_by: UserId,
     /// When it was linked (Unix ms).
     pub linked_at: i64,
 }
@@ -56,7 +58,14 @@ impl Storage {
     }
 
     /// `false` when there was no such link.
-    pub async fn unlink_channel(&self, chat_id: i64, thread_id: i64, topic: &str, by: i64, now: i64) -> Result<bool> {
+    pub async fn unlink_channel(
+        &self,
+        chat_id: ChatId,
+        thread_id: i64,
+        topic: &str,
+        by: UserId,
+        now: i64,
+    ) -> Result<bool> {
         let _turn = self.write_turn().await;
         let removed = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -92,9 +101,9 @@ impl Storage {
     }
 
     /// How many channels a post to `topics` is published in.
-    pub async fn channels_for(&self, topics: &[String]) -> Result<i64> {
+    pub async fn channels_for(&self, topics: &TopicList) -> Result<i64> {
         let sql = "SELECT COUNT(DISTINCT chat_id) FROM channel_links \
                    WHERE (',' || $1 || ',') LIKE ('%,' || topic_key || ',%')";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql).bind(topics.join(",")).fetch_one(p).await)?)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql).bind(topics).fetch_one(p).await)?)
     }
 }

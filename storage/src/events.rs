@@ -2,8 +2,10 @@
 //! reminders. The invitation, reminders, changes and cancellations go out
 //! through the broadcast queue like any post.
 
+use crate::TopicList;
 use crate::queue::{Content, EventNote, Fence, NewBroadcast};
 use crate::regions::RegionTarget;
+use crate::{BroadcastId, ChatId, EventId, UserId};
 use crate::{Result, Storage, on_pool};
 pub use basis_core::{EventStatus, EventStep, RsvpAnswer};
 
@@ -11,11 +13,11 @@ pub use basis_core::{EventStatus, EventStep, RsvpAnswer};
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Event {
     /// The event's id.
-    pub id: i64,
+    pub id: EventId,
     /// The organizer who made it.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// The organizer's chat: preview, confirmation and reports go there.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// What it is called.
     pub title: String,
     /// When it starts.
@@ -28,8 +30,8 @@ pub struct Event {
     pub latitude: Option<f64>,
     /// The place's longitude, when known.
     pub longitude: Option<f64>,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The organizer's note to members; may be empty.
     pub note: String,
     /// Minutes before the start, comma-separated.
@@ -39,7 +41,7 @@ pub struct Event {
     /// The guided `/event`'s next question.
     pub step: Option<EventStep>,
     /// The invitation broadcast, once sent; changes reply to its copies.
-    pub invitation_id: Option<i64>,
+    pub invitation_id: Option<BroadcastId>,
     /// The iCalendar `SEQUENCE`: raised by every change.
     pub sequence: i64,
     /// When the draft was started.
@@ -49,11 +51,6 @@ pub struct Event {
 }
 
 impl Event {
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
-
     /// The reminders as minutes before the start, leaving out what does not
     /// parse or is not positive.
     pub fn reminder_minutes(&self) -> Vec<i64> {
@@ -86,7 +83,7 @@ pub struct Answers {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct DueReminder {
     /// The event it reminds of.
-    pub event_id: i64,
+    pub event_id: EventId,
     /// How long before the start it goes out, in minutes.
     pub minutes_before: i64,
     /// When it goes out (Unix ms).
@@ -116,13 +113,13 @@ const COLUMNS: &str = "id, author_id, chat_id, title, starts_at, ends_at, place,
 
 impl Storage {
     /// Stores a new event draft (status `draft`) and returns its id.
-    pub async fn create_event(&self, event: &Event, now: i64) -> Result<i64> {
+    pub async fn create_event(&self, event: &Event, now: i64) -> Result<EventId> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO events (author_id, chat_id, title, starts_at, ends_at, place, latitude, longitude, \
                    topics, note, reminders, status, step, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $13, $13) RETURNING id";
         Ok(on_pool!(&self.pool, |p| bind_fields!(
-            sqlx::query_scalar::<_, i64>(sql).bind(event.author_id).bind(event.chat_id),
+            sqlx::query_scalar::<_, EventId>(sql).bind(event.author_id).bind(event.chat_id),
             event
         )
         .bind(now)
@@ -146,7 +143,7 @@ impl Storage {
     }
 
     /// The event with this id, in any status.
-    pub async fn event(&self, id: i64) -> Result<Option<Event>> {
+    pub async fn event(&self, id: EventId) -> Result<Option<Event>> {
         let sql = format!("SELECT {COLUMNS} FROM events WHERE id = $1");
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(id)
@@ -155,7 +152,7 @@ impl Storage {
     }
 
     /// The newest event draft in `chat_id` waiting for the organizer's answer.
-    pub async fn event_draft_awaiting(&self, chat_id: i64) -> Result<Option<Event>> {
+    pub async fn event_draft_awaiting(&self, chat_id: ChatId) -> Result<Option<Event>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM events WHERE chat_id = $1 AND status = 'draft' AND step IS NOT NULL \
              ORDER BY id DESC LIMIT 1"
@@ -181,7 +178,7 @@ impl Storage {
 
     /// Whom of the topics' followers an event is for (`/event strikes
     /// @wolfsburg …`); everywhere unless set.
-    pub async fn event_regions(&self, event_id: i64) -> Result<RegionTarget> {
+    pub async fn event_regions(&self, event_id: EventId) -> Result<RegionTarget> {
         let stored: Option<String> =
             on_pool!(&self.pool, |p| sqlx::query_scalar("SELECT regions FROM events WHERE id = $1")
                 .bind(event_id)
@@ -194,7 +191,7 @@ impl Storage {
     /// changes and cancellation then reach only members there. `false`
     /// when it is no longer a draft (the audience of a sent invitation
     /// stays as it was).
-    pub async fn set_event_regions(&self, event_id: i64, target: &RegionTarget, now: i64) -> Result<bool> {
+    pub async fn set_event_regions(&self, event_id: EventId, target: &RegionTarget, now: i64) -> Result<bool> {
         let regions = target.checked()?;
         let _turn = self.write_turn().await;
         let sql = "UPDATE events SET regions = $2, updated_at = $3 WHERE id = $1 AND status = 'draft'";
@@ -215,11 +212,11 @@ impl Storage {
     /// before.
     pub async fn send_event(
         &self,
-        event_id: i64,
+        event_id: EventId,
         priority: i64,
         report_locale: &str,
         now: i64,
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<(BroadcastId, i64)>> {
         let Some(event) = self.event(event_id).await? else { return Ok(None) };
         let target = self.event_regions(event_id).await?;
         let reminders =
@@ -227,7 +224,7 @@ impl Storage {
         let new = NewBroadcast {
             author_id: event.author_id,
             content: Content::Event { event_id, note: EventNote::Invitation },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority,
             report_chat_id: Some(event.chat_id),
             report_locale: report_locale.to_owned(),
@@ -237,7 +234,7 @@ impl Storage {
     }
 
     /// Discards an event draft; `false` when it is not a draft.
-    pub async fn discard_event(&self, event_id: i64) -> Result<bool> {
+    pub async fn discard_event(&self, event_id: EventId) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "DELETE FROM events WHERE id = $1 AND status = 'draft'";
         let done =
@@ -252,16 +249,16 @@ impl Storage {
         &self,
         event: &Event,
         note: EventNote,
-        author_id: i64,
-        report_chat_id: i64,
+        author_id: UserId,
+        report_chat_id: ChatId,
         report_locale: &str,
         now: i64,
-    ) -> Result<Option<((i64, i64), (i64, i64))>> {
+    ) -> Result<Option<((BroadcastId, i64), (BroadcastId, i64))>> {
         let Some(invitation) = event.invitation_id else { return Ok(None) };
         let broadcast = |note| NewBroadcast {
             author_id,
             content: Content::Event { event_id: event.id, note },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority: crate::PRIORITY_URGENT,
             report_chat_id: Some(report_chat_id),
             report_locale: report_locale.to_owned(),
@@ -322,7 +319,7 @@ impl Storage {
 
     /// Calls an active event off and stops its reminders; `false` when it
     /// is not active.
-    pub async fn cancel_event(&self, event_id: i64, now: i64) -> Result<bool> {
+    pub async fn cancel_event(&self, event_id: EventId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let cancelled = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -346,7 +343,7 @@ impl Storage {
     }
 
     /// Records a chat's answer; `false` when it was the answer already.
-    pub async fn set_rsvp(&self, event_id: i64, chat_id: i64, answer: RsvpAnswer, now: i64) -> Result<bool> {
+    pub async fn set_rsvp(&self, event_id: EventId, chat_id: ChatId, answer: RsvpAnswer, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO rsvps (event_id, chat_id, answer, at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (event_id, chat_id) DO UPDATE SET answer = excluded.answer, at = excluded.at \
@@ -363,7 +360,7 @@ impl Storage {
     }
 
     /// A chat's answer to an event's invitation, if it gave one.
-    pub async fn rsvp(&self, event_id: i64, chat_id: i64) -> Result<Option<RsvpAnswer>> {
+    pub async fn rsvp(&self, event_id: EventId, chat_id: ChatId) -> Result<Option<RsvpAnswer>> {
         let sql = "SELECT answer FROM rsvps WHERE event_id = $1 AND chat_id = $2";
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RsvpAnswer>(sql)
             .bind(event_id)
@@ -373,7 +370,7 @@ impl Storage {
     }
 
     /// How many chats gave each answer to an event's invitation.
-    pub async fn answers(&self, event_id: i64) -> Result<Answers> {
+    pub async fn answers(&self, event_id: EventId) -> Result<Answers> {
         let sql = "SELECT answer, COUNT(*) FROM rsvps WHERE event_id = $1 GROUP BY answer";
         let rows: Vec<(String, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?;
         let mut answers = Answers::default();
@@ -395,7 +392,7 @@ impl Storage {
     }
 
     /// Marks a pending reminder as not sent (`skipped` or `cancelled`).
-    pub async fn drop_reminder(&self, event_id: i64, minutes_before: i64, status: &str) -> Result<bool> {
+    pub async fn drop_reminder(&self, event_id: EventId, minutes_before: i64, status: &str) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE event_reminders SET status = $3 \
                    WHERE event_id = $1 AND minutes_before = $2 AND status = 'pending'";
@@ -413,11 +410,16 @@ impl Storage {
     /// reply to their invitation; `None` when another instance sent it. For
     /// an event in some regions only those who got the invitation or are in
     /// those regions now.
-    pub async fn send_reminder(&self, event: &Event, minutes_before: i64, now: i64) -> Result<Option<(i64, i64)>> {
+    pub async fn send_reminder(
+        &self,
+        event: &Event,
+        minutes_before: i64,
+        now: i64,
+    ) -> Result<Option<(BroadcastId, i64)>> {
         let new = NewBroadcast {
             author_id: event.author_id,
             content: Content::Event { event_id: event.id, note: EventNote::Reminder },
-            topics: event.topic_keys(),
+            topics: event.topics.clone(),
             priority: crate::PRIORITY_URGENT,
             report_chat_id: None,
             report_locale: "de".to_owned(),
@@ -430,7 +432,7 @@ impl Storage {
 
     /// Reminder states of an event: (minutes before, status), for tests
     /// and the organizer's view.
-    pub async fn reminders_of(&self, event_id: i64) -> Result<Vec<(i64, String)>> {
+    pub async fn reminders_of(&self, event_id: EventId) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT minutes_before, status FROM event_reminders WHERE event_id = $1 ORDER BY minutes_before DESC";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as(sql).bind(event_id).fetch_all(p).await)?)
     }

@@ -13,6 +13,7 @@
 //! the order they were written; a restart or a second worker loses none
 //! and repeats at most those in flight.
 
+use crate::{ChatId, UserId};
 use basis_core::{AuditAction, InboxCopy, RelayDirection, RelayStatus};
 
 use crate::organizers::AUDIT;
@@ -22,13 +23,13 @@ use crate::{Pool, Result, Storage, on_pool};
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Inbox {
     /// The group's chat id.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// Topics on: every conversation gets a forum topic of its own.
     pub forum: bool,
     /// The language of labels and notices in the group (`de`, `en`).
     pub locale: String,
     /// The owner who made it the inbox.
-    pub set_by: i64,
+    pub set_by: UserId,
     /// When (Unix ms).
     pub set_at: i64,
 }
@@ -39,9 +40,9 @@ pub struct Case {
     /// The pseudonymous number organizers see (`Mitglied #12`).
     pub case_no: i64,
     /// The member's private chat.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// The inbox group its topic or label is in.
-    pub inbox_chat_id: Option<i64>,
+    pub inbox_chat_id: Option<ChatId>,
     /// Its forum topic there, in a forum.
     pub thread_id: Option<i64>,
     /// Whether that topic is closed on Telegram now.
@@ -60,12 +61,12 @@ pub struct Case {
 
 impl Case {
     /// Its forum topic in the inbox `inbox`, if it has one there.
-    pub fn topic_in(&self, inbox: i64) -> Option<i64> {
+    pub fn topic_in(&self, inbox: ChatId) -> Option<i64> {
         self.thread_id.filter(|_| self.inbox_chat_id == Some(inbox))
     }
 
     /// Its label in the inbox `inbox` (a group without topics), if sent.
-    pub fn header_in(&self, inbox: i64) -> Option<i64> {
+    pub fn header_in(&self, inbox: ChatId) -> Option<i64> {
         self.header_id.filter(|_| self.inbox_chat_id == Some(inbox))
     }
 }
@@ -102,7 +103,7 @@ pub struct NewAnswer {
     /// The conversation.
     pub case_no: i64,
     /// The inbox group the answer was written in.
-    pub inbox_chat_id: i64,
+    pub inbox_chat_id: ChatId,
     /// The answer there.
     pub message_id: i64,
     /// The member's message it answers, in the member's chat.
@@ -121,9 +122,9 @@ pub struct ClaimedRelay {
     /// Which way it goes.
     pub direction: RelayDirection,
     /// The member's chat.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// The chat the message to copy is in.
-    pub from_chat_id: i64,
+    pub from_chat_id: ChatId,
     /// The message to copy.
     pub message_id: i64,
     /// The message the original replied to, on the sender's side.
@@ -140,7 +141,7 @@ pub struct ClaimedRelay {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Copied {
     /// The inbox group.
-    pub inbox_chat_id: i64,
+    pub inbox_chat_id: ChatId,
     /// The message in the inbox group: the copy of a member's message, or
     /// the organizer's answer that was copied.
     pub inbox_message_id: i64,
@@ -222,7 +223,7 @@ impl Storage {
     /// Ends the inbox if `chat_id` is it: members' messages are no longer
     /// relayed, and those still waiting for it are dropped. Returns how
     /// many were dropped, or `None` when `chat_id` is not the inbox.
-    pub async fn end_inbox(&self, chat_id: i64, by: i64, now: i64) -> Result<Option<u64>> {
+    pub async fn end_inbox(&self, chat_id: ChatId, by: UserId, now: i64) -> Result<Option<u64>> {
         let _turn = self.write_turn().await;
         let dropped = on_pool!(&self.pool, |p| async {
             let mut tx = p.begin().await?;
@@ -252,7 +253,7 @@ impl Storage {
 
     /// A group became a supergroup: the inbox moves with it. Topics and
     /// labels stay behind, so each conversation gets a new label there.
-    pub async fn move_inbox(&self, from: i64, to: i64) -> Result<bool> {
+    pub async fn move_inbox(&self, from: ChatId, to: ChatId) -> Result<bool> {
         let _turn = self.write_turn().await;
         let moved = on_pool!(&self.pool, |p| sqlx::query("UPDATE inbox SET chat_id = $2 WHERE chat_id = $1")
             .bind(from)
@@ -269,7 +270,7 @@ impl Storage {
     /// message is not queued.
     pub async fn inbox_receive(
         &self,
-        chat_id: i64,
+        chat_id: ChatId,
         message_id: i64,
         reply_to: Option<i64>,
         now: i64,
@@ -382,7 +383,7 @@ impl Storage {
     }
 
     /// The conversation whose forum topic is `thread_id` of `inbox_chat_id`.
-    pub async fn inbox_case_in_topic(&self, inbox_chat_id: i64, thread_id: i64) -> Result<Option<Case>> {
+    pub async fn inbox_case_in_topic(&self, inbox_chat_id: ChatId, thread_id: i64) -> Result<Option<Case>> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM inbox_cases WHERE inbox_chat_id = $1 AND thread_id = $2");
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(inbox_chat_id)
@@ -393,7 +394,7 @@ impl Storage {
 
     /// What the message `message_id` of the inbox group stands for, if it
     /// belongs to a conversation.
-    pub async fn inbox_message(&self, inbox_chat_id: i64, message_id: i64) -> Result<Option<InboxMessage>> {
+    pub async fn inbox_message(&self, inbox_chat_id: ChatId, message_id: i64) -> Result<Option<InboxMessage>> {
         let sql = "SELECT case_no, kind, member_message_id FROM inbox_messages \
                    WHERE inbox_chat_id = $1 AND inbox_message_id = $2";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, InboxMessage>(sql)
@@ -409,7 +410,7 @@ impl Storage {
     pub async fn inbox_counterpart(
         &self,
         case_no: i64,
-        inbox_chat_id: i64,
+        inbox_chat_id: ChatId,
         member_message_id: i64,
     ) -> Result<Option<i64>> {
         let sql = "SELECT MAX(inbox_message_id) FROM inbox_messages \
@@ -424,7 +425,7 @@ impl Storage {
 
     /// Mutes the member of `case_no` (nothing more of theirs is relayed, and
     /// what waits is dropped) or unmutes them. `false` when nothing changed.
-    pub async fn inbox_mute(&self, case_no: i64, muted: bool, by: i64, now: i64) -> Result<bool> {
+    pub async fn inbox_mute(&self, case_no: i64, muted: bool, by: UserId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let changed = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -462,7 +463,7 @@ impl Storage {
 
     /// Closes the conversation `case_no`; the member's next message opens
     /// it again. `false` when it was closed already.
-    pub async fn inbox_close(&self, case_no: i64, by: i64, now: i64) -> Result<bool> {
+    pub async fn inbox_close(&self, case_no: i64, by: UserId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let closed = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -492,7 +493,13 @@ impl Storage {
     }
 
     /// The conversation's forum topic in `inbox_chat_id` was created.
-    pub async fn inbox_topic_opened(&self, case_no: i64, inbox_chat_id: i64, thread_id: i64, now: i64) -> Result<()> {
+    pub async fn inbox_topic_opened(
+        &self,
+        case_no: i64,
+        inbox_chat_id: ChatId,
+        thread_id: i64,
+        now: i64,
+    ) -> Result<()> {
         self.update_case(
             "UPDATE inbox_cases SET inbox_chat_id = $2, thread_id = $3, topic_closed = FALSE, header_id = NULL, \
              updated_at = $4 WHERE case_no = $1",
@@ -506,7 +513,7 @@ impl Storage {
 
     /// The conversation's label in `inbox_chat_id` (a group without topics)
     /// was sent as `header_id`: replies to it reach the member.
-    pub async fn inbox_header_sent(&self, case_no: i64, inbox_chat_id: i64, header_id: i64, now: i64) -> Result<()> {
+    pub async fn inbox_header_sent(&self, case_no: i64, inbox_chat_id: ChatId, header_id: i64, now: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -572,7 +579,7 @@ impl Storage {
     /// The message `message_id` of the inbox group is gone (an admin
     /// deleted it): nothing routes through it any more, and if it was a
     /// conversation's label, the next message gets a new one.
-    pub async fn inbox_message_gone(&self, inbox_chat_id: i64, message_id: i64, now: i64) -> Result<()> {
+    pub async fn inbox_message_gone(&self, inbox_chat_id: ChatId, message_id: i64, now: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -594,7 +601,7 @@ impl Storage {
         Ok(())
     }
 
-    async fn update_case(&self, sql: &'static str, case_no: i64, a: i64, b: i64, now: i64) -> Result<()> {
+    async fn update_case(&self, sql: &'static str, case_no: i64, a: ChatId, b: i64, now: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query(sql).bind(case_no).bind(a).bind(b).bind(now).execute(p).await.map(drop))?;
         Ok(())
@@ -782,7 +789,7 @@ impl Storage {
     }
 
     /// What the inbox keeps about `chat_id`, for `/mydata`.
-    pub async fn inbox_data(&self, chat_id: i64) -> Result<Option<CaseData>> {
+    pub async fn inbox_data(&self, chat_id: ChatId) -> Result<Option<CaseData>> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM inbox_cases WHERE chat_id = $1");
         let data = on_pool!(&self.pool, |p| async {
             let Some(case) =
@@ -806,7 +813,7 @@ impl Storage {
 
     /// Forgets `chat_id`'s conversation: the case, what routed its messages
     /// and what waits to be relayed. `true` when there was one.
-    pub async fn forget_inbox_chat(&self, chat_id: i64) -> Result<bool> {
+    pub async fn forget_inbox_chat(&self, chat_id: ChatId) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;

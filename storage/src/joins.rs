@@ -14,6 +14,7 @@
 //! commit, as databases do it for their own log. A lone join is written at
 //! once, as before; nobody waits for a batch to fill.
 
+use crate::ChatId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -32,7 +33,7 @@ const BATCH_LIMIT: usize = 500;
 
 /// One join waiting for its batch.
 struct Pending {
-    id: i64,
+    id: ChatId,
     kind: &'static str,
     locale: String,
     privacy_version: i64,
@@ -148,9 +149,9 @@ impl Storage {
 
     /// Writes the batch in one transaction; the topics and region of every
     /// chat in it.
-    async fn join_batch(&self, batch: &[Pending]) -> Result<HashMap<i64, Joined>, sqlx::Error> {
+    async fn join_batch(&self, batch: &[Pending]) -> Result<HashMap<ChatId, Joined>, sqlx::Error> {
         let _turn = self.write_turn().await;
-        let mut joined: HashMap<i64, Joined> = HashMap::with_capacity(batch.len());
+        let mut joined: HashMap<ChatId, Joined> = HashMap::with_capacity(batch.len());
         match &self.pool {
             // In-process: the statements cost no round trips; the one commit
             // is what counts.
@@ -233,7 +234,7 @@ impl Storage {
                            LEFT JOIN placed pl ON pl.chat_id = i.id \
                            ORDER BY i.id, t.position, t.key";
                 let column = |f: fn(&Pending) -> String| batch.iter().map(f).collect::<Vec<_>>();
-                let rows = sqlx::query_as::<_, (i64, Option<String>, Option<RegionKey>)>(sql)
+                let rows = sqlx::query_as::<_, (ChatId, Option<String>, Option<RegionKey>)>(sql)
                     .bind(batch.iter().map(|j| j.id).collect::<Vec<_>>())
                     .bind(column(|j| j.kind.to_owned()))
                     .bind(column(|j| j.locale.clone()))

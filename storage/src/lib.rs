@@ -38,7 +38,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use basis_core::{
-    AuditAction, BroadcastKind, BroadcastStatus, DeliveryStatus, Locale, RegionKey, RsvpAnswer, TopicKey,
+    AuditAction, BroadcastId, BroadcastKind, BroadcastStatus, ChatId, DeliveryStatus, DraftId, EventId, Locale,
+    RegionKey, RsvpAnswer, TopicKey, TopicList, UserId,
 };
 pub use basis_core::{InboxCopy, RelayDirection, RelayStatus};
 pub use channels::ChannelLink;

@@ -3,6 +3,7 @@
 //! database while the bot runs, and copying an SQLite deployment into
 //! PostgreSQL when it grows.
 
+use crate::BroadcastId;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -80,7 +81,7 @@ pub struct QueueDepth {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunningBroadcast {
     /// The broadcast's id.
-    pub id: i64,
+    pub id: BroadcastId,
     /// Receiving chats at fan-out.
     pub total: i64,
     /// Delivered so far.

@@ -1,5 +1,7 @@
 //! Chats (private members, groups, channels) and their subscriptions.
 
+use crate::ChatId;
+use crate::TopicList;
 use crate::{Result, Storage, on_pool};
 
 pub use basis_core::{ChatKind, ChatStatus};
@@ -8,7 +10,7 @@ pub use basis_core::{ChatKind, ChatStatus};
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Chat {
     /// The Telegram chat id.
-    pub id: i64,
+    pub id: ChatId,
     /// Private chat, group, supergroup or channel.
     #[sqlx(try_from = "String")]
     pub kind: ChatKind,
@@ -48,7 +50,7 @@ pub(crate) const SUBSCRIPTIONS: &str = "SELECT s.topic_key FROM subscriptions s 
 #[derive(Clone, Copy, Debug)]
 pub struct NewChat<'a> {
     /// The Telegram chat id.
-    pub id: i64,
+    pub id: ChatId,
     /// Private chat, group, supergroup or channel.
     pub kind: ChatKind,
     /// The chat's language, such as `de`.
@@ -65,13 +67,13 @@ macro_rules! select_chat {
 
 impl Storage {
     /// The stored chat, if any.
-    pub async fn chat(&self, id: i64) -> Result<Option<Chat>> {
+    pub async fn chat(&self, id: ChatId) -> Result<Option<Chat>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Chat>(select_chat!()).bind(id).fetch_optional(p).await)?)
     }
 
     /// Creates the chat's row on its first choice (the moment of consent) and
     /// returns it; an existing row is returned unchanged.
-    pub async fn ensure_chat(&self, id: i64, kind: ChatKind, locale: &str, now: i64) -> Result<Chat> {
+    pub async fn ensure_chat(&self, id: ChatId, kind: ChatKind, locale: &str, now: i64) -> Result<Chat> {
         let _turn = self.write_turn().await;
         let insert = "INSERT INTO chats (id, kind, locale, status, consent_at, updated_at) \
                       VALUES ($1, $2, $3, 'active', $4, $4) ON CONFLICT (id) DO NOTHING";
@@ -82,7 +84,7 @@ impl Storage {
     }
 
     /// Sets the chat's language; `false` for an unknown chat.
-    pub async fn set_locale(&self, id: i64, locale: &str, now: i64) -> Result<bool> {
+    pub async fn set_locale(&self, id: ChatId, locale: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET locale = $2, updated_at = $3 WHERE id = $1";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -97,7 +99,7 @@ impl Storage {
 
     /// Records that the chat blocked, unblocked, removed or re-added the bot.
     /// Returns whether a stored chat changed; unknown chats stay unknown.
-    pub async fn set_status(&self, id: i64, status: ChatStatus, now: i64) -> Result<bool> {
+    pub async fn set_status(&self, id: ChatId, status: ChatStatus, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -112,7 +114,7 @@ impl Storage {
 
     /// Subscribes the chat to a current topic; `false` when it already was
     /// subscribed or the topic does not exist (or is retired).
-    pub async fn subscribe(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+    pub async fn subscribe(&self, chat_id: ChatId, topic: &str, now: i64) -> Result<bool> {
         self.subscribe_via(chat_id, topic, "", now).await
     }
 
@@ -120,7 +122,7 @@ impl Storage {
     /// `source` is `link:<campaign>` for a deep link (`link:` without a
     /// campaign), `''` otherwise. The subscription and its statistics event
     /// (which names no chat) are written in one transaction.
-    pub async fn subscribe_via(&self, chat_id: i64, topic: &str, source: &str, now: i64) -> Result<bool> {
+    pub async fn subscribe_via(&self, chat_id: ChatId, topic: &str, source: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -137,13 +139,13 @@ impl Storage {
 
     /// `false` when the chat was not subscribed. The event is stamped with
     /// the current time; [`unsubscribe_at`](Self::unsubscribe_at) takes it.
-    pub async fn unsubscribe(&self, chat_id: i64, topic: &str) -> Result<bool> {
+    pub async fn unsubscribe(&self, chat_id: ChatId, topic: &str) -> Result<bool> {
         self.unsubscribe_at(chat_id, topic, crate::now_ms()).await
     }
 
     /// Removes one subscription and records the loss (without the chat) in
     /// the same transaction; `false` when the chat was not subscribed.
-    pub async fn unsubscribe_at(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+    pub async fn unsubscribe_at(&self, chat_id: ChatId, topic: &str, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "DELETE FROM subscriptions WHERE chat_id = $1 AND topic_key = $2";
         let done = on_pool!(&self.pool, |p| {
@@ -161,7 +163,7 @@ impl Storage {
     /// Flips one subscription and returns whether the chat now follows the
     /// topic. Updates of one chat arrive in sequence, so no lock is needed
     /// between the two statements; a lost race only repeats the same flip.
-    pub async fn toggle(&self, chat_id: i64, topic: &str, now: i64) -> Result<bool> {
+    pub async fn toggle(&self, chat_id: ChatId, topic: &str, now: i64) -> Result<bool> {
         if self.unsubscribe_at(chat_id, topic, now).await? {
             return Ok(false);
         }
@@ -169,7 +171,7 @@ impl Storage {
     }
 
     /// The chat's topic keys in the configured order.
-    pub async fn subscriptions(&self, chat_id: i64) -> Result<Vec<String>> {
+    pub async fn subscriptions(&self, chat_id: ChatId) -> Result<Vec<String>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, String>(SUBSCRIPTIONS).bind(chat_id).fetch_all(p).await)?)
     }
 
@@ -178,13 +180,13 @@ impl Storage {
     /// whether anything was stored. Each topic it followed counts as lost,
     /// stamped with the current time; [`delete_chat_at`](Self::delete_chat_at)
     /// takes the time.
-    pub async fn delete_chat(&self, chat_id: i64) -> Result<bool> {
+    pub async fn delete_chat(&self, chat_id: ChatId) -> Result<bool> {
         self.delete_chat_at(chat_id, crate::now_ms()).await
     }
 
     /// [`delete_chat`](Self::delete_chat) at `now`: one loss event (without
     /// the chat) per topic it followed, in the same transaction.
-    pub async fn delete_chat_at(&self, chat_id: i64, now: i64) -> Result<bool> {
+    pub async fn delete_chat_at(&self, chat_id: ChatId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -209,7 +211,7 @@ impl Storage {
     }
 
     /// Distinct active chats following any of `topics`: the audience of a post.
-    pub async fn audience_size(&self, topics: &[String]) -> Result<i64> {
+    pub async fn audience_size(&self, topics: &TopicList) -> Result<i64> {
         let mut total = 0;
         if topics.is_empty() {
             return Ok(total);
@@ -223,7 +225,7 @@ impl Storage {
         on_pool!(&self.pool, |p| {
             let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()));
             for topic in topics {
-                query = query.bind(topic);
+                query = query.bind(topic.as_str());
             }
             total = query.fetch_one(p).await?;
         });

@@ -1,6 +1,8 @@
 //! Organizers, their one-time invitations and the audit log of what they do.
 //! Owners are configuration, not rows: they are checked by the caller.
 
+use crate::TopicList;
+use crate::UserId;
 use basis_core::{AuditAction, RegionKey};
 
 use crate::{Result, Storage, on_pool};
@@ -9,13 +11,13 @@ use crate::{Result, Storage, on_pool};
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Organizer {
     /// The organizer's Telegram user id.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// How the organizer is shown in `/organizers` and the audit log.
     pub name: String,
-    /// Comma-separated topic keys; empty means every topic.
-    pub topics: String,
+    /// The topics this organizer may post to; empty means every topic.
+    pub topics: TopicList,
     /// Who granted the rights: the invitation's author.
-    pub granted_by: i64,
+    pub granted_by: UserId,
     /// When the rights were granted (Unix ms).
     pub granted_at: i64,
     /// Comma-separated region keys; empty means not limited to regions.
@@ -25,9 +27,9 @@ pub struct Organizer {
 }
 
 impl Organizer {
-    /// The topic keys this organizer may post to; `None` means all.
-    pub fn scope(&self) -> Option<Vec<&str>> {
-        (!self.topics.is_empty()).then(|| self.topics.split(',').collect())
+    /// The topics this organizer may post to; `None` means all.
+    pub fn scope(&self) -> Option<&TopicList> {
+        (!self.topics.is_empty()).then_some(&self.topics)
     }
 
     /// The regions this organizer's posts must stay within; `None` means
@@ -45,8 +47,8 @@ fn region_scope(regions: &str) -> Option<Vec<RegionKey>> {
 
 /// What an audit entry says about a scope: the topics (`''`: all), then
 /// `@` and the regions where limited to some.
-fn scope_detail(topics: &str, regions: &str) -> String {
-    if regions.is_empty() { topics.to_owned() } else { format!("{topics} @{regions}") }
+fn scope_detail(topics: &TopicList, regions: &str) -> String {
+    if regions.is_empty() { topics.stored() } else { format!("{topics} @{regions}") }
 }
 
 /// What became of an invitation someone opened.
@@ -54,11 +56,10 @@ fn scope_detail(topics: &str, regions: &str) -> String {
 pub enum Redeemed {
     /// The opener is an organizer now, with the invitation's topics.
     Granted {
-        /// The topic keys the organizer may post to, comma-separated; empty
-        /// means all.
-        topics: String,
+        /// The topics the organizer may post to; empty means all.
+        topics: TopicList,
         /// Who created the invitation.
-        invited_by: i64,
+        invited_by: UserId,
     },
     /// Used before (by anyone, also the opener).
     Used,
@@ -76,7 +77,7 @@ pub struct AuditEntry {
     /// When it happened (Unix ms).
     pub at: i64,
     /// Who did it (a Telegram user id).
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// What was done.
     pub action: AuditAction,
     /// What it was done to, such as a user id; may be empty.
@@ -90,7 +91,7 @@ pub(crate) const AUDIT: &str =
 
 impl Storage {
     /// The organizer with this user id, if granted.
-    pub async fn organizer(&self, user_id: i64) -> Result<Option<Organizer>> {
+    pub async fn organizer(&self, user_id: UserId) -> Result<Option<Organizer>> {
         let sql = "SELECT user_id, name, topics, granted_by, granted_at, regions FROM organizers WHERE user_id = $1";
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Organizer>(sql).bind(user_id).fetch_optional(p).await)?)
     }
@@ -106,8 +107,8 @@ impl Storage {
     pub async fn create_invite(
         &self,
         token_hash: &str,
-        topics: &str,
-        created_by: i64,
+        topics: &TopicList,
+        created_by: UserId,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
@@ -120,9 +121,9 @@ impl Storage {
     pub async fn create_invite_within(
         &self,
         token_hash: &str,
-        topics: &str,
+        topics: &TopicList,
         regions: &[RegionKey],
-        created_by: i64,
+        created_by: UserId,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
@@ -159,11 +160,11 @@ impl Storage {
     /// used, the opener becomes an organizer and the grant is audited. An
     /// existing organizer's scope (topics and regions) is replaced by the
     /// invitation's; [`Storage::organizer`] reads the regions granted.
-    pub async fn redeem_invite(&self, token_hash: &str, user_id: i64, name: &str, now: i64) -> Result<Redeemed> {
+    pub async fn redeem_invite(&self, token_hash: &str, user_id: UserId, name: &str, now: i64) -> Result<Redeemed> {
         let _turn = self.write_turn().await;
         let outcome = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let taken: Option<(String, i64, String)> = sqlx::query_as(
+            let taken: Option<(TopicList, UserId, String)> = sqlx::query_as(
                 "UPDATE invites SET used_by = $2, used_at = $3 \
                  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3 RETURNING topics, created_by, regions",
             )
@@ -212,7 +213,7 @@ impl Storage {
     }
 
     /// Takes an organizer's rights away; `false` if they held none.
-    pub async fn revoke_organizer(&self, user_id: i64, by: i64, now: i64) -> Result<bool> {
+    pub async fn revoke_organizer(&self, user_id: UserId, by: UserId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let removed = on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -238,7 +239,14 @@ impl Storage {
     }
 
     /// Records one organizer action.
-    pub async fn audit(&self, actor_id: i64, action: AuditAction, subject: &str, detail: &str, now: i64) -> Result<()> {
+    pub async fn audit(
+        &self,
+        actor_id: UserId,
+        action: AuditAction,
+        subject: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query(AUDIT)
             .bind(now)

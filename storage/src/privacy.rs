@@ -5,6 +5,7 @@
 //! and `deliveries`; [`Storage::delete_chat_at`] removes it from all five,
 //! and [`Storage::chat_data`] reads exactly these.
 
+use crate::{BroadcastId, ChatId, EventId};
 use basis_core::{BroadcastKind, DeliveryStatus, RsvpAnswer};
 
 use crate::members::Chat;
@@ -24,7 +25,7 @@ pub struct SubscriptionRecord {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RsvpRecord {
     /// The event answered.
-    pub event_id: i64,
+    pub event_id: EventId,
     /// The event's title.
     pub title: String,
     /// When the event starts (Unix ms).
@@ -39,7 +40,7 @@ pub struct RsvpRecord {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeliveryRecord {
     /// The broadcast delivered.
-    pub broadcast_id: i64,
+    pub broadcast_id: BroadcastId,
     /// What the broadcast did.
     pub kind: BroadcastKind,
     /// When the broadcast was made.
@@ -85,7 +86,7 @@ impl ChatData {
 impl Storage {
     /// Everything stored about `chat_id`: its row, topics, region, answers
     /// and deliveries.
-    pub async fn chat_data(&self, chat_id: i64) -> Result<ChatData> {
+    pub async fn chat_data(&self, chat_id: ChatId) -> Result<ChatData> {
         let chat = self.chat(chat_id).await?;
         let region = self.chat_region(chat_id).await?;
         let region_asked_at = self.region_asked_at(chat_id).await?;
@@ -109,7 +110,7 @@ impl Storage {
     /// Records that the chat was shown (or agreed under) privacy notice
     /// `version`. `true` only when that is newer than the one it saw: the
     /// notice is then due, and no other instance or update shows it again.
-    pub async fn see_privacy_notice(&self, chat_id: i64, version: i64) -> Result<bool> {
+    pub async fn see_privacy_notice(&self, chat_id: ChatId, version: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET privacy_version = $2 WHERE id = $1 AND privacy_version < $2";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)

@@ -11,6 +11,8 @@
 //! expansion: like a retired topic, a retired region receives no posts,
 //! though its members keep their choice.
 
+use crate::TopicList;
+use crate::{BroadcastId, ChatId};
 use std::collections::BTreeMap;
 
 use crate::topics::SeedReport;
@@ -234,7 +236,7 @@ impl Storage {
     /// `false` when that was its region already, the region is unknown or
     /// retired, or the chat is not stored (its first choice stores it, as
     /// for topics).
-    pub async fn set_region(&self, chat_id: i64, region: &RegionKey, now: i64) -> Result<bool> {
+    pub async fn set_region(&self, chat_id: ChatId, region: &RegionKey, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "INSERT INTO chat_regions (chat_id, region_key, chosen_at) \
                    SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM regions WHERE key = $2 AND NOT retired) \
@@ -255,7 +257,7 @@ impl Storage {
     /// what a deep link carrying a region does, so that scanning another
     /// region's poster never overwrites a member's own choice. `false` when
     /// nothing changed.
-    pub async fn set_region_if_unset(&self, chat_id: i64, region: &RegionKey, now: i64) -> Result<bool> {
+    pub async fn set_region_if_unset(&self, chat_id: ChatId, region: &RegionKey, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| sqlx::query(PLACE_IF_UNPLACED)
             .bind(chat_id)
@@ -271,7 +273,7 @@ impl Storage {
     /// chat that has chosen no region and was never asked; the fact is
     /// recorded in the same statement, so no second update or instance asks
     /// again, whether the member answers or skips.
-    pub async fn ask_region_once(&self, chat_id: i64, now: i64) -> Result<bool> {
+    pub async fn ask_region_once(&self, chat_id: ChatId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE chats SET region_asked_at = $2 WHERE id = $1 AND region_asked_at IS NULL \
                    AND NOT EXISTS (SELECT 1 FROM chat_regions WHERE chat_id = $1)";
@@ -285,7 +287,7 @@ impl Storage {
     }
 
     /// When the chat was asked where it is, if it was.
-    pub async fn region_asked_at(&self, chat_id: i64) -> Result<Option<i64>> {
+    pub async fn region_asked_at(&self, chat_id: ChatId) -> Result<Option<i64>> {
         let asked: Option<Option<i64>> =
             on_pool!(&self.pool, |p| sqlx::query_scalar("SELECT region_asked_at FROM chats WHERE id = $1")
                 .bind(chat_id)
@@ -295,7 +297,7 @@ impl Storage {
     }
 
     /// Forgets the chat's region (`/region none`); `false` when it had none.
-    pub async fn clear_region(&self, chat_id: i64) -> Result<bool> {
+    pub async fn clear_region(&self, chat_id: ChatId) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| sqlx::query("DELETE FROM chat_regions WHERE chat_id = $1")
             .bind(chat_id)
@@ -307,7 +309,7 @@ impl Storage {
 
     /// The chat's region and when it was chosen, if it chose one; also a
     /// retired one (the catalog hides it from the member).
-    pub async fn chat_region(&self, chat_id: i64) -> Result<Option<ChatRegion>> {
+    pub async fn chat_region(&self, chat_id: ChatId) -> Result<Option<ChatRegion>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, ChatRegion>(
             "SELECT region_key, chosen_at FROM chat_regions WHERE chat_id = $1"
         )
@@ -317,14 +319,14 @@ impl Storage {
     }
 
     /// The chat's region, if it chose one (see [`chat_region`](Self::chat_region)).
-    pub async fn region_of(&self, chat_id: i64) -> Result<Option<RegionKey>> {
+    pub async fn region_of(&self, chat_id: ChatId) -> Result<Option<RegionKey>> {
         Ok(self.chat_region(chat_id).await?.map(|r| r.region_key))
     }
 
     /// The regions a broadcast reaches, as fixed when it was queued (those
     /// named and every region below them), in key order; empty for a
     /// broadcast that was not targeted.
-    pub async fn broadcast_regions(&self, broadcast_id: i64) -> Result<Vec<RegionKey>> {
+    pub async fn broadcast_regions(&self, broadcast_id: BroadcastId) -> Result<Vec<RegionKey>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, RegionKey>(
             "SELECT region_key FROM broadcast_regions WHERE broadcast_id = $1 ORDER BY region_key"
         )
@@ -349,7 +351,7 @@ impl Storage {
     /// the post's audience). Regions nobody there follows are left out.
     /// Like the fan-out, it looks up the members of a few regions one by
     /// one and scans the chats for many.
-    pub async fn audience_by_region(&self, topics: &[String], named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
+    pub async fn audience_by_region(&self, topics: &TopicList, named: &[RegionKey]) -> Result<Vec<RegionAudience>> {
         // The regions first, then their members by key: both planners see
         // how many members those keys hold, which a recursive CTE hides.
         let below = self.regions_below(named).await?;
@@ -376,7 +378,7 @@ impl Storage {
              WHERE m.chat_id = c.id AND c.status = 'active' AND m.region_key IN ({}) {following}",
             keys(2)
         );
-        let topics = topics.join(",");
+        let topics = topics.stored();
         Ok(on_pool!(&self.pool, |p| {
             let mut query = sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(crowded.as_str()));
             for key in &below {

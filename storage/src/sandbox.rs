@@ -1,6 +1,7 @@
 //! Synthetic members for `basis sandbox`: a rehearsal broadcast to a few
 //! thousand chats shows how the queue works through them.
 
+use crate::BroadcastId;
 use crate::{Result, Storage, on_pool};
 
 impl Storage {
@@ -44,8 +45,8 @@ impl Storage {
 
     /// The ids of the latest `limit` broadcasts, newest first, finished or
     /// not: the sandbox's queue panel shows them.
-    pub async fn latest_broadcasts(&self, limit: i64) -> Result<Vec<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+    pub async fn latest_broadcasts(&self, limit: i64) -> Result<Vec<BroadcastId>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, BroadcastId>(
             "SELECT id FROM broadcasts ORDER BY id DESC LIMIT $1"
         )
         .bind(limit)

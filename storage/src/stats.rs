@@ -5,6 +5,8 @@
 //! and the link a join came through, but never a chat: the statistics can
 //! say how many, not who.
 
+use crate::BroadcastId;
+use crate::TopicList;
 use std::collections::HashMap;
 
 use basis_core::RegionKey;
@@ -57,11 +59,11 @@ pub struct DailySeries {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BroadcastStats {
     /// The broadcast's id.
-    pub id: i64,
+    pub id: BroadcastId,
     /// When it was made (Unix ms).
     pub created_at: i64,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The regions it was targeted at as named, comma-separated; empty when
     /// it went to every follower of its topics.
     pub regions: String,
@@ -73,13 +75,6 @@ pub struct BroadcastStats {
     pub blocked: i64,
     /// Not delivered for another reason.
     pub failed: i64,
-}
-
-impl BroadcastStats {
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
 }
 
 /// One region's subscribers now.

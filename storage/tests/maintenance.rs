@@ -2,7 +2,9 @@
 //! (the audit log stays), SQLite backups while in use, and the export of
 //! every table from SQLite to PostgreSQL.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
+use basis_storage::{BroadcastId, ChatId, UserId};
 use basis_storage::{
     ChannelLink, ChatKind, Claimed, Content, Copied, DraftState, Inbox, MaintenanceError, NewAnswer, NewBroadcast,
     NewDraft, Outcome, PRIORITY_NORMAL, PRIORITY_URGENT, RegionKey, RegionSeed, RegionTarget, RegionText,
@@ -28,11 +30,11 @@ async fn seeded(s: &Storage) {
 
 fn post(topics: &[&str], priority: i64) -> NewBroadcast {
     NewBroadcast {
-        author_id: 1,
+        author_id: UserId(1),
         content: Content::Text("Warnstreik ab 6 Uhr".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority,
-        report_chat_id: Some(1),
+        report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
         ref_broadcast_id: None,
     }
@@ -44,8 +46,8 @@ fn settle(c: &Claimed, outcome: Outcome) -> Settlement {
 
 async fn members(s: &Storage, ids: std::ops::RangeInclusive<i64>, topic: &str) {
     for id in ids {
-        s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
-        s.subscribe(id, topic, 0).await.unwrap();
+        s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
+        s.subscribe(ChatId(id), topic, 0).await.unwrap();
     }
 }
 
@@ -68,11 +70,11 @@ async fn delivered(s: &Storage, topic: &str, at: i64) -> i64 {
         .collect();
     s.settle(&outcomes, at).await.unwrap();
     assert!(s.finish_if_complete(id, at).await.unwrap());
-    id
+    id.0
 }
 
 async fn deliveries_of(s: &Storage, broadcast: i64) -> i64 {
-    s.progress(broadcast).await.unwrap().done()
+    s.progress(BroadcastId(broadcast)).await.unwrap().done()
 }
 
 #[tokio::test]
@@ -107,7 +109,7 @@ async fn retention_purges_old_delivery_rows_and_keeps_new_ones_and_the_audit_log
         seeded(s).await;
         members(s, 1..=20, "strikes").await;
         let now = 100 * DAY;
-        s.audit(1, basis_storage::AuditAction::Post, "old", "", now - 40 * DAY).await.unwrap();
+        s.audit(UserId(1), basis_storage::AuditAction::Post, "old", "", now - 40 * DAY).await.unwrap();
         let old = delivered(s, "strikes", now - 31 * DAY).await;
         let recent = delivered(s, "strikes", now - 29 * DAY).await;
         // Old but still running: its rows are the queue, never purged.
@@ -119,7 +121,7 @@ async fn retention_purges_old_delivery_rows_and_keeps_new_ones_and_the_audit_log
         assert_eq!(deliveries_of(s, recent).await, 20);
         assert_eq!(s.progress(running).await.unwrap().remaining, 20);
         // The broadcast itself and the audit log stay.
-        assert!(s.broadcast(old).await.unwrap().is_some());
+        assert!(s.broadcast(BroadcastId(old)).await.unwrap().is_some());
         let audit = s.audit_entries(10).await.unwrap();
         assert!(audit.iter().any(|e| e.subject == "old"), "{audit:?}");
         assert_eq!(s.purge_deliveries(now - 30 * DAY).await.unwrap(), 0, "nothing left to purge");
@@ -155,60 +157,60 @@ async fn the_export_knows_every_table_the_migrations_create() {
 async fn fill_every_table(s: &Storage) {
     seeded(s).await;
     for id in 1..=30 {
-        s.ensure_chat(id, ChatKind::Private, if id % 2 == 0 { "en" } else { "de" }, id * 1000).await.unwrap();
-        s.subscribe_via(id, "strikes", "link:flyer", id * 1000).await.unwrap();
+        s.ensure_chat(ChatId(id), ChatKind::Private, if id % 2 == 0 { "en" } else { "de" }, id * 1000).await.unwrap();
+        s.subscribe_via(ChatId(id), "strikes", "link:flyer", id * 1000).await.unwrap();
     }
-    s.ensure_chat(-100, ChatKind::Group, "de", 5).await.unwrap();
-    s.subscribe(-100, "energy", 5).await.unwrap();
+    s.ensure_chat(ChatId(-100), ChatKind::Group, "de", 5).await.unwrap();
+    s.subscribe(ChatId(-100), "energy", 5).await.unwrap();
     let region = |key: &str, parent: Option<&str>| RegionSeed {
         key: RegionKey::parse(key).unwrap(),
         parent: parent.and_then(RegionKey::parse),
         texts: vec![RegionText { locale: "de".into(), name: format!("Bezirk {key}") }],
     };
     s.seed_regions(&[region("niedersachsen", None), region("wolfsburg", Some("niedersachsen"))], 6).await.unwrap();
-    s.set_region(-100, &RegionKey::parse("wolfsburg").unwrap(), 7).await.unwrap();
+    s.set_region(ChatId(-100), &RegionKey::parse("wolfsburg").unwrap(), 7).await.unwrap();
     delivered(s, "strikes", 50_000).await;
     s.create_broadcast(&post(&["energy"], PRIORITY_URGENT), 60_000).await.unwrap();
     let local = RegionTarget::Within(vec![RegionKey::parse("niedersachsen").unwrap()]);
     s.create_broadcast_to(&post(&["energy"], PRIORITY_NORMAL), &local, 61_000).await.unwrap();
     let draft = NewDraft {
-        author_id: 1,
-        chat_id: 1,
+        author_id: UserId(1),
+        chat_id: ChatId(1),
         content: Content::Copy {
-            chat_id: 1,
+            chat_id: ChatId(1),
             message_id: 77,
             text: Some("mit 'Anführungszeichen' und \"mehr\"".into()),
         },
-        topics: vec!["strikes".into(), "energy".into()],
+        topics: TopicList::from_stored("strikes,energy"),
         follow_up_of: None,
     };
     s.create_draft(&draft, DraftState::Open, 70_000).await.unwrap();
-    s.create_invite("hash-used", "strikes", 1, 80_000, 90_000).await.unwrap();
-    s.create_invite("hash-open", "", 1, 80_000, 90_000).await.unwrap();
-    s.redeem_invite("hash-used", 7, "Kim", 85_000).await.unwrap();
-    s.audit(1, basis_storage::AuditAction::Post, "42", "Ümlaut ✓", 86_000).await.unwrap();
+    s.create_invite("hash-used", &TopicList::from_stored("strikes"), UserId(1), 80_000, 90_000).await.unwrap();
+    s.create_invite("hash-open", &TopicList::from_stored(""), UserId(1), 80_000, 90_000).await.unwrap();
+    s.redeem_invite("hash-used", UserId(7), "Kim", 85_000).await.unwrap();
+    s.audit(UserId(1), basis_storage::AuditAction::Post, "42", "Ümlaut ✓", 86_000).await.unwrap();
     let link = ChannelLink {
-        chat_id: -1001,
+        chat_id: ChatId(-1001),
         thread_id: 0,
         topic_key: "strikes".into(),
         title: "Streik-Kanal".into(),
-        linked_by: 1,
+        linked_by: UserId(1),
         linked_at: 87_000,
     };
     s.link_channel(&link).await.unwrap();
     // A member wrote to the inbox twice: one copy is there, under its
     // conversation's label; the other and an answer wait.
-    let inbox = Inbox { chat_id: -1002, forum: false, locale: "de".into(), set_by: 1, set_at: 88_000 };
+    let inbox = Inbox { chat_id: ChatId(-1002), forum: false, locale: "de".into(), set_by: UserId(1), set_at: 88_000 };
     s.set_inbox(&inbox).await.unwrap();
-    s.inbox_receive(3, 10, None, 88_100).await.unwrap();
+    s.inbox_receive(ChatId(3), 10, None, 88_100).await.unwrap();
     let relay = s.inbox_claim(RelayDirection::ToInbox, 1, 88_200, 60_000).await.unwrap().remove(0);
-    s.inbox_header_sent(relay.case_no, -1002, 500, 88_300).await.unwrap();
-    let copied = Copied { inbox_chat_id: -1002, inbox_message_id: 501, member_message_id: 10 };
+    s.inbox_header_sent(relay.case_no, ChatId(-1002), 500, 88_300).await.unwrap();
+    let copied = Copied { inbox_chat_id: ChatId(-1002), inbox_message_id: 501, member_message_id: 10 };
     s.inbox_relayed(&relay, copied, 88_400).await.unwrap();
-    s.inbox_receive(3, 11, Some(10), 88_500).await.unwrap();
+    s.inbox_receive(ChatId(3), 11, Some(10), 88_500).await.unwrap();
     let answer = NewAnswer {
         case_no: relay.case_no,
-        inbox_chat_id: -1002,
+        inbox_chat_id: ChatId(-1002),
         message_id: 502,
         reply_to: Some(10),
         signer: Some("Kim".into()),
@@ -323,10 +325,10 @@ async fn export_copies_every_table_from_sqlite_to_postgres_row_for_row() {
 
     // The copy works as a database: ids go on after the copied ones.
     let before = target.storage.audit_entries(100).await.unwrap().len();
-    target.storage.audit(1, basis_storage::AuditAction::Post, "", "", 99_000).await.unwrap();
+    target.storage.audit(UserId(1), basis_storage::AuditAction::Post, "", "", 99_000).await.unwrap();
     let (id, _) = target.storage.create_broadcast(&post(&["strikes"], PRIORITY_NORMAL), 99_000).await.unwrap();
     let biggest: i64 = sqlx::query_scalar("SELECT MAX(id) FROM broadcasts").fetch_one(&sqlite).await.unwrap();
-    assert!(id > biggest, "new broadcast {id} reuses an id (source had up to {biggest})");
+    assert!(id > BroadcastId(biggest), "new broadcast {id} reuses an id (source had up to {biggest})");
     assert_eq!(target.storage.audit_entries(100).await.unwrap().len(), before + 1);
 
     // A second export into a database that holds data is refused.

@@ -1,7 +1,9 @@
 //! A chat's data, as `/mydata` reads it and `/stop` deletes it, and the
 //! privacy notice's version, on every engine.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
+use basis_storage::{ChatId, UserId};
 use basis_storage::{
     ChatKind, Content, NewBroadcast, PRIORITY_NORMAL, RegionKey, RegionSeed, RegionText, TopicSeed, TopicText,
 };
@@ -28,15 +30,15 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         };
         s.seed_regions(&[region], 1).await.unwrap();
         for chat in [11, 12] {
-            s.ensure_chat(chat, ChatKind::Private, "de", 100).await.unwrap();
-            s.subscribe(chat, "strikes", 200).await.unwrap();
-            s.set_region(chat, &wolfsburg, 250).await.unwrap();
+            s.ensure_chat(ChatId(chat), ChatKind::Private, "de", 100).await.unwrap();
+            s.subscribe(ChatId(chat), "strikes", 200).await.unwrap();
+            s.set_region(ChatId(chat), &wolfsburg, 250).await.unwrap();
         }
-        s.subscribe(11, "energy", 300).await.unwrap();
+        s.subscribe(ChatId(11), "energy", 300).await.unwrap();
         let post = NewBroadcast {
-            author_id: 1,
+            author_id: UserId(1),
             content: Content::Text("Streik".into()),
-            topics: vec!["strikes".into()],
+            topics: TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -45,9 +47,9 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         let (broadcast, total) = s.create_broadcast(&post, 400).await.unwrap();
         assert_eq!(total, 2);
 
-        let data = s.chat_data(11).await.unwrap();
+        let data = s.chat_data(ChatId(11)).await.unwrap();
         let chat = data.chat.clone().expect("the chat row");
-        assert_eq!((chat.id, chat.consent_at, chat.privacy_version), (11, 100, 1), "{engine:?}");
+        assert_eq!((chat.id, chat.consent_at, chat.privacy_version), (ChatId(11), 100, 1), "{engine:?}");
         let topics: Vec<(&str, i64)> =
             data.subscriptions.iter().map(|t| (t.topic_key.as_str(), t.created_at)).collect();
         assert_eq!(topics, [("strikes", 200), ("energy", 300)], "{engine:?}");
@@ -60,16 +62,16 @@ async fn a_chats_data_is_its_own_and_goes_with_it() {
         assert!(data.rsvps.is_empty());
 
         // Shown once: only a newer version counts.
-        assert!(s.see_privacy_notice(11, 2).await.unwrap(), "{engine:?}");
-        assert!(!s.see_privacy_notice(11, 2).await.unwrap());
-        assert!(!s.see_privacy_notice(11, 1).await.unwrap());
-        assert!(!s.see_privacy_notice(99, 2).await.unwrap(), "unknown chats stay unknown");
-        assert_eq!(s.chat(11).await.unwrap().unwrap().privacy_version, 2);
-        assert_eq!(s.chat(12).await.unwrap().unwrap().privacy_version, 1);
+        assert!(s.see_privacy_notice(ChatId(11), 2).await.unwrap(), "{engine:?}");
+        assert!(!s.see_privacy_notice(ChatId(11), 2).await.unwrap());
+        assert!(!s.see_privacy_notice(ChatId(11), 1).await.unwrap());
+        assert!(!s.see_privacy_notice(ChatId(99), 2).await.unwrap(), "unknown chats stay unknown");
+        assert_eq!(s.chat(ChatId(11)).await.unwrap().unwrap().privacy_version, 2);
+        assert_eq!(s.chat(ChatId(12)).await.unwrap().unwrap().privacy_version, 1);
 
-        assert!(s.delete_chat_at(11, 500).await.unwrap());
-        assert!(s.chat_data(11).await.unwrap().is_empty(), "{engine:?}");
-        let other = s.chat_data(12).await.unwrap();
+        assert!(s.delete_chat_at(ChatId(11), 500).await.unwrap());
+        assert!(s.chat_data(ChatId(11)).await.unwrap().is_empty(), "{engine:?}");
+        let other = s.chat_data(ChatId(12)).await.unwrap();
         assert_eq!((other.subscriptions.len(), other.deliveries.len()), (1, 1), "{engine:?}");
         assert!(other.region.is_some(), "the other chat keeps its region");
         assert!(db.columns_mentioning("11").await.iter().all(|c| !c.ends_with("chat_id")), "{engine:?}");

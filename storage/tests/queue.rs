@@ -1,5 +1,7 @@
 //! The delivery queue on every engine: fan-out, claims, leases, fencing.
 
+use basis_storage::TopicList;
+use basis_storage::{ChatId, UserId};
 use std::collections::HashSet;
 
 use basis_storage::testing::TestDatabase;
@@ -19,11 +21,11 @@ async fn seeded(s: &Storage) {
 
 fn post(topics: &[&str], priority: i64) -> NewBroadcast {
     NewBroadcast {
-        author_id: 1,
+        author_id: UserId(1),
         content: Content::Text("Hallo".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority,
-        report_chat_id: Some(1),
+        report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
         ref_broadcast_id: None,
     }
@@ -44,23 +46,23 @@ async fn fan_out_reaches_each_active_subscriber_once() {
         let s = &db.storage;
         seeded(s).await;
         for id in 1..=10 {
-            s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
-            s.subscribe(id, "energy", 0).await.unwrap();
+            s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
+            s.subscribe(ChatId(id), "energy", 0).await.unwrap();
             if id % 2 == 0 {
-                s.subscribe(id, "europe", 0).await.unwrap();
+                s.subscribe(ChatId(id), "europe", 0).await.unwrap();
             }
         }
-        s.ensure_chat(11, ChatKind::Private, "de", 0).await.unwrap();
-        s.subscribe(11, "strikes", 0).await.unwrap();
-        s.set_status(3, ChatStatus::Blocked, 0).await.unwrap();
+        s.ensure_chat(ChatId(11), ChatKind::Private, "de", 0).await.unwrap();
+        s.subscribe(ChatId(11), "strikes", 0).await.unwrap();
+        s.set_status(ChatId(3), ChatStatus::Blocked, 0).await.unwrap();
 
         let (id, total) = s.create_broadcast(&post(&["energy", "europe"], PRIORITY_NORMAL), 5).await.unwrap();
         assert_eq!(total, 9, "{:?}: 10 subscribers, one blocked, overlaps counted once", db.engine());
         let b = s.broadcast(id).await.unwrap().unwrap();
-        assert_eq!((b.total, b.status.as_str(), b.topics.as_str()), (9, "sending", "energy,europe"));
+        assert_eq!((b.total, b.status.as_str(), b.topics.stored()), (9, "sending", "energy,europe".to_owned()));
         assert_eq!(b.content(), Some(Content::Text("Hallo".into())));
         let claimed = s.claim(100, 5, 1000).await.unwrap();
-        let chats: HashSet<i64> = claimed.iter().map(|c| c.chat_id).collect();
+        let chats: HashSet<i64> = claimed.iter().map(|c| c.chat_id.0).collect();
         assert_eq!(chats, HashSet::from([1, 2, 4, 5, 6, 7, 8, 9, 10]));
 
         // A topic nobody follows makes an empty broadcast that is done at once.
@@ -79,8 +81,8 @@ async fn urgent_broadcasts_are_claimed_first_and_due_times_respected() {
         let s = &db.storage;
         seeded(s).await;
         for id in 1..=5 {
-            s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
-            s.subscribe(id, "strikes", 0).await.unwrap();
+            s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
+            s.subscribe(ChatId(id), "strikes", 0).await.unwrap();
         }
         let (normal, _) = s.create_broadcast(&post(&["strikes"], PRIORITY_NORMAL), 1).await.unwrap();
         let (urgent, _) = s.create_broadcast(&post(&["strikes"], PRIORITY_URGENT), 2).await.unwrap();
@@ -108,8 +110,8 @@ async fn an_expired_lease_returns_to_the_queue_and_the_late_worker_is_fenced_off
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        s.ensure_chat(1, ChatKind::Private, "de", 0).await.unwrap();
-        s.subscribe(1, "energy", 0).await.unwrap();
+        s.ensure_chat(ChatId(1), ChatKind::Private, "de", 0).await.unwrap();
+        s.subscribe(ChatId(1), "energy", 0).await.unwrap();
         let (id, _) = s.create_broadcast(&post(&["energy"], PRIORITY_NORMAL), 0).await.unwrap();
         let stale = s.claim(10, 100, 1000).await.unwrap();
         assert_eq!(stale.len(), 1);
@@ -124,7 +126,7 @@ async fn an_expired_lease_returns_to_the_queue_and_the_late_worker_is_fenced_off
         assert_eq!(s.progress(id).await.unwrap().remaining, 1);
         // …the current holder's does.
         assert_eq!(s.settle(&[sent(&fresh[0], 222)], 1201).await.unwrap(), 1);
-        assert_eq!(s.delivered_message(id, 1).await.unwrap(), Some(222));
+        assert_eq!(s.delivered_message(id, ChatId(1)).await.unwrap(), Some(222));
         assert!(s.finish_if_complete(id, 1202).await.unwrap());
         assert!(!s.finish_if_complete(id, 1203).await.unwrap(), "only one caller finishes it");
     }
@@ -136,14 +138,14 @@ async fn outcomes_are_counted_and_blocked_chats_are_left_out_next_time() {
         let s = &db.storage;
         seeded(s).await;
         for id in 1..=4 {
-            s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
-            s.subscribe(id, "energy", 0).await.unwrap();
+            s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
+            s.subscribe(ChatId(id), "energy", 0).await.unwrap();
         }
         let (id, _) = s.create_broadcast(&post(&["energy"], PRIORITY_NORMAL), 0).await.unwrap();
         let claimed = s.claim(10, 1, 1000).await.unwrap();
         let settle = |chat: i64, outcome: Outcome| {
-            let c = claimed.iter().find(|c| c.chat_id == chat).unwrap();
-            Settlement { broadcast_id: id, chat_id: chat, lease_token: c.lease_token, outcome }
+            let c = claimed.iter().find(|c| c.chat_id == ChatId(chat)).unwrap();
+            Settlement { broadcast_id: id, chat_id: ChatId(chat), lease_token: c.lease_token, outcome }
         };
         let settlements = vec![
             settle(1, Outcome::Sent { message_id: 10 }),
@@ -158,7 +160,7 @@ async fn outcomes_are_counted_and_blocked_chats_are_left_out_next_time() {
         );
         assert_eq!(progress.errors, vec![("Bad Gateway".to_owned(), 1)]);
         assert!(!s.finish_if_complete(id, 3).await.unwrap());
-        assert_eq!(s.chat(2).await.unwrap().unwrap().status, ChatStatus::Blocked);
+        assert_eq!(s.chat(ChatId(2)).await.unwrap().unwrap().status, ChatStatus::Blocked);
         let (_, total) = s.create_broadcast(&post(&["energy"], PRIORITY_NORMAL), 4).await.unwrap();
         assert_eq!(total, 3, "the blocked chat is skipped in the next post");
     }
@@ -169,24 +171,24 @@ async fn a_migrated_group_moves_with_its_topics_and_is_sent_again() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        s.ensure_chat(-42, ChatKind::Group, "de", 0).await.unwrap();
-        s.subscribe(-42, "energy", 0).await.unwrap();
-        s.subscribe(-42, "strikes", 0).await.unwrap();
+        s.ensure_chat(ChatId(-42), ChatKind::Group, "de", 0).await.unwrap();
+        s.subscribe(ChatId(-42), "energy", 0).await.unwrap();
+        s.subscribe(ChatId(-42), "strikes", 0).await.unwrap();
         let (id, _) = s.create_broadcast(&post(&["energy"], PRIORITY_NORMAL), 0).await.unwrap();
         let claimed = s.claim(10, 1, 1000).await.unwrap();
         let moved = Settlement {
             broadcast_id: id,
-            chat_id: -42,
+            chat_id: ChatId(-42),
             lease_token: claimed[0].lease_token,
-            outcome: Outcome::Moved { to_chat_id: -100042 },
+            outcome: Outcome::Moved { to_chat_id: ChatId(-100042) },
         };
         assert_eq!(s.settle(&[moved], 2).await.unwrap(), 1);
-        assert!(s.chat(-42).await.unwrap().is_none());
-        let chat = s.chat(-100042).await.unwrap().unwrap();
+        assert!(s.chat(ChatId(-42)).await.unwrap().is_none());
+        let chat = s.chat(ChatId(-100042)).await.unwrap().unwrap();
         assert_eq!(chat.kind, ChatKind::Supergroup);
-        assert_eq!(s.subscriptions(-100042).await.unwrap(), vec!["energy", "strikes"]);
+        assert_eq!(s.subscriptions(ChatId(-100042)).await.unwrap(), vec!["energy", "strikes"]);
         let again = s.claim(10, 3, 1000).await.unwrap();
-        assert_eq!(again.iter().map(|c| c.chat_id).collect::<Vec<_>>(), vec![-100042]);
+        assert_eq!(again.iter().map(|c| c.chat_id).collect::<Vec<_>>(), vec![ChatId(-100042)]);
     }
 }
 
@@ -196,8 +198,8 @@ async fn racing_claimers_never_get_the_same_delivery() {
         let s = &db.storage;
         seeded(s).await;
         for id in 1..=400 {
-            s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
-            s.subscribe(id, "europe", 0).await.unwrap();
+            s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
+            s.subscribe(ChatId(id), "europe", 0).await.unwrap();
         }
         s.create_broadcast(&post(&["europe"], PRIORITY_NORMAL), 0).await.unwrap();
         let mut workers = Vec::new();
@@ -229,13 +231,13 @@ async fn stop_removes_the_chats_delivery_records_too() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        s.ensure_chat(9, ChatKind::Private, "de", 0).await.unwrap();
-        s.subscribe(9, "energy", 0).await.unwrap();
+        s.ensure_chat(ChatId(9), ChatKind::Private, "de", 0).await.unwrap();
+        s.subscribe(ChatId(9), "energy", 0).await.unwrap();
         let (id, _) = s.create_broadcast(&post(&["energy"], PRIORITY_NORMAL), 0).await.unwrap();
         let claimed = s.claim(10, 1, 1000).await.unwrap();
         s.settle(&[sent(&claimed[0], 5)], 2).await.unwrap();
-        assert!(s.delete_chat(9).await.unwrap());
-        assert_eq!(s.delivered_message(id, 9).await.unwrap(), None);
+        assert!(s.delete_chat(ChatId(9)).await.unwrap());
+        assert_eq!(s.delivered_message(id, ChatId(9)).await.unwrap(), None);
         assert_eq!(s.progress(id).await.unwrap().total, 0);
     }
 }

@@ -3,6 +3,8 @@
 //! is fixed when it is queued, scopes carry regions, and a region goes with
 //! its chat.
 
+use basis_storage::TopicList;
+use basis_storage::{BroadcastId, ChatId, EventId, UserId};
 use std::collections::BTreeMap;
 
 use basis_storage::testing::TestDatabase;
@@ -69,22 +71,22 @@ async fn both_shapes() -> Vec<(TestDatabase, &'static str)> {
 
 /// A member following `topics`, in `region` (or in none).
 async fn member(s: &Storage, id: i64, topics: &[&str], region: Option<&str>) {
-    s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
+    s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
     for topic in topics {
-        assert!(s.subscribe(id, topic, 0).await.unwrap());
+        assert!(s.subscribe(ChatId(id), topic, 0).await.unwrap());
     }
     if let Some(r) = region {
-        assert!(s.set_region(id, &key(r), 0).await.unwrap(), "{id} in {r}");
+        assert!(s.set_region(ChatId(id), &key(r), 0).await.unwrap(), "{id} in {r}");
     }
 }
 
 fn post(topics: &[&str]) -> NewBroadcast {
     NewBroadcast {
-        author_id: 1,
+        author_id: UserId(1),
         content: Content::Text("Warnstreik morgen".into()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         priority: PRIORITY_NORMAL,
-        report_chat_id: Some(1),
+        report_chat_id: Some(ChatId(1)),
         report_locale: "de".into(),
         ref_broadcast_id: None,
     }
@@ -93,7 +95,7 @@ fn post(topics: &[&str]) -> NewBroadcast {
 /// Sends everything queued (as Telegram would accept it, message id
 /// `chat × 10`) and returns, per broadcast, the chats it went to with the
 /// message each copy replied to, edited or deleted.
-async fn deliver_all(s: &Storage, now: i64) -> BTreeMap<i64, BTreeMap<i64, Option<i64>>> {
+async fn deliver_all(s: &Storage, now: i64) -> BTreeMap<BroadcastId, BTreeMap<i64, Option<i64>>> {
     let claimed = s.claim(10_000, now, 60_000).await.unwrap();
     let settlements: Vec<Settlement> = claimed
         .iter()
@@ -101,20 +103,20 @@ async fn deliver_all(s: &Storage, now: i64) -> BTreeMap<i64, BTreeMap<i64, Optio
             broadcast_id: c.broadcast_id,
             chat_id: c.chat_id,
             lease_token: c.lease_token,
-            outcome: Outcome::Sent { message_id: c.chat_id * 10 },
+            outcome: Outcome::Sent { message_id: c.chat_id.0 * 10 },
         })
         .collect();
     s.settle(&settlements, now).await.unwrap();
-    let mut reached: BTreeMap<i64, BTreeMap<i64, Option<i64>>> = BTreeMap::new();
+    let mut reached: BTreeMap<BroadcastId, BTreeMap<i64, Option<i64>>> = BTreeMap::new();
     for c in claimed {
-        let previous = reached.entry(c.broadcast_id).or_default().insert(c.chat_id, c.ref_message_id);
+        let previous = reached.entry(c.broadcast_id).or_default().insert(c.chat_id.0, c.ref_message_id);
         assert!(previous.is_none(), "chat {} got broadcast {} twice", c.chat_id, c.broadcast_id);
     }
     reached
 }
 
 /// The chats broadcast `id` went to, in order.
-async fn reached_by(s: &Storage, id: i64, now: i64) -> Vec<i64> {
+async fn reached_by(s: &Storage, id: BroadcastId, now: i64) -> Vec<i64> {
     deliver_all(s, now).await.remove(&id).unwrap_or_default().into_keys().collect()
 }
 
@@ -129,8 +131,8 @@ async fn a_targeted_post_reaches_exactly_the_followers_in_its_region_once() {
         member(s, 4, &["strikes"], Some("kassel")).await;
         member(s, 5, &["strikes"], None).await;
         // A Wolfsburg member who follows nothing posted to.
-        s.ensure_chat(6, ChatKind::Private, "de", 0).await.unwrap();
-        s.set_region(6, &key("wolfsburg"), 0).await.unwrap();
+        s.ensure_chat(ChatId(6), ChatKind::Private, "de", 0).await.unwrap();
+        s.set_region(ChatId(6), &key("wolfsburg"), 0).await.unwrap();
 
         let (id, total) =
             s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
@@ -198,10 +200,11 @@ async fn the_preview_counts_the_audience_per_region() {
         member(s, 5, &["strikes"], Some("kassel")).await;
         member(s, 6, &["strikes"], None).await;
 
-        let counts = s.audience_by_region(&["strikes".into(), "energy".into()], &[key("wolfsburg")]).await.unwrap();
+        let counts =
+            s.audience_by_region(&TopicList::from_stored("strikes,energy"), &[key("wolfsburg")]).await.unwrap();
         let counts: Vec<(&str, i64)> = counts.iter().map(|c| (c.region_key.as_str(), c.chats)).collect();
         assert_eq!(counts, [("vw-werk", 3), ("wolfsburg", 1)], "{:?}", (db.engine(), shape));
-        let nowhere = s.audience_by_region(&["strikes".into()], &[key("atlantis")]).await.unwrap();
+        let nowhere = s.audience_by_region(&TopicList::from_stored("strikes"), &[key("atlantis")]).await.unwrap();
         assert!(nowhere.is_empty(), "an unknown region holds nobody");
         let (_, total) =
             s.create_broadcast_to(&post(&["strikes", "energy"]), &within(&["wolfsburg"]), 10).await.unwrap();
@@ -245,11 +248,11 @@ async fn channels_are_not_regional_and_get_untargeted_posts_only() {
         seeded(s).await;
         member(s, 1, &["strikes"], Some("wolfsburg")).await;
         let channel = ChannelLink {
-            chat_id: -1001,
+            chat_id: ChatId(-1001),
             thread_id: 0,
             topic_key: "strikes".into(),
             title: "Streik-Kanal".into(),
-            linked_by: 1,
+            linked_by: UserId(1),
             linked_at: 0,
         };
         s.link_channel(&channel).await.unwrap();
@@ -273,7 +276,7 @@ async fn follow_ups_edits_and_retractions_reach_the_audience_of_the_targeted_pos
         assert_eq!(reached_by(s, first, 11).await, [1, 2]);
         // Afterwards a member arrives in Wolfsburg and one moves to Kassel.
         member(s, 5, &["strikes"], Some("wolfsburg")).await;
-        assert!(s.set_region(2, &key("kassel"), 12).await.unwrap());
+        assert!(s.set_region(ChatId(2), &key("kassel"), 12).await.unwrap());
 
         let follow_up = NewBroadcast { ref_broadcast_id: Some(first), ..post(&["strikes"]) };
         let (id, _) = s.create_broadcast(&follow_up, 13).await.unwrap();
@@ -306,10 +309,10 @@ async fn a_draft_keeps_its_regions_until_it_is_queued_and_a_follow_up_takes_the_
         member(s, 1, &["strikes"], Some("wolfsburg")).await;
         member(s, 2, &["strikes"], Some("kassel")).await;
         let draft = |follow_up_of| NewDraft {
-            author_id: 9,
-            chat_id: 9,
+            author_id: UserId(9),
+            chat_id: ChatId(9),
             content: Content::Text("Streik".into()),
-            topics: vec!["strikes".into()],
+            topics: TopicList::from_stored("strikes"),
             follow_up_of,
         };
         let id = s.create_draft_to(&draft(None), &within(&["kassel"]), DraftState::Open, 10).await.unwrap();
@@ -338,16 +341,16 @@ async fn a_draft_keeps_its_regions_until_it_is_queued_and_a_follow_up_takes_the_
 
 fn event(author: i64) -> Event {
     Event {
-        id: 0,
-        author_id: author,
-        chat_id: author,
+        id: EventId(0),
+        author_id: UserId(author),
+        chat_id: ChatId(author),
         title: "Kundgebung vor Tor 3".into(),
         starts_at: 10_000_000,
         ends_at: None,
         place: "Werkstraße 1".into(),
         latitude: None,
         longitude: None,
-        topics: "strikes".into(),
+        topics: TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: "60".into(),
         status: EventStatus::Draft,
@@ -378,15 +381,15 @@ async fn an_assembly_in_a_region_invites_and_reminds_only_the_members_there() {
 
         // Member 3 answers through a forged button; 2 has moved away since.
         for chat in [1, 2, 3] {
-            s.set_rsvp(id, chat, RsvpAnswer::Yes, 5).await.unwrap();
+            s.set_rsvp(id, ChatId(chat), RsvpAnswer::Yes, 5).await.unwrap();
         }
-        assert!(s.set_region(2, &key("kassel"), 6).await.unwrap());
+        assert!(s.set_region(ChatId(2), &key("kassel"), 6).await.unwrap());
         let sent = s.event(id).await.unwrap().unwrap();
         let (reminder, _) = s.send_reminder(&sent, 60, 7).await.unwrap().unwrap();
         let reminded = deliver_all(s, 8).await.remove(&reminder).unwrap_or_default();
         assert_eq!(reminded, BTreeMap::from([(1, Some(10)), (2, Some(20))]), "{engine:?}: invited, not forged");
 
-        let notices = s.notify_invited(&sent, EventNote::Change, 9, 9, "de", 9).await.unwrap().unwrap();
+        let notices = s.notify_invited(&sent, EventNote::Change, UserId(9), ChatId(9), "de", 9).await.unwrap().unwrap();
         let reached = deliver_all(s, 10).await;
         let notified: Vec<i64> = reached[&notices.0.0].keys().copied().collect();
         assert_eq!(notified, [1, 2], "{engine:?}: everyone invited, no one else");
@@ -399,24 +402,24 @@ async fn members_choose_one_region_and_only_a_current_one() {
         let engine = db.engine();
         let s = &db.storage;
         seeded(s).await;
-        assert!(!s.set_region(1, &key("kassel"), 1).await.unwrap(), "a chat not stored yet");
-        s.ensure_chat(1, ChatKind::Private, "de", 1).await.unwrap();
-        assert_eq!(s.region_of(1).await.unwrap(), None);
-        assert!(s.set_region(1, &key("kassel"), 2).await.unwrap());
-        assert!(!s.set_region(1, &key("kassel"), 3).await.unwrap(), "{engine:?}: the same again");
-        assert!(!s.set_region(1, &key("atlantis"), 3).await.unwrap(), "unknown");
-        assert!(s.set_region(1, &key("wolfsburg"), 4).await.unwrap(), "replaces");
-        let chosen = s.chat_region(1).await.unwrap().unwrap();
+        assert!(!s.set_region(ChatId(1), &key("kassel"), 1).await.unwrap(), "a chat not stored yet");
+        s.ensure_chat(ChatId(1), ChatKind::Private, "de", 1).await.unwrap();
+        assert_eq!(s.region_of(ChatId(1)).await.unwrap(), None);
+        assert!(s.set_region(ChatId(1), &key("kassel"), 2).await.unwrap());
+        assert!(!s.set_region(ChatId(1), &key("kassel"), 3).await.unwrap(), "{engine:?}: the same again");
+        assert!(!s.set_region(ChatId(1), &key("atlantis"), 3).await.unwrap(), "unknown");
+        assert!(s.set_region(ChatId(1), &key("wolfsburg"), 4).await.unwrap(), "replaces");
+        let chosen = s.chat_region(ChatId(1)).await.unwrap().unwrap();
         assert_eq!((chosen.region_key.as_str(), chosen.chosen_at), ("wolfsburg", 4));
-        assert!(!s.set_region_if_unset(1, &key("kassel"), 5).await.unwrap(), "a choice is kept");
-        assert!(s.clear_region(1).await.unwrap());
-        assert!(!s.clear_region(1).await.unwrap());
-        assert!(s.set_region_if_unset(1, &key("kassel"), 6).await.unwrap());
-        assert_eq!(s.region_of(1).await.unwrap(), Some(key("kassel")), "{engine:?}");
+        assert!(!s.set_region_if_unset(ChatId(1), &key("kassel"), 5).await.unwrap(), "a choice is kept");
+        assert!(s.clear_region(ChatId(1)).await.unwrap());
+        assert!(!s.clear_region(ChatId(1)).await.unwrap());
+        assert!(s.set_region_if_unset(ChatId(1), &key("kassel"), 6).await.unwrap());
+        assert_eq!(s.region_of(ChatId(1)).await.unwrap(), Some(key("kassel")), "{engine:?}");
         // Groups choose as one chat.
-        s.ensure_chat(-5, ChatKind::Group, "de", 7).await.unwrap();
-        assert!(s.set_region(-5, &key("hessen"), 7).await.unwrap());
-        assert_eq!(s.region_of(-5).await.unwrap(), Some(key("hessen")));
+        s.ensure_chat(ChatId(-5), ChatKind::Group, "de", 7).await.unwrap();
+        assert!(s.set_region(ChatId(-5), &key("hessen"), 7).await.unwrap());
+        assert_eq!(s.region_of(ChatId(-5)).await.unwrap(), Some(key("hessen")));
     }
 }
 
@@ -438,9 +441,9 @@ async fn a_retired_region_keeps_its_members_choice_hidden_and_is_reached_by_no_p
             listed,
             [("niedersachsen", false), ("hessen", false), ("kassel", false), ("wolfsburg", true), ("vw-werk", true)]
         );
-        assert_eq!(s.region_of(1).await.unwrap(), Some(key("wolfsburg")), "{engine:?}: the choice is kept");
-        s.ensure_chat(3, ChatKind::Private, "de", 5).await.unwrap();
-        assert!(!s.set_region(3, &key("wolfsburg"), 5).await.unwrap(), "nobody new chooses it");
+        assert_eq!(s.region_of(ChatId(1)).await.unwrap(), Some(key("wolfsburg")), "{engine:?}: the choice is kept");
+        s.ensure_chat(ChatId(3), ChatKind::Private, "de", 5).await.unwrap();
+        assert!(!s.set_region(ChatId(3), &key("wolfsburg"), 5).await.unwrap(), "nobody new chooses it");
         let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["niedersachsen"]), 6).await.unwrap();
         assert_eq!(reached_by(s, id, 7).await, [2], "{engine:?}: like a retired topic, it receives nothing");
         let (id, _) = s.create_broadcast(&post(&["strikes"]), 8).await.unwrap();
@@ -478,26 +481,29 @@ async fn a_deep_link_with_a_region_places_a_new_member_and_keeps_an_earlier_choi
         let s = &db.storage;
         seeded(s).await;
         let chat = |id| NewChat { id, kind: ChatKind::Private, locale: "de", privacy_version: 1 };
-        let joined = s.join_via_region(chat(1), "strikes", Some(&key("wolfsburg")), "link:", 10).await.unwrap();
+        let joined = s.join_via_region(chat(ChatId(1)), "strikes", Some(&key("wolfsburg")), "link:", 10).await.unwrap();
         assert_eq!((joined.topics, joined.region), (vec!["strikes".to_owned()], Some(key("wolfsburg"))), "{engine:?}");
 
         member(s, 2, &[], Some("kassel")).await;
-        let joined = s.join_via_region(chat(2), "strikes", Some(&key("wolfsburg")), "link:", 11).await.unwrap();
+        let joined = s.join_via_region(chat(ChatId(2)), "strikes", Some(&key("wolfsburg")), "link:", 11).await.unwrap();
         assert_eq!(joined.region, Some(key("kassel")), "{engine:?}: the member's own choice stays");
 
         // A crowd at the rally: joins written together, each with its answer.
-        let joins: Vec<_> = (100..140)
-            .map(|id| {
-                let region = (id % 2 == 0).then(|| key("vw-werk"));
-                async move { s.join_via_region(chat(id), "strikes", region.as_ref(), "link:", 12).await.unwrap() }
-            })
-            .collect();
+        let joins: Vec<_> =
+            (100..140)
+                .map(|id| {
+                    let region = (id % 2 == 0).then(|| key("vw-werk"));
+                    async move {
+                        s.join_via_region(chat(ChatId(id)), "strikes", region.as_ref(), "link:", 12).await.unwrap()
+                    }
+                })
+                .collect();
         let answers = futures::future::join_all(joins).await;
         for (id, joined) in (100..140).zip(answers) {
             assert_eq!(joined.topics, ["strikes"]);
             assert_eq!(joined.region, (id % 2 == 0).then(|| key("vw-werk")), "{engine:?}: chat {id}");
         }
-        let retired = s.join_via_region(chat(3), "strikes", Some(&key("atlantis")), "link:", 13).await.unwrap();
+        let retired = s.join_via_region(chat(ChatId(3)), "strikes", Some(&key("atlantis")), "link:", 13).await.unwrap();
         assert_eq!((retired.topics.len(), retired.region), (1, None), "an unknown region is left out");
         let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["wolfsburg"]), 14).await.unwrap();
         assert_eq!(
@@ -513,22 +519,27 @@ async fn organizer_scopes_carry_regions() {
         let engine = db.engine();
         let s = &db.storage;
         seeded(s).await;
-        s.create_invite_within("local", "strikes", &[key("kassel")], 1, 10, 1_000).await.unwrap();
-        s.create_invite("national", "", 1, 10, 1_000).await.unwrap();
-        s.redeem_invite("local", 7, "Kim", 20).await.unwrap();
-        s.redeem_invite("national", 8, "Ali", 20).await.unwrap();
-        let local = s.organizer(7).await.unwrap().unwrap();
-        assert_eq!((local.scope(), local.region_scope()), (Some(vec!["strikes"]), Some(vec![key("kassel")])));
-        let national = s.organizer(8).await.unwrap().unwrap();
+        s.create_invite_within("local", &TopicList::from_stored("strikes"), &[key("kassel")], UserId(1), 10, 1_000)
+            .await
+            .unwrap();
+        s.create_invite("national", &TopicList::from_stored(""), UserId(1), 10, 1_000).await.unwrap();
+        s.redeem_invite("local", UserId(7), "Kim", 20).await.unwrap();
+        s.redeem_invite("national", UserId(8), "Ali", 20).await.unwrap();
+        let local = s.organizer(UserId(7)).await.unwrap().unwrap();
+        assert_eq!(
+            (local.scope(), local.region_scope()),
+            (Some(&TopicList::from_stored("strikes")), Some(vec![key("kassel")]))
+        );
+        let national = s.organizer(UserId(8)).await.unwrap().unwrap();
         assert_eq!((national.scope(), national.region_scope()), (None, None), "{engine:?}");
         assert_eq!(s.organizers().await.unwrap()[0].regions, "kassel");
         let details: Vec<String> = s.audit_entries(10).await.unwrap().into_iter().map(|e| e.detail).collect();
         assert!(details.contains(&"strikes @kassel".to_owned()), "{details:?}");
         assert!(details.contains(&"strikes @kassel (invited by 1)".to_owned()), "{details:?}");
         // A new invitation replaces the scope, regions included.
-        s.create_invite("wider", "strikes", 1, 30, 1_000).await.unwrap();
-        s.redeem_invite("wider", 7, "Kim", 40).await.unwrap();
-        assert_eq!(s.organizer(7).await.unwrap().unwrap().region_scope(), None, "{engine:?}");
+        s.create_invite("wider", &TopicList::from_stored("strikes"), UserId(1), 30, 1_000).await.unwrap();
+        s.redeem_invite("wider", UserId(7), "Kim", 40).await.unwrap();
+        assert_eq!(s.organizer(UserId(7)).await.unwrap().unwrap().region_scope(), None, "{engine:?}");
     }
 }
 
@@ -540,28 +551,28 @@ async fn the_region_goes_with_the_chat_and_moves_with_a_group() {
         seeded(s).await;
         let chat = 987_650_042;
         member(s, chat, &["strikes"], Some("wolfsburg")).await;
-        let data = s.chat_data(chat).await.unwrap();
+        let data = s.chat_data(ChatId(chat)).await.unwrap();
         let chosen = data.region.expect("the region is part of the chat's data");
         assert_eq!((chosen.region_key.as_str(), chosen.chosen_at), ("wolfsburg", 0));
-        assert!(s.delete_chat_at(chat, 5).await.unwrap());
-        assert!(s.chat_data(chat).await.unwrap().is_empty());
+        assert!(s.delete_chat_at(ChatId(chat), 5).await.unwrap());
+        assert!(s.chat_data(ChatId(chat)).await.unwrap().is_empty());
         assert!(db.columns_mentioning(&chat.to_string()).await.is_empty(), "{engine:?}");
 
         // A group that becomes a supergroup keeps its region.
-        s.ensure_chat(-42, ChatKind::Group, "de", 0).await.unwrap();
-        s.subscribe(-42, "strikes", 0).await.unwrap();
-        s.set_region(-42, &key("kassel"), 0).await.unwrap();
+        s.ensure_chat(ChatId(-42), ChatKind::Group, "de", 0).await.unwrap();
+        s.subscribe(ChatId(-42), "strikes", 0).await.unwrap();
+        s.set_region(ChatId(-42), &key("kassel"), 0).await.unwrap();
         let (id, _) = s.create_broadcast_to(&post(&["strikes"]), &within(&["kassel"]), 6).await.unwrap();
         let claimed = s.claim(10, 7, 60_000).await.unwrap();
         let moved = Settlement {
             broadcast_id: id,
-            chat_id: -42,
+            chat_id: ChatId(-42),
             lease_token: claimed[0].lease_token,
-            outcome: Outcome::Moved { to_chat_id: -100042 },
+            outcome: Outcome::Moved { to_chat_id: ChatId(-100042) },
         };
         assert_eq!(s.settle(&[moved], 8).await.unwrap(), 1);
-        assert_eq!(s.region_of(-100042).await.unwrap(), Some(key("kassel")), "{engine:?}");
-        assert_eq!(s.region_of(-42).await.unwrap(), None);
+        assert_eq!(s.region_of(ChatId(-100042)).await.unwrap(), Some(key("kassel")), "{engine:?}");
+        assert_eq!(s.region_of(ChatId(-42)).await.unwrap(), None);
     }
 }
 
@@ -577,7 +588,7 @@ async fn statistics_count_subscribers_per_region_and_per_topic_and_region() {
         member(s, 4, &["strikes"], None).await;
         member(s, 5, &[], Some("kassel")).await;
         member(s, 6, &["strikes"], Some("kassel")).await;
-        s.set_status(6, basis_storage::ChatStatus::Blocked, 1).await.unwrap();
+        s.set_status(ChatId(6), basis_storage::ChatStatus::Blocked, 1).await.unwrap();
 
         let stats = s.region_stats().await.unwrap();
         let per_region: Vec<(&str, bool, i64)> =
@@ -621,21 +632,21 @@ async fn a_chat_is_asked_where_it_is_once_and_never_when_it_has_a_region() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        assert!(!s.ask_region_once(1, 5).await.unwrap(), "a chat not stored is not asked");
+        assert!(!s.ask_region_once(ChatId(1), 5).await.unwrap(), "a chat not stored is not asked");
         member(s, 1, &["strikes"], None).await;
-        assert!(s.ask_region_once(1, 5).await.unwrap());
-        assert_eq!(s.region_asked_at(1).await.unwrap(), Some(5));
-        assert!(!s.ask_region_once(1, 6).await.unwrap(), "only once");
+        assert!(s.ask_region_once(ChatId(1), 5).await.unwrap());
+        assert_eq!(s.region_asked_at(ChatId(1)).await.unwrap(), Some(5));
+        assert!(!s.ask_region_once(ChatId(1), 6).await.unwrap(), "only once");
         // Cleared and asked again later: still no second question.
-        assert!(s.set_region(1, &key("kassel"), 7).await.unwrap());
-        assert!(s.clear_region(1).await.unwrap());
-        assert!(!s.ask_region_once(1, 8).await.unwrap());
+        assert!(s.set_region(ChatId(1), &key("kassel"), 7).await.unwrap());
+        assert!(s.clear_region(ChatId(1)).await.unwrap());
+        assert!(!s.ask_region_once(ChatId(1), 8).await.unwrap());
         member(s, 2, &["strikes"], Some("wolfsburg")).await;
-        assert!(!s.ask_region_once(2, 5).await.unwrap(), "a chat with a region is not asked");
-        assert_eq!(s.region_asked_at(2).await.unwrap(), None);
+        assert!(!s.ask_region_once(ChatId(2), 5).await.unwrap(), "a chat with a region is not asked");
+        assert_eq!(s.region_asked_at(ChatId(2)).await.unwrap(), None);
         // The fact is part of the chat's data and goes with it.
-        assert_eq!(s.chat_data(1).await.unwrap().region_asked_at, Some(5));
-        assert!(s.delete_chat(1).await.unwrap());
-        assert_eq!(s.region_asked_at(1).await.unwrap(), None);
+        assert_eq!(s.chat_data(ChatId(1)).await.unwrap().region_asked_at, Some(5));
+        assert!(s.delete_chat(ChatId(1)).await.unwrap());
+        assert_eq!(s.region_asked_at(ChatId(1)).await.unwrap(), None);
     }
 }

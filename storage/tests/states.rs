@@ -4,8 +4,8 @@
 
 use basis_storage::testing::TestDatabase;
 use basis_storage::{
-    AuditAction, BroadcastKind, BroadcastStatus, ChatKind, ChatStatus, DeliveryStatus, DraftState, EventStatus,
-    EventStep, InboxCopy, PluginPool, RelayDirection, RelayStatus, RsvpAnswer,
+    AuditAction, BroadcastKind, BroadcastStatus, ChatId, ChatKind, ChatStatus, DeliveryStatus, DraftId, DraftState,
+    EventStatus, EventStep, InboxCopy, PluginPool, RelayDirection, RelayStatus, RsvpAnswer, TopicList,
 };
 
 /// Writes `value` into a scratch table and reads it back through the codec.
@@ -108,5 +108,61 @@ async fn every_state_is_written_and_read_as_itself_and_unknown_text_is_refused()
             }
         };
         assert!(error.to_string().contains("unknown RsvpAnswer `perhaps`"), "{error}");
+    }
+}
+
+/// A topic list is one text column, and ids are numbers: each is written
+/// and read back as itself on both engines, and stored as SQL compares it.
+#[tokio::test]
+async fn topic_lists_and_ids_are_written_and_read_as_themselves() {
+    for db in TestDatabase::every_engine().await {
+        let pool = db.storage.plugin_pool();
+        match pool {
+            PluginPool::Sqlite(p) => {
+                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
+            }
+            PluginPool::Postgres(p) => {
+                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
+            }
+        }
+        .unwrap();
+        let list = TopicList::parse_all(["strikes", "energy"]).unwrap();
+        assert_eq!(round_trip(pool, list.clone()).await, list);
+        assert_eq!(round_trip(pool, TopicList::default()).await, TopicList::default());
+        let text: String = match pool {
+            PluginPool::Sqlite(p) => {
+                sqlx::query("UPDATE scratch SET state = 'strikes,energy'").execute(p).await.unwrap();
+                sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap()
+            }
+            PluginPool::Postgres(p) => {
+                sqlx::query("UPDATE scratch SET state = 'strikes,energy'").execute(p).await.unwrap();
+                sqlx::query_scalar("SELECT state FROM scratch").fetch_one(p).await.unwrap()
+            }
+        };
+        assert_eq!(text, list.stored());
+
+        let ids = match pool {
+            PluginPool::Sqlite(p) => {
+                sqlx::query("CREATE TABLE ids (chat BIGINT, draft BIGINT)").execute(p).await.unwrap();
+                sqlx::query("INSERT INTO ids VALUES ($1, $2)")
+                    .bind(ChatId(-1001))
+                    .bind(DraftId(7))
+                    .execute(p)
+                    .await
+                    .unwrap();
+                sqlx::query_as::<_, (ChatId, DraftId)>("SELECT chat, draft FROM ids").fetch_one(p).await.unwrap()
+            }
+            PluginPool::Postgres(p) => {
+                sqlx::query("CREATE TABLE ids (chat BIGINT, draft BIGINT)").execute(p).await.unwrap();
+                sqlx::query("INSERT INTO ids VALUES ($1, $2)")
+                    .bind(ChatId(-1001))
+                    .bind(DraftId(7))
+                    .execute(p)
+                    .await
+                    .unwrap();
+                sqlx::query_as::<_, (ChatId, DraftId)>("SELECT chat, draft FROM ids").fetch_one(p).await.unwrap()
+            }
+        };
+        assert_eq!(ids, (ChatId(-1001), DraftId(7)), "{:?}", db.engine());
     }
 }

@@ -1,7 +1,9 @@
 //! Statistics on every engine: what changes of subscriptions record (and
 //! what they must not: the chat), and the figures organizers read.
 
+use basis_storage::TopicList;
 use basis_storage::testing::TestDatabase;
+use basis_storage::{ChatId, UserId};
 use basis_storage::{
     ChatKind, ChatStatus, Content, DAY_MS, LinkJoins, NewBroadcast, NewChat, Outcome, PRIORITY_NORMAL, Settlement,
     Storage, TopicSeed, TopicStats, TopicText, day_start,
@@ -29,7 +31,7 @@ fn figures(t: &TopicStats) -> (i64, i64, i64, i64, i64) {
 }
 
 async fn member(s: &Storage, id: i64) {
-    s.ensure_chat(id, ChatKind::Private, "de", 0).await.unwrap();
+    s.ensure_chat(ChatId(id), ChatKind::Private, "de", 0).await.unwrap();
 }
 
 #[tokio::test]
@@ -41,17 +43,20 @@ async fn changes_of_subscriptions_are_counted_without_the_chat() {
         // A distinctive chat id, to prove no statistics table holds it.
         let chat = 987_650_001;
         member(s, chat).await;
-        assert!(s.subscribe(chat, "energy", NOW - 40 * DAY_MS).await.unwrap());
-        assert!(!s.subscribe(chat, "energy", NOW - 39 * DAY_MS).await.unwrap(), "no second join");
-        assert!(!s.subscribe(chat, "nonsense", NOW - 39 * DAY_MS).await.unwrap());
-        assert!(s.subscribe_via(chat, "strikes", "link:flyer", NOW - 20 * DAY_MS).await.unwrap());
-        assert!(!s.subscribe_via(chat, "strikes", "link:flyer", NOW - 19 * DAY_MS).await.unwrap(), "already in");
-        assert!(s.unsubscribe_at(chat, "energy", NOW - 3 * DAY_MS).await.unwrap());
-        assert!(!s.unsubscribe_at(chat, "energy", NOW - 2 * DAY_MS).await.unwrap(), "no second loss");
+        assert!(s.subscribe(ChatId(chat), "energy", NOW - 40 * DAY_MS).await.unwrap());
+        assert!(!s.subscribe(ChatId(chat), "energy", NOW - 39 * DAY_MS).await.unwrap(), "no second join");
+        assert!(!s.subscribe(ChatId(chat), "nonsense", NOW - 39 * DAY_MS).await.unwrap());
+        assert!(s.subscribe_via(ChatId(chat), "strikes", "link:flyer", NOW - 20 * DAY_MS).await.unwrap());
+        assert!(
+            !s.subscribe_via(ChatId(chat), "strikes", "link:flyer", NOW - 19 * DAY_MS).await.unwrap(),
+            "already in"
+        );
+        assert!(s.unsubscribe_at(ChatId(chat), "energy", NOW - 3 * DAY_MS).await.unwrap());
+        assert!(!s.unsubscribe_at(ChatId(chat), "energy", NOW - 2 * DAY_MS).await.unwrap(), "no second loss");
         // The buttons: on, off, on.
-        assert!(s.toggle(chat, "europe", NOW - 2 * DAY_MS).await.unwrap());
-        assert!(!s.toggle(chat, "europe", NOW - 2 * DAY_MS + 1).await.unwrap());
-        assert!(s.toggle(chat, "europe", NOW - DAY_MS).await.unwrap());
+        assert!(s.toggle(ChatId(chat), "europe", NOW - 2 * DAY_MS).await.unwrap());
+        assert!(!s.toggle(ChatId(chat), "europe", NOW - 2 * DAY_MS + 1).await.unwrap());
+        assert!(s.toggle(ChatId(chat), "europe", NOW - DAY_MS).await.unwrap());
 
         let all = s.topic_stats(NOW).await.unwrap();
         assert_eq!(all.iter().map(|t| t.topic_key.as_str()).collect::<Vec<_>>(), ["energy", "europe", "strikes"]);
@@ -64,8 +69,8 @@ async fn changes_of_subscriptions_are_counted_without_the_chat() {
         // Deleting the chat loses each of its topics once, now.
         let hits = db.columns_mentioning("987650001").await;
         assert!(hits.iter().all(|c| !c.starts_with("subscription_events.")), "{engine:?}: {hits:?}");
-        assert!(s.delete_chat_at(chat, NOW - 1000).await.unwrap());
-        assert!(!s.delete_chat_at(chat, NOW - 500).await.unwrap());
+        assert!(s.delete_chat_at(ChatId(chat), NOW - 1000).await.unwrap());
+        assert!(!s.delete_chat_at(ChatId(chat), NOW - 500).await.unwrap());
         let all = s.topic_stats(NOW).await.unwrap();
         assert_eq!(figures(stats_of(&all, "europe")), (0, 2, 2, 2, 2), "{engine:?}");
         assert_eq!(figures(stats_of(&all, "strikes")), (0, 0, 1, 1, 1), "{engine:?}");
@@ -80,14 +85,14 @@ async fn a_group_moving_to_a_supergroup_is_neither_lost_nor_new() {
     for db in TestDatabase::every_engine().await {
         let s = &db.storage;
         seeded(s).await;
-        s.ensure_chat(-42, ChatKind::Group, "de", 0).await.unwrap();
-        s.subscribe(-42, "energy", NOW - DAY_MS).await.unwrap();
-        s.subscribe(-42, "strikes", NOW - DAY_MS).await.unwrap();
+        s.ensure_chat(ChatId(-42), ChatKind::Group, "de", 0).await.unwrap();
+        s.subscribe(ChatId(-42), "energy", NOW - DAY_MS).await.unwrap();
+        s.subscribe(ChatId(-42), "strikes", NOW - DAY_MS).await.unwrap();
         let before = s.topic_stats(NOW).await.unwrap();
         let new = NewBroadcast {
-            author_id: 1,
+            author_id: UserId(1),
             content: Content::Text("Hallo".into()),
-            topics: vec!["energy".into()],
+            topics: TopicList::from_stored("energy"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -97,12 +102,12 @@ async fn a_group_moving_to_a_supergroup_is_neither_lost_nor_new() {
         let claimed = s.claim(10, NOW, 1000).await.unwrap();
         let moved = Settlement {
             broadcast_id: id,
-            chat_id: -42,
+            chat_id: ChatId(-42),
             lease_token: claimed[0].lease_token,
-            outcome: Outcome::Moved { to_chat_id: -100_042 },
+            outcome: Outcome::Moved { to_chat_id: ChatId(-100_042) },
         };
         assert_eq!(s.settle(&[moved], NOW).await.unwrap(), 1);
-        assert_eq!(s.subscriptions(-100_042).await.unwrap(), vec!["energy", "strikes"]);
+        assert_eq!(s.subscriptions(ChatId(-100_042)).await.unwrap(), vec!["energy", "strikes"]);
         assert_eq!(s.topic_stats(NOW).await.unwrap(), before, "{:?}", db.engine());
         assert_eq!(figures(stats_of(&before, "energy")), (1, 1, 0, 1, 0));
     }
@@ -118,16 +123,16 @@ async fn subscribers_count_active_chats_and_growth_respects_the_windows() {
         // and left 6 days ago; 4 blocked the bot since.
         for (id, ago) in [(1, 60 * DAY_MS), (2, 20 * DAY_MS), (3, 5 * DAY_MS), (4, 3_600_000), (5, 10 * DAY_MS)] {
             member(s, id).await;
-            assert!(s.subscribe(id, "strikes", NOW - ago).await.unwrap());
+            assert!(s.subscribe(ChatId(id), "strikes", NOW - ago).await.unwrap());
         }
-        s.unsubscribe_at(5, "strikes", NOW - 6 * DAY_MS).await.unwrap();
-        s.set_status(4, ChatStatus::Blocked, NOW).await.unwrap();
+        s.unsubscribe_at(ChatId(5), "strikes", NOW - 6 * DAY_MS).await.unwrap();
+        s.set_status(ChatId(4), ChatStatus::Blocked, NOW).await.unwrap();
         // A join after `now` is not in the windows.
         member(s, 6).await;
-        s.subscribe(6, "energy", NOW + DAY_MS).await.unwrap();
+        s.subscribe(ChatId(6), "energy", NOW + DAY_MS).await.unwrap();
         // Exactly 7 days ago is outside the 7-day window.
         member(s, 7).await;
-        s.subscribe(7, "europe", NOW - 7 * DAY_MS).await.unwrap();
+        s.subscribe(ChatId(7), "europe", NOW - 7 * DAY_MS).await.unwrap();
 
         let all = s.topic_stats(NOW).await.unwrap();
         assert_eq!(figures(stats_of(&all, "strikes")), (3, 2, 1, 4, 1), "{engine:?}: blocked 4 not counted now");
@@ -153,10 +158,10 @@ async fn joins_are_counted_per_topic_and_link() {
             (5, "strikes", ""),
             (6, "strikes", "link:flyer-mai"),
         ] {
-            assert!(s.subscribe_via(id, topic, source, NOW).await.unwrap());
+            assert!(s.subscribe_via(ChatId(id), topic, source, NOW).await.unwrap());
         }
         // Leaving again does not undo a join through a link.
-        s.unsubscribe_at(6, "strikes", NOW + 1).await.unwrap();
+        s.unsubscribe_at(ChatId(6), "strikes", NOW + 1).await.unwrap();
         let joins = s.link_joins().await.unwrap();
         let joins: Vec<(&str, &str, i64)> =
             joins.iter().map(|j| (j.topic_key.as_str(), j.campaign.as_str(), j.joins)).collect();
@@ -182,13 +187,13 @@ async fn the_daily_series_is_rebuilt_from_todays_counts() {
         for id in 1..=3 {
             member(s, id).await;
         }
-        s.subscribe(1, "energy", today - 4 * DAY_MS + 5).await.unwrap();
-        s.subscribe(2, "energy", today - 2 * DAY_MS + 5).await.unwrap();
-        s.subscribe(3, "energy", today - 2 * DAY_MS + 6).await.unwrap();
-        s.unsubscribe_at(1, "energy", today - 2 * DAY_MS + 7).await.unwrap();
-        s.unsubscribe_at(2, "energy", NOW - 1).await.unwrap();
+        s.subscribe(ChatId(1), "energy", today - 4 * DAY_MS + 5).await.unwrap();
+        s.subscribe(ChatId(2), "energy", today - 2 * DAY_MS + 5).await.unwrap();
+        s.subscribe(ChatId(3), "energy", today - 2 * DAY_MS + 6).await.unwrap();
+        s.unsubscribe_at(ChatId(1), "energy", today - 2 * DAY_MS + 7).await.unwrap();
+        s.unsubscribe_at(ChatId(2), "energy", NOW - 1).await.unwrap();
         // Before the charted days: only in the starting value.
-        s.subscribe(3, "strikes", today - 30 * DAY_MS).await.unwrap();
+        s.subscribe(ChatId(3), "strikes", today - 30 * DAY_MS).await.unwrap();
 
         let series = s.daily_subscribers(6, NOW).await.unwrap();
         assert_eq!(series.iter().map(|d| d.topic_key.as_str()).collect::<Vec<_>>(), ["energy", "europe", "strikes"]);
@@ -212,12 +217,12 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
         seeded(s).await;
         for id in 1..=5 {
             member(s, id).await;
-            s.subscribe(id, "strikes", 0).await.unwrap();
+            s.subscribe(ChatId(id), "strikes", 0).await.unwrap();
         }
         let post = |topics: &[&str], content: Content| NewBroadcast {
-            author_id: 1,
+            author_id: UserId(1),
             content,
-            topics: topics.iter().map(|t| t.to_string()).collect(),
+            topics: TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -227,8 +232,8 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
         let claimed = s.claim(10, NOW, 1000).await.unwrap();
         let settle = |chat: i64, outcome: Outcome| Settlement {
             broadcast_id: first,
-            chat_id: chat,
-            lease_token: claimed.iter().find(|c| c.chat_id == chat).unwrap().lease_token,
+            chat_id: ChatId(chat),
+            lease_token: claimed.iter().find(|c| c.chat_id == ChatId(chat)).unwrap().lease_token,
             outcome,
         };
         let outcomes = [
@@ -241,15 +246,20 @@ async fn recent_broadcasts_show_their_outcomes_newest_first() {
         // A correction is not a post; an empty post is one.
         let edit = NewBroadcast { ref_broadcast_id: Some(first), ..post(&["strikes"], Content::Edit("Zwei".into())) };
         assert_eq!(s.create_broadcast(&edit, NOW - 5).await.unwrap().1, 2, "the two sent copies are edited");
-        let copy = Content::Copy { chat_id: 1, message_id: 3, text: None };
+        let copy = Content::Copy { chat_id: ChatId(1), message_id: 3, text: None };
         let (second, _) = s.create_broadcast(&post(&["europe", "energy"], copy), NOW).await.unwrap();
 
         let recent = s.recent_broadcasts(5).await.unwrap();
         let rows: Vec<_> =
-            recent.iter().map(|b| (b.id, b.topics.as_str(), b.total, b.sent, b.blocked, b.failed)).collect();
-        assert_eq!(rows, [(second, "europe,energy", 0, 0, 0, 0), (first, "strikes", 5, 2, 1, 1)], "{:?}", db.engine());
+            recent.iter().map(|b| (b.id, b.topics.to_string(), b.total, b.sent, b.blocked, b.failed)).collect();
+        assert_eq!(
+            rows,
+            [(second, "europe,energy".to_owned(), 0, 0, 0, 0), (first, "strikes".to_owned(), 5, 2, 1, 1)],
+            "{:?}",
+            db.engine()
+        );
         assert_eq!(recent[1].created_at, NOW - 10);
-        assert_eq!(recent[0].topic_keys(), ["europe", "energy"]);
+        assert_eq!(recent[0].topics.strs(), ["europe", "energy"]);
         assert_eq!(s.recent_broadcasts(1).await.unwrap().len(), 1);
     }
 }
@@ -260,7 +270,7 @@ async fn a_join_through_a_link_stores_the_chat_the_subscription_and_the_count_at
         let s = &db.storage;
         let engine = db.engine();
         seeded(s).await;
-        let chat = NewChat { id: 987_650_002, kind: ChatKind::Private, locale: "en", privacy_version: 3 };
+        let chat = NewChat { id: ChatId(987_650_002), kind: ChatKind::Private, locale: "en", privacy_version: 3 };
         let topics = s.join_via(chat, "strikes", "link:gate", NOW).await.unwrap();
         assert_eq!(topics, ["strikes"], "{engine:?}");
         let stored = s.chat(chat.id).await.unwrap().expect("the chat is stored");
@@ -298,7 +308,7 @@ async fn a_crowd_joining_at_once_is_written_in_batches_each_join_with_its_own_an
         // Some already follow energy; a few open a link to a topic that is
         // not there.
         for id in 1..=50 {
-            let chat = NewChat { id, kind: ChatKind::Private, locale: "de", privacy_version: 1 };
+            let chat = NewChat { id: ChatId(id), kind: ChatKind::Private, locale: "de", privacy_version: 1 };
             s.join_via(chat, "energy", "link:", NOW).await.unwrap();
         }
         let crowd: Vec<_> = (1..=600_i64)
@@ -306,7 +316,7 @@ async fn a_crowd_joining_at_once_is_written_in_batches_each_join_with_its_own_an
                 let s = s.clone();
                 tokio::spawn(async move {
                     let topic = if id % 100 == 0 { "nonsense" } else { "strikes" };
-                    let chat = NewChat { id, kind: ChatKind::Private, locale: "en", privacy_version: 2 };
+                    let chat = NewChat { id: ChatId(id), kind: ChatKind::Private, locale: "en", privacy_version: 2 };
                     (id, s.join_via(chat, topic, "link:gate", NOW + id).await.unwrap())
                 })
             })
@@ -319,7 +329,7 @@ async fn a_crowd_joining_at_once_is_written_in_batches_each_join_with_its_own_an
                 (false, false) => &["strikes"],
             };
             assert_eq!(topics, expected, "{engine:?}: chat {id}");
-            let stored = s.chat(id).await.unwrap().expect("every chat is stored");
+            let stored = s.chat(ChatId(id)).await.unwrap().expect("every chat is stored");
             let first = if id <= 50 { ("de", NOW, 1) } else { ("en", NOW + id, 2) };
             assert_eq!((stored.locale.as_str(), stored.consent_at, stored.privacy_version), first, "{engine:?}: {id}");
         }

@@ -250,9 +250,9 @@ impl TestApp {
         }
         for id in ids {
             let kind = if id > 0 { ChatKind::Private } else { ChatKind::Group };
-            self.storage().ensure_chat(id, kind, "de", 0).await.expect("store chat");
+            self.storage().ensure_chat(basis_storage::ChatId(id), kind, "de", 0).await.expect("store chat");
             for topic in topics {
-                self.storage().subscribe(id, topic, 0).await.expect("store subscription");
+                self.storage().subscribe(basis_storage::ChatId(id), topic, 0).await.expect("store subscription");
             }
         }
     }
@@ -261,15 +261,15 @@ impl TestApp {
     /// progress message; returns the broadcast id.
     pub async fn post(&self, organizer: &Member, topics: &[&str], text: &str, priority: i64) -> i64 {
         let new = NewBroadcast {
-            author_id: organizer.user.id,
+            author_id: basis_storage::UserId(organizer.user.id),
             content: Content::Text(text.to_owned()),
-            topics: topics.iter().map(|t| t.to_string()).collect(),
+            topics: basis_storage::TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
             priority,
-            report_chat_id: Some(organizer.chat.id),
+            report_chat_id: Some(basis_storage::ChatId(organizer.chat.id)),
             report_locale: organizer.user.language_code.clone().unwrap_or_else(|| "de".to_owned()),
             ref_broadcast_id: None,
         };
-        self.broadcaster.enqueue(new).await.expect("queue the broadcast").0
+        (self.broadcaster.enqueue(new).await.expect("queue the broadcast").0).0
     }
 
     pub async fn post_normal(&self, organizer: &Member, topics: &[&str], text: &str) -> i64 {
@@ -291,10 +291,10 @@ impl TestApp {
             )
             .await;
         let Some(report) = report else {
-            let progress = self.storage().progress(id).await;
+            let progress = self.storage().progress(basis_storage::BroadcastId(id)).await;
             panic!("broadcast {id} did not finish in {within:?}: {progress:?}, 429s: {}", self.fake.too_many_429s());
         };
-        let progress = self.storage().progress(id).await.expect("progress");
+        let progress = self.storage().progress(basis_storage::BroadcastId(id)).await.expect("progress");
         (progress, report.text().unwrap_or_default().to_owned())
     }
 
@@ -304,7 +304,7 @@ impl TestApp {
     }
 
     pub async fn subscriptions(&self, chat_id: i64) -> Vec<String> {
-        self.storage().subscriptions(chat_id).await.expect("read subscriptions")
+        self.storage().subscriptions(basis_storage::ChatId(chat_id)).await.expect("read subscriptions")
     }
 
     /// Stops the application gracefully and hands back its database and

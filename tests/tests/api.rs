@@ -854,7 +854,7 @@ async fn posts_reach_the_regions_named_and_tokens_limited_to_regions_stay_inside
         {
             let key = basis_storage::RegionKey::parse(region).unwrap();
             for chat in chats {
-                assert!(storage.set_region(chat, &key, now).await.unwrap());
+                assert!(storage.set_region(basis_storage::ChatId(chat), &key, now).await.unwrap());
             }
         }
         let token = bot.token("cms strikes").await;
@@ -910,11 +910,20 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
             storage.migrate_plugin(plugin, m.sqlite, m.postgres).await.unwrap();
         }
     }
-    let scope = basis_api::tokens::Scope { topics: vec!["strikes".into()], regions: Vec::new() };
-    let token = basis_api::tokens::create(&source.storage, &RegionCatalog::default(), "cms", &scope, OWNER, OWNER, 1)
-        .await
-        .unwrap()
-        .unwrap();
+    let scope =
+        basis_api::tokens::Scope { topics: basis_storage::TopicList::from_stored("strikes"), regions: Vec::new() };
+    let token = basis_api::tokens::create(
+        &source.storage,
+        &RegionCatalog::default(),
+        "cms",
+        &scope,
+        OWNER,
+        basis_storage::UserId(OWNER),
+        1,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(basis_api::store::see_entry(&source.storage, "https://example.org/rss", "e1", 1).await.unwrap());
 
     let counts = source.storage.export_with(&target.storage, &registry.tables, |_| {}).await.expect("export");
@@ -923,8 +932,16 @@ async fn basis_export_carries_the_posting_apis_tables_to_postgres() {
     assert_eq!(moved.map(|t| t.name).as_deref(), Some("cms"), "the token works on the new database");
     assert!(!basis_api::store::see_entry(&target.storage, "https://example.org/rss", "e1", 3).await.unwrap());
     // A second token continues the copied ids.
-    basis_api::tokens::create(&target.storage, &RegionCatalog::default(), "blog", &scope, OWNER, OWNER, 4)
-        .await
-        .unwrap()
-        .unwrap();
+    basis_api::tokens::create(
+        &target.storage,
+        &RegionCatalog::default(),
+        "blog",
+        &scope,
+        OWNER,
+        basis_storage::UserId(OWNER),
+        4,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 }

@@ -52,7 +52,10 @@ async fn every_subscriber_gets_the_post_exactly_once_and_nobody_else() {
         assert!((2000..2050).all(|id| !got.contains_key(&id)), "non-subscribers get nothing");
         // Each delivered copy's message id is kept for edits and retraction.
         let copy = app.fake.last_bot_message(1150).unwrap();
-        assert_eq!(app.storage().delivered_message(id, 1150).await.unwrap(), Some(copy.message_id));
+        assert_eq!(
+            app.storage().delivered_message(basis_storage::BroadcastId(id), basis_storage::ChatId(1150)).await.unwrap(),
+            Some(copy.message_id)
+        );
         app.stop().await.unwrap();
     }
 }
@@ -148,7 +151,10 @@ async fn storms_errors_blocked_and_migrated_chats_still_deliver_everything_deliv
         assert!(!got.contains_key(&-900));
         for chat in &blocked {
             assert!(!got.contains_key(chat));
-            assert_eq!(app.storage().chat(*chat).await.unwrap().unwrap().status, ChatStatus::Blocked);
+            assert_eq!(
+                app.storage().chat(basis_storage::ChatId(*chat)).await.unwrap().unwrap().status,
+                ChatStatus::Blocked
+            );
         }
         assert_eq!(app.subscriptions(-100900).await, ["europe", "strikes"]);
 
@@ -251,7 +257,7 @@ async fn shutdown_returns_unsent_deliveries_and_a_restart_finishes_the_job() {
         let id = app.post_normal(&organizer, &["europe"], "Europawahl: erste Zahlen").await;
         app.fake.wait_for_request(|r| r.text() == Some("Europawahl: erste Zahlen"), SOON).await.unwrap();
         let (db, fake) = app.stop_keeping_state().await;
-        let progress = db.storage.progress(id).await.unwrap();
+        let progress = db.storage.progress(basis_storage::BroadcastId(id)).await.unwrap();
         assert!(progress.remaining > 0 && progress.sent > 0, "{progress:?}");
         assert_eq!(progress.leased, 0, "nothing stays leased to the stopped process");
 
@@ -285,7 +291,7 @@ async fn a_member_is_answered_at_once_in_the_middle_of_a_long_broadcast() {
     let welcome = app.ask(&newcomer, "/start").await;
     let waited = asked.elapsed();
     assert!(welcome.text.unwrap().starts_with("Willkommen"));
-    let progress = app.storage().progress(id).await.unwrap();
+    let progress = app.storage().progress(basis_storage::BroadcastId(id)).await.unwrap();
     assert!(progress.remaining > 100, "answered while the broadcast still runs: {progress:?}");
     assert!(waited < Duration::from_secs(2), "the reply did not queue behind the broadcast: {waited:?}");
     // The reply was paid for from the broadcast's budget: still no 429.

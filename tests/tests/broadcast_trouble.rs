@@ -51,8 +51,8 @@ async fn store_subscribers(fake: &FakeTelegram, storage: &Storage, ids: std::ops
         let (storage, batch, topic) = (storage.clone(), batch.to_vec(), topic.to_owned());
         batches.spawn(async move {
             for id in batch {
-                storage.ensure_chat(id, ChatKind::Private, "de", 0).await.expect("store chat");
-                storage.subscribe(id, &topic, 0).await.expect("store subscription");
+                storage.ensure_chat(basis_storage::ChatId(id), ChatKind::Private, "de", 0).await.expect("store chat");
+                storage.subscribe(basis_storage::ChatId(id), &topic, 0).await.expect("store subscription");
             }
         });
     }
@@ -82,12 +82,13 @@ async fn copies_sent(fake: &FakeTelegram, text: &str, count: usize, within: Dura
 async fn until_done(storage: &Storage, id: i64, within: Duration) {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let broadcast = storage.broadcast(id).await.expect("read broadcast").expect("broadcast exists");
+        let broadcast =
+            storage.broadcast(basis_storage::BroadcastId(id)).await.expect("read broadcast").expect("broadcast exists");
         if broadcast.is_finished() {
             return;
         }
         if tokio::time::Instant::now() > deadline {
-            let progress = storage.progress(id).await;
+            let progress = storage.progress(basis_storage::BroadcastId(id)).await;
             panic!("broadcast {id} not done after {within:?}: {progress:?}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -138,17 +139,17 @@ async fn racing_broadcasters_on_one_database_never_send_a_chat_twice() {
         let shutdown = CancellationToken::new();
         let running: Vec<_> = broadcasters.iter().map(|b| tokio::spawn(b.clone().run(shutdown.clone()))).collect();
         let new = NewBroadcast {
-            author_id: 1,
+            author_id: basis_storage::UserId(1),
             content: Content::Text(TEXT.to_owned()),
-            topics: vec!["strikes".to_owned()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
-            report_chat_id: Some(1),
+            report_chat_id: Some(basis_storage::ChatId(1)),
             report_locale: "de".to_owned(),
             ref_broadcast_id: None,
         };
         let (id, total) = broadcasters[0].enqueue(new).await.expect("queue the broadcast");
         assert_eq!(total, 1000);
-        until_done(&db.storage, id, SOON).await;
+        until_done(&db.storage, id.0, SOON).await;
         shutdown.cancel();
         for run in running {
             run.await.expect("a broadcaster stops cleanly");
@@ -157,7 +158,7 @@ async fn racing_broadcasters_on_one_database_never_send_a_chat_twice() {
         let progress = db.storage.progress(id).await.expect("progress");
         assert_eq!((progress.sent, progress.failed, progress.remaining), (1000, 0, 0), "{engine:?}");
         assert_exactly_once(&fake, TEXT, 20_000..21_000, engine);
-        let (first, second) = senders(&db, id).await;
+        let (first, second) = senders(&db, id.0).await;
         assert!(first > 0 && second > 0, "{engine:?}: one instance sent everything ({first} vs {second}): no race");
         eprintln!("{engine:?}: the instances sent {first} and {second}");
         fake.shutdown().await;
@@ -190,7 +191,11 @@ async fn postgres_connections_terminated_mid_broadcast_are_survived() {
     let mut terminated = 0;
     let deadline = tokio::time::Instant::now() + SOON;
     while receipts(&app.fake, TEXT).len() < 400 {
-        assert!(tokio::time::Instant::now() < deadline, "{:?}", app.storage().progress(id).await);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            app.storage().progress(basis_storage::BroadcastId(id)).await
+        );
         let killed: Vec<bool> = sqlx::query_scalar(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
         )
@@ -235,7 +240,12 @@ async fn a_locked_sqlite_database_only_delays_the_broadcast() {
     let mut intruder = sqlx::SqliteConnection::connect(&app.db.url).await.expect("second connection");
     sqlx::query("BEGIN IMMEDIATE").execute(&mut intruder).await.expect("take the write lock");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let during = app.storage().broadcast(id).await.expect("readers are not blocked").expect("broadcast exists");
+    let during = app
+        .storage()
+        .broadcast(basis_storage::BroadcastId(id))
+        .await
+        .expect("readers are not blocked")
+        .expect("broadcast exists");
     assert!(!during.is_finished(), "the broadcast finished although no one could write");
     sqlx::query("COMMIT").execute(&mut intruder).await.expect("release the write lock");
     intruder.close().await.expect("close the second connection");

@@ -44,8 +44,15 @@ async fn call_event(app: &TestApp, owner: &Member, command: &str) -> i64 {
     let send = buttons(&confirm).into_iter().find(|(_, d)| d.starts_with("ev:s:")).unwrap().1;
     let id: i64 = send.trim_start_matches("ev:s:").parse().unwrap();
     assert_eq!(app.press(owner, confirm.message_id, &send).await.as_deref(), Some("Erledigt."));
-    let invitation = app.storage().event(id).await.unwrap().unwrap().invitation_id.expect("invitation queued");
-    app.finished(owner, invitation, WAIT).await;
+    let invitation = app
+        .storage()
+        .event(basis_storage::EventId(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .invitation_id
+        .expect("invitation queued");
+    app.finished(owner, invitation.0, WAIT).await;
     id
 }
 
@@ -61,7 +68,7 @@ fn marked(message: &TgMessageState) -> Vec<String> {
 
 async fn members(app: &TestApp) {
     app.subscribers([A, B, C, D], &["strikes"]).await;
-    app.storage().set_locale(B, "en", 0).await.unwrap();
+    app.storage().set_locale(basis_storage::ChatId(B), "en", 0).await.unwrap();
 }
 
 #[tokio::test]
@@ -75,7 +82,7 @@ async fn an_invitation_collects_answers_and_gives_a_calendar_file() {
         let command = "/event strikes übermorgen 06:00-09:00 | Kundgebung vor Tor 3 | Werkstraße 1, Wolfsburg \
                        (52.4227, 10.7865) | Warnwesten mitbringen";
         let id = call_event(&app, &owner, command).await;
-        let event = app.storage().event(id).await.unwrap().unwrap();
+        let event = app.storage().event(basis_storage::EventId(id)).await.unwrap().unwrap();
         assert_eq!(event.ends_at, Some(event.starts_at + 3 * 3_600_000));
         let german = newest_with_button(&app, A, "ev:y:");
         let text = german.text.clone().unwrap();
@@ -92,7 +99,10 @@ async fn an_invitation_collects_answers_and_gives_a_calendar_file() {
         assert_eq!(answer(&app, B, id, 'm').await.as_deref(), Some("Noted: maybe."));
         assert_eq!(answer(&app, C, id, 'n').await.as_deref(), Some("Schade – notiert."));
         assert_eq!(marked(&newest_with_button(&app, B, "ev:y:")), [format!("ev:m:{id}")], "the choice shows");
-        assert_eq!(app.storage().rsvp(id, B).await.unwrap(), Some(basis_storage::RsvpAnswer::Maybe));
+        assert_eq!(
+            app.storage().rsvp(basis_storage::EventId(id), basis_storage::ChatId(B)).await.unwrap(),
+            Some(basis_storage::RsvpAnswer::Maybe)
+        );
         let listing = app.ask(&owner, "/events").await.text.unwrap();
         assert!(
             listing.contains(&format!("#{id} · ")) && listing.contains("✅ 1 · 🤔 1 · ❌ 1 · erreicht: 4"),
@@ -146,8 +156,8 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
         answer(&app, A, id, 'y').await;
         answer(&app, B, id, 'm').await;
         answer(&app, C, id, 'n').await;
-        let event = app.storage().event(id).await.unwrap().unwrap();
-        let reminders = app.storage().reminders_of(id).await.unwrap();
+        let event = app.storage().event(basis_storage::EventId(id)).await.unwrap().unwrap();
+        let reminders = app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap();
         assert_eq!(reminders, [(1440, "pending".to_owned()), (60, "pending".to_owned())]);
 
         // Not a moment early: one second before the 24-hour mark nothing goes out.
@@ -163,10 +173,11 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
         };
         let to_b = app.fake.wait_for_request(reminded(B), WAIT).await.expect("the maybe gets a reminder");
         assert!(to_b.text().unwrap().starts_with("⏰ Reminder: Streikversammlung"));
-        let invitation_of_b = app.storage().delivered_message(event.invitation_id.unwrap(), B).await.unwrap();
+        let invitation_of_b =
+            app.storage().delivered_message(event.invitation_id.unwrap(), basis_storage::ChatId(B)).await.unwrap();
         assert_eq!(to_b.params["reply_parameters"]["message_id"].as_i64(), invitation_of_b);
         app.fake.wait_for_request(reminded(A), WAIT).await.expect("the yes gets a reminder");
-        assert_eq!(app.storage().reminders_of(id).await.unwrap()[0], (1440, "sent".to_owned()));
+        assert_eq!(app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap()[0], (1440, "sent".to_owned()));
 
         // It is the evening before now. The time changes: everyone invited
         // hears it, invitations show it,
@@ -190,11 +201,11 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
                 .unwrap_or_else(|| panic!("chat {chat} hears of the change"));
             assert!(notice.text().unwrap().contains("19:30"), "{:?}", notice.text());
         }
-        let changed = app.storage().event(id).await.unwrap().unwrap();
+        let changed = app.storage().event(basis_storage::EventId(id)).await.unwrap().unwrap();
         assert_eq!(changed.starts_at, event.starts_at + 90 * 60_000);
         assert_eq!(changed.sequence, 1);
         let refreshed = |chat: i64| {
-            let copy = app.storage().delivered_message(event.invitation_id.unwrap(), chat);
+            let copy = app.storage().delivered_message(event.invitation_id.unwrap(), basis_storage::ChatId(chat));
             async move { copy.await.unwrap().unwrap() }
         };
         let a_copy = refreshed(A).await;
@@ -204,7 +215,7 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
         app.fake.wait_for_request_after(mark, edited, WAIT).await.expect("A's invitation is refreshed");
         assert!(app.message(A, a_copy).text.unwrap().contains("19:30"));
         assert_eq!(marked(&app.message(A, a_copy)), [format!("ev:y:{id}")], "the refresh keeps A's answer");
-        let due = app.storage().reminders_of(id).await.unwrap();
+        let due = app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap();
         assert_eq!(due, [(1440, "sent".to_owned()), (60, "pending".to_owned())]);
 
         // Called off: everyone hears it, the invitation says so, the
@@ -225,7 +236,10 @@ async fn reminders_reach_those_who_come_at_the_right_moments_and_changes_reach_e
                 .await
                 .unwrap_or_else(|| panic!("chat {chat} hears of the cancellation"));
         }
-        assert_eq!(app.storage().reminders_of(id).await.unwrap()[1], (60, "cancelled".to_owned()));
+        assert_eq!(
+            app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap()[1],
+            (60, "cancelled".to_owned())
+        );
         let member = app.member(D, Some("de"));
         let d_copy = refreshed(D).await;
         let toast = app.press(&member, d_copy, &format!("ev:y:{id}")).await;
@@ -244,7 +258,7 @@ async fn reminders_due_while_the_bot_was_down_go_out_if_useful_and_are_skipped_i
     members(&app).await;
     let id = call_event(&app, &owner, "/event strikes übermorgen 18:00 | Versammlung | Halle 4 | - | ⏰ 24h, 1h").await;
     answer(&app, A, id, 'y').await;
-    let event = app.storage().event(id).await.unwrap().unwrap();
+    let event = app.storage().event(basis_storage::EventId(id)).await.unwrap().unwrap();
 
     // Down across the 24-hour mark: it goes out when the bot is back.
     let (db, fake) = app.stop_keeping_state().await;
@@ -261,13 +275,16 @@ async fn reminders_due_while_the_bot_was_down_go_out_if_useful_and_are_skipped_i
     let mark = fake.mark();
     let app = TestApp::spawn_full(db, Some(fake), clock.hooks(), configure).await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    while app.storage().reminders_of(id).await.unwrap()[1].1 == "pending" {
+    while app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap()[1].1 == "pending" {
         assert!(tokio::time::Instant::now() < deadline, "the reminder was neither sent nor skipped");
         // The next poll: the scheduler has had a turn by then.
         let poll = app.fake.mark();
         app.fake.wait_for_request_after(poll, |r| r.method == "getupdates", Duration::from_secs(2)).await;
     }
-    assert_eq!(app.storage().reminders_of(id).await.unwrap(), [(1440, "sent".to_owned()), (60, "skipped".to_owned())]);
+    assert_eq!(
+        app.storage().reminders_of(basis_storage::EventId(id)).await.unwrap(),
+        [(1440, "sent".to_owned()), (60, "skipped".to_owned())]
+    );
     let late = app.fake.requests()[mark..].iter().filter(|r| reminded(r)).count();
     assert_eq!(late, 0, "no reminder for an event that has begun");
     app.stop().await.unwrap();
@@ -312,7 +329,10 @@ async fn the_guided_event_asks_step_by_step_and_bad_input_changes_nothing() {
     let toast = app.press(&member, app.ask(&member, "/topics").await.message_id, &send).await;
     assert_eq!(toast.as_deref(), Some("Posten dürfen nur Organisatorinnen und Organisatoren."));
     let id: i64 = send.trim_start_matches("ev:s:").parse().unwrap();
-    assert_eq!(app.storage().event(id).await.unwrap().unwrap().status, basis_storage::EventStatus::Draft);
+    assert_eq!(
+        app.storage().event(basis_storage::EventId(id)).await.unwrap().unwrap().status,
+        basis_storage::EventStatus::Draft
+    );
 
     // One-liners with mistakes get the reason, and create nothing.
     for (line, expected) in [

@@ -37,8 +37,17 @@ struct InboxGroup {
 async fn grant(app: &TestApp, user: i64) {
     let now = basis_storage::now_ms();
     let hash = format!("hash-{user}");
-    app.storage().create_invite(&hash, "", OWNER, now, now + 3_600_000).await.expect("invite");
-    app.storage().redeem_invite(&hash, user, "Kim", now).await.expect("redeem");
+    app.storage()
+        .create_invite(
+            &hash,
+            &basis_storage::TopicList::from_stored(""),
+            basis_storage::UserId(OWNER),
+            now,
+            now + 3_600_000,
+        )
+        .await
+        .expect("invite");
+    app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
 }
 
 /// An owner makes a group the inbox: a forum (topics on) or a group
@@ -93,7 +102,7 @@ async fn copy_of(app: &TestApp, mark: usize, from: i64, id: i64, to: i64) -> TgM
     // the answer it copies) finds its way.
     let recorded = if to == GROUP { copy } else { id };
     let deadline = Instant::now() + PATIENCE;
-    while app.storage().inbox_message(GROUP, recorded).await.unwrap().is_none() {
+    while app.storage().inbox_message(basis_storage::ChatId(GROUP), recorded).await.unwrap().is_none() {
         assert!(Instant::now() < deadline, "the copy of message {id} of {from} was not recorded");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -301,7 +310,12 @@ async fn only_organizers_reach_members_and_only_while_they_are_organizers() {
 
         // A group member who is no organizer, and an organizer whose rights
         // were taken away, write in Anna's topic and reply to her copy.
-        assert!(app.storage().revoke_organizer(REVOKED, OWNER, basis_storage::now_ms()).await.unwrap());
+        assert!(
+            app.storage()
+                .revoke_organizer(basis_storage::UserId(REVOKED), basis_storage::UserId(OWNER), basis_storage::now_ms())
+                .await
+                .unwrap()
+        );
         let mark = app.fake.mark();
         let strays = [
             send(&app, &inbox.bystander, MemberMessage::text("Ich bin auch dafür").in_thread(topic)),
@@ -812,8 +826,17 @@ async fn a_scoped_inbox_leaves_a_members_conversation_to_the_organizers_of_their
         .await;
         let inbox = inbox_group(&app, true).await;
         let now = basis_storage::now_ms();
-        app.storage().create_invite("hash-energy", "energy", OWNER, now, now + 3_600_000).await.unwrap();
-        app.storage().redeem_invite("hash-energy", ENERGY, "Eva", now).await.unwrap();
+        app.storage()
+            .create_invite(
+                "hash-energy",
+                &basis_storage::TopicList::from_stored("energy"),
+                basis_storage::UserId(OWNER),
+                now,
+                now + 3_600_000,
+            )
+            .await
+            .unwrap();
+        app.storage().redeem_invite("hash-energy", basis_storage::UserId(ENERGY), "Eva", now).await.unwrap();
         let energy = Member { user: app.fake.user(ENERGY, "Eva", Some("de")), chat: inbox.organizer.chat.clone() };
         app.fake.set_admin(GROUP, ENERGY, AdminRights::topic_manager());
 

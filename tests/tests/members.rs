@@ -23,7 +23,7 @@ async fn start_greets_in_german_with_privacy_notice_and_topic_keyboard() {
         let labels: Vec<_> = buttons(&welcome).into_iter().map(|(l, d)| format!("{l}|{d}")).collect();
         assert_eq!(labels, ["⬜ ⚡ Energie & Klima|t:energy", "⬜ 🇪🇺 Europa|t:europe", "⬜ ✊ Streiks|t:strikes"]);
         // Greeting stores nothing: consent comes with the first choice.
-        assert!(app.storage().chat(anna.chat_id()).await.unwrap().is_none());
+        assert!(app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().is_none());
         app.stop().await.unwrap();
     }
 }
@@ -48,7 +48,7 @@ async fn deep_link_subscribes_at_once_and_bad_payloads_get_the_welcome() {
         assert_eq!(answer.text.as_deref(), Some("✅ Du bekommst jetzt Neuigkeiten zu ✊ Streiks."));
         assert!(buttons(&answer).iter().any(|(l, _)| l == "✅ ✊ Streiks"));
         assert_eq!(app.subscriptions(anna.chat_id()).await, ["strikes"]);
-        let chat = app.storage().chat(anna.chat_id()).await.unwrap().unwrap();
+        let chat = app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap();
         assert_eq!((chat.kind, chat.status, chat.locale.as_str()), (ChatKind::Private, ChatStatus::Active, "de"));
 
         let ben = app.member(1011, Some("en"));
@@ -59,7 +59,7 @@ async fn deep_link_subscribes_at_once_and_bad_payloads_get_the_welcome() {
         // An invitation payload that matches no invitation says so.
         let answer = app.ask(&ben, "/start inv_xyz").await;
         assert!(answer.text.unwrap().starts_with("I don't know this invitation"));
-        assert!(app.storage().chat(ben.chat_id()).await.unwrap().is_none());
+        assert!(app.storage().chat(basis_storage::ChatId(ben.chat_id())).await.unwrap().is_none());
         app.stop().await.unwrap();
     }
 }
@@ -178,7 +178,7 @@ async fn stop_deletes_the_chats_data_after_confirmation() {
         let done = app.message(anna.chat_id(), question.message_id);
         assert!(done.text.unwrap().starts_with("Erledigt"));
         assert!(done.reply_markup.is_none(), "the buttons are gone");
-        assert!(app.storage().chat(anna.chat_id()).await.unwrap().is_none());
+        assert!(app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().is_none());
         assert!(app.subscriptions(anna.chat_id()).await.is_empty());
         // A replayed confirmation finds nothing left to delete.
         assert_eq!(
@@ -207,7 +207,7 @@ async fn language_can_be_chosen_by_command_or_button() {
         );
         assert!(app.ask(&anna, "/help").await.text.unwrap().starts_with("So funktioniert es"));
         assert!(app.ask(&anna, "/language klingonisch").await.text.unwrap().starts_with("Diese Sprache gibt es nicht"));
-        assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().locale, "de");
+        assert_eq!(app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().locale, "de");
         app.stop().await.unwrap();
     }
 }
@@ -223,11 +223,14 @@ async fn in_groups_only_admins_change_the_topics() {
 
         let refusal = app.ask(&member, "/subscribe strikes").await.text.unwrap();
         assert_eq!(refusal, "Nur die Admins dieser Gruppe können ihre Themen ändern.");
-        assert!(app.storage().chat(group.id).await.unwrap().is_none());
+        assert!(app.storage().chat(basis_storage::ChatId(group.id)).await.unwrap().is_none());
 
         app.ask(&admin, "/subscribe@basis_test_bot strikes").await;
         assert_eq!(app.subscriptions(group.id).await, ["strikes"]);
-        assert_eq!(app.storage().chat(group.id).await.unwrap().unwrap().kind, ChatKind::Supergroup);
+        assert_eq!(
+            app.storage().chat(basis_storage::ChatId(group.id)).await.unwrap().unwrap().kind,
+            ChatKind::Supergroup
+        );
 
         let keyboard = app.ask(&member, "/topics").await;
         let toast = app.press(&member, keyboard.message_id, "t:energy").await;
@@ -261,12 +264,18 @@ async fn membership_updates_record_blocks_and_removals() {
         let mark = app.fake.mark();
         app.fake.bot_membership_changed(&anna.chat, &anna.user, "member", "kicked");
         app.barrier(&anna, mark).await;
-        assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().status, ChatStatus::Blocked);
-        assert_eq!(app.storage().audience_size(&["energy".to_owned()]).await.unwrap(), 0);
+        assert_eq!(
+            app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().status,
+            ChatStatus::Blocked
+        );
+        assert_eq!(app.storage().audience_size(&basis_storage::TopicList::from_stored("energy")).await.unwrap(), 0);
         let mark = app.fake.mark();
         app.fake.bot_membership_changed(&anna.chat, &anna.user, "kicked", "member");
         app.barrier(&anna, mark).await;
-        assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().status, ChatStatus::Active);
+        assert_eq!(
+            app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().status,
+            ChatStatus::Active
+        );
 
         // A group that adds the bot is remembered; removing it marks it left.
         let group = app.fake.group(-555, "Ortsverein");
@@ -274,11 +283,11 @@ async fn membership_updates_record_blocks_and_removals() {
         let mark = app.fake.mark();
         app.fake.bot_membership_changed(&group, &admin.user, "left", "member");
         app.barrier(&admin, mark).await;
-        assert_eq!(app.storage().chat(-555).await.unwrap().unwrap().kind, ChatKind::Group);
+        assert_eq!(app.storage().chat(basis_storage::ChatId(-555)).await.unwrap().unwrap().kind, ChatKind::Group);
         let mark = app.fake.mark();
         app.fake.bot_membership_changed(&group, &admin.user, "member", "left");
         app.barrier(&admin, mark).await;
-        assert_eq!(app.storage().chat(-555).await.unwrap().unwrap().status, ChatStatus::Left);
+        assert_eq!(app.storage().chat(basis_storage::ChatId(-555)).await.unwrap().unwrap().status, ChatStatus::Left);
         app.stop().await.unwrap();
     }
 }

@@ -55,8 +55,9 @@ async fn an_owner_previews_a_post_and_a_double_press_sends_it_once() {
         let again = app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
         assert_eq!(again.as_deref(), Some("Dieser Entwurf wurde schon gesendet oder verworfen."));
 
-        let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
-        let (progress, report) = app.finished(&owner, broadcast, std::time::Duration::from_secs(60)).await;
+        let broadcast =
+            app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.expect("queued");
+        let (progress, report) = app.finished(&owner, broadcast.0, std::time::Duration::from_secs(60)).await;
         assert_eq!(progress.sent, 50, "{report}");
         assert_eq!(copies(&app, "Urabstimmung beginnt"), 51, "preview + one per member");
         // The confirmation turned into the report, without buttons.
@@ -87,7 +88,7 @@ async fn members_cannot_post_or_press_an_organizers_buttons() {
     let toast = app.press(&forged, confirm.message_id, &format!("p:u:{draft}")).await;
     assert_eq!(toast.as_deref(), Some("Only organizers may post."));
     assert_eq!(
-        app.storage().draft(draft).await.unwrap().unwrap().status,
+        app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().status,
         basis_storage::DraftState::Open,
         "nothing was queued"
     );

@@ -275,9 +275,9 @@ async fn a_storage_error_while_reading_the_post_delays_it_and_fails_nobody() {
         // falls into the outage.
         let text = "Urabstimmung: 94 % dafür";
         let new = NewBroadcast {
-            author_id: 1,
+            author_id: basis_storage::UserId(1),
             content: Content::Text(text.to_owned()),
-            topics: vec!["strikes".to_owned()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".to_owned(),

@@ -57,9 +57,10 @@ async fn confirmation(app: &TestApp, who: &Member, send: impl FnOnce()) -> (i64,
 async fn sent_post(app: &TestApp, who: &Member, command: &str) -> i64 {
     let (draft, confirm) = confirmation(app, who, || drop(app.fake.send_text(&who.user, &who.chat, command))).await;
     assert_eq!(app.press(who, confirm.message_id, &format!("p:s:{draft}")).await.as_deref(), Some("Done."));
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
-    app.finished(who, broadcast, WAIT).await;
-    broadcast
+    let broadcast =
+        app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.expect("queued");
+    app.finished(who, broadcast.0, WAIT).await;
+    broadcast.0
 }
 
 /// The number in a status message like "✏️ Correction #7 of broadcast #3".
@@ -93,8 +94,8 @@ async fn a_reply_to_any_message_sends_a_copy_of_it_and_bad_kinds_are_refused() {
     assert!(confirm.text.as_deref().unwrap().contains("Recipients: 10 chats"), "{:?}", confirm.text);
 
     app.press(&owner, confirm.message_id, &format!("p:u:{draft}")).await;
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
-    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    let broadcast = app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast.0, WAIT).await;
     assert_eq!(progress.sent, 10);
     for chat in 40_000..40_010 {
         let got = app.fake.bot_messages_in(chat);
@@ -123,7 +124,7 @@ async fn a_reply_to_any_message_sends_a_copy_of_it_and_bad_kinds_are_refused() {
     // A reply with text after the topics posts that text, not the photo.
     let preview = app.ask(&owner, "/post strikes Nur Text").await;
     assert_eq!(preview.text.as_deref(), Some("Nur Text"));
-    assert_eq!(app.storage().unfinished_broadcasts().await.unwrap(), Vec::<i64>::new());
+    assert_eq!(app.storage().unfinished_broadcasts().await.unwrap(), Vec::<basis_storage::BroadcastId>::new());
     app.stop().await.unwrap();
 }
 
@@ -139,7 +140,12 @@ async fn follow_ups_thread_and_corrections_reach_every_copy() {
         app.subscribers([41_100], &["strikes"]).await;
         let second = sent_post(&app, &owner, &format!("/followup #{first} Erste Einigung")).await;
         for chat in 41_000..41_006 {
-            let earlier = app.storage().delivered_message(first, chat).await.unwrap().expect("first copy");
+            let earlier = app
+                .storage()
+                .delivered_message(basis_storage::BroadcastId(first), basis_storage::ChatId(chat))
+                .await
+                .unwrap()
+                .expect("first copy");
             let copy = copy_of(&app, chat, "Erste Einigung").expect("follow-up");
             assert_eq!(copy.reply_to, Some(earlier), "chat {chat} threads under its own copy");
         }
@@ -153,16 +159,28 @@ async fn follow_ups_thread_and_corrections_reach_every_copy() {
         assert_eq!(progress.sent, 6, "{report}");
         assert!(report.contains("Changed: 6 of 6") && report.contains("Could not change: 0"), "{report}");
         for chat in 41_000..41_006 {
-            let id = app.storage().delivered_message(first, chat).await.unwrap().unwrap();
+            let id = app
+                .storage()
+                .delivered_message(basis_storage::BroadcastId(first), basis_storage::ChatId(chat))
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(app.message(chat, id).text.as_deref(), Some("Verhandlung beginnt um 10 Uhr"));
         }
         assert_eq!(
-            app.storage().broadcast(first).await.unwrap().unwrap().text.as_deref(),
+            app.storage().broadcast(basis_storage::BroadcastId(first)).await.unwrap().unwrap().text.as_deref(),
             Some("Verhandlung beginnt um 10 Uhr")
         );
 
         // /edit as a reply to the follow-up's report, then /retract it.
-        let report_id = app.storage().broadcast(second).await.unwrap().unwrap().report_message_id.unwrap();
+        let report_id = app
+            .storage()
+            .broadcast(basis_storage::BroadcastId(second))
+            .await
+            .unwrap()
+            .unwrap()
+            .report_message_id
+            .unwrap();
         let mark = app.fake.mark();
         app.fake.send_reply(&owner.user, &owner.chat, report_id, "/edit Einigung erzielt");
         let status = app.next_message_after(mark, OWNER).await.text.unwrap();
@@ -175,7 +193,12 @@ async fn follow_ups_thread_and_corrections_reach_every_copy() {
         let (_, report) = app.finished(&owner, first_number(&status), WAIT).await;
         assert!(report.contains("Deleted: 7 of 7") && report.contains("Could not remove: 0"), "{report}");
         for chat in (41_000..41_006).chain([41_100]) {
-            let id = app.storage().delivered_message(second, chat).await.unwrap().unwrap();
+            let id = app
+                .storage()
+                .delivered_message(basis_storage::BroadcastId(second), basis_storage::ChatId(chat))
+                .await
+                .unwrap()
+                .unwrap();
             assert!(app.message(chat, id).deleted, "chat {chat}");
         }
 
@@ -221,7 +244,7 @@ async fn a_scheduled_post_goes_out_at_its_time_also_after_a_restart() {
         let answer = text_of(&app, &owner, "morgen 7:00").await;
         assert!(answer.starts_with(&format!("🕒 Entwurf #{draft} geht am ")), "{answer}");
         assert!(answer.contains(" 07:00 raus (Europe/Berlin)"), "{answer}");
-        let stored = app.storage().draft(draft).await.unwrap().unwrap();
+        let stored = app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap();
         assert_eq!(stored.status, basis_storage::DraftState::Scheduled);
         let due = stored.scheduled_at.unwrap();
         assert!(due > clock.now() && due < clock.now() + 36 * 3_600_000);
@@ -248,10 +271,14 @@ async fn a_scheduled_post_goes_out_at_its_time_also_after_a_restart() {
             WAIT,
         );
         assert!(sent.await.is_some(), "the scheduled post went out");
-        let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
-        let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+        let broadcast =
+            app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.expect("queued");
+        let (progress, _) = app.finished(&owner, broadcast.0, WAIT).await;
         assert_eq!(progress.sent, 5);
-        assert_eq!(app.storage().draft(other).await.unwrap().unwrap().status, basis_storage::DraftState::Cancelled);
+        assert_eq!(
+            app.storage().draft(basis_storage::DraftId(other)).await.unwrap().unwrap().status,
+            basis_storage::DraftState::Cancelled
+        );
         assert!(copy_of(&app, 42_000, "Abgesagt").is_none());
         app.stop().await.unwrap();
     }
@@ -283,8 +310,8 @@ async fn a_guided_post_keeps_its_draft_across_a_restart() {
     assert_eq!(same, draft);
     assert!(confirm.text.as_deref().unwrap().contains("Recipients: 4 chats"));
     app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
-    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    let broadcast = app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast.0, WAIT).await;
     assert_eq!(progress.sent, 4);
     assert!(copy_of(&app, 43_003, "Gipfel in Brüssel").is_some());
     // Once the draft is sent, another message gets the hint how to post it.
@@ -300,8 +327,17 @@ async fn with_approval_a_second_organizer_signs_off_every_post() {
     let local = app.member(LOCAL, Some("en"));
     text_of(&app, &owner, "/language en").await;
     let now = clock.now();
-    app.storage().create_invite("hash", "strikes", OWNER, now, now + 3_600_000).await.unwrap();
-    app.storage().redeem_invite("hash", LOCAL, "Kim", now).await.unwrap();
+    app.storage()
+        .create_invite(
+            "hash",
+            &basis_storage::TopicList::from_stored("strikes"),
+            basis_storage::UserId(OWNER),
+            now,
+            now + 3_600_000,
+        )
+        .await
+        .unwrap();
+    app.storage().redeem_invite("hash", basis_storage::UserId(LOCAL), "Kim", now).await.unwrap();
     app.subscribers(44_000..44_003, &["strikes"]).await;
 
     let (draft, confirm) =
@@ -324,8 +360,15 @@ async fn with_approval_a_second_organizer_signs_off_every_post() {
     let own = app.press(&local, confirm.message_id, &format!("p:a:{draft}")).await;
     assert_eq!(own.as_deref(), Some("Someone else has to approve your own drafts."));
     assert_eq!(app.press(&owner, request.message_id, &format!("p:a:{draft}")).await.as_deref(), Some("Done."));
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("approved and queued");
-    let (progress, _) = app.finished(&local, broadcast, WAIT).await;
+    let broadcast = app
+        .storage()
+        .draft(basis_storage::DraftId(draft))
+        .await
+        .unwrap()
+        .unwrap()
+        .broadcast_id
+        .expect("approved and queued");
+    let (progress, _) = app.finished(&local, broadcast.0, WAIT).await;
     assert_eq!(progress.sent, 3);
     let approved = app.message(OWNER, request.message_id).text.unwrap();
     assert_eq!(approved, format!("Draft #{draft} is approved and goes out as broadcast #{broadcast}."));
@@ -393,8 +436,8 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
     assert!(confirm.text.as_deref().unwrap().contains("Plus 2 linked channels"), "{:?}", confirm.text);
     let mark = app.fake.mark();
     app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
-    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    let broadcast = app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast.0, WAIT).await;
     assert_eq!(progress.sent, 5);
     let sends: Vec<_> = app.fake.requests()[mark..]
         .iter()
@@ -412,12 +455,12 @@ async fn linked_channels_and_forum_topics_get_the_post_first() {
     let status = text_of(&app, &owner, &format!("/retract {broadcast}")).await;
     let (_, report) = app.finished(&owner, first_number(&status), WAIT).await;
     assert!(report.contains("Deleted: 5 of 5"), "{report}");
-    let id = app.storage().delivered_message(broadcast, -100_777).await.unwrap().unwrap();
+    let id = app.storage().delivered_message(broadcast, basis_storage::ChatId(-100_777)).await.unwrap().unwrap();
     assert!(app.message(-100_777, id).deleted);
 
     let removed = text_of(&app, &owner, "/channel remove strikes @igb_news").await;
     assert_eq!(removed, "\"IG Beispiel News\" no longer gets posts to ✊ Strikes.");
-    assert_eq!(app.storage().channels_for(&["strikes".to_owned()]).await.unwrap(), 1);
+    assert_eq!(app.storage().channels_for(&basis_storage::TopicList::from_stored("strikes")).await.unwrap(), 1);
     app.stop().await.unwrap();
 }
 
@@ -448,8 +491,8 @@ async fn a_reply_to_an_album_posts_the_whole_album_and_a_retraction_removes_it()
     assert_eq!(sent, ids);
 
     app.press(&owner, confirm.message_id, &format!("p:s:{draft}")).await;
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.unwrap();
-    let (progress, _) = app.finished(&owner, broadcast, WAIT).await;
+    let broadcast = app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.unwrap();
+    let (progress, _) = app.finished(&owner, broadcast.0, WAIT).await;
     assert_eq!(progress.sent, 4);
     for chat in 47_000..47_004 {
         let got = app.fake.bot_messages_in(chat);

@@ -203,7 +203,10 @@ async fn a_webhook_request_with_the_secret_is_handled_and_without_or_with_a_wron
         let metrics = scrape(addr).await;
         assert_eq!(count(&metrics, "basis_webhook_refused_total"), 4, "{engine:?}");
         assert_eq!(count(&metrics, "basis_handler_duration_seconds_count"), 2);
-        assert!(app.storage().chat(mallory).await.unwrap().is_none(), "{engine:?}: a refused update was stored");
+        assert!(
+            app.storage().chat(basis_storage::ChatId(mallory)).await.unwrap().is_none(),
+            "{engine:?}: a refused update was stored"
+        );
         assert!(
             !app.fake.requests().iter().any(|r| r.chat_id() == Some(mallory)),
             "{engine:?}: the bot answered a refused update"
@@ -240,9 +243,9 @@ async fn metrics_after_a_broadcast_hold_the_right_numbers() {
         app.fake.fail_next("sendmessage", InjectedFailure::too_many_requests(Duration::from_secs(1)));
         let text = "Warnstreik ab 6 Uhr vor Tor 3";
         let new = NewBroadcast {
-            author_id: 1,
+            author_id: basis_storage::UserId(1),
             content: Content::Text(text.into()),
-            topics: vec!["strikes".into()],
+            topics: basis_storage::TopicList::from_stored("strikes"),
             priority: PRIORITY_NORMAL,
             report_chat_id: None,
             report_locale: "de".into(),
@@ -303,17 +306,17 @@ async fn old_delivery_rows_are_purged_at_start_and_new_ones_and_the_audit_log_ke
         let s = db.storage.clone();
         s.seed_topics(&basis::Config::default().parse().unwrap().topic_seeds(), 0).await.unwrap();
         for chat in 72_000..72_010 {
-            s.ensure_chat(chat, basis_storage::ChatKind::Private, "de", 0).await.unwrap();
-            s.subscribe(chat, "strikes", 0).await.unwrap();
+            s.ensure_chat(basis_storage::ChatId(chat), basis_storage::ChatKind::Private, "de", 0).await.unwrap();
+            s.subscribe(basis_storage::ChatId(chat), "strikes", 0).await.unwrap();
         }
         let now = now_ms();
         let mut finished = Vec::new();
         for age_days in [45, 10] {
             let at = now - age_days * DAY_MS;
             let new = NewBroadcast {
-                author_id: 1,
+                author_id: basis_storage::UserId(1),
                 content: Content::Text(format!("{age_days} days ago")),
-                topics: vec!["strikes".into()],
+                topics: basis_storage::TopicList::from_stored("strikes"),
                 priority: PRIORITY_NORMAL,
                 report_chat_id: None,
                 report_locale: "de".into(),
@@ -335,7 +338,9 @@ async fn old_delivery_rows_are_purged_at_start_and_new_ones_and_the_audit_log_ke
             s.mark_reported(id, at).await.unwrap();
             finished.push(id);
         }
-        s.audit(1, basis_storage::AuditAction::Post, "long ago", "", now - 400 * DAY_MS).await.unwrap();
+        s.audit(basis_storage::UserId(1), basis_storage::AuditAction::Post, "long ago", "", now - 400 * DAY_MS)
+            .await
+            .unwrap();
         let (old, recent) = (finished[0], finished[1]);
         assert_eq!(s.progress(old).await.unwrap().sent, 10);
 

@@ -103,8 +103,9 @@ async fn a_whole_run_logs_neither_the_token_nor_the_webhook_secret_nor_an_invita
     let send = buttons(&confirm).into_iter().find(|(_, d)| d.starts_with("p:s:")).expect("a Send button").1;
     app.press(&owner, confirm.message_id, &send).await;
     let draft: i64 = send.trim_start_matches("p:s:").parse().unwrap();
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
-    let (progress, _) = app.finished(&owner, broadcast, PATIENCE).await;
+    let broadcast =
+        app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().broadcast_id.expect("queued");
+    let (progress, _) = app.finished(&owner, broadcast.0, PATIENCE).await;
     assert_eq!(progress.sent, 21, "twenty members and Anna");
 
     // Refused webhook requests, and one that holds no update.

@@ -7,6 +7,7 @@
 
 use basis::{Hooks, Locale};
 use basis_storage::testing::TestDatabase;
+use basis_storage::{ChatId, DraftId, EventId, UserId};
 use basis_tests::{Member, TestApp, buttons, regions, text};
 
 const OWNER: i64 = 500;
@@ -27,7 +28,7 @@ async fn apps() -> Vec<TestApp> {
 }
 
 async fn region_of(app: &TestApp, who: &Member) -> Option<String> {
-    app.storage().region_of(who.chat_id()).await.unwrap().map(|k| k.to_string())
+    app.storage().region_of(ChatId(who.chat_id())).await.unwrap().map(|k| k.to_string())
 }
 
 #[tokio::test]
@@ -87,7 +88,7 @@ async fn region_takes_a_key_or_a_name_and_none_clears_it() {
         assert_eq!(said(app.ask(&ben, "/region KASSEL").await), set);
         assert_eq!(region_of(&app, &ben).await.as_deref(), Some("kassel"));
         // Choosing stores the chat, as a first topic does.
-        assert!(app.storage().chat(ben.chat_id()).await.unwrap().is_some());
+        assert!(app.storage().chat(ChatId(ben.chat_id())).await.unwrap().is_some());
         let already = text(Locale::De, "region-already", &[("region", "Hessen › Kassel")]);
         assert_eq!(said(app.ask(&ben, "/region kassel").await), already);
         assert_eq!(
@@ -166,7 +167,7 @@ async fn a_deep_link_with_a_region_subscribes_and_places_a_member_who_has_none()
         let cem = app.member(2022, Some("de"));
         let answer = app.ask(&cem, "/start strikes-R-Kassel").await.text.unwrap();
         assert!(answer.starts_with("Willkommen"), "{answer}");
-        assert!(app.storage().chat(cem.chat_id()).await.unwrap().is_none());
+        assert!(app.storage().chat(ChatId(cem.chat_id())).await.unwrap().is_none());
         app.stop().await.unwrap();
     }
 }
@@ -305,7 +306,7 @@ async fn without_regions_nothing_about_regions_is_shown() {
         for said in app.received(anna.chat_id()).iter().chain([&mine, &report]) {
             assert!(!said.contains("📍") && !said.to_lowercase().contains("region"), "{said}");
         }
-        assert_eq!(app.storage().region_asked_at(anna.chat_id()).await.unwrap(), None);
+        assert_eq!(app.storage().region_asked_at(ChatId(anna.chat_id())).await.unwrap(), None);
         app.stop().await.unwrap();
     }
 }
@@ -335,7 +336,7 @@ async fn members_in(app: &TestApp, ids: std::ops::Range<i64>, topics: &[&str], r
     if let Some(region) = region {
         let key = basis_storage::RegionKey::parse(region).unwrap();
         for id in ids {
-            assert!(app.storage().set_region(id, &key, 0).await.unwrap());
+            assert!(app.storage().set_region(ChatId(id), &key, 0).await.unwrap());
         }
     }
 }
@@ -365,9 +366,9 @@ async fn confirmation(app: &TestApp, who: &Member, command: &str) -> (i64, basis
 /// Sends the draft and waits until it is delivered; the broadcast's id.
 async fn send(app: &TestApp, who: &Member, draft: i64, confirm: i64) -> i64 {
     assert_eq!(app.press(who, confirm, &format!("p:s:{draft}")).await.as_deref(), Some("Done."));
-    let broadcast = app.storage().draft(draft).await.unwrap().unwrap().broadcast_id.expect("queued");
-    app.finished(who, broadcast, WAIT).await;
-    broadcast
+    let broadcast = app.storage().draft(DraftId(draft)).await.unwrap().unwrap().broadcast_id.expect("queued");
+    app.finished(who, broadcast.0, WAIT).await;
+    broadcast.0
 }
 
 /// Which of `chats` received `text`, and how often each.
@@ -501,8 +502,8 @@ async fn an_assembly_for_a_region_invites_only_the_members_there() {
         let send_event = button(&confirm, "ev:s:");
         let event: i64 = send_event.trim_start_matches("ev:s:").parse().unwrap();
         assert_eq!(app.press(&owner, confirm.message_id, &send_event).await.as_deref(), Some("Done."));
-        let invitation = app.storage().event(event).await.unwrap().unwrap().invitation_id.expect("sent");
-        app.finished(&owner, invitation, WAIT).await;
+        let invitation = app.storage().event(EventId(event)).await.unwrap().unwrap().invitation_id.expect("sent");
+        app.finished(&owner, invitation.0, WAIT).await;
         let invited: Vec<i64> = (3201..3207).filter(|chat| !app.fake.bot_messages_in(*chat).is_empty()).collect();
         assert_eq!(invited, [3201, 3202, 3203]);
         app.stop().await.unwrap();
@@ -549,8 +550,8 @@ async fn an_invitation_limits_an_organizer_to_regions_and_links_can_place_member
         let kim = app.member(3401, Some("en"));
         let accepted = app.ask(&kim, &format!("/start {payload}")).await.text.unwrap();
         assert!(accepted.contains(&scope), "{accepted}");
-        let organizer = app.storage().organizer(3401).await.unwrap().expect("granted");
-        assert_eq!((organizer.topics.as_str(), organizer.regions.as_str()), ("strikes", "kassel"));
+        let organizer = app.storage().organizer(UserId(3401)).await.unwrap().expect("granted");
+        assert_eq!((organizer.topics.stored().as_str(), organizer.regions.as_str()), ("strikes", "kassel"));
         let list = app.ask(&owner, "/organizers").await.text.unwrap();
         assert!(list.contains(&format!("(3401) – {scope}")), "{list}");
         let unknown = app.ask(&owner, "/invite strikes @atlantis").await.text.unwrap();

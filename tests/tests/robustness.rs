@@ -80,7 +80,7 @@ async fn garbage_and_hostile_input_get_clear_answers_and_change_nothing() {
             assert!(answer.chars().count() <= 4096, "answers fit into one Telegram message");
         }
         assert_eq!(app.subscriptions(anna.chat_id()).await, ["energy"]);
-        let stored = app.storage().chat(anna.chat_id()).await.unwrap().unwrap();
+        let stored = app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap();
         assert_eq!(stored.locale, "de");
         app.stop().await.unwrap();
     }

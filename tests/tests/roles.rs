@@ -81,7 +81,10 @@ async fn an_invitation_makes_one_organizer_with_its_topics_once() {
         let toast = app.press(&local, confirm.message_id, &send).await;
         assert_eq!(toast.as_deref(), Some("Only organizers may post."));
         let draft: i64 = send.trim_start_matches("p:s:").parse().unwrap();
-        assert_eq!(app.storage().draft(draft).await.unwrap().unwrap().status, basis_storage::DraftState::Open);
+        assert_eq!(
+            app.storage().draft(basis_storage::DraftId(draft)).await.unwrap().unwrap().status,
+            basis_storage::DraftState::Open
+        );
 
         let audit = text_of(&app, &owner, "/audit").await;
         let actions: Vec<&str> =
@@ -103,7 +106,7 @@ async fn invitations_expire_and_whole_scope_invitations_cover_every_topic() {
     clock.advance(Duration::from_secs(24 * 3600 + 1));
     let answer = text_of(&app, &press, &format!("/start {late}")).await;
     assert_eq!(answer, "Diese Einladung ist abgelaufen. Bitte um eine neue.");
-    assert!(app.storage().organizer(601).await.unwrap().is_none());
+    assert!(app.storage().organizer(basis_storage::UserId(601)).await.unwrap().is_none());
 
     let fresh_too = text_of(&app, &press, &format!("/start {fresh}")).await;
     assert_eq!(fresh_too, "Diese Einladung ist abgelaufen. Bitte um eine neue.", "both were made a day ago");

@@ -264,8 +264,17 @@ impl Db {
 async fn grant(app: &TestApp, user: i64, topics: &str) {
     let now = basis_storage::now_ms();
     let hash = format!("hash-{user}");
-    app.storage().create_invite(&hash, topics, OWNER, now, now + 3_600_000).await.expect("invite");
-    app.storage().redeem_invite(&hash, user, "Kim", now).await.expect("redeem");
+    app.storage()
+        .create_invite(
+            &hash,
+            &basis_storage::TopicList::from_stored(topics),
+            basis_storage::UserId(OWNER),
+            now,
+            now + 3_600_000,
+        )
+        .await
+        .expect("invite");
+    app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
 }
 
 /// Waits until every broadcast is delivered and reported, so that nothing
@@ -291,29 +300,29 @@ fn a_day_ahead() -> i64 {
 
 async fn draft(app: &TestApp, state: DraftState, topics: &[&str]) -> i64 {
     let new = NewDraft {
-        author_id: ORGANIZER,
-        chat_id: ORGANIZER,
+        author_id: basis_storage::UserId(ORGANIZER),
+        chat_id: basis_storage::ChatId(ORGANIZER),
         content: Content::Text("Entwurf".to_owned()),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
+        topics: basis_storage::TopicList::parse_all(topics.iter().copied()).expect("topic keys"),
         follow_up_of: None,
     };
-    app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")
+    (app.storage().create_draft(&new, state, basis_storage::now_ms()).await.expect("draft")).0
 }
 
 /// An event draft of the organizer's, complete and ready to send.
 async fn event_draft(app: &TestApp) -> i64 {
     let now = basis_storage::now_ms();
     let event = Event {
-        id: 0,
-        author_id: ORGANIZER,
-        chat_id: ORGANIZER,
+        id: basis_storage::EventId(0),
+        author_id: basis_storage::UserId(ORGANIZER),
+        chat_id: basis_storage::ChatId(ORGANIZER),
         title: "Kundgebung".to_owned(),
         starts_at: a_day_ahead(),
         ends_at: None,
         place: "Tor 3".to_owned(),
         latitude: None,
         longitude: None,
-        topics: "strikes".to_owned(),
+        topics: basis_storage::TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: "60".to_owned(),
         status: basis_storage::EventStatus::Draft,
@@ -323,13 +332,14 @@ async fn event_draft(app: &TestApp) -> i64 {
         created_at: now,
         updated_at: now,
     };
-    app.storage().create_event(&event, now).await.expect("event")
+    (app.storage().create_event(&event, now).await.expect("event")).0
 }
 
 /// An event whose invitation went out.
 async fn active_event(app: &TestApp) -> i64 {
     let id = event_draft(app).await;
-    let sent = app.storage().send_event(id, PRIORITY_NORMAL, "en", basis_storage::now_ms()).await;
+    let sent =
+        app.storage().send_event(basis_storage::EventId(id), PRIORITY_NORMAL, "en", basis_storage::now_ms()).await;
     assert!(sent.expect("send the event").is_some());
     quiesce(app).await;
     id
@@ -347,8 +357,14 @@ static WRITERS: AtomicI64 = AtomicI64::new(40_000);
 /// A member's message in the inbox group `GROUP` (made the inbox if it is
 /// not yet): the copy an inbox command replies to.
 async fn conversation_in_inbox(app: &TestApp) -> i64 {
-    if app.storage().inbox().await.unwrap().is_none_or(|i| i.chat_id != GROUP) {
-        let inbox = Inbox { chat_id: GROUP, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+    if app.storage().inbox().await.unwrap().is_none_or(|i| i.chat_id != basis_storage::ChatId(GROUP)) {
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(GROUP),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
     }
     let writer = app.member(WRITERS.fetch_add(1, Ordering::SeqCst), Some("en"));
@@ -392,7 +408,7 @@ async fn prepare(app: &TestApp, fixture: &Fixture, act: &str, who: &Member) -> (
         command if command.starts_with('/') => command.to_owned(),
         "p:a:" | "p:x:" => {
             let id = draft(app, DraftState::Open, &["strikes"]).await;
-            assert!(app.storage().submit_for_review(id, "en").await.expect("review"));
+            assert!(app.storage().submit_for_review(basis_storage::DraftId(id), "en").await.expect("review"));
             format!("{act}{id}")
         }
         "g:" => format!("g:{}:strikes", draft(app, DraftState::Compose, &[]).await),
@@ -514,8 +530,18 @@ async fn who_may_do_what_cell_by_cell() {
         let broadcast = app.post_normal(owner, &["strikes"], "Matrix broadcast").await;
         app.finished(owner, broadcast, PATIENCE).await;
         let scheduled = draft(&app, DraftState::Open, &["strikes"]).await;
-        assert!(app.storage().move_draft(scheduled, DraftState::Open, DraftState::Timing).await.unwrap());
-        assert!(app.storage().schedule_draft(scheduled, a_day_ahead(), PRIORITY_NORMAL, "en").await.unwrap());
+        assert!(
+            app.storage()
+                .move_draft(basis_storage::DraftId(scheduled), DraftState::Open, DraftState::Timing)
+                .await
+                .unwrap()
+        );
+        assert!(
+            app.storage()
+                .schedule_draft(basis_storage::DraftId(scheduled), a_day_ahead(), PRIORITY_NORMAL, "en")
+                .await
+                .unwrap()
+        );
         let fixture = Fixture { broadcast, event: active_event(&app).await };
 
         let mut failures = Vec::new();
@@ -564,10 +590,21 @@ async fn the_inbox_relays_members_and_organizers_and_nobody_else() {
         grant(&app, ORGANIZER, "strikes").await;
         grant(&app, OUTSIDER, "energy").await;
         grant(&app, VICTIM, "europe").await;
-        assert!(app.storage().revoke_organizer(VICTIM, OWNER, basis_storage::now_ms()).await.unwrap());
+        assert!(
+            app.storage()
+                .revoke_organizer(basis_storage::UserId(VICTIM), basis_storage::UserId(OWNER), basis_storage::now_ms())
+                .await
+                .unwrap()
+        );
         let group = app.fake.supergroup(INBOX, "Inbox");
         app.fake.make_bot_admin(INBOX, AdminRights::default());
-        let inbox = Inbox { chat_id: INBOX, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(INBOX),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
 
         // A member's message in their private chat is relayed.
@@ -776,16 +813,16 @@ async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Mem
 
     let now = basis_storage::now_ms();
     let mut event = Event {
-        id: 0,
-        author_id: OWNER,
-        chat_id: OWNER,
+        id: basis_storage::EventId(0),
+        author_id: basis_storage::UserId(OWNER),
+        chat_id: basis_storage::ChatId(OWNER),
         title: "Kundgebung vor Tor 3".to_owned(),
         starts_at: now + 86_400_000,
         ends_at: None,
         place: "Werkstraße 1".to_owned(),
         latitude: None,
         longitude: None,
-        topics: "strikes".to_owned(),
+        topics: basis_storage::TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: String::new(),
         status: basis_storage::EventStatus::Draft,
@@ -805,7 +842,7 @@ async fn member_with_history(app: &TestApp, id: i64, other: i64) -> (Member, Mem
         let invitation = invitation.expect("an invitation with answer buttons");
         assert_eq!(app.press(who, invitation.message_id, &data).await.as_deref(), Some(toast));
     }
-    (member, neighbour, event.id)
+    (member, neighbour, event.id.0)
 }
 
 /// Asks for /mydata and returns the document and its caption.
@@ -889,7 +926,13 @@ async fn stop_leaves_no_trace_of_the_chat() {
         // The member wrote to the organizers' inbox too, and got an answer.
         let group = app.fake.supergroup(-100_4242, "Inbox");
         app.fake.make_bot_admin(-100_4242, AdminRights::default());
-        let inbox = Inbox { chat_id: -100_4242, forum: false, locale: "en".into(), set_by: OWNER, set_at: 0 };
+        let inbox = Inbox {
+            chat_id: basis_storage::ChatId(-100_4242),
+            forum: false,
+            locale: "en".into(),
+            set_by: basis_storage::UserId(OWNER),
+            set_at: 0,
+        };
         app.storage().set_inbox(&inbox).await.unwrap();
         let mark = app.fake.mark();
         let hello = app.fake.send_text(&member.user, &member.chat, "Hello?").message_id.unwrap();
@@ -969,7 +1012,7 @@ async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
     assert!(said[0].starts_with("🔏 Our privacy notice has changed (version 2)."), "{said:?}");
     assert!(said[0].contains("Privacy: we store only") && said[0].contains("datenschutz@example.org"), "{said:?}");
     assert!(said[1].starts_with("You follow these topics:"), "{said:?}");
-    assert_eq!(app.storage().chat(anna.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    assert_eq!(app.storage().chat(basis_storage::ChatId(anna.chat_id())).await.unwrap().unwrap().privacy_version, 2);
     // Once: a button press and later commands come without it.
     let keyboard = app.ask(&anna, "/topics").await;
     app.press(&anna, keyboard.message_id, "t:energy").await;
@@ -989,7 +1032,7 @@ async fn a_changed_privacy_notice_is_shown_once_before_the_answer() {
     let help = app.ask(&stranger, "/help").await.text.unwrap();
     assert!(help.starts_with("How it works"), "{help}");
     app.ask(&ben, "/subscribe strikes").await;
-    assert_eq!(app.storage().chat(ben.chat_id()).await.unwrap().unwrap().privacy_version, 2);
+    assert_eq!(app.storage().chat(basis_storage::ChatId(ben.chat_id())).await.unwrap().unwrap().privacy_version, 2);
     let answer = app.ask(&ben, "/mytopics").await.text.unwrap();
     assert!(answer.starts_with("Du folgst diesen Themen"), "{answer}");
     app.stop().await.unwrap();
@@ -1070,42 +1113,46 @@ const REGIONAL_ROWS: &[(&str, Reach)] = &[
 /// A draft of `author`'s for `strikes` within `reach`.
 async fn regional_draft(app: &TestApp, author: i64, state: DraftState, reach: Reach) -> i64 {
     let new = NewDraft {
-        author_id: author,
-        chat_id: author,
+        author_id: basis_storage::UserId(author),
+        chat_id: basis_storage::ChatId(author),
         content: Content::Text("Entwurf".to_owned()),
-        topics: vec!["strikes".to_owned()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         follow_up_of: None,
     };
     let now = basis_storage::now_ms();
-    app.storage().create_draft_to(&new, &reach.target(), state, now).await.expect("draft")
+    app.storage().create_draft_to(&new, &reach.target(), state, now).await.expect("draft").0
 }
 
 /// An event of the region-scoped organizer's within `reach`, a draft or
 /// sent.
 async fn regional_event(app: &TestApp, reach: Reach, sent: bool) -> i64 {
     let now = basis_storage::now_ms();
-    let mut event = Event { author_id: REGIONAL, chat_id: REGIONAL, ..sample_event(now) };
+    let mut event = Event {
+        author_id: basis_storage::UserId(REGIONAL),
+        chat_id: basis_storage::ChatId(REGIONAL),
+        ..sample_event(now)
+    };
     event.id = app.storage().create_event(&event, now).await.expect("event");
     assert!(app.storage().set_event_regions(event.id, &reach.target(), now).await.unwrap());
     if sent {
         assert!(app.storage().send_event(event.id, PRIORITY_NORMAL, "en", now).await.unwrap().is_some());
         quiesce(app).await;
     }
-    event.id
+    event.id.0
 }
 
 fn sample_event(now: i64) -> Event {
     Event {
-        id: 0,
-        author_id: ORGANIZER,
-        chat_id: ORGANIZER,
+        id: basis_storage::EventId(0),
+        author_id: basis_storage::UserId(ORGANIZER),
+        chat_id: basis_storage::ChatId(ORGANIZER),
         title: "Kundgebung".to_owned(),
         starts_at: a_day_ahead(),
         ends_at: None,
         place: "Tor 3".to_owned(),
         latitude: None,
         longitude: None,
-        topics: "strikes".to_owned(),
+        topics: basis_storage::TopicList::from_stored("strikes"),
         note: String::new(),
         reminders: "60".to_owned(),
         status: basis_storage::EventStatus::Draft,
@@ -1120,9 +1167,9 @@ fn sample_event(now: i64) -> Event {
 /// A post to `strikes` within `reach`, delivered.
 async fn regional_broadcast(app: &TestApp, reach: Reach) -> i64 {
     let new = basis_storage::NewBroadcast {
-        author_id: OWNER,
+        author_id: basis_storage::UserId(OWNER),
         content: Content::Text(format!("Broadcast{}", reach.at())),
-        topics: vec!["strikes".to_owned()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "en".to_owned(),
@@ -1130,7 +1177,7 @@ async fn regional_broadcast(app: &TestApp, reach: Reach) -> i64 {
     };
     let (id, _) = app.storage().create_broadcast_to(&new, &reach.target(), basis_storage::now_ms()).await.unwrap();
     quiesce(app).await;
-    id
+    id.0
 }
 
 /// The command or button data of one row, with what it needs made fresh.
@@ -1153,7 +1200,7 @@ async fn regional_input(app: &TestApp, who: &Member, act: &str, reach: Reach) ->
         "p:a:" => {
             // Someone else's draft, waiting for a second organizer.
             let id = regional_draft(app, OWNER, DraftState::Open, reach).await;
-            assert!(app.storage().submit_for_review(id, "en").await.expect("review"));
+            assert!(app.storage().submit_for_review(basis_storage::DraftId(id), "en").await.expect("review"));
             format!("p:a:{id}")
         }
         "gr:s:" | "gr:n" | "gr:x" => {
@@ -1189,13 +1236,23 @@ async fn a_region_scoped_organizer_acts_inside_the_region_only_at_command_and_pr
         let now = basis_storage::now_ms();
         let kassel = [basis_storage::RegionKey::parse("kassel").unwrap()];
         app.storage()
-            .create_invite_within("hash-regional", "strikes", &kassel, OWNER, now, now + 3_600_000)
+            .create_invite_within(
+                "hash-regional",
+                &basis_storage::TopicList::from_stored("strikes"),
+                &kassel,
+                basis_storage::UserId(OWNER),
+                now,
+                now + 3_600_000,
+            )
             .await
             .unwrap();
-        app.storage().redeem_invite("hash-regional", REGIONAL, "Kim", now).await.unwrap();
+        app.storage().redeem_invite("hash-regional", basis_storage::UserId(REGIONAL), "Kim", now).await.unwrap();
         app.subscribers(32_001..32_003, &["strikes"]).await;
         for (id, region) in [(32_001, "kassel"), (32_002, "wolfsburg")] {
-            app.storage().set_region(id, &basis_storage::RegionKey::parse(region).unwrap(), now).await.unwrap();
+            app.storage()
+                .set_region(basis_storage::ChatId(id), &basis_storage::RegionKey::parse(region).unwrap(), now)
+                .await
+                .unwrap();
         }
         let who = app.member(REGIONAL, Some("en"));
         app.barrier(&who, app.fake.mark()).await;

@@ -191,6 +191,10 @@ fn handler(error: &basis_handlers::HandlerError) -> ApiError {
         }
         HandlerError::Telegram(error) => telegram(error),
         HandlerError::Earlier(error) => handler(error),
+        HandlerError::NoRole(_) => {
+            tracing::error!(error = %error, "the posting API ran a handler without a role");
+            ApiError::Internal
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! Telegram, so the broadcaster, the reports, `/edit` and `/retract` work
 //! on it unchanged.
 
+use basis_core::TopicList;
 use basis_handlers::RegionKey;
 use basis_handlers::offer::{self, NO_AUTHOR};
 use basis_handlers::{Basis, Locale};
@@ -44,7 +45,7 @@ pub enum Photo {
 /// A checked request: what to make.
 #[derive(Debug)]
 pub struct Plan {
-    topics: Vec<String>,
+    topics: TopicList,
     target: RegionTarget,
     text: String,
     urgent: bool,
@@ -54,14 +55,11 @@ pub struct Plan {
 }
 
 /// Topic keys from keys or names, checked against the catalog.
-pub fn topic_keys(basis: &Basis, wanted: &[String]) -> Result<Vec<String>, ApiError> {
-    let mut keys: Vec<String> = Vec::new();
+pub fn topic_keys(basis: &Basis, wanted: &[String]) -> Result<TopicList, ApiError> {
+    let mut keys = TopicList::default();
     for name in wanted {
         let topic = basis.topics().find(name).ok_or_else(|| ApiError::UnknownTopic(name.chars().take(64).collect()))?;
-        let key = topic.key.as_str().to_owned();
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
+        keys.insert(topic.key.clone());
     }
     Ok(keys)
 }
@@ -125,7 +123,7 @@ impl Plan {
         let topics = topic_keys(basis, &request.topics)?;
         let regions = region_keys(basis, &request.regions)?;
         if let Some(outside) = token.scope.outside(&topics) {
-            return Err(ApiError::OutOfScope(outside.clone()));
+            return Err(ApiError::OutOfScope(outside.to_string()));
         }
         check_regions(basis, token, &regions)?;
         let target = if regions.is_empty() { RegionTarget::Everywhere } else { RegionTarget::Within(regions) };
@@ -225,53 +223,79 @@ async fn make(basis: &Basis, token: &Token, row: i64, plan: Plan) -> Result<Crea
                 request = request.caption(plan.text.clone());
             }
             let message = request.await.map_err(|e| super::error::telegram(&e))?;
-            Content::Copy { chat_id: owner, message_id: i64::from(message.id.0), text: None }
+            Content::Copy { chat_id: basis_core::ChatId(owner), message_id: i64::from(message.id.0), text: None }
         }
     };
     let via = format!("token {}", token.name);
     let priority = if plan.urgent { PRIORITY_URGENT } else { PRIORITY_NORMAL };
     let created = if plan.offered {
-        let new =
-            NewDraft { author_id: NO_AUTHOR, chat_id: owner, content, topics: plan.topics.clone(), follow_up_of: None };
+        let new = NewDraft {
+            author_id: basis_core::UserId(NO_AUTHOR),
+            chat_id: basis_core::ChatId(owner),
+            content,
+            topics: plan.topics.clone(),
+            follow_up_of: None,
+        };
         let draft = storage.create_draft_to(&new, &plan.target, DraftState::Open, now).await?;
-        store::made(storage, row, Some(draft), None).await?;
-        storage.audit(owner, AuditAction::Draft, &draft.to_string(), &via, now).await?;
+        store::made(storage, row, Some(draft.0), None).await?;
+        storage.audit(basis_core::UserId(owner), AuditAction::Draft, &draft.to_string(), &via, now).await?;
         let people = offer::reviewers_within(basis, &plan.topics, &plan.target).await?;
         let name = token.name.clone();
         let asked = offer::offer_draft(basis, draft, &people, plan.urgent, |locale| {
             basis.text_with(locale, "api-offer-note", &[("token", &name)])
         })
         .await?;
-        tracing::info!(token = %token.name, draft, asked, "API draft offered");
+        tracing::info!(token = %token.name, draft = %draft, asked, "API draft offered");
         let recipients = offer::audience(basis, &plan.topics, &plan.target).await?;
         Created { id: row, status: "draft".into(), recipients }
     } else if let Some(at) = plan.at {
-        let new =
-            NewDraft { author_id: owner, chat_id: owner, content, topics: plan.topics.clone(), follow_up_of: None };
+        let new = NewDraft {
+            author_id: basis_core::UserId(owner),
+            chat_id: basis_core::ChatId(owner),
+            content,
+            topics: plan.topics.clone(),
+            follow_up_of: None,
+        };
         let draft = storage.create_draft_to(&new, &plan.target, DraftState::Timing, now).await?;
         storage.schedule_draft(draft, at, priority, locale.code()).await?;
-        store::made(storage, row, Some(draft), None).await?;
-        storage.audit(owner, AuditAction::Schedule, &draft.to_string(), &format!("{via}, at {at}"), now).await?;
-        tracing::info!(token = %token.name, draft, at, "API post scheduled");
+        store::made(storage, row, Some(draft.0), None).await?;
+        storage
+            .audit(
+                basis_core::UserId(owner),
+                AuditAction::Schedule,
+                &draft.to_string(),
+                &format!("{via}, at {at}"),
+                now,
+            )
+            .await?;
+        tracing::info!(token = %token.name, draft = %draft, at, "API post scheduled");
         let recipients = offer::audience(basis, &plan.topics, &plan.target).await?;
         Created { id: row, status: "scheduled".into(), recipients }
     } else {
         let new = NewBroadcast {
-            author_id: owner,
+            author_id: basis_core::UserId(owner),
             content,
             topics: plan.topics.clone(),
             priority,
-            report_chat_id: (owner != 0).then_some(owner),
+            report_chat_id: (owner != 0).then_some(basis_core::ChatId(owner)),
             report_locale: locale.code().to_owned(),
             ref_broadcast_id: None,
         };
         let (broadcast, total) = storage.create_broadcast_to(&new, &plan.target, now).await?;
-        store::made(storage, row, None, Some(broadcast)).await?;
+        store::made(storage, row, None, Some(broadcast.0)).await?;
         offer::wake(basis);
-        storage.audit(owner, AuditAction::Post, &broadcast.to_string(), &format!("{via}, {total} chats"), now).await?;
-        tracing::info!(token = %token.name, broadcast, total, "API post queued");
+        storage
+            .audit(
+                basis_core::UserId(owner),
+                AuditAction::Post,
+                &broadcast.to_string(),
+                &format!("{via}, {total} chats"),
+                now,
+            )
+            .await?;
+        tracing::info!(token = %token.name, broadcast = %broadcast, total, "API post queued");
         if owner != 0
-            && let Err(error) = offer::report_status(basis, owner, locale, &new.content, broadcast, total, None).await
+            && let Err(error) = offer::report_status(basis, owner, locale, &new.content, broadcast.0, total, None).await
         {
             tracing::warn!(error = %super::error::chain(&error), "could not post the progress message of an API post");
         }
@@ -298,10 +322,14 @@ async fn owned(basis: &Basis, token: &Token, id: i64) -> Result<ApiBroadcast, Ap
 async fn target_of(basis: &Basis, row: &ApiBroadcast) -> Result<RegionTarget, ApiError> {
     let storage = basis.storage();
     if let Some(id) = row.broadcast_id {
-        return Ok(storage.broadcast(id).await?.map(|b| b.region_target()).unwrap_or_default());
+        return Ok(storage
+            .broadcast(basis_core::BroadcastId(id))
+            .await?
+            .map(|b| b.region_target())
+            .unwrap_or_default());
     }
     match row.draft_id {
-        Some(id) => Ok(storage.draft(id).await?.map(|d| d.region_target()).unwrap_or_default()),
+        Some(id) => Ok(storage.draft(basis_core::DraftId(id)).await?.map(|d| d.region_target()).unwrap_or_default()),
         None => Ok(RegionTarget::Everywhere),
     }
 }
@@ -316,30 +344,32 @@ pub async fn status(basis: &Basis, token: &Token, id: i64) -> Result<BroadcastSt
 async fn state_of(basis: &Basis, row: &ApiBroadcast) -> Result<BroadcastStatus, ApiError> {
     let storage = basis.storage();
     let draft = match row.draft_id {
-        Some(id) => storage.draft(id).await?,
+        Some(id) => storage.draft(basis_core::DraftId(id)).await?,
         None => None,
     };
-    let broadcast = row.broadcast_id.or(draft.as_ref().and_then(|d| d.broadcast_id));
+    let broadcast = row.broadcast_id.or(draft.as_ref().and_then(|d| d.broadcast_id.map(|b| b.0)));
     let mut status = BroadcastStatus {
         id: row.id,
         status: "pending".into(),
         broadcast,
         draft: row.draft_id,
-        topics: row.topics.clone(),
+        topics: row.topics.strs().into_iter().map(str::to_owned).collect(),
         regions: Vec::new(),
         recipients: 0,
         counts: Counts::default(),
     };
     let target = match (broadcast, &draft) {
-        (Some(id), _) => storage.broadcast(id).await?.map(|b| b.region_target()).unwrap_or_default(),
+        (Some(id), _) => {
+            storage.broadcast(basis_core::BroadcastId(id)).await?.map(|b| b.region_target()).unwrap_or_default()
+        }
         (None, Some(draft)) => draft.region_target(),
         (None, None) => RegionTarget::Everywhere,
     };
     status.regions = target.keys().iter().map(|k| k.to_string()).collect();
     match (broadcast, &draft) {
         (Some(id), _) => {
-            let progress = storage.progress(id).await?;
-            let finished = storage.broadcast(id).await?.is_some_and(|b| b.is_finished());
+            let progress = storage.progress(basis_core::BroadcastId(id)).await?;
+            let finished = storage.broadcast(basis_core::BroadcastId(id)).await?.is_some_and(|b| b.is_finished());
             status.status = match (row.retraction_id, finished) {
                 (Some(_), _) => "retracted",
                 (None, true) => "done",
@@ -378,8 +408,10 @@ pub async fn retract(basis: &Basis, token: &Token, id: i64) -> Result<Correction
     let via = format!("token {}", token.name);
     let Some(target) = state.broadcast else {
         let Some(draft) = row.draft_id else { return Err(ApiError::Conflict("the broadcast is still being made")) };
-        if storage.cancel_draft(draft).await? {
-            storage.audit(token.owner_id, AuditAction::Cancel, &draft.to_string(), &via, now).await?;
+        if storage.cancel_draft(basis_core::DraftId(draft)).await? {
+            storage
+                .audit(basis_core::UserId(token.owner_id), AuditAction::Cancel, &draft.to_string(), &via, now)
+                .await?;
         } else if state.status != "discarded" {
             return Err(ApiError::Conflict("the draft was sent or discarded meanwhile; ask again"));
         }
@@ -388,7 +420,7 @@ pub async fn retract(basis: &Basis, token: &Token, id: i64) -> Result<Correction
     if row.retraction_id.is_some() {
         return Err(ApiError::Conflict("the broadcast is retracted already"));
     }
-    let broadcast = storage.broadcast(target).await?.ok_or(ApiError::Internal)?;
+    let broadcast = storage.broadcast(basis_core::BroadcastId(target)).await?.ok_or(ApiError::Internal)?;
     if broadcast.created_at + DELETE_WINDOW_MS < now {
         return Err(ApiError::TooOld(id));
     }
@@ -399,7 +431,7 @@ pub async fn retract(basis: &Basis, token: &Token, id: i64) -> Result<Correction
     }
     storage
         .audit(
-            token.owner_id,
+            basis_core::UserId(token.owner_id),
             AuditAction::Retract,
             &target.to_string(),
             &format!("{via}, correction {correction}, {copies} copies"),
@@ -423,7 +455,7 @@ pub async fn edit(basis: &Basis, token: &Token, id: i64, text: String) -> Result
     if row.retraction_id.is_some() {
         return Err(ApiError::Conflict("the broadcast was retracted"));
     }
-    let broadcast = storage.broadcast(target).await?.ok_or(ApiError::Internal)?;
+    let broadcast = storage.broadcast(basis_core::BroadcastId(target)).await?.ok_or(ApiError::Internal)?;
     if !matches!(broadcast.kind, BroadcastKind::Text | BroadcastKind::Copy)
         || broadcast.text.as_deref().is_none_or(str::is_empty)
     {
@@ -431,7 +463,9 @@ pub async fn edit(basis: &Basis, token: &Token, id: i64, text: String) -> Result
     }
     let (correction, copies) = correct(basis, token, &broadcast, Content::Edit(text)).await?;
     let detail = format!("token {}, correction {correction}, {copies} copies", token.name);
-    storage.audit(token.owner_id, AuditAction::Edit, &target.to_string(), &detail, basis.now()).await?;
+    storage
+        .audit(basis_core::UserId(token.owner_id), AuditAction::Edit, &target.to_string(), &detail, basis.now())
+        .await?;
     Ok(Correction { id, status: "editing".into(), correction: Some(correction), copies })
 }
 
@@ -446,24 +480,24 @@ async fn correct(
     let owner = token.owner_id;
     let locale = if owner != 0 { offer::locale_of(basis, owner).await? } else { Locale::default() };
     let new = NewBroadcast {
-        author_id: owner,
+        author_id: basis_core::UserId(owner),
         content,
-        topics: broadcast.topics.split(',').map(str::to_owned).collect(),
+        topics: broadcast.topics.clone(),
         priority: PRIORITY_URGENT,
-        report_chat_id: (owner != 0).then_some(owner),
+        report_chat_id: (owner != 0).then_some(basis_core::ChatId(owner)),
         report_locale: locale.code().to_owned(),
         ref_broadcast_id: Some(broadcast.id),
     };
     let (id, total) = basis.storage().create_broadcast(&new, basis.now()).await?;
     offer::wake(basis);
-    tracing::info!(token = %token.name, broadcast = broadcast.id, correction = id, total, "API correction queued");
+    tracing::info!(token = %token.name, broadcast = %broadcast.id, correction = %id, total, "API correction queued");
     if owner != 0
         && let Err(error) =
-            offer::report_status(basis, owner, locale, &new.content, id, total, Some(broadcast.id)).await
+            offer::report_status(basis, owner, locale, &new.content, id.0, total, Some(broadcast.id.0)).await
     {
         tracing::warn!(error = %super::error::chain(&error), "could not post the progress message of an API correction");
     }
-    Ok((id, total))
+    Ok((id.0, total))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use basis_core::Locale;
+use basis_core::{BroadcastId, Locale};
 use basis_outbound::Outbound;
 use basis_outbound::{ChatKey, Priority, Refusal, Scheduler};
 use basis_storage::{Claimed, Content, Event, EventNote, NewBroadcast, Outcome, Settlement, Storage, StorageError};
@@ -81,7 +81,7 @@ struct Inner {
     settings: Settings,
     metrics: Arc<crate::metrics::Metrics>,
     /// Broadcasts whose progress message is still on its way.
-    posting: std::sync::Mutex<std::collections::HashSet<i64>>,
+    posting: std::sync::Mutex<std::collections::HashSet<BroadcastId>>,
 }
 
 /// Cheap to clone; every clone drives the same queue.
@@ -119,10 +119,10 @@ impl Broadcaster {
 
     /// Queues a confirmed broadcast (fan-out in one statement), wakes the
     /// workers and posts the organizer's progress message.
-    pub async fn enqueue(&self, new: NewBroadcast) -> Result<(i64, i64), StorageError> {
+    pub async fn enqueue(&self, new: NewBroadcast) -> Result<(BroadcastId, i64), StorageError> {
         let (id, total) = self.storage().create_broadcast(&new, self.now()).await?;
         self.inner.parts.wake.notify_one();
-        tracing::info!(broadcast = id, total, "broadcast queued");
+        tracing::info!(broadcast = %id, total, "broadcast queued");
         if let Some(chat) = new.report_chat_id {
             progress::post_initial(self.inner.clone(), id, chat, &new.report_locale, total);
         }
@@ -137,8 +137,8 @@ impl Broadcaster {
         let reporter = tokio::spawn(progress::report_loop(self.inner.clone(), shutdown.clone()));
         let scheduler = tokio::spawn(schedule::schedule_loop(self.inner.clone(), shutdown.clone()));
         let permits = Arc::new(Semaphore::new(self.inner.settings.max_in_flight));
-        let mut contents: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
-        let mut events: HashMap<i64, (tokio::time::Instant, Option<Arc<Event>>)> = HashMap::new();
+        let mut contents: HashMap<BroadcastId, Option<Arc<Content>>> = HashMap::new();
+        let mut events: HashMap<BroadcastId, (tokio::time::Instant, Option<Arc<Event>>)> = HashMap::new();
         let mut db_trouble = 0u32;
         let mut shrunk = tokio::time::Instant::now();
         // The next batch is claimed while the current one is being sent, so
@@ -197,7 +197,7 @@ impl Broadcaster {
                     prefetched = Some(tokio::spawn(async move { storage.claim(size, now, lease).await }));
                 }
                 let grant = tokio::select! {
-                    grant = self.inner.scheduler.acquire(ChatKey::of(claimed.chat_id), Priority::Bulk) => grant,
+                    grant = self.inner.scheduler.acquire(ChatKey::of(claimed.chat_id.0), Priority::Bulk) => grant,
                     _ = shutdown.cancelled() => Err(Refusal::Closed),
                 };
                 let paid = match grant {
@@ -280,10 +280,10 @@ impl Broadcaster {
                     let (chat, reference) = (claimed.chat_id, claimed.ref_message_id);
                     let result = match outgoing {
                         Outgoing::Content(content) => {
-                            sender.send(chat, &content, reference, claimed.thread_id, paid).await
+                            sender.send(chat.0, &content, reference, claimed.thread_id, paid).await
                         }
                         Outgoing::Rendered { text, markup, edit } => {
-                            sender.send_rendered(chat, &text, markup, reference, edit, paid).await
+                            sender.send_rendered(chat.0, &text, markup, reference, edit, paid).await
                         }
                     };
                     let outcome = this.decide(&claimed, result.clone());
@@ -335,7 +335,7 @@ impl Broadcaster {
     /// The database failed while the delivery was prepared: it is tried
     /// again a little later, without counting an attempt.
     fn storage_trouble(&self, claimed: &Claimed, error: &StorageError) -> Settlement {
-        tracing::warn!(error = %error_chain(error), broadcast = claimed.broadcast_id, "could not read what to send; trying again");
+        tracing::warn!(error = %error_chain(error), broadcast = %claimed.broadcast_id, "could not read what to send; trying again");
         self.requeue(claimed, self.now() + STORAGE_RETRY_MS, "storage")
     }
 
@@ -354,7 +354,7 @@ impl Broadcaster {
                 tracing::warn!(retry_after = seconds, "Telegram asked to slow down; all sending pauses");
                 Outcome::Retry { due_at: now + wait.as_millis() as i64, error: "429".to_owned(), counts: false }
             }
-            SendResult::Migrated { to_chat_id } => Outcome::Moved { to_chat_id },
+            SendResult::Migrated { to_chat_id } => Outcome::Moved { to_chat_id: basis_core::ChatId(to_chat_id) },
             SendResult::Unreachable { reason } => Outcome::Blocked { error: reason },
             SendResult::Rejected { reason } => Outcome::Failed { error: reason },
             SendResult::Done => Outcome::Failed { error: "answer without message_id".to_owned() },

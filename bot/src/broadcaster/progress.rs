@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use basis_core::Locale;
 use basis_core::report::{Figures, Job};
+use basis_core::{BroadcastId, Locale};
 use basis_storage::{Broadcast, Progress, StorageError};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
@@ -24,18 +24,18 @@ fn locale_of(code: &str) -> Locale {
 
 /// Posts the status message in the background; the outbound path keeps it
 /// within the chat's limits and sends it again after a 429.
-pub(super) fn post_initial(inner: Arc<Inner>, id: i64, chat: i64, locale: &str, total: i64) {
+pub(super) fn post_initial(inner: Arc<Inner>, id: BroadcastId, chat: basis_core::ChatId, locale: &str, total: i64) {
     let locale = locale_of(locale);
     // Until it is out, the final report waits for it: it may queue behind
     // replies to the organizer for a second or two, longer than a small
     // broadcast takes.
     lock(&inner.posting).insert(id);
     tokio::spawn(async move {
-        let text = inner.parts.render.queued(locale, id, total);
-        if let Some(message) = send_status(&inner, chat, text).await
+        let text = inner.parts.render.queued(locale, id.0, total);
+        if let Some(message) = send_status(&inner, chat.0, text).await
             && let Err(error) = inner.parts.storage.set_report_message(id, message).await
         {
-            tracing::warn!(%error, broadcast = id, "could not remember the progress message");
+            tracing::warn!(%error, broadcast = %id, "could not remember the progress message");
         }
         lock(&inner.posting).remove(&id);
     });
@@ -53,7 +53,7 @@ async fn send_status(inner: &Inner, chat: i64, text: String) -> Option<i64> {
 
 pub(super) async fn report_loop(inner: Arc<Inner>, shutdown: CancellationToken) {
     // Per broadcast: when and at how many settled deliveries we last looked.
-    let mut pace: HashMap<i64, (Instant, i64)> = HashMap::new();
+    let mut pace: HashMap<BroadcastId, (Instant, i64)> = HashMap::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(inner.settings.progress_every) => {},
@@ -69,7 +69,7 @@ pub(super) async fn report_loop(inner: Arc<Inner>, shutdown: CancellationToken) 
 /// tries (it crashed in between).
 const REPORT_LEASE_MS: i64 = 60_000;
 
-async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> Result<(), StorageError> {
+async fn report_once(inner: &Inner, pace: &mut HashMap<BroadcastId, (Instant, i64)>) -> Result<(), StorageError> {
     let storage = &inner.parts.storage;
     let unfinished = storage.unfinished_broadcasts().await?;
     pace.retain(|id, _| unfinished.contains(id));
@@ -78,7 +78,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
         if progress.remaining == 0 {
             if storage.finish_if_complete(id, inner.parts.now()).await? {
                 let (sent, blocked, failed) = (progress.sent, progress.blocked, progress.failed);
-                tracing::info!(broadcast = id, sent, blocked, failed, "broadcast finished");
+                tracing::info!(broadcast = %id, sent, blocked, failed, "broadcast finished");
                 (inner.parts.finished)(super::Finished { broadcast: id, delivered: sent, failed });
             }
             continue;
@@ -94,7 +94,7 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
             figures.eta_secs = Some((progress.remaining as f64 / per_sec).ceil() as u64);
         }
         let text = inner.parts.render.progress(locale_of(&broadcast.report_locale), &figures);
-        edit_status(inner, chat, message, text).await;
+        edit_status(inner, chat.0, message, text).await;
     }
     // Final reports are their own step, claimed and then marked as sent, so
     // that a crash between finishing and reporting cannot lose the report
@@ -112,10 +112,10 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
         let figures = figures(&broadcast, &progress);
         let text = inner.parts.render.final_report(locale_of(&broadcast.report_locale), &figures);
         let reported = match broadcast.report_message_id {
-            Some(message) => edit_status(inner, chat, message, text).await,
+            Some(message) => edit_status(inner, chat.0, message, text).await,
             // No progress message to edit (its sender died first, or Telegram
             // refused it): the report comes as a message of its own.
-            None => send_status(inner, chat, text).await.is_some(),
+            None => send_status(inner, chat.0, text).await.is_some(),
         };
         if reported {
             storage.mark_reported(id, inner.parts.now()).await?;
@@ -127,8 +127,8 @@ async fn report_once(inner: &Inner, pace: &mut HashMap<i64, (Instant, i64)>) -> 
 fn figures(broadcast: &Broadcast, progress: &Progress) -> Figures {
     Figures {
         job: Job::of(broadcast.kind),
-        of: broadcast.ref_broadcast_id,
-        id: broadcast.id,
+        of: broadcast.ref_broadcast_id.map(|of| of.0),
+        id: broadcast.id.0,
         total: progress.total,
         sent: progress.sent,
         failed: progress.failed,

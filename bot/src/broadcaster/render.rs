@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use basis_core::report::Figures;
-use basis_core::{Locale, RsvpAnswer};
+use basis_core::{BroadcastId, Locale, RsvpAnswer};
 use basis_storage::{Event, EventNote, Storage};
 use teloxide::types::InlineKeyboardMarkup;
 use tokio::sync::Notify;
@@ -37,7 +37,7 @@ pub trait Render: Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Finished {
     /// The broadcast.
-    pub broadcast: i64,
+    pub broadcast: BroadcastId,
     /// Deliveries Telegram took.
     pub delivered: i64,
     /// Deliveries given up on.

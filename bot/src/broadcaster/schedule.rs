@@ -36,7 +36,7 @@ async fn release_due(inner: &Arc<Inner>) -> Result<(), StorageError> {
         };
         inner.parts.wake.notify_one();
         let late_ms = now - draft.scheduled_at.unwrap_or(now);
-        tracing::info!(broadcast = id, total, draft = draft.id, late_ms, "scheduled post queued");
+        tracing::info!(broadcast = %id, total, draft = %draft.id, late_ms, "scheduled post queued");
         let detail = format!("scheduled draft {}, {total} chats", draft.id);
         storage.audit(draft.author_id, basis_storage::AuditAction::Post, &id.to_string(), &detail, now).await?;
         progress::post_initial(inner.clone(), id, draft.chat_id, &draft.report_locale, total);
@@ -57,7 +57,7 @@ async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
             if storage.drop_reminder(due.event_id, due.minutes_before, "skipped").await? {
                 let late_min = (now - due.due_at) / 60_000;
                 tracing::info!(
-                    event = event.id,
+                    event = %event.id,
                     minutes_before = due.minutes_before,
                     late_min,
                     "reminder skipped: the event has started already"
@@ -68,8 +68,8 @@ async fn remind(inner: &Arc<Inner>) -> Result<(), StorageError> {
         if let Some((id, total)) = storage.send_reminder(&event, due.minutes_before, now).await? {
             inner.parts.wake.notify_one();
             tracing::info!(
-                event = event.id,
-                broadcast = id,
+                event = %event.id,
+                broadcast = %id,
                 total,
                 minutes_before = due.minutes_before,
                 "reminder queued"

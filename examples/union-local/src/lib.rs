@@ -201,7 +201,7 @@ async fn welcome(notice: Notice) -> basis::HandlerResult {
                 basis.text_with(locale, "union-welcome", &[("org", &org), ("contact", &settings.picket_contact)]);
             let label = basis.text(locale, "union-picket-button");
             let keyboard = basis::button(label, NAMESPACE, "sign").map(|b| InlineKeyboardMarkup::new([[b]]));
-            basis.send(chat, text, keyboard).await
+            basis.send(chat.0, text, keyboard).await
         }
         _ => Ok(()),
     }

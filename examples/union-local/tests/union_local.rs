@@ -179,7 +179,7 @@ async fn a_new_striker_is_welcomed_once_signs_up_for_picket_duty_and_is_forgotte
         app.press(&anna, confirm.message_id, "stop:y").await;
         assert_eq!(count(&app, TIMES, chat).await, 0, "{engine:?}");
         assert_eq!(count(&app, PICKETS, chat).await, 0, "{engine:?}");
-        assert!(app.storage().chat(chat).await.unwrap().is_none(), "{engine:?}");
+        assert!(app.storage().chat(basis_storage::ChatId(chat)).await.unwrap().is_none(), "{engine:?}");
         app.stop().await.unwrap();
     }
 }

@@ -6,12 +6,13 @@
 //! Everything members get goes through the broadcast queue; this module
 //! renders each message in the member's language with their current answer.
 
+use basis_core::TopicList;
 use basis_storage::{Event, EventNote, EventStatus, EventStep, PRIORITY_NORMAL, RsvpAnswer};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, User};
 
 use crate::callback::EventAction;
-use crate::organizer::{self, parse_broadcast_id, refusal};
+use crate::organizer::{self, parse_id, refusal};
 use crate::roles::{self, Role};
 use crate::scene::Scene;
 use crate::{HandlerError, HandlerResult, reports, t, when};
@@ -35,18 +36,18 @@ pub const DEFAULT_REMINDERS: &str = "1440,60";
 /// Answers are taken until this long after the start when no end is given.
 const OPEN_AFTER_START_MS: i64 = 3 * 3_600_000;
 
-fn blank_event(author: i64, chat: i64) -> Event {
+fn blank_event(author: basis_core::UserId, chat: i64) -> Event {
     Event {
-        id: 0,
+        id: basis_core::EventId(0),
         author_id: author,
-        chat_id: chat,
+        chat_id: basis_core::ChatId(chat),
         title: String::new(),
         starts_at: 0,
         ends_at: None,
         place: String::new(),
         latitude: None,
         longitude: None,
-        topics: String::new(),
+        topics: TopicList::default(),
         note: String::new(),
         reminders: DEFAULT_REMINDERS.to_owned(),
         status: EventStatus::Draft,
@@ -63,7 +64,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let from = msg.from.as_ref();
-    let author = from.map_or(0, |u| u.id.0 as i64);
+    let author = from.map_or(basis_core::UserId(0), |u| u.id.into());
     let mut event = blank_event(author, scene.chat.id.0);
     if args.is_empty() {
         event.step = Some(EventStep::Title);
@@ -87,7 +88,7 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     if let Some(answer) = refusal(scene, role, &topics, &targets.regions) {
         return scene.say(answer).await;
     }
-    event.topics = topics.join(",");
+    event.topics = topics;
     event.starts_at = line.starts_at;
     event.ends_at = line.ends_at;
     event.title = line.title;
@@ -97,17 +98,17 @@ pub(crate) async fn create(scene: &Scene, role: &Role, msg: &Message, args: &str
     event.reminders = line.reminders;
     let id = ctx.storage.create_event(&event, ctx.now()).await?;
     let target = organizer::target_of(&targets.regions);
-    let mut detail = event.topics.clone();
+    let mut detail = event.topics.stored();
     if target.is_targeted() {
         ctx.storage.set_event_regions(id, &target, ctx.now()).await?;
         detail = format!("{detail} @{}", target.stored());
     }
     ctx.storage.audit(author, basis_storage::AuditAction::EventDraft, &id.to_string(), &detail, ctx.now()).await?;
-    present(scene, id).await
+    present(scene, id.0).await
 }
 
 /// A question of the guided flow, with a Discard button.
-async fn ask(scene: &Scene, event: i64, question: String) -> HandlerResult {
+async fn ask(scene: &Scene, event: basis_core::EventId, question: String) -> HandlerResult {
     let discard = button(t!(scene.ctx.texts, scene.locale, "button-cancel"), event, EventAction::Discard);
     scene.ask(question, InlineKeyboardMarkup::new([[discard]])).await
 }
@@ -116,8 +117,8 @@ async fn ask(scene: &Scene, event: i64, question: String) -> HandlerResult {
 pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role) -> Result<bool, HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(mut event) = ctx.storage.event_draft_awaiting(scene.chat.id.0).await? else { return Ok(false) };
-    if event.author_id != from.id.0 as i64 {
+    let Some(mut event) = ctx.storage.event_draft_awaiting(scene.chat.id.into()).await? else { return Ok(false) };
+    if event.author_id != from.id.into() {
         return Ok(false);
     }
     let text = msg.text().unwrap_or_default();
@@ -180,7 +181,7 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
                     }
                     None => {
                         ctx.storage.set_event_regions(event.id, &organizer::target_of(&regions), now).await?;
-                        event.topics = topics.join(",");
+                        event.topics = topics;
                         Ok((Some(EventStep::Note), Some(t!(ctx.texts, locale, "event-ask-note"))))
                     }
                 },
@@ -207,9 +208,15 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
                 Some(question) => ask(scene, event.id, question).await?,
                 None => {
                     ctx.storage
-                        .audit(event.author_id, basis_storage::AuditAction::EventDraft, &id, &event.topics, now)
+                        .audit(
+                            event.author_id,
+                            basis_storage::AuditAction::EventDraft,
+                            &id,
+                            &event.topics.stored(),
+                            now,
+                        )
                         .await?;
-                    present(scene, event.id).await?
+                    present(scene, event.id.0).await?
                 }
             }
         }
@@ -221,15 +228,15 @@ pub(crate) async fn input(scene: &Scene, msg: &Message, from: &User, role: &Role
 async fn present(scene: &Scene, id: i64) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(event) = ctx.storage.event(id).await? else { return Ok(()) };
+    let Some(event) = ctx.storage.event(basis_core::EventId(id)).await? else { return Ok(()) };
     let preview = render(&ctx.texts, ctx.timezone, &event, EventNote::Invitation, locale, None, ctx.now());
     let mut request = scene.bot.send_message(scene.chat.id, preview.text);
     if let Some(keyboard) = preview.keyboard {
         request = request.reply_markup(keyboard);
     }
     request.await?;
-    let topics = event.topic_keys();
-    let target = ctx.storage.event_regions(id).await?;
+    let topics = event.topics.clone();
+    let target = ctx.storage.event_regions(basis_core::EventId(id)).await?;
     let (recipients, per_region) = organizer::audience(ctx, &topics, &target).await?;
     let reminders = reminder_text(scene, &event);
     let mut confirm = t!(
@@ -244,8 +251,8 @@ async fn present(scene: &Scene, id: i64) -> HandlerResult {
     );
     confirm.push_str(&organizer::region_lines(ctx, locale, &target, &per_region));
     let keyboard = InlineKeyboardMarkup::new([[
-        button(t!(ctx.texts, locale, "button-send"), id, EventAction::Send),
-        button(t!(ctx.texts, locale, "button-cancel"), id, EventAction::Discard),
+        button(t!(ctx.texts, locale, "button-send"), basis_core::EventId(id), EventAction::Send),
+        button(t!(ctx.texts, locale, "button-cancel"), basis_core::EventId(id), EventAction::Discard),
     ]]);
     scene.ask(confirm, keyboard).await
 }
@@ -272,7 +279,7 @@ pub(crate) async fn press(
     scene: &Scene,
     from: &User,
     message_id: MessageId,
-    event_id: i64,
+    event_id: basis_core::EventId,
     action: EventAction,
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
@@ -311,12 +318,12 @@ async fn decide(
     let Some(role) = roles::role_of(scene, Some(from)).await? else {
         return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
     };
-    let actor = from.id.0 as i64;
-    if event.author_id != actor || scene.chat.id.0 != actor {
+    let actor: basis_core::UserId = from.id.into();
+    if event.author_id != actor || scene.chat.id.0 != actor.0 {
         return Ok((t!(ctx.texts, locale, "post-not-yours"), true));
     }
     let target = ctx.storage.event_regions(event.id).await?;
-    if let Some(answer) = refusal(scene, &role, &event.topic_keys(), target.keys()) {
+    if let Some(answer) = refusal(scene, &role, &event.topics, target.keys()) {
         return Ok((answer, true));
     }
     let handled = || Ok((t!(ctx.texts, locale, "post-already-handled"), false));
@@ -341,8 +348,8 @@ async fn decide(
         ctx.storage.set_report_message(broadcast, i64::from(message_id.0)).await?;
         let detail = format!("invitation {broadcast}, {total} chats");
         ctx.storage.audit(actor, basis_storage::AuditAction::Event, &event.id.to_string(), &detail, now).await?;
-        tracing::info!(event = event.id, broadcast, total, "event invitation queued");
-        reports::queued(&ctx.texts, locale, broadcast, total)
+        tracing::info!(event = %event.id, broadcast = %broadcast, total, "event invitation queued");
+        reports::queued(&ctx.texts, locale, broadcast.0, total)
     };
     organizer::ignore_unmodified(scene.bot.edit_message_text(scene.chat.id, message_id, text).await)?;
     Ok((t!(ctx.texts, locale, "post-done"), false))
@@ -352,7 +359,7 @@ async fn decide(
 pub(crate) async fn answer(
     scene: &Scene,
     message_id: MessageId,
-    event_id: i64,
+    event_id: basis_core::EventId,
     action: EventAction,
 ) -> Result<String, HandlerError> {
     let ctx = &scene.ctx;
@@ -370,9 +377,9 @@ pub(crate) async fn answer(
     if event.ends_at.unwrap_or(event.starts_at + OPEN_AFTER_START_MS) < now {
         return Ok(t!(ctx.texts, locale, "event-answer-over"));
     }
-    ctx.storage.set_rsvp(event.id, scene.chat.id.0, answer, now).await?;
+    ctx.storage.set_rsvp(event.id, scene.chat.id.into(), answer, now).await?;
     let (event_id, chat) = (event.id, scene.chat.id.0);
-    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat, answer });
+    scene.emit(crate::domain::DomainEvent::RsvpChanged { event: event_id, chat: basis_core::ChatId(chat), answer });
     let keyboard = answer_keyboard(&ctx.texts, &event, locale, Some(answer));
     organizer::ignore_unmodified(
         scene.bot.edit_message_reply_markup(scene.chat.id, message_id).reply_markup(keyboard).await,
@@ -392,7 +399,7 @@ pub(crate) async fn list(scene: &Scene, role: &Role) -> HandlerResult {
     let mut lines = Vec::new();
     for event in ctx.storage.upcoming_events(now).await? {
         let target = ctx.storage.event_regions(event.id).await?;
-        if !role.covers(&event.topic_keys()) || !role.reaches(&ctx.regions, target.keys()) {
+        if !role.covers(&event.topics) || !role.reaches(&ctx.regions, target.keys()) {
             continue;
         }
         let answers = ctx.storage.answers(event.id).await?;
@@ -430,14 +437,14 @@ async fn editable(scene: &Scene, role: &Role, args: &str) -> Result<Result<(Even
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    let Some(id) = parse_broadcast_id(first) else {
+    let Some(id) = parse_id::<basis_core::EventId>(first) else {
         return Ok(Err(t!(ctx.texts, locale, "event-change-usage")));
     };
     let Some(event) = ctx.storage.event(id).await?.filter(|e| e.status != EventStatus::Draft) else {
         return Ok(Err(t!(ctx.texts, locale, "event-unknown", id = id.to_string())));
     };
     let target = ctx.storage.event_regions(event.id).await?;
-    if let Some(answer) = refusal(scene, role, &event.topic_keys(), target.keys()) {
+    if let Some(answer) = refusal(scene, role, &event.topics, target.keys()) {
         return Ok(Err(answer));
     }
     if event.is_cancelled() {
@@ -477,7 +484,7 @@ pub(crate) async fn change(scene: &Scene, role: &Role, msg: &Message, args: &str
     if !ctx.storage.change_event(&event, now).await? {
         return scene.say(t!(ctx.texts, locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
-    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let actor = msg.from.as_ref().map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage
         .audit(actor, basis_storage::AuditAction::EventChange, &event.id.to_string(), &format!("{what} {value}"), now)
         .await?;
@@ -495,23 +502,24 @@ pub(crate) async fn cancel(scene: &Scene, role: &Role, msg: &Message, args: &str
     if !ctx.storage.cancel_event(event.id, now).await? {
         return scene.say(t!(ctx.texts, scene.locale, "event-already-cancelled", id = event.id.to_string())).await;
     }
-    let actor = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let actor = msg.from.as_ref().map_or(basis_core::UserId(0), |u| u.id.into());
     ctx.storage.audit(actor, basis_storage::AuditAction::EventCancel, &event.id.to_string(), "", now).await?;
     notify(scene, &event, EventNote::Cancel, actor).await
 }
 
 /// Queues the urgent notice and the refresh of every invitation, and posts
 /// the notice's progress message here.
-async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: i64) -> HandlerResult {
+async fn notify(scene: &Scene, event: &Event, note: EventNote, actor: basis_core::UserId) -> HandlerResult {
     let ctx = &scene.ctx;
     let Some(event) = ctx.storage.event(event.id).await? else { return Ok(()) };
     let now = ctx.now();
-    let queued = ctx.storage.notify_invited(&event, note, actor, scene.chat.id.0, scene.locale.code(), now).await?;
+    let queued =
+        ctx.storage.notify_invited(&event, note, actor, scene.chat.id.into(), scene.locale.code(), now).await?;
     let Some(((notice, total), _)) = queued else {
         return scene.say(t!(ctx.texts, scene.locale, "event-not-sent", id = event.id.to_string())).await;
     };
     ctx.wake.notify_one();
-    tracing::info!(event = event.id, notice, total, note = note.as_str(), "event notice queued");
+    tracing::info!(event = %event.id, notice = %notice, total, note = note.as_str(), "event notice queued");
     organizer::report_status(scene, reports::Job::Post, notice, total, None).await
 }
 
@@ -583,7 +591,7 @@ mod tests {
     #[test]
     fn times_render_in_local_time_across_daylight_saving() {
         let texts = Texts::load();
-        let mut event = blank_event(1, 1);
+        let mut event = blank_event(basis_core::UserId(1), 1);
         event.title = "Demo".into();
         event.place = "Markt".into();
         event.starts_at = at("2026-03-29 10:00");

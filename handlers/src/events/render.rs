@@ -83,7 +83,7 @@ pub fn render(
     }
 }
 
-pub(super) fn button(label: String, event: i64, action: EventAction) -> InlineKeyboardButton {
+pub(super) fn button(label: String, event: basis_core::EventId, action: EventAction) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, CallbackData::Event { event, action }.encode())
 }
 

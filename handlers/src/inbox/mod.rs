@@ -118,7 +118,7 @@ async fn member_wrote(input: Input) -> Result<bool, HandlerError> {
     }
     let message = &input.message;
     let reply_to = message.reply_to_message().map(|m| i64::from(m.id.0));
-    let received = ctx.storage.inbox_receive(input.chat.0, i64::from(message.id.0), reply_to, ctx.now()).await?;
+    let received = ctx.storage.inbox_receive(input.chat.into(), i64::from(message.id.0), reply_to, ctx.now()).await?;
     match received {
         // Told nothing new; nothing relayed.
         Received::Muted => Ok(true),
@@ -171,14 +171,14 @@ async fn looks_after(ctx: &Context, role: &Role, case: &Case) -> Result<bool, Ha
     };
     let Some(scope) = scope else { return Ok(true) };
     let topics = ctx.storage.subscriptions(case.chat_id).await?;
-    Ok(topics.iter().any(|t| scope.contains(&t.as_str())))
+    Ok(topics.iter().any(|t| scope.names(t)))
 }
 
 /// A message in a group: in the inbox, an organizer's answer goes to the
 /// member; anyone else's goes nowhere.
 async fn organizer_wrote(input: Input) -> Result<bool, HandlerError> {
     let ctx = &input.basis.ctx;
-    let Some(inbox) = ctx.storage.inbox().await?.filter(|i| i.chat_id == input.chat.0) else {
+    let Some(inbox) = ctx.storage.inbox().await?.filter(|i| i.chat_id == input.chat.into()) else {
         return Ok(false);
     };
     let Some((case, answers)) = conversation(ctx, &inbox, &input.message).await? else {
@@ -224,9 +224,9 @@ async fn reply_here(call: &Call, text: String) -> HandlerResult {
 pub(crate) async fn inbox_command(call: Call, switch: Switch) -> HandlerResult {
     let ctx = &call.basis.ctx;
     let locale = call.locale;
-    let by = call.user.map_or(0, |u| u.0 as i64);
+    let by = call.user.map_or(basis_core::UserId(0), Into::into);
     if switch == Switch::Off {
-        let answer = match ctx.storage.end_inbox(call.chat.0, by, ctx.now()).await? {
+        let answer = match ctx.storage.end_inbox(call.chat.into(), by, ctx.now()).await? {
             Some(dropped) => t!(ctx.texts, locale, "inbox-ended", dropped = dropped.to_string()),
             None => t!(ctx.texts, locale, "inbox-not-inbox"),
         };
@@ -250,7 +250,8 @@ pub(crate) async fn inbox_command(call: Call, switch: Switch) -> HandlerResult {
     if let Err(refusal) = rights {
         return reply_here(&call, ctx.texts.get(locale).get(refusal)).await;
     }
-    let inbox = Inbox { chat_id: call.chat.0, forum, locale: locale.code().to_owned(), set_by: by, set_at: ctx.now() };
+    let inbox =
+        Inbox { chat_id: call.chat.into(), forum, locale: locale.code().to_owned(), set_by: by, set_at: ctx.now() };
     let previous = ctx.storage.set_inbox(&inbox).await?;
     let org = ctx.organisation.clone();
     let mut answer = match forum {
@@ -266,7 +267,7 @@ pub(crate) async fn inbox_command(call: Call, switch: Switch) -> HandlerResult {
         answer.push('\n');
         answer.push_str(&t!(ctx.texts, locale, "inbox-moved", chat = previous.chat_id.to_string()));
     }
-    tracing::info!(chat = inbox.chat_id, forum, "the inbox is set up");
+    tracing::info!(chat = %inbox.chat_id, forum, "the inbox is set up");
     reply_here(&call, answer).await
 }
 
@@ -275,13 +276,13 @@ pub(crate) async fn inbox_command(call: Call, switch: Switch) -> HandlerResult {
 async fn commanded_case(call: &Call) -> Result<Result<Case, String>, HandlerError> {
     let ctx = &call.basis.ctx;
     let texts = ctx.texts.get(call.locale);
-    let Some(inbox) = ctx.storage.inbox().await?.filter(|i| i.chat_id == call.chat.0) else {
+    let Some(inbox) = ctx.storage.inbox().await?.filter(|i| i.chat_id == call.chat.into()) else {
         return Ok(Err(texts.get("inbox-not-inbox")));
     };
     let Some((case, _)) = conversation(ctx, &inbox, &call.message).await? else {
         return Ok(Err(texts.get("inbox-no-case")));
     };
-    if !looks_after(ctx, call.role(), &case).await? {
+    if !looks_after(ctx, call.role()?, &case).await? {
         return Ok(Err(texts.get("inbox-out-of-scope")));
     }
     Ok(Ok(case))
@@ -295,7 +296,7 @@ pub(crate) async fn mute_command(call: Call, switch: Switch) -> HandlerResult {
         Err(answer) => return reply_here(&call, answer).await,
     };
     let ctx = &call.basis.ctx;
-    let by = call.user.map_or(0, |u| u.0 as i64);
+    let by = call.user.map_or(basis_core::UserId(0), Into::into);
     let on = switch == Switch::On;
     let changed = ctx.storage.inbox_mute(case.case_no, on, by, ctx.now()).await?;
     let label = label(ctx, call.locale, &case).await?;
@@ -317,13 +318,13 @@ pub(crate) async fn close_command(call: Call) -> HandlerResult {
         Err(answer) => return reply_here(&call, answer).await,
     };
     let ctx = &call.basis.ctx;
-    let by = call.user.map_or(0, |u| u.0 as i64);
+    let by = call.user.map_or(basis_core::UserId(0), Into::into);
     let label = label(ctx, call.locale, &case).await?;
     if !ctx.storage.inbox_close(case.case_no, by, ctx.now()).await? {
         return reply_here(&call, t!(ctx.texts, call.locale, "inbox-already-closed", label = label)).await;
     }
     reply_here(&call, t!(ctx.texts, call.locale, "inbox-closed", label = label)).await?;
-    if let Some(topic) = case.topic_in(call.chat.0).filter(|_| !case.topic_closed) {
+    if let Some(topic) = case.topic_in(call.chat.into()).filter(|_| !case.topic_closed) {
         match call.basis.bot.close_forum_topic(call.chat, thread(topic)).await {
             Ok(_) => ctx.storage.inbox_topic_closed(case.case_no, true, ctx.now()).await?,
             Err(error) if relay::not_modified(&error) => {

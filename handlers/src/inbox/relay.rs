@@ -254,7 +254,7 @@ async fn inbox_failed(
     let recorded = match failure(&error) {
         Failure::NoRoom => return Step::Retry { after: Duration::ZERO, counts: false },
         Failure::SourceGone => return Step::GiveUp,
-        Failure::Moved(to) => storage.move_inbox(inbox.chat_id, to).await.map(drop),
+        Failure::Moved(to) => storage.move_inbox(inbox.chat_id, basis_core::ChatId(to)).await.map(drop),
         Failure::TopicGone => storage.inbox_place_lost(relay.case_no, now).await,
         Failure::TopicClosed => storage.inbox_topic_closed(relay.case_no, true, now).await,
         // An admin deleted the label or the answer replied to: the copy
@@ -264,7 +264,7 @@ async fn inbox_failed(
             None => Ok(()),
         },
         Failure::Unreachable | Failure::Other => {
-            tracing::warn!(error = %error, chat = inbox.chat_id, "the inbox group refused a relay; trying again later");
+            tracing::warn!(error = %error, chat = %inbox.chat_id, "the inbox group refused a relay; trying again later");
             return Step::Retry { after: backoff(relay.attempts), counts: true };
         }
     };
@@ -297,7 +297,7 @@ async fn try_into_inbox(basis: &Basis, bot: &Outbound, relay: &ClaimedRelay) -> 
         // The inbox was ended, or the member left: nowhere to go.
         return Ok(Step::GiveUp);
     };
-    let group = ChatId(inbox.chat_id);
+    let group = inbox.chat_id;
     let locale = Locale::parse(&inbox.locale).unwrap_or_default();
     // A member replying to an answer: the copy replies to the organizer's
     // message.
@@ -305,7 +305,7 @@ async fn try_into_inbox(basis: &Basis, bot: &Outbound, relay: &ClaimedRelay) -> 
         Some(id) => storage.inbox_counterpart(case.case_no, inbox.chat_id, id).await?,
         None => None,
     };
-    let copy = bot.copy_message(group, ChatId(relay.from_chat_id), message_id(relay.message_id));
+    let copy = bot.copy_message(group, relay.from_chat_id, message_id(relay.message_id));
     let copy = match inbox.forum {
         true => {
             let topic = match topic(basis, bot, &inbox, &case, locale).await? {
@@ -349,7 +349,7 @@ async fn topic(
     locale: Locale,
 ) -> Result<Result<i64, RequestError>, HandlerError> {
     let storage = &basis.ctx.storage;
-    let group = ChatId(inbox.chat_id);
+    let group = inbox.chat_id;
     if let Some(topic) = case.topic_in(inbox.chat_id) {
         if case.topic_closed {
             match bot.reopen_forum_topic(group, thread(topic)).await {
@@ -387,7 +387,7 @@ async fn header(
     let ctx = &basis.ctx;
     let label = label(ctx, locale, case).await?;
     let text = t!(ctx.texts, locale, "inbox-header", label = label);
-    match bot.send_message(ChatId(inbox.chat_id), text).await {
+    match bot.send_message(inbox.chat_id, text).await {
         Ok(sent) => {
             let header = i64::from(sent.id.0);
             ctx.storage.inbox_header_sent(case.case_no, inbox.chat_id, header, basis.now()).await?;
@@ -402,7 +402,7 @@ async fn header(
 /// deployment says so.
 async fn to_member(basis: &Basis, bot: &Outbound, relay: &ClaimedRelay) -> Step {
     let ctx = &basis.ctx;
-    let member = ChatId(relay.chat_id);
+    let member = relay.chat_id;
     if let Some(name) = &relay.signer {
         let locale = match ctx.storage.chat(relay.chat_id).await {
             Ok(chat) => chat.and_then(|c| Locale::parse(&c.locale)).unwrap_or_default(),
@@ -414,7 +414,7 @@ async fn to_member(basis: &Basis, bot: &Outbound, relay: &ClaimedRelay) -> Step 
             return member_failed(basis, relay, error).await;
         }
     }
-    let copy = bot.copy_message(member, ChatId(relay.from_chat_id), message_id(relay.message_id));
+    let copy = bot.copy_message(member, relay.from_chat_id, message_id(relay.message_id));
     let copy = match relay.reply_to {
         Some(id) => copy.reply_parameters(ReplyParameters::new(message_id(id)).allow_sending_without_reply()),
         None => copy,
@@ -453,7 +453,7 @@ async fn tell_unreachable(basis: &Basis, relay: &ClaimedRelay) {
         let locale = ctx.storage.inbox().await?.and_then(|i| Locale::parse(&i.locale)).unwrap_or_default();
         let label = label(ctx, locale, &case).await?;
         let text = t!(ctx.texts, locale, "inbox-unreachable", label = label);
-        let group = ChatId(relay.from_chat_id);
+        let group = relay.from_chat_id;
         let request = basis.bot().background().send_message(group, text);
         let request =
             request.reply_parameters(ReplyParameters::new(message_id(relay.message_id)).allow_sending_without_reply());

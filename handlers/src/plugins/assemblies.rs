@@ -17,18 +17,18 @@ impl Plugin for Assemblies {
     fn build(&self, app: &mut Extensions) {
         app.command(
             for_organizers("event", "cmd-event").aliases(&["termin"]).usage("usage-event"),
-            |call: Call| async move { events::create(&call.scene, call.role(), &call.message, &call.args).await },
+            |call: Call| async move { events::create(&call.scene, call.role()?, &call.message, &call.args).await },
         )
         .command(for_organizers("events", "cmd-events").aliases(&["termine"]), |call: Call| async move {
-            events::list(&call.scene, call.role()).await
+            events::list(&call.scene, call.role()?).await
         })
         .command(
             for_organizers("eventchange", "cmd-eventchange").aliases(&["terminaendern"]).usage("usage-eventchange"),
-            |call: Call| async move { events::change(&call.scene, call.role(), &call.message, &call.args).await },
+            |call: Call| async move { events::change(&call.scene, call.role()?, &call.message, &call.args).await },
         )
         .command(
             for_organizers("eventcancel", "cmd-eventcancel").aliases(&["terminabsagen"]).usage("usage-id"),
-            |call: Call| async move { events::cancel(&call.scene, call.role(), &call.message, &call.args).await },
+            |call: Call| async move { events::cancel(&call.scene, call.role()?, &call.message, &call.args).await },
         )
         .callbacks("ev", press)
         .on_input(|input: Input| async move { answer(input).await });

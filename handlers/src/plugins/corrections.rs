@@ -15,18 +15,18 @@ impl Plugin for Corrections {
     fn build(&self, app: &mut Extensions) {
         app.command(
             for_organizers("followup", "cmd-followup").aliases(&["nachtrag"]).usage("usage-followup"),
-            |call: Call| async move { organizer::follow_up(&call.scene, call.role(), &call.message, &call.args).await },
+            |call: Call| async move { organizer::follow_up(&call.scene, call.role()?, &call.message, &call.args).await },
         )
         .command(
             for_organizers("edit", "cmd-edit").aliases(&["korrigieren"]).usage("usage-edit"),
             |call: Call| async move {
-                corrections::correct(&call.scene, call.role(), &call.message, &call.args, Correction::Edit).await
+                corrections::correct(&call.scene, call.role()?, &call.message, &call.args, Correction::Edit).await
             },
         )
         .command(
             for_organizers("retract", "cmd-retract").aliases(&["zurueckziehen"]).usage("usage-id"),
             |call: Call| async move {
-                corrections::correct(&call.scene, call.role(), &call.message, &call.args, Correction::Retract).await
+                corrections::correct(&call.scene, call.role()?, &call.message, &call.args, Correction::Retract).await
             },
         );
     }

@@ -45,7 +45,7 @@ impl Plugin for Inbox {
             .task(relay::run)
             .personal_data(personal_data)
             .forget(|basis: Basis, chat: i64| async move {
-                basis.ctx.storage.forget_inbox_chat(chat).await?;
+                basis.ctx.storage.forget_inbox_chat(basis_core::ChatId(chat)).await?;
                 Ok(())
             });
     }
@@ -55,7 +55,7 @@ impl Plugin for Inbox {
 /// messages are matched, never a text.
 async fn personal_data(basis: Basis, chat: i64, locale: Locale) -> Result<Option<PersonalData>, HandlerError> {
     let ctx = &basis.ctx;
-    let Some(data) = ctx.storage.inbox_data(chat).await? else { return Ok(None) };
+    let Some(data) = ctx.storage.inbox_data(basis_core::ChatId(chat)).await? else { return Ok(None) };
     let case = &data.case;
     let iso = crate::privacy::iso;
     let value = json!({

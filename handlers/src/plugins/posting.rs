@@ -21,10 +21,10 @@ impl Plugin for Posting {
 
     fn build(&self, app: &mut Extensions) {
         app.command(for_organizers("post", "cmd-post").usage("usage-post"), |call: Call| async move {
-            organizer::post(&call.scene, call.role(), &call.message, &call.args).await
+            organizer::post(&call.scene, call.role()?, &call.message, &call.args).await
         })
         .command(for_organizers("scheduled", "cmd-scheduled").aliases(&["geplant"]), |call: Call| async move {
-            organizer::scheduled(&call.scene, call.role(), call.message.from.as_ref()).await
+            organizer::scheduled(&call.scene, call.role()?, call.message.from.as_ref()).await
         })
         .callbacks("p", decide)
         .callbacks("g", compose)

@@ -18,13 +18,13 @@ impl Plugin for Statistics {
 
     fn build(&self, app: &mut Extensions) {
         app.command(for_analysts("stats", "cmd-stats").aliases(&["statistik"]), |call: Call| async move {
-            stats::stats(&call.scene, call.role()).await
+            stats::stats(&call.scene, call.role()?).await
         })
         .command(for_analysts("link", "cmd-link").usage("usage-link"), |call: Call| async move {
-            stats::link(&call.scene, call.role(), &call.me, &call.args).await
+            stats::link(&call.scene, call.role()?, &call.me, &call.args).await
         })
         .command(for_analysts("qr", "cmd-qr").usage("usage-link"), |call: Call| async move {
-            stats::qr(&call.scene, call.role(), &call.me, &call.args).await
+            stats::qr(&call.scene, call.role()?, &call.me, &call.args).await
         });
     }
 }

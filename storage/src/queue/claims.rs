@@ -2,6 +2,7 @@
 //! lease's token (fencing): what the broadcaster's workers do.
 
 use super::*;
+use crate::{BroadcastId, ChatId};
 use basis_core::{DeliveryStatus, RsvpAnswer};
 
 /// A group became a supergroup: the chat (with its topics and region) takes the new id,
@@ -9,7 +10,7 @@ use basis_core::{DeliveryStatus, RsvpAnswer};
 /// already, the old chat's topics are merged into it.
 macro_rules! move_chat {
     ($tx:ident, $s:expr, $to:expr, $now:expr) => {{
-        let (s, to, now): (&Settlement, i64, i64) = ($s, $to, $now);
+        let (s, to, now): (&Settlement, ChatId, i64) = ($s, $to, $now);
         let owned = sqlx::query(
             "UPDATE deliveries SET lease_until = NULL, updated_at = $4 \
          WHERE broadcast_id = $1 AND chat_id = $2 AND lease_token = $3 AND status = 'sending'",
@@ -92,9 +93,9 @@ macro_rules! move_chat {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Claimed {
     /// The broadcast being delivered.
-    pub broadcast_id: i64,
+    pub broadcast_id: BroadcastId,
     /// The chat it goes to.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// Attempts counted so far (waiting out a 429 does not count).
     pub attempts: i64,
     /// The delivery's priority; higher goes first.
@@ -142,7 +143,7 @@ pub enum Outcome {
     /// A group became a supergroup: move the chat and send again.
     Moved {
         /// The supergroup's chat id.
-        to_chat_id: i64,
+        to_chat_id: ChatId,
     },
 }
 
@@ -150,9 +151,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settlement {
     /// The broadcast delivered.
-    pub broadcast_id: i64,
+    pub broadcast_id: BroadcastId,
     /// The chat it went to.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// The token of the claim's lease.
     pub lease_token: i64,
     /// How the send ended.

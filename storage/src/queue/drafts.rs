@@ -2,32 +2,34 @@
 //! approval or cancelled; each move between states is checked in SQL.
 
 use super::*;
+use crate::TopicList;
+use crate::{BroadcastId, ChatId, DraftId, UserId};
 
 /// An organizer's post awaiting confirmation.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Draft {
     /// The draft's id.
-    pub id: i64,
+    pub id: DraftId,
     /// The organizer who wrote it.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// The organizer's chat, where preview and report go.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// The post's text; for a copied message its text, if any; empty for
     /// albums.
     pub text: String,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// compose → content → open (guided), open → timing → scheduled,
     /// open → review (approval); each ends queued or cancelled.
     pub status: DraftState,
     /// The broadcast it became, once queued.
-    pub broadcast_id: Option<i64>,
+    pub broadcast_id: Option<BroadcastId>,
     /// The chat of the organizer's message that is copied, if any.
-    pub source_chat_id: Option<i64>,
+    pub source_chat_id: Option<ChatId>,
     /// The organizer's message that is copied (an album's first).
     pub source_message_id: Option<i64>,
     /// The broadcast this post follows up on: it replies to each member's copy.
-    pub follow_up_of: Option<i64>,
+    pub follow_up_of: Option<BroadcastId>,
     /// When a scheduled draft is due (Unix ms).
     pub scheduled_at: Option<i64>,
     /// The priority a scheduled draft is queued with.
@@ -58,11 +60,6 @@ impl Draft {
         }
     }
 
-    /// The topic keys of `topics`.
-    pub fn topic_keys(&self) -> Vec<String> {
-        self.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-    }
-
     /// Whom of its topics' followers it would reach.
     pub fn region_target(&self) -> RegionTarget {
         RegionTarget::from_stored(&self.regions)
@@ -73,21 +70,21 @@ impl Draft {
 #[derive(Clone, Debug)]
 pub struct NewDraft {
     /// The organizer who wrote it.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// The organizer's chat, where preview and report go.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// What members would receive.
     pub content: Content,
-    /// The topics' keys.
-    pub topics: Vec<String>,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// The broadcast this post follows up on, if any.
-    pub follow_up_of: Option<i64>,
+    pub follow_up_of: Option<BroadcastId>,
 }
 
 pub use basis_core::DraftState;
 
 /// A draft's text and source message for its content.
-fn draft_fields(content: &Content) -> (String, Option<i64>, Option<i64>) {
+fn draft_fields(content: &Content) -> (String, Option<ChatId>, Option<i64>) {
     match content {
         Content::Copy { chat_id, message_id, text } => {
             (text.clone().unwrap_or_default(), Some(*chat_id), Some(*message_id))
@@ -104,7 +101,7 @@ const DRAFT_COLUMNS: &str = "id, author_id, chat_id, text, topics, status, broad
 
 impl Storage {
     /// Keeps an organizer's post until it is confirmed or cancelled.
-    pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<i64> {
+    pub async fn create_draft(&self, new: &NewDraft, state: DraftState, now: i64) -> Result<DraftId> {
         self.create_draft_to(new, &RegionTarget::Everywhere, state, now).await
     }
 
@@ -118,7 +115,7 @@ impl Storage {
         target: &RegionTarget,
         state: DraftState,
         now: i64,
-    ) -> Result<i64> {
+    ) -> Result<DraftId> {
         let regions = target.checked()?;
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = draft_fields(&new.content);
@@ -127,11 +124,11 @@ impl Storage {
                    VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10, \
                      CASE WHEN $8 IS NULL THEN $11 \
                      ELSE COALESCE((SELECT regions FROM broadcasts WHERE id = $8), '') END) RETURNING id";
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, DraftId>(sql)
             .bind(new.author_id)
             .bind(new.chat_id)
             .bind(&text)
-            .bind(new.topics.join(","))
+            .bind(&new.topics)
             .bind(now)
             .bind(source_chat)
             .bind(source_message)
@@ -144,7 +141,7 @@ impl Storage {
     }
 
     /// The draft with this id, in any state.
-    pub async fn draft(&self, id: i64) -> Result<Option<Draft>> {
+    pub async fn draft(&self, id: DraftId) -> Result<Option<Draft>> {
         let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
         Ok(on_pool!(&self.pool, |p| sqlx::query_as::<_, Draft>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(id)
@@ -154,7 +151,7 @@ impl Storage {
 
     /// Moves a draft from `from` to `to`; `false` when it was not in `from`
     /// (handled already).
-    pub async fn move_draft(&self, id: i64, from: DraftState, to: DraftState) -> Result<bool> {
+    pub async fn move_draft(&self, id: DraftId, from: DraftState, to: DraftState) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET status = $3 WHERE id = $1 AND status = $2";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -169,7 +166,7 @@ impl Storage {
 
     /// `false` when the draft was queued or cancelled already. Open,
     /// scheduled and drafts in review can be cancelled.
-    pub async fn cancel_draft(&self, id: i64) -> Result<bool> {
+    pub async fn cancel_draft(&self, id: DraftId) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET status = 'cancelled' WHERE id = $1 \
                    AND status IN ('compose', 'content', 'open', 'timing', 'scheduled', 'review')";
@@ -179,7 +176,7 @@ impl Storage {
 
     /// Schedules a draft waiting for its time for `at`; `false` when it was
     /// handled already.
-    pub async fn schedule_draft(&self, id: i64, at: i64, priority: i64, report_locale: &str) -> Result<bool> {
+    pub async fn schedule_draft(&self, id: DraftId, at: i64, priority: i64, report_locale: &str) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET status = 'scheduled', scheduled_at = $2, priority = $3, report_locale = $4 \
                    WHERE id = $1 AND status = 'timing'";
@@ -196,7 +193,7 @@ impl Storage {
 
     /// Hands an open draft to review, remembering the drafter's language
     /// for the report; `false` when it was handled already.
-    pub async fn submit_for_review(&self, id: i64, report_locale: &str) -> Result<bool> {
+    pub async fn submit_for_review(&self, id: DraftId, report_locale: &str) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET status = 'review', report_locale = $2 WHERE id = $1 AND status = 'open'";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -209,12 +206,12 @@ impl Storage {
     }
 
     /// Guided `/post`: the topics chosen so far.
-    pub async fn set_draft_topics(&self, id: i64, topics: &[String]) -> Result<bool> {
+    pub async fn set_draft_topics(&self, id: DraftId, topics: &TopicList) -> Result<bool> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET topics = $2 WHERE id = $1 AND status = 'compose'";
         let done = on_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(id)
-            .bind(topics.join(","))
+            .bind(topics)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;
@@ -224,7 +221,7 @@ impl Storage {
     /// Guided `/post`: the regions chosen so far (while the topics are being
     /// chosen); `false` when the draft has moved on, or is a follow-up,
     /// whose regions are those of the post it follows.
-    pub async fn set_draft_regions(&self, id: i64, target: &RegionTarget) -> Result<bool> {
+    pub async fn set_draft_regions(&self, id: DraftId, target: &RegionTarget) -> Result<bool> {
         let regions = target.checked()?;
         let _turn = self.write_turn().await;
         let sql = "UPDATE drafts SET regions = $2 WHERE id = $1 AND status = 'compose' AND follow_up_of IS NULL";
@@ -238,7 +235,7 @@ impl Storage {
     }
 
     /// Guided `/post`: the content arrived; the draft is open for preview.
-    pub async fn fill_draft(&self, id: i64, content: &Content) -> Result<bool> {
+    pub async fn fill_draft(&self, id: DraftId, content: &Content) -> Result<bool> {
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = draft_fields(content);
         let sql = "UPDATE drafts SET status = 'open', text = $2, source_chat_id = $3, source_message_id = $4, \
@@ -257,7 +254,7 @@ impl Storage {
 
     /// The newest draft in `chat_id` waiting for the organizer to type
     /// something (content or a time).
-    pub async fn awaiting_input(&self, chat_id: i64) -> Result<Option<Draft>> {
+    pub async fn awaiting_input(&self, chat_id: ChatId) -> Result<Option<Draft>> {
         let sql = format!(
             "SELECT {DRAFT_COLUMNS} FROM drafts WHERE chat_id = $1 AND status IN ('content', 'timing') \
              ORDER BY id DESC LIMIT 1"
@@ -269,8 +266,8 @@ impl Storage {
     }
 
     /// The broadcast whose progress report is message `message_id` in `chat_id`.
-    pub async fn broadcast_by_report(&self, chat_id: i64, message_id: i64) -> Result<Option<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+    pub async fn broadcast_by_report(&self, chat_id: ChatId, message_id: i64) -> Result<Option<BroadcastId>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, BroadcastId>(
             "SELECT id FROM broadcasts WHERE report_chat_id = $1 AND report_message_id = $2"
         )
         .bind(chat_id)

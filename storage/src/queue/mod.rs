@@ -8,7 +8,9 @@
 //! members when they are few, scanning the subscriptions when they are many
 //! (see `followers!`). An untargeted post runs the statement it always ran.
 
+use crate::TopicList;
 use crate::regions::{RegionTarget, below};
+use crate::{BroadcastId, ChatId, DraftId, EventId, UserId};
 use crate::{Pool, Result, Storage, on_pool};
 
 pub use basis_core::{BroadcastKind, BroadcastStatus};
@@ -31,7 +33,7 @@ pub enum Content {
     /// may replace.
     Copy {
         /// The chat the organizer's message is in.
-        chat_id: i64,
+        chat_id: ChatId,
         /// The organizer's message.
         message_id: i64,
         /// Its text, for a text message.
@@ -49,14 +51,14 @@ pub enum Content {
     /// An organizer's album, copied whole with copyMessages.
     Album {
         /// The chat the organizer's album is in.
-        chat_id: i64,
+        chat_id: ChatId,
         /// The album's messages, in order.
         message_ids: Vec<i64>,
     },
     /// About an assembly; rendered for each member in their language.
     Event {
         /// The event it is about.
-        event_id: i64,
+        event_id: EventId,
         /// What it tells members.
         note: EventNote,
     },
@@ -103,16 +105,16 @@ impl EventNote {
 pub(crate) enum Fence {
     None,
     /// A draft in this state becomes the broadcast.
-    Draft(i64, DraftState),
+    Draft(DraftId, DraftState),
     /// An event draft becomes active; its reminders (minutes before, due
     /// time) are written with it.
     Event {
-        id: i64,
+        id: EventId,
         reminders: Vec<(i64, i64)>,
     },
     /// A pending reminder is sent.
     Reminder {
-        event_id: i64,
+        event_id: EventId,
         minutes_before: i64,
     },
 }
@@ -147,46 +149,46 @@ pub const PRIORITY_CHANNEL: i64 = 100;
 #[derive(Clone, Debug)]
 pub struct NewBroadcast {
     /// The organizer who sent it.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// What members receive.
     pub content: Content,
     /// Keys of the topics whose subscribers receive it.
-    pub topics: Vec<String>,
+    pub topics: TopicList,
     /// Higher goes first, such as `PRIORITY_URGENT`.
     pub priority: i64,
     /// The organizer's chat that gets the progress message…
-    pub report_chat_id: Option<i64>,
+    pub report_chat_id: Option<ChatId>,
     /// …in the organizer's language.
     pub report_locale: String,
     /// A follow-up replies to each chat's copy of this broadcast; an edit or
     /// deletion acts on its copies.
-    pub ref_broadcast_id: Option<i64>,
+    pub ref_broadcast_id: Option<BroadcastId>,
 }
 
 /// A broadcast as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Broadcast {
     /// The broadcast's id.
-    pub id: i64,
+    pub id: BroadcastId,
     /// The organizer who sent it.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// What it does.
     pub kind: BroadcastKind,
     /// The text sent (text), copied (copy) or put in (edit); an event
     /// broadcast's note; a deletion's number of parts.
     pub text: Option<String>,
     /// The chat of the organizer's message that is copied.
-    pub source_chat_id: Option<i64>,
+    pub source_chat_id: Option<ChatId>,
     /// The organizer's message that is copied.
     pub source_message_id: Option<i64>,
-    /// Comma-separated topic keys.
-    pub topics: String,
+    /// The topics whose followers it reaches.
+    pub topics: TopicList,
     /// Higher goes first.
     pub priority: i64,
     /// Sending while deliveries are open, then done.
     pub status: BroadcastStatus,
     /// Where the organizer's progress message lives.
-    pub report_chat_id: Option<i64>,
+    pub report_chat_id: Option<ChatId>,
     /// The language of the progress message and the report.
     pub report_locale: String,
     /// The progress message, once sent.
@@ -198,9 +200,9 @@ pub struct Broadcast {
     /// When its last delivery was settled (Unix ms).
     pub finished_at: Option<i64>,
     /// The broadcast it follows up on, edits or deletes.
-    pub ref_broadcast_id: Option<i64>,
+    pub ref_broadcast_id: Option<BroadcastId>,
     /// The event it is about, for event broadcasts.
-    pub event_id: Option<i64>,
+    pub event_id: Option<EventId>,
     /// An album's message ids, comma-separated.
     pub album: Option<String>,
     /// The regions it is targeted at as named, comma-separated; empty when
@@ -423,7 +425,7 @@ impl Storage {
     /// any of its topics — each chat once — in one transaction. Returns the
     /// broadcast's id and its number of deliveries. A correction (edit,
     /// delete) fans out to the chats that got the referenced broadcast.
-    pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(i64, i64)> {
+    pub async fn create_broadcast(&self, new: &NewBroadcast, now: i64) -> Result<(BroadcastId, i64)> {
         self.create_broadcast_to(new, &RegionTarget::Everywhere, now).await
     }
 
@@ -435,7 +437,12 @@ impl Storage {
     /// A broadcast that refers to another (a follow-up, a correction, an
     /// event's notice) reaches that one's audience and takes its regions:
     /// `target` is not used for it.
-    pub async fn create_broadcast_to(&self, new: &NewBroadcast, target: &RegionTarget, now: i64) -> Result<(i64, i64)> {
+    pub async fn create_broadcast_to(
+        &self,
+        new: &NewBroadcast,
+        target: &RegionTarget,
+        now: i64,
+    ) -> Result<(BroadcastId, i64)> {
         let created = self.create_broadcast_from(new, target, Fence::None, now).await?;
         Ok(created.expect("without a draft there is nothing to have been queued before"))
     }
@@ -449,17 +456,17 @@ impl Storage {
     /// targets as configured when it goes out.
     pub async fn queue_draft(
         &self,
-        draft_id: i64,
+        draft_id: DraftId,
         from: DraftState,
         priority: Option<i64>,
         report_locale: Option<&str>,
         now: i64,
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<(BroadcastId, i64)>> {
         let Some(draft) = self.draft(draft_id).await? else { return Ok(None) };
         let new = NewBroadcast {
             author_id: draft.author_id,
             content: draft.content(),
-            topics: draft.topic_keys(),
+            topics: draft.topics.clone(),
             priority: priority.unwrap_or(draft.priority),
             report_chat_id: Some(draft.chat_id),
             report_locale: report_locale.unwrap_or(&draft.report_locale).to_owned(),
@@ -474,7 +481,7 @@ impl Storage {
         target: &RegionTarget,
         fence: Fence,
         now: i64,
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<(BroadcastId, i64)>> {
         let named = target.checked()?;
         let _turn = self.write_turn().await;
         let (text, source_chat, source_message) = match &new.content {
@@ -489,7 +496,7 @@ impl Storage {
             Content::Event { event_id, .. } => Some(*event_id),
             _ => None,
         };
-        let topics = new.topics.join(",");
+        let topics = new.topics.stored();
         // The topic list is bound as one comma-joined text: no dynamic SQL.
         let fan_out = |reach: Reach| match (&new.content, new.ref_broadcast_id, reach) {
             (Content::Event { note, .. }, _, _) => event_fan_out(*note, reach),
@@ -580,7 +587,7 @@ impl Storage {
                 None => named.clone(),
             };
             let targeted = !regions.is_empty();
-            let id: i64 = sqlx::query_scalar(insert)
+            let id: BroadcastId = sqlx::query_scalar(insert)
                 .bind(new.author_id)
                 .bind(new.content.kind())
                 .bind(text)

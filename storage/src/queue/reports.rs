@@ -2,6 +2,7 @@
 //! crash cannot lose it and two instances cannot both send it.
 
 use super::*;
+use crate::{BroadcastId, ChatId};
 use basis_core::DeliveryStatus;
 
 /// Counts of a broadcast's deliveries.
@@ -32,7 +33,7 @@ impl Progress {
 
 impl Storage {
     /// The broadcast with this id.
-    pub async fn broadcast(&self, id: i64) -> Result<Option<Broadcast>> {
+    pub async fn broadcast(&self, id: BroadcastId) -> Result<Option<Broadcast>> {
         Ok(on_pool!(&self.pool, |p| {
             sqlx::query_as::<_, Broadcast>(
                 "SELECT id, author_id, kind, text, source_chat_id, source_message_id, topics, priority, status, \
@@ -46,8 +47,8 @@ impl Storage {
     }
 
     /// Broadcasts still being delivered, oldest first.
-    pub async fn unfinished_broadcasts(&self) -> Result<Vec<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+    pub async fn unfinished_broadcasts(&self) -> Result<Vec<BroadcastId>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, BroadcastId>(
             "SELECT id FROM broadcasts WHERE status = 'sending' ORDER BY id"
         )
         .fetch_all(p)
@@ -55,7 +56,7 @@ impl Storage {
     }
 
     /// How far a broadcast's deliveries are.
-    pub async fn progress(&self, broadcast_id: i64) -> Result<Progress> {
+    pub async fn progress(&self, broadcast_id: BroadcastId) -> Result<Progress> {
         let counts: Vec<(DeliveryStatus, i64)> = on_pool!(&self.pool, |p| sqlx::query_as(
             "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = $1 GROUP BY status"
         )
@@ -91,7 +92,7 @@ impl Storage {
     }
 
     /// Remembers the organizer's progress message of a broadcast.
-    pub async fn set_report_message(&self, broadcast_id: i64, message_id: i64) -> Result<()> {
+    pub async fn set_report_message(&self, broadcast_id: BroadcastId, message_id: i64) -> Result<()> {
         self.set_broadcast_field("UPDATE broadcasts SET report_message_id = $2 WHERE id = $1", broadcast_id, message_id)
             .await
     }
@@ -99,7 +100,12 @@ impl Storage {
     /// Moves a broadcast's progress message to message `message_id` in
     /// `chat_id`: whoever sent a draft offered to several people follows
     /// its progress in their own chat.
-    pub async fn set_report_chat_message(&self, broadcast_id: i64, chat_id: i64, message_id: i64) -> Result<()> {
+    pub async fn set_report_chat_message(
+        &self,
+        broadcast_id: BroadcastId,
+        chat_id: ChatId,
+        message_id: i64,
+    ) -> Result<()> {
         let _turn = self.write_turn().await;
         let sql = "UPDATE broadcasts SET report_chat_id = $2, report_message_id = $3 WHERE id = $1";
         on_pool!(&self.pool, |p| sqlx::query(sql)
@@ -113,7 +119,7 @@ impl Storage {
     }
 
     /// One integer column of one broadcast; `sql` binds the id as `$1`.
-    async fn set_broadcast_field(&self, sql: &'static str, broadcast_id: i64, value: i64) -> Result<()> {
+    async fn set_broadcast_field(&self, sql: &'static str, broadcast_id: BroadcastId, value: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         on_pool!(&self.pool, |p| sqlx::query(sql).bind(broadcast_id).bind(value).execute(p).await.map(drop))?;
         Ok(())
@@ -121,7 +127,7 @@ impl Storage {
 
     /// Marks the broadcast done once nothing is left to send; returns whether
     /// this call finished it (so exactly one instance sends the final report).
-    pub async fn finish_if_complete(&self, broadcast_id: i64, now: i64) -> Result<bool> {
+    pub async fn finish_if_complete(&self, broadcast_id: BroadcastId, now: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| {
             sqlx::query(
@@ -138,8 +144,8 @@ impl Storage {
     }
 
     /// Finished broadcasts whose organizer has not had the final report.
-    pub async fn unreported_broadcasts(&self) -> Result<Vec<i64>> {
-        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, i64>(
+    pub async fn unreported_broadcasts(&self) -> Result<Vec<BroadcastId>> {
+        Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, BroadcastId>(
             "SELECT id FROM broadcasts WHERE status = 'done' AND reported_at IS NULL \
              AND report_chat_id IS NOT NULL ORDER BY id"
         )
@@ -149,7 +155,7 @@ impl Storage {
 
     /// Takes the final report of a broadcast on; `false` when another
     /// instance has it (for `lease_ms`) or it was sent already.
-    pub async fn claim_report(&self, broadcast_id: i64, now: i64, lease_ms: i64) -> Result<bool> {
+    pub async fn claim_report(&self, broadcast_id: BroadcastId, now: i64, lease_ms: i64) -> Result<bool> {
         let _turn = self.write_turn().await;
         let done = on_pool!(&self.pool, |p| sqlx::query(
             "UPDATE broadcasts SET report_claimed_at = $2 WHERE id = $1 AND reported_at IS NULL \
@@ -165,12 +171,12 @@ impl Storage {
     }
 
     /// Records that the final report was sent.
-    pub async fn mark_reported(&self, broadcast_id: i64, now: i64) -> Result<()> {
+    pub async fn mark_reported(&self, broadcast_id: BroadcastId, now: i64) -> Result<()> {
         self.set_broadcast_field("UPDATE broadcasts SET reported_at = $2 WHERE id = $1", broadcast_id, now).await
     }
 
     /// The message id a chat received for a broadcast, if it was sent.
-    pub async fn delivered_message(&self, broadcast_id: i64, chat_id: i64) -> Result<Option<i64>> {
+    pub async fn delivered_message(&self, broadcast_id: BroadcastId, chat_id: ChatId) -> Result<Option<i64>> {
         Ok(on_pool!(&self.pool, |p| sqlx::query_scalar::<_, Option<i64>>(
             "SELECT message_id FROM deliveries WHERE broadcast_id = $1 AND chat_id = $2 AND status = 'sent'"
         )

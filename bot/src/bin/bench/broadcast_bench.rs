@@ -107,9 +107,9 @@ async fn broadcaster_on(
 
 fn post(total_hint: &str) -> NewBroadcast {
     NewBroadcast {
-        author_id: 1,
+        author_id: basis_core::UserId(1),
         content: Content::Text(format!("Benchmark {total_hint}")),
-        topics: vec!["strikes".into()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "de".into(),
@@ -127,7 +127,7 @@ async fn wait_done(fake: &FakeTelegram, sends: usize, storage: &Storage, id: i64
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     loop {
-        if storage.progress(id).await?.remaining == 0 {
+        if storage.progress(basis_core::BroadcastId(id)).await?.remaining == 0 {
             return Ok(());
         }
         anyhow::ensure!(start.elapsed() < DEADLINE, "broadcast {id} did not finish");
@@ -157,7 +157,7 @@ async fn fan_out(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
     let setup = t.elapsed();
     let storage = app.storage();
     let t = Instant::now();
-    let audience = storage.audience_size(&["strikes".to_owned()]).await?;
+    let audience = storage.audience_size(&basis_storage::TopicList::from_stored("strikes")).await?;
     let read = t.elapsed();
     reset_peak_rss();
     let before = peak_rss_mib().unwrap_or(0.0);
@@ -230,7 +230,7 @@ async fn targeted_fan_outs(args: &Args, db: &TestDatabase, storage: &Storage) ->
     for (what, named, goal) in cases {
         let named: Vec<RegionKey> = named.iter().map(|k| region_key(k)).collect();
         db.clear_deliveries().await;
-        let topics = ["strikes".to_owned()];
+        let topics = basis_storage::TopicList::from_stored("strikes");
         let t = Instant::now();
         let audience = if named.is_empty() {
             storage.audience_size(&topics).await?
@@ -267,7 +267,7 @@ async fn unlimited(args: &Args, db: TestDatabase) -> anyhow::Result<()> {
     db.bulk_members(1, n, "strikes").await;
     let t = Instant::now();
     let (id, _) = app.broadcaster().enqueue(post("unlimited")).await?;
-    wait_done(&fake, sends_before + n as usize, app.storage(), id).await?;
+    wait_done(&fake, sends_before + n as usize, app.storage(), id.0).await?;
     let elapsed = t.elapsed();
     let sent = (fake.delivery_count() - sends_before) as f64;
     let rate = sent / elapsed.as_secs_f64();
@@ -318,7 +318,7 @@ async fn paced(args: &Args, db: TestDatabase, rate: u32, paid: bool) -> anyhow::
     let (app, stop, running) = broadcaster_on(&db, &fake, Some(rate), paid).await?;
     db.bulk_members(1, n, "strikes").await;
     let (id, _) = app.broadcaster().enqueue(post("paced")).await?;
-    wait_done(&fake, n as usize, app.storage(), id).await?;
+    wait_done(&fake, n as usize, app.storage(), id.0).await?;
     let mut times: Vec<Instant> = fake.deliveries().into_iter().map(|(_, _, at)| at).collect();
     times.sort();
     let span = times.last().zip(times.first()).map(|(l, f)| l.duration_since(*f).as_secs_f64()).unwrap_or(0.0);
@@ -363,7 +363,7 @@ async fn first_delivery(db: TestDatabase) -> anyhow::Result<()> {
             }
         }
         samples.push(t.elapsed());
-        wait_done(&fake, 0, app.storage(), id).await?;
+        wait_done(&fake, 0, app.storage(), id.0).await?;
     }
     samples.sort();
     let median = samples[samples.len() / 2];

@@ -160,9 +160,9 @@ async fn crowd(db: TestDatabase, engine: &str, n: i64, rate: u32, paid: bool, in
     // The post, and members writing while it runs.
     let before = fake.delivery_count();
     let post = NewBroadcast {
-        author_id: 1,
+        author_id: basis_core::UserId(1),
         content: Content::Text("Warnstreik morgen ab 6 Uhr".into()),
-        topics: vec!["strikes".into()],
+        topics: basis_storage::TopicList::from_stored("strikes"),
         priority: PRIORITY_NORMAL,
         report_chat_id: None,
         report_locale: "de".into(),
