@@ -445,7 +445,7 @@ post-regions-out-of-scope = Du darfst nur an Mitglieder in diesen Regionen sende
 post-confirm-everywhere = Regionen: überall (auch Mitglieder ohne Region)
 post-confirm-regions =
     Regionen: { $regions } (und die Regionen darunter)
-    Empfänger*innen je Region: { $counts }
+    Empfänger je Region: { $counts }
 post-confirm-nobody = dort noch niemand
 scope-regions = { $topics }, nur in { $regions }
 guided-regions = Entwurf #{ $id } zu { $topics }: Wer soll ihn bekommen? Wähle Regionen (jede schließt die Regionen darunter ein) oder „Überall“, dann tippe auf „Weiter“.

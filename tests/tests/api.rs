@@ -873,6 +873,22 @@ async fn posts_reach_the_regions_named_and_tokens_limited_to_regions_stay_inside
         let (status, body) =
             bot.post(Some(&token), json!({"topics": ["strikes"], "regions": ["atlantis"], "text": "x"})).await;
         assert_eq!((status, code(&body)), (422, "unknown_region"));
+        // A draft for a region is offered with its regions and audience.
+        let mark = bot.app.fake.mark();
+        let body = json!({"topics": ["strikes"], "regions": ["kassel"], "text": "Entwurf Kassel", "mode": "draft"});
+        let (status, created) = bot.post(Some(&token), body).await;
+        assert_eq!((status, created["status"].as_str(), created["recipients"].as_i64()), (201, Some("draft"), Some(2)));
+        let (_, state) = bot.get(&token, &format!("/api/v1/broadcasts/{}", created["id"])).await;
+        assert_eq!((state["regions"].clone(), state["recipients"].as_i64()), (json!(["kassel"]), Some(2)), "{state}");
+        bot.app.barrier(&bot.owner(), mark).await;
+        let offer = with_buttons(&bot.app, OWNER).expect("the offer with its buttons");
+        // The owner's chat is not stored: the offer comes in German.
+        let lines = basis_tests::text(
+            basis::Locale::De,
+            "post-confirm-regions",
+            &[("regions", "Kassel"), ("counts", "Kassel 2")],
+        );
+        assert!(offer.text.as_deref().unwrap_or_default().ends_with(&lines), "{:?}", offer.text);
 
         // A token limited to Kassel must name regions inside it.
         let answer = bot.app.ask(&bot.owner(), "/apitoken kassel-cms strikes @kassel").await.text.unwrap();
