@@ -146,39 +146,7 @@ impl TryFrom<String> for RegionKey {
     }
 }
 
-impl<DB: sqlx::Database> sqlx::Type<DB> for RegionKey
-where
-    str: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <str as sqlx::Type<DB>>::type_info()
-    }
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <str as sqlx::Type<DB>>::compatible(ty)
-    }
-}
-
-impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for RegionKey
-where
-    String: sqlx::Encode<'q, DB>,
-{
-    fn encode_by_ref(
-        &self,
-        buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <String as sqlx::Encode<'q, DB>>::encode_by_ref(&self.0, buf)
-    }
-}
-
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for RegionKey
-where
-    &'r str: sqlx::Decode<'r, DB>,
-{
-    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
-        Ok(RegionKey::try_from(text.to_owned())?)
-    }
-}
+text_column!(RegionKey, |key| key.0.clone(), |text| Ok(RegionKey::try_from(text.to_owned())?));
 
 #[cfg(test)]
 mod tests {

@@ -51,6 +51,18 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::text_column!($name, |value| value.as_str().to_owned(), |text| Ok($name::try_from(text.to_owned())?));
+    };
+}
+
+/// Stores a type as one text column on both engines: `sqlx::Type`,
+/// `Encode` and `Decode` for SQLite and PostgreSQL as `TEXT`. The first
+/// closure turns a value into its text, the second a stored text into the
+/// value, or into an error that names the text.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! text_column {
+    ($name:ty, |$value:ident| $encode:expr, |$text:ident| $decode:expr) => {
         impl<DB: sqlx::Database> sqlx::Type<DB> for $name
         where
             str: sqlx::Type<DB>,
@@ -65,13 +77,15 @@ macro_rules! text_enum {
 
         impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
         where
-            &'static str: sqlx::Encode<'q, DB>,
+            String: sqlx::Encode<'q, DB>,
         {
             fn encode_by_ref(
                 &self,
                 buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
             ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <&'static str as sqlx::Encode<'q, DB>>::encode(self.as_str(), buf)
+                let $value = self;
+                let text: String = $encode;
+                <String as sqlx::Encode<'q, DB>>::encode(text, buf)
             }
         }
 
@@ -80,8 +94,8 @@ macro_rules! text_enum {
             &'r str: sqlx::Decode<'r, DB>,
         {
             fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
-                Ok($name::try_from(text.to_owned())?)
+                let $text: &str = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+                $decode
             }
         }
     };

@@ -97,38 +97,7 @@ impl<'a> IntoIterator for &'a TopicList {
     }
 }
 
-impl<DB: sqlx::Database> sqlx::Type<DB> for TopicList
-where
-    str: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <str as sqlx::Type<DB>>::type_info()
-    }
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <str as sqlx::Type<DB>>::compatible(ty)
-    }
-}
-
-impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for TopicList
-where
-    String: sqlx::Encode<'q, DB>,
-{
-    fn encode_by_ref(
-        &self,
-        buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <String as sqlx::Encode<'q, DB>>::encode_by_ref(&self.stored(), buf)
-    }
-}
-
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for TopicList
-where
-    &'r str: sqlx::Decode<'r, DB>,
-{
-    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        Ok(TopicList::from_stored(<&'r str as sqlx::Decode<'r, DB>>::decode(value)?))
-    }
-}
+crate::text_column!(TopicList, |list| list.stored(), |text| Ok(TopicList::from_stored(text)));
 
 #[cfg(test)]
 mod tests {
