@@ -37,19 +37,20 @@ where
     }
 }
 
+/// A table of one text column for values to go through.
+async fn scratch(pool: PluginPool<'_>) {
+    match pool {
+        PluginPool::Sqlite(p) => sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop),
+        PluginPool::Postgres(p) => sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop),
+    }
+    .unwrap();
+}
+
 #[tokio::test]
 async fn every_state_is_written_and_read_as_itself_and_unknown_text_is_refused() {
     for db in TestDatabase::every_engine().await {
         let pool = db.storage.plugin_pool();
-        match pool {
-            PluginPool::Sqlite(p) => {
-                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
-            }
-            PluginPool::Postgres(p) => {
-                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
-            }
-        }
-        .unwrap();
+        scratch(pool).await;
         for &v in ChatKind::ALL {
             assert_eq!(round_trip(pool, v).await, v);
         }
@@ -117,15 +118,7 @@ async fn every_state_is_written_and_read_as_itself_and_unknown_text_is_refused()
 async fn topic_lists_and_ids_are_written_and_read_as_themselves() {
     for db in TestDatabase::every_engine().await {
         let pool = db.storage.plugin_pool();
-        match pool {
-            PluginPool::Sqlite(p) => {
-                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
-            }
-            PluginPool::Postgres(p) => {
-                sqlx::query("CREATE TABLE scratch (state TEXT NOT NULL)").execute(p).await.map(drop)
-            }
-        }
-        .unwrap();
+        scratch(pool).await;
         let list = TopicList::parse_all(["strikes", "energy"]).unwrap();
         assert_eq!(round_trip(pool, list.clone()).await, list);
         assert_eq!(round_trip(pool, TopicList::default()).await, TopicList::default());

@@ -199,21 +199,23 @@ impl TestApp {
         self.fake.messages_in(chat_id).into_iter().find(|m| m.message_id == id).expect("message state")
     }
 
+    /// Makes `user` an organizer for `topics` (keys, comma-separated; empty:
+    /// all) and `regions` (none: not limited), as if they had opened an
+    /// invitation by `by` at `now`.
+    pub async fn grant(&self, user: i64, topics: &str, regions: &[&str], by: i64, now: i64) {
+        let hash = format!("hash-{user}");
+        let topics = basis_storage::TopicList::from_stored(topics);
+        let regions: Vec<_> =
+            regions.iter().map(|r| basis_storage::RegionKey::parse(r).expect("a region key")).collect();
+        let by = basis_storage::UserId(by);
+        let storage = self.storage();
+        storage.create_invite_within(&hash, &topics, &regions, by, now, now + 3_600_000).await.expect("invite");
+        storage.redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
+    }
+
     /// Presses an inline button and returns the toast the bot answered with.
     pub async fn press(&self, who: &Member, message_id: i64, data: &str) -> Option<String> {
-        let mark = self.fake.mark();
-        let injected = self.fake.press_button(&who.user, &who.chat, message_id, data);
-        let callback_id = injected.callback_query_id.clone().expect("a callback query id");
-        let answer = self
-            .fake
-            .wait_for_request_after(
-                mark,
-                |r| r.method == "answercallbackquery" && r.params["callback_query_id"].as_str() == Some(&callback_id),
-                PATIENCE,
-            )
-            .await
-            .expect("the bot answers the button press");
-        answer.params.get("text").and_then(|t| t.as_str()).map(str::to_owned)
+        self.press_for_alert(who, message_id, data).await.0
     }
 
     /// Presses an inline button and returns the answer's text and whether

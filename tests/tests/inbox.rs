@@ -35,19 +35,7 @@ struct InboxGroup {
 }
 
 async fn grant(app: &TestApp, user: i64) {
-    let now = basis_storage::now_ms();
-    let hash = format!("hash-{user}");
-    app.storage()
-        .create_invite(
-            &hash,
-            &basis_storage::TopicList::from_stored(""),
-            basis_storage::UserId(OWNER),
-            now,
-            now + 3_600_000,
-        )
-        .await
-        .expect("invite");
-    app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
+    app.grant(user, "", &[], OWNER, basis_storage::now_ms()).await;
 }
 
 /// An owner makes a group the inbox: a forum (topics on) or a group
@@ -826,17 +814,7 @@ async fn a_scoped_inbox_leaves_a_members_conversation_to_the_organizers_of_their
         .await;
         let inbox = inbox_group(&app, true).await;
         let now = basis_storage::now_ms();
-        app.storage()
-            .create_invite(
-                "hash-energy",
-                &basis_storage::TopicList::from_stored("energy"),
-                basis_storage::UserId(OWNER),
-                now,
-                now + 3_600_000,
-            )
-            .await
-            .unwrap();
-        app.storage().redeem_invite("hash-energy", basis_storage::UserId(ENERGY), "Eva", now).await.unwrap();
+        app.grant(ENERGY, "energy", &[], OWNER, now).await;
         let energy = Member { user: app.fake.user(ENERGY, "Eva", Some("de")), chat: inbox.organizer.chat.clone() };
         app.fake.set_admin(GROUP, ENERGY, AdminRights::topic_manager());
 

@@ -327,17 +327,7 @@ async fn with_approval_a_second_organizer_signs_off_every_post() {
     let local = app.member(LOCAL, Some("en"));
     text_of(&app, &owner, "/language en").await;
     let now = clock.now();
-    app.storage()
-        .create_invite(
-            "hash",
-            &basis_storage::TopicList::from_stored("strikes"),
-            basis_storage::UserId(OWNER),
-            now,
-            now + 3_600_000,
-        )
-        .await
-        .unwrap();
-    app.storage().redeem_invite("hash", basis_storage::UserId(LOCAL), "Kim", now).await.unwrap();
+    app.grant(LOCAL, "strikes", &[], OWNER, now).await;
     app.subscribers(44_000..44_003, &["strikes"]).await;
 
     let (draft, confirm) =

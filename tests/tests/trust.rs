@@ -262,19 +262,7 @@ impl Db {
 }
 
 async fn grant(app: &TestApp, user: i64, topics: &str) {
-    let now = basis_storage::now_ms();
-    let hash = format!("hash-{user}");
-    app.storage()
-        .create_invite(
-            &hash,
-            &basis_storage::TopicList::from_stored(topics),
-            basis_storage::UserId(OWNER),
-            now,
-            now + 3_600_000,
-        )
-        .await
-        .expect("invite");
-    app.storage().redeem_invite(&hash, basis_storage::UserId(user), "Kim", now).await.expect("redeem");
+    app.grant(user, topics, &[], OWNER, basis_storage::now_ms()).await;
 }
 
 /// Waits until every broadcast is delivered and reported, so that nothing
@@ -312,26 +300,7 @@ async fn draft(app: &TestApp, state: DraftState, topics: &[&str]) -> i64 {
 /// An event draft of the organizer's, complete and ready to send.
 async fn event_draft(app: &TestApp) -> i64 {
     let now = basis_storage::now_ms();
-    let event = Event {
-        id: basis_storage::EventId(0),
-        author_id: basis_storage::UserId(ORGANIZER),
-        chat_id: basis_storage::ChatId(ORGANIZER),
-        title: "Kundgebung".to_owned(),
-        starts_at: a_day_ahead(),
-        ends_at: None,
-        place: "Tor 3".to_owned(),
-        latitude: None,
-        longitude: None,
-        topics: basis_storage::TopicList::from_stored("strikes"),
-        note: String::new(),
-        reminders: "60".to_owned(),
-        status: basis_storage::EventStatus::Draft,
-        step: None,
-        invitation_id: None,
-        sequence: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let event = sample_event(now);
     (app.storage().create_event(&event, now).await.expect("event")).0
 }
 
@@ -1234,19 +1203,7 @@ async fn a_region_scoped_organizer_acts_inside_the_region_only_at_command_and_pr
         .await;
         let check = Db::open(&app.db.url).await;
         let now = basis_storage::now_ms();
-        let kassel = [basis_storage::RegionKey::parse("kassel").unwrap()];
-        app.storage()
-            .create_invite_within(
-                "hash-regional",
-                &basis_storage::TopicList::from_stored("strikes"),
-                &kassel,
-                basis_storage::UserId(OWNER),
-                now,
-                now + 3_600_000,
-            )
-            .await
-            .unwrap();
-        app.storage().redeem_invite("hash-regional", basis_storage::UserId(REGIONAL), "Kim", now).await.unwrap();
+        app.grant(REGIONAL, "strikes", &["kassel"], OWNER, now).await;
         app.subscribers(32_001..32_003, &["strikes"]).await;
         for (id, region) in [(32_001, "kassel"), (32_002, "wolfsburg")] {
             app.storage()
