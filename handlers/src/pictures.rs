@@ -105,6 +105,74 @@ pub fn subscriber_chart_png(title: &str, series: &[Series]) -> Result<Vec<u8>, P
     encode_png(&pixels, width, height, ExtendedColorType::Rgb8)
 }
 
+/// One bar of [`region_chart_png`]: a region and its subscribers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bar {
+    /// The region's name, indented by its depth in the tree.
+    pub label: String,
+    /// Its subscribers; `None` when the figure is hidden (a small one, or
+    /// one that would give a small one away): no bar, only `hidden` text.
+    pub value: Option<i64>,
+}
+
+/// A PNG bar chart of subscribers per region: [`CHART_SIZE`] pixels,
+/// `title` on top, one row per bar with its label on the left, the bar and
+/// its figure; a hidden figure gets no bar and reads `hidden` ("< 5").
+/// Rows that do not fit are left out and counted in a last row.
+pub fn region_chart_png(title: &str, bars: &[Bar], hidden: &str) -> Result<Vec<u8>, PictureError> {
+    register_font()?;
+    let (width, height) = CHART_SIZE;
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, CHART_SIZE).into_drawing_area();
+        draw_bars(&root, title, bars, hidden)?;
+        root.present().map_err(draw_error)?;
+    }
+    encode_png(&pixels, width, height, ExtendedColorType::Rgb8)
+}
+
+fn draw_bars(root: &Area<'_>, title: &str, bars: &[Bar], hidden: &str) -> Result<(), PictureError> {
+    root.fill(&WHITE).map_err(draw_error)?;
+    let (width, height) = root.dim_in_pixel();
+    let (top, body) = root.split_vertically(TITLE_HEIGHT);
+    let title_style = TextStyle::from((FONT, TITLE_SIZE).into_font()).color(&BLACK);
+    let title = fit_text(&top, &clean(title), &title_style, width.saturating_sub(40))?;
+    if !title.is_empty() {
+        let style = title_style.pos(Pos::new(HPos::Center, VPos::Center));
+        top.draw(&Text::new(title, (width as i32 / 2, TITLE_HEIGHT as i32 / 2 + 4), style)).map_err(draw_error)?;
+    }
+    let style = TextStyle::from((FONT, LEGEND_SIZE).into_font()).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    let rows = ((height - TITLE_HEIGHT) as i32 - 20) / LEGEND_ROW;
+    let rows = rows.max(1) as usize;
+    let shown = if bars.len() > rows { rows - 1 } else { bars.len() };
+    let largest = bars.iter().filter_map(|b| b.value).max().unwrap_or(0).max(1);
+    let (label_x, bar_x) = (20, LEGEND_WIDTH as i32 + 40);
+    let bar_room = width as i32 - bar_x - 160;
+    for (i, bar) in bars.iter().take(shown).enumerate() {
+        let y = 20 + LEGEND_ROW / 2 + i as i32 * LEGEND_ROW;
+        // Leading spaces indent the label (the tree's depth).
+        let indent = (bar.label.len() - bar.label.trim_start().len()) as i32 * 14;
+        let label = fit_text(&body, &clean(bar.label.trim_start()), &style, LEGEND_WIDTH - indent as u32)?;
+        body.draw(&Text::new(label, (label_x + indent, y), style.clone())).map_err(draw_error)?;
+        let figure = match bar.value {
+            Some(n) => {
+                let length = (n.max(0) as f64 / largest as f64 * f64::from(bar_room)).round() as i32;
+                let colour = PALETTE[0];
+                body.draw(&Rectangle::new([(bar_x, y - 13), (bar_x + length, y + 13)], colour.filled()))
+                    .map_err(draw_error)?;
+                (count_label(n as f64), bar_x + length + 12)
+            }
+            None => (hidden.to_owned(), bar_x + 12),
+        };
+        body.draw(&Text::new(figure.0, (figure.1, y), style.clone())).map_err(draw_error)?;
+    }
+    if shown < bars.len() {
+        let y = 20 + LEGEND_ROW / 2 + shown as i32 * LEGEND_ROW;
+        body.draw(&Text::new(format!("+{} …", bars.len() - shown), (label_x, y), style.clone())).map_err(draw_error)?;
+    }
+    Ok(())
+}
+
 /// The font family name the embedded font is registered under. Plotters'
 /// defaults also ask for "sans-serif", so every text finds the font.
 const FONT: &str = "sans-serif";
@@ -442,6 +510,25 @@ mod tests {
         });
         let found = prepared.detect_grids().iter().map(|grid| grid.decode().expect("decodes")).collect();
         (w, h, found, picture)
+    }
+
+    #[test]
+    fn region_bars_draw_a_bar_per_shown_figure_and_none_for_a_hidden_one() {
+        let bar = |label: &str, value| Bar { label: label.to_owned(), value };
+        let blue = |png: &[u8]| {
+            let picture = image::load_from_memory(png).expect("a PNG").to_rgb8();
+            assert_eq!(picture.dimensions(), CHART_SIZE);
+            picture.pixels().filter(|p| p.0 == [PALETTE[0].0, PALETTE[0].1, PALETTE[0].2]).count()
+        };
+        let both = region_chart_png("Regionen", &[bar("Hessen", Some(40)), bar("  Kassel", Some(40))], "< 5").unwrap();
+        let one = region_chart_png("Regionen", &[bar("Hessen", Some(40)), bar("  Kassel", None)], "< 5").unwrap();
+        let none = region_chart_png("Regionen", &[bar("Hessen", None)], "< 5").unwrap();
+        assert_eq!(blue(&none), 0, "a hidden figure has no bar");
+        assert!(blue(&one) > 0);
+        assert_eq!(blue(&both), 2 * blue(&one), "two equal figures, two equal bars");
+        let many: Vec<Bar> = (0..40).map(|i| bar(&format!("Region {i}"), Some(i))).collect();
+        assert!(region_chart_png("", &many, "< 5").is_ok(), "more rows than fit");
+        assert!(region_chart_png("", &[], "< 5").is_ok());
     }
 
     #[test]

@@ -321,27 +321,55 @@ pub async fn report(view: &StatsView<'_>) -> Result<String, StorageError> {
 /// would give them away) show as "< 5". Counts only, never a chat.
 async fn region_lines(view: &StatsView<'_>) -> Result<Vec<String>, StorageError> {
     let (texts, locale) = (view.texts, view.locale);
+    let shown = |figure: Option<i64>| match figure {
+        Some(n) => n.to_string(),
+        None => t!(texts, locale, "stats-few", smallest = SMALLEST_SHOWN.to_string()),
+    };
+    let mut out = vec![t!(texts, locale, "stats-regions")];
+    for bar in region_bars(view).await? {
+        out.push(t!(texts, locale, "stats-region-line", region = bar.label, subscribers = shown(bar.value)));
+    }
+    Ok(out)
+}
+
+/// The regions the reader may see, indented by the tree, with their
+/// figures (`None`: hidden), and those without a region for a reader not
+/// limited to regions: what the report lists and the region chart draws.
+async fn region_bars(view: &StatsView<'_>) -> Result<Vec<pictures::Bar>, StorageError> {
+    let locale = view.locale;
     let breakdown = view.storage.region_stats().await?;
     let own: Vec<(RegionKey, i64)> = breakdown.regions.iter().map(|r| (r.region_key.clone(), r.subscribers)).collect();
     let figures = view.regions.figures(&own, breakdown.without_region);
-    let shown = |figure: Figure| match figure {
-        Figure::Shown(n) => n.to_string(),
-        Figure::Hidden => t!(texts, locale, "stats-few", smallest = SMALLEST_SHOWN.to_string()),
+    let value = |figure: Figure| match figure {
+        Figure::Shown(n) => Some(n),
+        Figure::Hidden => None,
     };
-    let mut out = vec![t!(texts, locale, "stats-regions")];
     let scope = view.region_scope.as_deref();
+    let mut bars = Vec::new();
     for (region, figure) in &figures.regions {
         if scope.is_some_and(|scope| !view.regions.within(&region.key, scope)) {
             continue;
         }
         let indent = "  ".repeat(view.regions.depth(&region.key));
-        let name = format!("{indent}{}", region.name(locale));
-        out.push(t!(texts, locale, "stats-region-line", region = name, subscribers = shown(*figure)));
+        bars.push(pictures::Bar { label: format!("{indent}{}", region.name(locale)), value: value(*figure) });
     }
     if scope.is_none() {
-        out.push(t!(texts, locale, "stats-region-without", subscribers = shown(figures.without)));
+        let label = t!(view.texts, locale, "stats-region-none");
+        bars.push(pictures::Bar { label, value: value(figures.without) });
     }
-    Ok(out)
+    Ok(bars)
+}
+
+/// A PNG bar chart of subscribers per region, figures hidden as in the
+/// report; `None` where no regions are configured.
+pub async fn region_chart(view: &StatsView<'_>) -> Result<Option<Vec<u8>>, ChartError> {
+    if view.regions.is_empty() {
+        return Ok(None);
+    }
+    let bars = region_bars(view).await?;
+    let title = t!(view.texts, view.locale, "stats-region-chart-title");
+    let hidden = t!(view.texts, view.locale, "stats-few", smallest = SMALLEST_SHOWN.to_string());
+    Ok(Some(off_the_runtime(move || pictures::region_chart_png(&title, &bars, &hidden)).await?))
 }
 
 /// Open conversations in the organizers' inbox and how soon they are
@@ -447,15 +475,22 @@ pub(crate) async fn stats(scene: &Scene, role: &Role) -> HandlerResult {
         region_scope: role.region_scope(),
     };
     scene.say(report(&view).await?).await?;
-    match chart(&view).await {
-        Ok(png) => {
-            scene.bot.send_photo(scene.chat.id, InputFile::memory(png).file_name("stats.png")).await?;
+    send_chart(scene, chart(&view).await.map(Some), "stats.png").await?;
+    send_chart(scene, region_chart(&view).await, "regions.png").await
+}
+
+/// Sends a chart of `/stats`; one that could not be drawn is said so.
+async fn send_chart(scene: &Scene, png: Result<Option<Vec<u8>>, ChartError>, name: &str) -> HandlerResult {
+    match png {
+        Ok(Some(png)) => {
+            scene.bot.send_photo(scene.chat.id, InputFile::memory(png).file_name(name.to_owned())).await?;
             Ok(())
         }
+        Ok(None) => Ok(()),
         Err(ChartError::Storage(error)) => Err(error.into()),
         Err(ChartError::Picture(error)) => {
             tracing::warn!(%error, "the statistics chart could not be drawn");
-            scene.say(t!(ctx.texts, scene.locale, "stats-chart-failed")).await
+            scene.say(t!(scene.ctx.texts, scene.locale, "stats-chart-failed")).await
         }
     }
 }

@@ -460,5 +460,6 @@ link-one-region = Ein Link ordnet Mitglieder höchstens einer Region zu: /link <
 link-region = Wer noch keine Region hat, ist damit außerdem in { $region }.
 stats-regions = Abonnent*innen je Region (jede mit den Regionen darunter):
 stats-region-line = { $region }: { $subscribers }
-stats-region-without = Ohne Region: { $subscribers }
+stats-region-none = Ohne Region
+stats-region-chart-title = Abonnent*innen je Region, heute
 stats-few = < { $smallest }

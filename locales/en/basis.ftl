@@ -460,5 +460,6 @@ link-one-region = A link places members in one region at most: /link <topic> @<r
 link-region = It also places whoever has no region yet in { $region }.
 stats-regions = Subscribers per region (each with the regions below it):
 stats-region-line = { $region }: { $subscribers }
-stats-region-without = Without a region: { $subscribers }
+stats-region-none = Without a region
+stats-region-chart-title = Subscribers per region, today
 stats-few = < { $smallest }

@@ -517,6 +517,7 @@ async fn stats_count_per_region_and_hide_what_could_point_at_someone() {
         members_in(&app, 3313..3315, &["strikes"], Some("kassel")).await;
         members_in(&app, 3315..3322, &["strikes"], None).await;
         let owner = app.member(OWNER, Some("en"));
+        let mark = app.fake.mark();
         let report = app.ask(&owner, "/stats").await.text.unwrap();
         let few = text(Locale::En, "stats-few", &[("smallest", "5")]);
         let line =
@@ -531,10 +532,26 @@ async fn stats_count_per_region_and_hide_what_could_point_at_someone() {
             line("  Kassel", &few),
             // Kassel's two would be everyone less Lower Saxony less those
             // without a region: that figure is hidden too.
-            text(Locale::En, "stats-region-without", &[("subscribers", &few)]),
+            line(&text(Locale::En, "stats-region-none", &[]), &few),
         ]
         .join("\n");
         assert!(report.contains(&expected), "{report}");
+        // The chart of the regions follows the topics' chart: the same
+        // figures as bars, the hidden ones without a bar.
+        let chart = app
+            .fake
+            .wait_for_request_after(
+                mark,
+                |r| {
+                    r.method == "sendphoto"
+                        && r.file("photo").and_then(|f| f.file_name.clone()).as_deref() == Some("regions.png")
+                },
+                basis_tests::PATIENCE,
+            )
+            .await
+            .expect("a chart of the regions");
+        let png = image::load_from_memory(&chart.file("photo").expect("a picture").bytes).expect("a PNG");
+        assert_eq!((png.width(), png.height()), basis_handlers::pictures::CHART_SIZE);
         app.stop().await.unwrap();
     }
 }
