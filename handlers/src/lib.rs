@@ -13,6 +13,7 @@ pub mod domain;
 pub mod events;
 pub mod flood;
 mod guard;
+mod guided;
 pub mod i18n;
 mod inbox;
 mod keyboards;

@@ -55,7 +55,7 @@ async fn compose(press: Press) -> HandlerResult {
     };
     match CallbackData::parse(&data) {
         Some(CallbackData::Compose { draft, topic }) => {
-            let toast = organizer::compose(&press.scene, &press.from, press.message, draft, topic).await?;
+            let toast = crate::guided::compose(&press.scene, &press.from, press.message, draft, topic).await?;
             press.toast(toast).await
         }
         _ => press.answer(t!(press.scene.ctx.texts, press.locale, "button-stale")).await,
@@ -66,7 +66,7 @@ async fn compose(press: Press) -> HandlerResult {
 async fn compose_regions(press: Press) -> HandlerResult {
     match CallbackData::parse(&format!("gr:{}", press.data)) {
         Some(CallbackData::ComposeRegion { draft, press: choice }) => {
-            let toast = organizer::compose_region(&press.scene, &press.from, press.message, draft, choice).await?;
+            let toast = crate::guided::compose_region(&press.scene, &press.from, press.message, draft, choice).await?;
             press.toast(toast).await
         }
         _ => press.answer(t!(press.scene.ctx.texts, press.locale, "button-stale")).await,
