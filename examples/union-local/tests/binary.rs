@@ -12,8 +12,12 @@ use tokio::process::Command;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
+/// The binary under test: the one this test was built with, or the one
+/// `TEST_UNION_LOCAL_BIN` names (`target/release/union-local`, to check a
+/// release build).
 fn union_local(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_union-local"));
+    let binary = std::env::var("TEST_UNION_LOCAL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_union-local").to_owned());
+    let mut command = Command::new(binary);
     command.args(args).current_dir(dir).env("BASIS_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
     for (name, _) in std::env::vars() {
         if name.starts_with("BASIS_") || name.starts_with("UNION_LOCAL_") {
