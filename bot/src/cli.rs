@@ -225,7 +225,7 @@ async fn token(config: &Settings, plugins: &[Arc<dyn Plugin>], command: TokenCom
         match command {
             TokenCommand::Create { name, topics, regions, owner } => {
                 let catalog = TopicCatalog::from_stored(&storage.topics().await?);
-                let owner = owner.or(config.owners.first().copied()).unwrap_or(0);
+                let owner = owner.or(config.owners.first().map(|o| o.0)).unwrap_or(0);
                 let token = basis_api::cli::create(&storage, &catalog, &name, &topics, &regions, owner)
                     .await
                     .map_err(anyhow::Error::msg)?;

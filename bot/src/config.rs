@@ -389,8 +389,8 @@ mod tests {
 
     #[test]
     fn owners_come_as_comma_separated_text_or_array() {
-        assert_eq!(load("owners = \"1, 22,333\"", &[]).unwrap().owners, vec![1, 22, 333]);
-        assert_eq!(load("owners = [5, 6]", &[]).unwrap().owners, vec![5, 6]);
+        assert_eq!(load("owners = \"1, 22,333\"", &[]).unwrap().owners, [1, 22, 333].map(basis_core::UserId));
+        assert_eq!(load("owners = [5, 6]", &[]).unwrap().owners, [5, 6].map(basis_core::UserId));
         assert!(load("owners = \"1,x\"", &[]).is_err());
     }
 

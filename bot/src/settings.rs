@@ -65,7 +65,7 @@ pub struct Settings {
     /// `sqlite://file` or `postgres://…`.
     pub database_url: String,
     /// Telegram user ids with every organizer right.
-    pub owners: Vec<i64>,
+    pub owners: Vec<basis_core::UserId>,
     /// The send rate.
     pub rate: Rate,
     /// The tracing filter.
@@ -130,7 +130,7 @@ impl Config {
             token: self.token.clone().filter(|t| !t.expose_secret().trim().is_empty()),
             api_url,
             database_url: self.database_url.clone(),
-            owners: self.owners.clone(),
+            owners: self.owners.iter().copied().map(basis_core::UserId).collect(),
             rate: Rate { per_second: self.rate_limit, paid: self.paid_broadcast },
             log: self.log.clone(),
             log_format: self.log_format,
@@ -307,7 +307,7 @@ impl Settings {
              token={} listen={} updates={} log_format={:?} retention_days={} inbox_signed={} inbox_scoped={}",
             redact_url(self.api_url.as_str()),
             redact_url(&self.database_url),
-            self.owners,
+            self.owners.iter().map(|o| o.0).collect::<Vec<_>>(),
             self.rate.per_second,
             self.rate.paid,
             self.organisation,

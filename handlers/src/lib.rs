@@ -121,7 +121,7 @@ pub struct Context {
     #[cfg(feature = "testing")]
     pub probe: Option<Probe>,
     /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
-    pub owners: Vec<i64>,
+    pub owners: Vec<basis_core::UserId>,
     /// Wakes the broadcaster when a post is queued.
     pub wake: Arc<tokio::sync::Notify>,
     /// How long an organizer invitation stays valid.

@@ -27,7 +27,7 @@ use crate::{HandlerError, HandlerResult, Locale, t};
 pub const NO_AUTHOR: i64 = 0;
 
 /// Telegram user ids with every organizer right (`BASIS_OWNERS`).
-pub fn owners(basis: &Basis) -> &[i64] {
+pub fn owners(basis: &Basis) -> &[basis_core::UserId] {
     &basis.ctx.owners
 }
 
@@ -73,7 +73,7 @@ pub async fn reviewers_within(
     topics: &[TopicKey],
     target: &RegionTarget,
 ) -> Result<Vec<i64>, HandlerError> {
-    let mut people: Vec<i64> = basis.ctx.owners.clone();
+    let mut people: Vec<i64> = basis.ctx.owners.iter().map(|o| o.0).collect();
     for organizer in basis.ctx.storage.organizers().await? {
         let role = Role::Organizer(organizer.clone());
         if role.covers(topics)

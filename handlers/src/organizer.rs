@@ -528,7 +528,7 @@ async fn ask_approvers(scene: &Scene, draft: &Draft, drafter: &User) -> Result<u
     let ctx = &scene.ctx;
     let topics = draft.topics.clone();
     let target = draft.region_target();
-    let mut approvers: Vec<i64> = ctx.owners.clone();
+    let mut approvers: Vec<i64> = ctx.owners.iter().map(|o| o.0).collect();
     for organizer in ctx.storage.organizers().await? {
         let role = Role::Organizer(organizer.clone());
         if role.covers(&topics)

@@ -63,11 +63,11 @@ impl Role {
 /// The role of `user`, looked up now (a revoked organizer loses it at once).
 pub(crate) async fn role_of(scene: &Scene, user: Option<&User>) -> Result<Option<Role>, HandlerError> {
     let Some(user) = user else { return Ok(None) };
-    let id = user.id.0 as i64;
+    let id = basis_core::UserId::from(user.id);
     if scene.ctx.owners.contains(&id) {
         return Ok(Some(Role::Owner));
     }
-    Ok(scene.ctx.storage.organizer(basis_core::UserId(id)).await?.map(Role::Organizer))
+    Ok(scene.ctx.storage.organizer(id).await?.map(Role::Organizer))
 }
 
 /// A new invitation token: 128 random bits, URL-safe, fits a deep link.
@@ -191,16 +191,16 @@ pub(crate) async fn redeem(scene: &Scene, from: Option<&User>, token: &str) -> H
     let Some(user) = from.filter(|_| scene.chat.is_private()) else {
         return scene.say(t!(ctx.texts, locale, "invite-private-only")).await;
     };
-    let id = user.id.0 as i64;
+    let id = basis_core::UserId::from(user.id);
     if ctx.owners.contains(&id) {
         return scene.say(t!(ctx.texts, locale, "invite-owner")).await;
     }
     let name: String = user.full_name().chars().take(64).collect();
-    let answer = match ctx.storage.redeem_invite(&token_hash(token), basis_core::UserId(id), &name, ctx.now()).await? {
+    let answer = match ctx.storage.redeem_invite(&token_hash(token), id, &name, ctx.now()).await? {
         Redeemed::Granted { topics, invited_by } => {
-            tracing::info!(user = id, invited_by = %invited_by, topics = %topics, "organizer granted");
-            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: basis_core::UserId(id) });
-            let regions = ctx.storage.organizer(basis_core::UserId(id)).await?.and_then(|o| o.region_scope());
+            tracing::info!(user = %id, invited_by = %invited_by, topics = %topics, "organizer granted");
+            scene.emit(crate::domain::DomainEvent::OrganizerGranted { user: id });
+            let regions = ctx.storage.organizer(id).await?.and_then(|o| o.region_scope());
             t!(ctx.texts, locale, "invite-accepted", scope = scope_label(scene, &topics, &regions.unwrap_or_default()))
         }
         Redeemed::Used => t!(ctx.texts, locale, "invite-used"),
@@ -235,16 +235,16 @@ pub(crate) async fn list(scene: &Scene) -> HandlerResult {
 pub(crate) async fn revoke(scene: &Scene, from: Option<&User>, args: &str) -> HandlerResult {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(target) = args.parse::<i64>().ok().filter(|id| *id > 0) else {
+    let Some(target) = args.parse::<i64>().ok().filter(|id| *id > 0).map(basis_core::UserId) else {
         return scene.say(t!(ctx.texts, locale, "revoke-usage")).await;
     };
     if ctx.owners.contains(&target) {
         return scene.say(t!(ctx.texts, locale, "revoke-owner")).await;
     }
     let by = from.map_or(basis_core::UserId(0), |u| u.id.into());
-    let answer = if ctx.storage.revoke_organizer(basis_core::UserId(target), by, ctx.now()).await? {
-        tracing::info!(user = target, by = %by, "organizer revoked");
-        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: basis_core::UserId(target) });
+    let answer = if ctx.storage.revoke_organizer(target, by, ctx.now()).await? {
+        tracing::info!(user = %target, by = %by, "organizer revoked");
+        scene.emit(crate::domain::DomainEvent::OrganizerRevoked { user: target });
         t!(ctx.texts, locale, "revoked", id = target.to_string())
     } else {
         t!(ctx.texts, locale, "revoke-unknown", id = target.to_string())
