@@ -72,15 +72,9 @@ pub(crate) async fn compose(
 ) -> Result<(String, bool), HandlerError> {
     let ctx = &scene.ctx;
     let locale = scene.locale;
-    let Some(role) = roles::role_of(scene, Some(from)).await? else {
-        return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
-    };
-    let actor = user_id(from);
-    let draft = ctx.storage.draft(draft_id).await?;
-    let Some(draft) =
-        draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose)
-    else {
-        return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    let (role, draft) = match composing(scene, from, draft_id).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
     };
     let mut chosen = draft.topics.clone();
     match topic {
@@ -187,15 +181,10 @@ pub(crate) async fn compose_region(
     let ctx = &scene.ctx;
     let locale = scene.locale;
     let catalog = &ctx.regions;
-    let Some(role) = roles::role_of(scene, Some(from)).await? else {
-        return Ok((t!(ctx.texts, locale, "post-not-allowed"), true));
-    };
-    let actor = user_id(from);
-    let draft = ctx.storage.draft(draft_id).await?;
-    let Some(draft) = draft.filter(|d| {
-        d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose && !catalog.is_empty()
-    }) else {
-        return Ok((t!(ctx.texts, locale, "button-stale"), false));
+    let (role, draft) = match composing(scene, from, draft_id).await? {
+        Ok(_) if catalog.is_empty() => return Ok((t!(ctx.texts, locale, "button-stale"), false)),
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
     };
     let topics = draft.topics.clone();
     if !role.covers(&topics) {
@@ -266,5 +255,25 @@ pub(crate) async fn compose_region(
             }
             to_content(scene, message_id, &draft, &topics).await
         }
+    }
+}
+
+/// The presser's role and the draft a press of the guided `/post` is about,
+/// checked at every press: only its author, in their own private chat,
+/// while it is being composed. `Err` holds the answer to the press.
+async fn composing(
+    scene: &Scene,
+    from: &User,
+    draft_id: basis_core::DraftId,
+) -> Result<Result<(Role, Draft), (String, bool)>, HandlerError> {
+    let ctx = &scene.ctx;
+    let Some(role) = roles::role_of(scene, Some(from)).await? else {
+        return Ok(Err((t!(ctx.texts, scene.locale, "post-not-allowed"), true)));
+    };
+    let actor = user_id(from);
+    let draft = ctx.storage.draft(draft_id).await?;
+    match draft.filter(|d| d.author_id == actor && scene.chat.id.0 == actor.0 && d.status == DraftState::Compose) {
+        Some(draft) => Ok(Ok((role, draft))),
+        None => Ok(Err((t!(ctx.texts, scene.locale, "button-stale"), false))),
     }
 }

@@ -159,17 +159,7 @@ impl Storage {
             on_pool!(&self.pool, |p| sqlx::query_as("SELECT key, retired FROM regions ORDER BY position, key")
                 .fetch_all(p)
                 .await)?;
-        let mut report = SeedReport::default();
-        for seed in seeds {
-            if !known.iter().any(|(key, _)| key == seed.key.as_str()) {
-                report.added.push(seed.key.to_string());
-            }
-        }
-        for (key, retired) in &known {
-            if !retired && !seeds.iter().any(|s| s.key.as_str() == key) {
-                report.retired.push(key.clone());
-            }
-        }
+        let report = SeedReport::between(&known, seeds.iter().map(|s| s.key.as_str()));
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             for (position, seed) in seeds.iter().enumerate() {

@@ -51,6 +51,24 @@ pub struct SeedReport {
     pub retired: Vec<String>,
 }
 
+impl SeedReport {
+    /// What seeding `configured` keys over the `known` ones (key, retired)
+    /// changes: the keys that are new, and the current ones no longer
+    /// configured.
+    pub(crate) fn between<'a>(
+        known: &[(String, bool)],
+        configured: impl Iterator<Item = &'a str> + Clone,
+    ) -> SeedReport {
+        let added = configured.clone().filter(|c| !known.iter().any(|(key, _)| key == c)).map(str::to_owned).collect();
+        let retired = known
+            .iter()
+            .filter(|(key, retired)| !retired && !configured.clone().any(|c| c == key))
+            .map(|(key, _)| key.clone())
+            .collect();
+        SeedReport { added, retired }
+    }
+}
+
 impl Storage {
     /// Adds new topics, refreshes names, order and emoji of known ones, and
     /// retires (never deletes) topics the configuration no longer lists.
@@ -58,17 +76,7 @@ impl Storage {
         let _turn = self.write_turn().await;
         let known: Vec<(String, bool)> =
             on_pool!(&self.pool, |p| sqlx::query_as("SELECT key, retired FROM topics").fetch_all(p).await)?;
-        let mut report = SeedReport::default();
-        for seed in seeds {
-            if !known.iter().any(|(key, _)| key == &seed.key) {
-                report.added.push(seed.key.clone());
-            }
-        }
-        for (key, retired) in &known {
-            if !retired && !seeds.iter().any(|s| &s.key == key) {
-                report.retired.push(key.clone());
-            }
-        }
+        let report = SeedReport::between(&known, seeds.iter().map(|s| s.key.as_str()));
 
         on_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
